@@ -1,0 +1,3 @@
+from valueproof.cli import main
+
+main()

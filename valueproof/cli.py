@@ -1,0 +1,68 @@
+"""The `valueproof` command line. Thin: parse options, call one function, print its result.
+
+Heavy libraries are imported inside the commands that need them, so `--help` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from valueproof import __version__
+
+EXPERIMENT = click.Path(path_type=Path)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="valueproof")
+def main() -> None:
+    """Prove, with honest statistics, that a product delivered value.
+
+    Typical use: `valueproof init my_pilot`, edit my_pilot/experiment.yaml,
+    `valueproof validate my_pilot/experiment.yaml`, then analyze.
+    """
+
+
+@main.command()
+@click.argument("experiment", type=EXPERIMENT)
+def validate(experiment: Path) -> None:
+    """Check an experiment definition and its data; summarise what will be analysed.
+
+    Exit status 0 when the experiment is usable, 2 when it is not.
+    """
+    from valueproof.terminal import print_validation
+    from valueproof.validate import validate as run_validate
+
+    print_validation(run_validate(experiment))
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of experiment definitions (for editor autocompletion)."""
+    from valueproof.config.schema import Experiment
+
+    document = Experiment.model_json_schema()
+    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    document["title"] = "valueproof experiment definition"
+    click.echo(json.dumps(document, indent=2))
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Write into a folder that is not empty.")
+def init(directory: Path, force: bool) -> None:
+    """Create a working example experiment in DIRECTORY to edit."""
+    from valueproof.scaffold import scaffold
+
+    written = scaffold(directory, force=force)
+    click.echo(f"Created {len(written)} files in {directory}:")
+    for path in written:
+        click.echo(f"  {path.relative_to(directory)}")
+    click.echo(f"Next: valueproof validate {directory / 'experiment.yaml'}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

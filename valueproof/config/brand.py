@@ -1,0 +1,43 @@
+"""The brand file: colours, font, page size and footer of the report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import Field, ValidationError
+
+from valueproof.config.schema import Strict
+from valueproof.errors import ConfigError
+
+Colour = str
+
+
+class Brand(Strict):
+    primary: Colour = Field("#1B5E9E", pattern=r"^#[0-9A-Fa-f]{6}$",
+                            description="Treatment group and headings.")
+    accent: Colour = Field("#E07A1F", pattern=r"^#[0-9A-Fa-f]{6}$", description="Highlights.")
+    neutral: Colour = Field("#8A939B", pattern=r"^#[0-9A-Fa-f]{6}$", description="Control group.")
+    page_size: Literal["A4", "Letter"] = "A4"
+    footer: str = Field("Confidential", description="Confidentiality line on every page.")
+
+
+def load_brand(path: Path | None) -> Brand:
+    """Read a brand file; the default theme when there is none."""
+    if path is None:
+        return Brand()
+    if not path.is_file():
+        raise ConfigError(f"{path}: brand file not found; check 'brand' in the definition")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not a readable YAML brand file ({exc.__class__.__name__})") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected keys such as primary:, footer:, page_size:")
+    try:
+        return Brand.model_validate(raw)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        key = ".".join(str(p) for p in error["loc"])
+        raise ConfigError(f"{path}: {key}: {error['msg']}") from None

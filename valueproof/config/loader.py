@@ -1,0 +1,147 @@
+"""Load experiment.yaml into an `Experiment`, citing file, line and key for every mistake."""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from valueproof.config.schema import Experiment, LocatedError
+from valueproof.errors import ConfigError
+
+Loc = tuple[str | int, ...]
+
+
+def _line_index(node: yaml.Node, loc: Loc = ()) -> dict[Loc, int]:
+    """Map every key path of a composed YAML document to its 1-based line."""
+    lines: dict[Loc, int] = {loc: node.start_mark.line + 1}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            child = (*loc, key_node.value)
+            lines.update(_line_index(value_node, child))
+            lines[child] = key_node.start_mark.line + 1  # point at the key, not its value
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            lines.update(_line_index(item, (*loc, i)))
+    return lines
+
+
+def _line_of(lines: dict[Loc, int], loc: Loc) -> int | None:
+    """Line of the deepest part of `loc` that exists in the file."""
+    for cut in range(len(loc), -1, -1):
+        if loc[:cut] in lines:
+            return lines[loc[:cut]]
+    return None
+
+
+def _model_at(loc: Loc) -> type[BaseModel] | None:
+    """The model class that owns the key at `loc` (for 'did you mean' hints)."""
+    current: object = Experiment
+    for part in loc:
+        current = _unwrap(current)
+        if isinstance(part, int):
+            args = typing.get_args(current)
+            current = args[0] if args else None
+        elif isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(part)
+            if field is None:
+                return None
+            current = field.annotation
+        else:
+            return None
+    current = _unwrap(current)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _unwrap(annotation: object) -> object:
+    """Strip Optional / Annotated wrappers; keep list[...] for the index step."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            members = [a for a in typing.get_args(annotation) if a is not type(None)]
+            models = [m for m in members if isinstance(m, type) and issubclass(m, BaseModel)]
+            annotation = models[0] if models else members[0]
+        else:
+            return annotation
+
+
+def _dotted(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _describe(error: dict) -> tuple[Loc, str]:
+    """Turn one pydantic error into (key path, plain message)."""
+    loc: Loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
+    kind = error["type"]
+    cause = (error.get("ctx") or {}).get("error")
+    if isinstance(cause, LocatedError):
+        return (*loc, *cause.loc), str(cause)
+    if kind == "extra_forbidden":
+        model = _model_at(loc[:-1])
+        known = list(model.model_fields) if model else []
+        hint = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+        message = f"unknown key '{loc[-1]}'"
+        message += f"; did you mean '{hint[0]}'?" if hint else f"; expected one of: {', '.join(known)}"
+        return loc, message
+    if kind == "missing":
+        return loc, f"required key '{loc[-1]}' is missing"
+    message = error["msg"]
+    for prefix in ("Value error, ", "Assertion failed, "):
+        message = message.removeprefix(prefix)
+    if kind == "literal_error":
+        message = f"got '{error['input']}'; {message.lower()}"
+    elif "input" in error and not isinstance(error["input"], (dict, list)) and kind not in (
+        "value_error",
+    ):
+        message = f"got {error['input']!r}: {message[0].lower()}{message[1:]}"
+    return loc, message
+
+
+def load_experiment(path: str | Path) -> Experiment:
+    """Read and validate an experiment definition; raise ConfigError naming file, line and key."""
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(f"{path}: no such file; give the path of an experiment definition (YAML)")
+    if path.is_dir():
+        candidate = path / "experiment.yaml"
+        if not candidate.exists():
+            raise ConfigError(f"{path}: is a folder without experiment.yaml; give the YAML file")
+        path = candidate
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: is not a UTF-8 text file; save the definition as UTF-8 YAML") from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{where}: YAML syntax error: {problem}; check indentation and quoting") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(
+            f"{path}: expected a mapping of keys (name:, data:, groups:, ...), "
+            f"got {type(raw).__name__ if raw is not None else 'an empty file'}"
+        )
+    lines = _line_index(node) if node is not None else {}
+    try:
+        experiment = Experiment.model_validate(raw).located_at(path.resolve().parent)
+    except ValidationError as exc:
+        messages = []
+        for error in exc.errors():
+            loc, message = _describe(error)
+            line = _line_of(lines, loc)
+            where = f"{path}:{line}" if line else str(path)
+            messages.append(f"{where}: {_dotted(loc)}: {message}")
+        raise ConfigError("\n".join(messages)) from None
+    return experiment

@@ -1,0 +1,397 @@
+"""The experiment definition (v1): typed models validated by pydantic.
+
+Every model forbids unknown keys, so a misspelt key is an error rather than a silently ignored
+setting. Cross-field rules (KPI references, window order) live in validators here; rules that need
+the data (does the treatment value exist?) live in the data stage.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
+
+#: A point in time as written by the analyst: a calendar date or an integer period (2024, 202431).
+TimePoint = dt.date | int
+
+
+def _as_time_point(value: object) -> object:
+    """YAML reads `2026-07-01` as a date and `2024` as an int; strings like "2026-07-01" are parsed."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, str):
+        text = value.strip()
+        if re.fullmatch(r"-?\d+", text):
+            return int(text)
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(
+                f"'{value}' is not a date (write YYYY-MM-DD) or an integer period"
+            ) from None
+    if isinstance(value, bool):
+        raise ValueError("expected a date (YYYY-MM-DD) or an integer period")
+    return value
+
+
+Time = Annotated[TimePoint, BeforeValidator(_as_time_point)]
+
+
+def _as_date(value: object) -> object:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value
+
+
+Date = Annotated[dt.date, BeforeValidator(_as_date)]
+
+
+def _as_labels(value: object) -> object:
+    """Group values may be written as one value or a list; YAML may read them as numbers."""
+    if value is None:
+        return value
+    items = value if isinstance(value, list) else [value]
+    out = []
+    for item in items:
+        if isinstance(item, (dict, list)) or item is None:
+            raise ValueError("expected a group value (text or number) or a list of them")
+        out.append(str(item))
+    return out
+
+
+GroupValues = Annotated[list[str], BeforeValidator(_as_labels)]
+
+
+def _as_target(value: object) -> object:
+    """`-15%` is a relative change (-0.15, flagged relative); a plain number is an absolute change."""
+    if isinstance(value, bool):
+        raise ValueError("expected a change such as -15% or -2.5")
+    if isinstance(value, (int, float)):
+        return {"value": float(value), "relative": False}
+    if isinstance(value, str):
+        text = value.strip().replace("−", "-").replace(" ", "")
+        match = re.fullmatch(r"([+-]?\d+(?:\.\d+)?)%", text)
+        if match:
+            return {"value": float(match.group(1)) / 100.0, "relative": True}
+        try:
+            return {"value": float(text), "relative": False}
+        except ValueError:
+            raise ValueError(
+                f"'{value}' is not a target: write a relative change such as -15% "
+                "or an absolute change such as -2.5"
+            ) from None
+    return value
+
+
+class LocatedError(ValueError):
+    """A cross-field error that knows which key it is about, so the loader can cite its line."""
+
+    def __init__(self, loc: tuple[str | int, ...], message: str):
+        super().__init__(message)
+        self.loc = loc
+
+
+class Strict(BaseModel):
+    """Base for every section: unknown keys are errors, values are checked on assignment too."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Party(Strict):
+    name: str = Field(min_length=1, description="Display name, e.g. 'Acme Corp'.")
+    logo: Path | None = Field(None, description="SVG or PNG logo, relative to the definition.")
+
+
+class SqlSource(Strict):
+    url: str = Field(description="Database URL (duckdb:///file.duckdb or a file path).")
+    query: str = Field(min_length=1, description="SELECT returning one row per observation.")
+
+
+class DataSource(Strict):
+    path: Path | None = Field(None, description="Data file: .csv, .parquet, .xlsx or .json.")
+    sql: SqlSource | None = Field(None, description="A SQL source instead of a file.")
+    sheet: str | None = Field(None, description="Worksheet of an .xlsx file (default: the first).")
+    unit: str = Field(min_length=1, description="Column naming what was treated (clustering level).")
+    time: str = Field(min_length=1, description="Column with the observation's date or period.")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> DataSource:
+        if (self.path is None) == (self.sql is None):
+            raise ValueError("give exactly one of 'path' (a data file) or 'sql' (url and query)")
+        return self
+
+
+class Groups(Strict):
+    column: str | None = Field(None, description="Column of the data holding the group.")
+    file: Path | None = Field(None, description="CSV with two columns: unit, group.")
+    treatment: GroupValues = Field(description="Group value(s) of units that got the product.")
+    control: GroupValues | None = Field(
+        None, description="Group value(s) of comparison units; omit for a (weaker) pre/post study."
+    )
+
+    @model_validator(mode="after")
+    def _one_assignment(self) -> Groups:
+        if (self.column is None) == (self.file is None):
+            raise ValueError("give exactly one of 'column' (in the data) or 'file' (unit, group)")
+        if not self.treatment:
+            raise ValueError("'treatment' needs at least one group value")
+        overlap = set(self.treatment) & set(self.control or [])
+        if overlap:
+            raise ValueError(
+                f"value(s) {sorted(overlap)} are listed as both treatment and control"
+            )
+        return self
+
+
+class Window(Strict):
+    start: Time
+    end: Time
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Window:
+        if type(self.start) is not type(self.end):
+            raise ValueError("'start' and 'end' must both be dates or both integer periods")
+        if self.start > self.end:
+            raise ValueError(f"'start' ({self.start}) is after 'end' ({self.end})")
+        return self
+
+
+class Analysis(Strict):
+    alpha: float = Field(0.05, gt=0, lt=0.5, description="Significance level (0 < alpha < 0.5).")
+    se: Literal["cluster", "hc1", "iid"] = Field(
+        "cluster", description="Standard errors: cluster (by unit, CR1), hc1 or iid."
+    )
+    correction: Literal["holm", "bh", "bonferroni", "none"] = Field(
+        "holm", description="Multiple-testing correction across KPIs."
+    )
+    period: Literal["day", "week", "month", "quarter"] = Field(
+        "week", description="Period of the unit x period panel, trend charts and pre-trend test."
+    )
+    permutations: int = Field(
+        2000, ge=2000, le=1_000_000, description="Randomization-inference draws (at least 2,000)."
+    )
+    seed: int = Field(20240601, ge=0, description="Seed of every random draw; reported.")
+
+
+class Action(Strict):
+    do: str = Field(min_length=1, description="What will be done.")
+    owner: str | None = None
+    by: Date | None = None
+
+
+class KPI(Strict):
+    id: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="Identifier (letters, digits, _).")
+    label: str | None = Field(None, description="Name shown to the customer (default: id).")
+    column: str | None = Field(None, description="Value column (mean, sum; optional for count).")
+    numerator: str | None = Field(None, description="Rate numerator column.")
+    denominator: str | None = Field(
+        None, description="Rate denominator column (default: number of observations)."
+    )
+    unit: str = Field("", description="Unit shown after values, e.g. 'min', '%', 'EUR'.")
+    better: Literal["higher", "lower"] = Field(description="Which direction is an improvement.")
+    aggregate: Literal["mean", "sum", "count", "rate"] = "mean"
+    transform: Literal["none", "log"] = "none"
+    actions: list[Action] = Field(default_factory=list)
+
+    @property
+    def display_label(self) -> str:
+        return self.label or self.id
+
+    @model_validator(mode="after")
+    def _columns_fit_aggregate(self) -> KPI:
+        if self.aggregate == "rate":
+            if not self.numerator:
+                raise ValueError("aggregate 'rate' needs a 'numerator' column")
+            if self.column:
+                raise ValueError("aggregate 'rate' uses 'numerator'/'denominator', not 'column'")
+        else:
+            if self.numerator or self.denominator:
+                raise ValueError(
+                    f"'numerator'/'denominator' only go with aggregate 'rate', not '{self.aggregate}'"
+                )
+            if self.aggregate in ("mean", "sum") and not self.column:
+                raise ValueError(f"aggregate '{self.aggregate}' needs a 'column'")
+        return self
+
+    @property
+    def columns(self) -> list[str]:
+        """Data columns this KPI reads."""
+        return [c for c in (self.column, self.numerator, self.denominator) if c]
+
+
+class Target(Strict):
+    value: float
+    relative: bool
+
+
+class Criterion(Strict):
+    kpi: str
+    label: str | None = Field(None, description="How the goal was worded at onboarding.")
+    target: Annotated[Target, BeforeValidator(_as_target)] | None = Field(
+        None, description="Change to reach: relative (-15%) or absolute (-2.5, in KPI units)."
+    )
+    level: float | None = Field(None, description="Alternative to target: a level to reach.")
+    by: Date | None = Field(None, description="Deadline agreed for the goal.")
+    agreed_on: Date | None = Field(None, description="Date the goal was agreed.")
+    actions: list[Action] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_goal(self) -> Criterion:
+        if (self.target is None) == (self.level is None):
+            raise ValueError("give exactly one of 'target' (a change) or 'level' (a level to reach)")
+        if self.target is not None and self.target.value == 0:
+            raise ValueError("'target' of 0 is no goal; write the change agreed, e.g. -15%")
+        return self
+
+
+class Goal(Strict):
+    goal: str = Field(min_length=1)
+    owner: str | None = None
+    by: Date | None = None
+
+
+def _as_goal(value: object) -> object:
+    return {"goal": value} if isinstance(value, str) else value
+
+
+PeriodName = Literal["day", "week", "month", "quarter", "year"]
+
+
+class Cost(Strict):
+    label: str = Field(min_length=1)
+    amount: float = Field(gt=0, description="Positive amount in the ROI currency.")
+    per: PeriodName | None = Field(None, description="Recurring cost per this period.")
+    once: bool = Field(False, description="A one-off cost.")
+
+    @model_validator(mode="after")
+    def _recurring_or_once(self) -> Cost:
+        if (self.per is None) == (not self.once):
+            raise ValueError("give either 'per' (a recurring cost) or 'once: true' (a one-off)")
+        return self
+
+
+class Benefit(Strict):
+    kpi: str
+    label: str | None = None
+    value_per_unit: float = Field(
+        gt=0, description="Money per KPI unit (per minute, per percentage point, ...)."
+    )
+    volume: float = Field(gt=0, description="How many KPI events the effect applies to per 'per'.")
+    per: PeriodName = "month"
+
+
+class ROI(Strict):
+    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. EUR.")
+    horizon_months: int = Field(12, ge=1, le=120)
+    costs: list[Cost] = Field(min_length=1)
+    benefits: list[Benefit] = Field(min_length=1)
+
+
+class Experiment(Strict):
+    """A whole experiment definition, as written in experiment.yaml."""
+
+    name: str = Field(min_length=1)
+    customer: Party | None = None
+    vendor: Party | None = None
+    brand: Path | None = Field(None, description="Brand file (colours, fonts, footer).")
+    quarter: str | None = Field(None, pattern=r"^\d{4}-Q[1-4]$", description="e.g. 2026-Q3")
+    prepared_by: str | None = None
+    report_date: Date | None = Field(None, description="Date printed on the cover.")
+    locale: str = Field("en", description="Language and number format of the report, e.g. en, pl.")
+    data: DataSource
+    groups: Groups
+    rollout: Time
+    pre: Window | None = None
+    post: Window | None = None
+    analysis: Analysis = Field(default_factory=Analysis)
+    kpis: list[KPI] = Field(min_length=1)
+    success_criteria: list[Criterion] = Field(default_factory=list)
+    as_of: Date | None = None
+    next_quarter: list[Annotated[Goal, BeforeValidator(_as_goal)]] = Field(default_factory=list)
+    roi: ROI | None = None
+
+    # Set by the loader, not by the analyst: the folder that relative paths resolve against.
+    _base_dir: Path = PrivateAttr(default=Path("."))
+
+    @field_validator("locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        from babel import Locale, UnknownLocaleError
+
+        try:
+            Locale.parse(value.replace("-", "_"))
+        except (UnknownLocaleError, ValueError):
+            raise ValueError(f"'{value}' is not a known locale; use e.g. en, pl, de, ar") from None
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Experiment:
+        ids = [k.id for k in self.kpis]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise LocatedError(
+                ("kpis", ids.index(dupes[0], ids.index(dupes[0]) + 1), "id"),
+                f"KPI id '{dupes[0]}' is used twice; each KPI needs its own id",
+            )
+        known = set(ids)
+        for section, items in (
+            ("success_criteria", self.success_criteria),
+            ("roi.benefits", self.roi.benefits if self.roi else []),
+        ):
+            for i, item in enumerate(items):
+                if item.kpi not in known:
+                    loc = (*section.split("."), i, "kpi")
+                    raise LocatedError(
+                        loc, f"'{item.kpi}' is not a KPI id; known ids: {', '.join(ids)}"
+                    )
+        kind = type(self.rollout)
+        for name in ("pre", "post"):
+            window = getattr(self, name)
+            if window is not None and type(window.start) is not kind:
+                raise LocatedError(
+                    (name, "start"),
+                    "must be written like 'rollout' (both dates or both integer periods)",
+                )
+        if self.pre and self.pre.end >= self.rollout:
+            raise LocatedError(
+                ("pre", "end"),
+                f"the pre window ends {self.pre.end}, on or after the rollout {self.rollout}; "
+                "it must end before the rollout",
+            )
+        if self.post and self.post.start < self.rollout:
+            raise LocatedError(
+                ("post", "start"),
+                f"the post window starts {self.post.start}, before the rollout {self.rollout}",
+            )
+        return self
+
+    def kpi(self, kpi_id: str) -> KPI:
+        return next(k for k in self.kpis if k.id == kpi_id)
+
+    def resolve(self, path: Path) -> Path:
+        """A path from the definition, resolved against the definition's folder."""
+        return path if path.is_absolute() else (self._base_dir / path)
+
+    @property
+    def base_dir(self) -> Path:
+        return self._base_dir
+
+    def located_at(self, base_dir: Path) -> Experiment:
+        """This definition with relative paths resolving against `base_dir`."""
+        self._base_dir = base_dir
+        return self
+
+    @property
+    def has_control(self) -> bool:
+        return bool(self.groups.control)

@@ -1,0 +1,463 @@
+"""Read observations, check them, and aggregate them to the unit x period panel.
+
+All heavy lifting is SQL in an in-memory DuckDB: the raw rows never become Python objects, only
+the per-cell aggregates do. Problems that make the data unusable raise `DataError`; problems that
+only weaken it become `Finding`s that validate, analyze and the report all show.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from valueproof.config.schema import KPI, Experiment
+from valueproof.data.sources import literal, quote, source_for
+from valueproof.errors import DataError
+
+INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+                 "UINTEGER", "UBIGINT"}
+NUMERIC_PREFIXES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+                    "UINTEGER", "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL", "REAL", "BOOLEAN")
+FEW_UNITS = 10
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A data-quality observation shown to the user; never silently acted on."""
+
+    kind: str
+    message: str
+    kpi: str | None = None
+
+
+@dataclass(frozen=True)
+class Window:
+    start: dt.date | int
+    end: dt.date | int
+
+
+@dataclass(frozen=True)
+class CellSummary:
+    """Units and observations of one group in one window."""
+
+    arm: str  # treatment | control
+    window: str  # pre | post
+    units: int
+    observations: int
+    first: dt.date | int | None
+    last: dt.date | int | None
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One row per unit x period x window cell, aggregated per KPI.
+
+    `values[kpi]` is the KPI's aggregate in the cell (mean, sum, count or ratio of sums) and NaN when
+    the cell has no usable observation of that KPI; `counts[kpi]` is how many observations it uses.
+    """
+
+    unit: np.ndarray  # int codes into unit_names
+    unit_names: list[str]
+    treated: np.ndarray  # bool
+    post: np.ndarray  # bool
+    period: np.ndarray  # datetime64[D] or int64: start of the period
+    values: dict[str, np.ndarray]
+    counts: dict[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    source: str
+    fingerprint: str
+    time_kind: str  # date | period
+    rollout: dt.date | int
+    pre: Window
+    post: Window
+    design: str  # panel | cross_section
+    rows_read: int
+    rows_used: int
+    cells: list[CellSummary]
+    missing: dict[str, tuple[int, int]]  # kpi -> (missing, rows)
+    unit_counts: dict[str, int]  # arm -> distinct units over both windows
+    findings: list[Finding] = field(default_factory=list)
+    panel: Panel | None = None
+
+
+def _describe_columns(con) -> dict[str, str]:
+    return {row[0]: row[1] for row in con.execute("DESCRIBE raw").fetchall()}
+
+
+def _require_columns(columns: dict[str, str], needed: dict[str, str], label: str) -> None:
+    import difflib
+
+    for column, key in needed.items():
+        if column not in columns:
+            hint = difflib.get_close_matches(column, list(columns), n=1)
+            fix = f"did you mean '{hint[0]}'?" if hint else f"columns are: {', '.join(columns)}"
+            raise DataError(f"{label}: column '{column}' (from {key}) not found; {fix}")
+
+
+def _time_expression(con, column: str, sql_type: str, rollout, label: str) -> str:
+    col = quote(column)
+    if isinstance(rollout, dt.date):
+        if sql_type == "DATE":
+            return col
+        if sql_type.startswith("TIMESTAMP"):
+            return f"CAST({col} AS DATE)"
+        if sql_type in INTEGER_TYPES:
+            raise DataError(
+                f"{label}: column '{column}' holds integer periods but 'rollout' is a date; "
+                "write rollout (and pre/post) as integer periods, or give a date column"
+            )
+        expr = f"COALESCE(TRY_CAST({col} AS DATE), CAST(TRY_CAST({col} AS TIMESTAMP) AS DATE))"
+        kind = "a date (YYYY-MM-DD)"
+    else:
+        if sql_type in INTEGER_TYPES:
+            return f"CAST({col} AS BIGINT)"
+        if sql_type == "DATE" or sql_type.startswith("TIMESTAMP"):
+            raise DataError(
+                f"{label}: column '{column}' holds dates but 'rollout' is an integer period; "
+                "write rollout as a date (YYYY-MM-DD)"
+            )
+        expr = f"TRY_CAST({col} AS BIGINT)"
+        kind = "an integer period"
+    bad = con.execute(
+        f"SELECT count(*), any_value(CAST({col} AS VARCHAR)) FROM raw "
+        f"WHERE {col} IS NOT NULL AND trim(CAST({col} AS VARCHAR)) <> '' AND {expr} IS NULL"
+    ).fetchone()
+    if bad[0]:
+        raise DataError(
+            f"{label}: column '{column}' has {bad[0]} value(s) that are not {kind} "
+            f"(e.g. '{bad[1]}'); write dates as YYYY-MM-DD"
+        )
+    return expr
+
+
+def _numeric_expression(con, column: str, sql_type: str, label: str) -> str:
+    col = quote(column)
+    if sql_type.startswith(NUMERIC_PREFIXES):
+        return f"CAST({col} AS DOUBLE)"
+    expr = f"TRY_CAST(NULLIF(trim(CAST({col} AS VARCHAR)), '') AS DOUBLE)"
+    bad = con.execute(
+        f"SELECT count(*), any_value(CAST({col} AS VARCHAR)) FROM raw "
+        f"WHERE {col} IS NOT NULL AND trim(CAST({col} AS VARCHAR)) <> '' AND {expr} IS NULL"
+    ).fetchone()
+    if bad[0]:
+        raise DataError(
+            f"{label}: column '{column}' has {bad[0]} non-numeric value(s) (e.g. '{bad[1]}'); "
+            "fix them or leave the cells empty (empty cells count as missing)"
+        )
+    return expr
+
+
+def _period_expression(time_kind: str, period: str) -> str:
+    if time_kind == "period" or period == "day":
+        return "t"
+    return f"CAST(date_trunc('{period}', t) AS DATE)"
+
+
+def _in_list(values: list[str]) -> str:
+    return ", ".join(literal(v) for v in values)
+
+
+def _shift(point, amount: int):
+    return point + dt.timedelta(days=amount) if isinstance(point, dt.date) else point + amount
+
+
+def _span(window_start, window_end) -> int:
+    if isinstance(window_start, dt.date):
+        return (window_end - window_start).days
+    return window_end - window_start
+
+
+def _resolve_windows(experiment: Experiment, first, last, label: str) -> tuple[Window, Window]:
+    rollout = experiment.rollout
+    if experiment.post:
+        post = Window(experiment.post.start, experiment.post.end)
+    else:
+        if last < rollout:
+            raise DataError(
+                f"{label}: the data end {last}, before the rollout {rollout}; "
+                "there is no post-rollout data to compare"
+            )
+        post = Window(rollout, last)
+    if experiment.pre:
+        pre = Window(experiment.pre.start, experiment.pre.end)
+    else:
+        end = _shift(rollout, -1)
+        pre = Window(max(first, _shift(end, -_span(post.start, post.end))), end)
+    return pre, post
+
+
+def _kpi_aggregates(kpi: KPI, exprs: dict[str, str]) -> tuple[str, str]:
+    """SQL for (value, count) of one KPI in one unit x period cell."""
+    if kpi.aggregate == "rate":
+        num = exprs[kpi.numerator]
+        den = exprs[kpi.denominator] if kpi.denominator else "1.0"
+        usable = f"{num} IS NOT NULL AND {den} IS NOT NULL"
+        value = (f"sum(CASE WHEN {usable} THEN {num} END) / "
+                 f"NULLIF(sum(CASE WHEN {usable} THEN {den} END), 0)")
+        return value, f"count(CASE WHEN {usable} THEN 1 END)"
+    if kpi.aggregate == "count":
+        if kpi.column:
+            return f"CAST(count({exprs[kpi.column]}) AS DOUBLE)", f"count({exprs[kpi.column]})"
+        return "CAST(count(*) AS DOUBLE)", "count(*)"
+    col = exprs[kpi.column]
+    function = "avg" if kpi.aggregate == "mean" else "sum"
+    return f"{function}({col})", f"count({col})"
+
+
+def load_dataset(experiment: Experiment, build_panel: bool = True) -> Dataset:
+    """Load the experiment's observations, check them, and (optionally) build the panel."""
+    import duckdb
+
+    source = source_for(experiment)
+    label = source.label
+    con = duckdb.connect(":memory:")
+    try:
+        source.register(con)
+        return _load(con, experiment, source, label, build_panel)
+    except duckdb.Error as exc:  # anything the checks above did not foresee
+        first = str(exc).strip().splitlines()[0]
+        raise DataError(f"{label}: could not be processed ({first})") from None
+    finally:
+        con.close()
+
+
+def _load(con, experiment: Experiment, source, label: str, build_panel: bool) -> Dataset:
+    data, groups = experiment.data, experiment.groups
+    columns = _describe_columns(con)
+    needed = {data.unit: "data.unit", data.time: "data.time"}
+    if groups.column:
+        needed[groups.column] = "groups.column"
+    for i, kpi in enumerate(experiment.kpis):
+        for name in kpi.columns:
+            needed[name] = f"kpis[{i}] '{kpi.id}'"
+    _require_columns(columns, needed, label)
+
+    rows_read = con.execute("SELECT count(*) FROM raw").fetchone()[0]
+    if rows_read == 0:
+        raise DataError(f"{label}: the data has a header but no rows; export the observations again")
+
+    time_expr = _time_expression(con, data.time, columns[data.time], experiment.rollout, label)
+    time_kind = "date" if isinstance(experiment.rollout, dt.date) else "period"
+    kpi_columns = sorted({c for k in experiment.kpis for c in k.columns})
+    exprs = {c: _numeric_expression(con, c, columns[c], label) for c in kpi_columns}
+    aliases = {c: f"k{i}" for i, c in enumerate(kpi_columns)}
+
+    if groups.column:
+        group_expr, join = f"CAST({quote(groups.column)} AS VARCHAR)", ""
+    else:
+        _register_assignment(con, experiment)
+        group_expr = "assignment.grp"
+        join = f"LEFT JOIN assignment ON assignment.unit = CAST(raw.{quote(data.unit)} AS VARCHAR)"
+
+    selected = ", ".join(f"{exprs[c]} AS {aliases[c]}" for c in kpi_columns)
+    con.execute(
+        f"CREATE TEMP TABLE obs AS SELECT CAST(raw.{quote(data.unit)} AS VARCHAR) AS unit, "
+        f"{time_expr} AS t, {group_expr} AS grp{', ' + selected if selected else ''} "
+        f"FROM raw {join}"
+    )
+    findings: list[Finding] = []
+
+    duplicates = rows_read - con.execute(
+        "SELECT count(*) FROM (SELECT DISTINCT * FROM raw)"
+    ).fetchone()[0]
+    if duplicates:
+        findings.append(Finding(
+            "duplicate_rows",
+            f"{duplicates} row(s) are exact duplicates of another row; they are kept — "
+            "remove them at the source if they are double exports",
+        ))
+    missing_unit = con.execute("SELECT count(*) FROM obs WHERE unit IS NULL").fetchone()[0]
+    missing_time = con.execute("SELECT count(*) FROM obs WHERE t IS NULL").fetchone()[0]
+    for count, column in ((missing_unit, data.unit), (missing_time, data.time)):
+        if count:
+            findings.append(Finding("missing_keys",
+                                    f"{count} row(s) have no '{column}' and are not used"))
+
+    treatment, control = groups.treatment, groups.control or []
+    present = {row[0] for row in con.execute("SELECT DISTINCT grp FROM obs").fetchall()}
+    where = f"column '{groups.column}'" if groups.column else f"file {groups.file}"
+    for key, values in (("groups.treatment", treatment), ("groups.control", control)):
+        absent = [v for v in values if v not in present]
+        if absent:
+            shown = ", ".join(sorted(str(v) for v in present if v is not None)[:10])
+            raise DataError(
+                f"{key}: value(s) {', '.join(repr(a) for a in absent)} do not occur in {where}; "
+                f"values present: {shown}"
+            )
+
+    arm_expr = (f"CASE WHEN grp IN ({_in_list(treatment)}) THEN 'treatment' "
+                + (f"WHEN grp IN ({_in_list(control)}) THEN 'control' " if control else "")
+                + "END")
+    con.execute(f"CREATE TEMP TABLE tagged AS SELECT *, {arm_expr} AS arm FROM obs "
+                "WHERE unit IS NOT NULL AND t IS NOT NULL")
+
+    neither = con.execute(
+        "SELECT count(*), count(DISTINCT unit), list(DISTINCT coalesce(grp, '(empty)'))[:5] "
+        "FROM tagged WHERE arm IS NULL"
+    ).fetchone()
+    if neither[0]:
+        findings.append(Finding(
+            "units_in_neither_group",
+            f"{neither[1]} unit(s) ({neither[0]} rows) are in neither group "
+            f"(group values {', '.join(map(str, neither[2]))}) and are not used",
+        ))
+    switching = [r[0] for r in con.execute(
+        "SELECT unit FROM tagged WHERE arm IS NOT NULL GROUP BY unit "
+        "HAVING count(DISTINCT arm) > 1 ORDER BY unit"
+    ).fetchall()]
+    if switching:
+        findings.append(Finding(
+            "units_switching_group",
+            f"{len(switching)} unit(s) appear in both treatment and control "
+            f"({', '.join(switching[:5])}{', ...' if len(switching) > 5 else ''}) and are not "
+            "used; give each unit one group",
+        ))
+        con.execute("DELETE FROM tagged WHERE unit IN (SELECT unnest(?))", [switching])
+
+    first, last = con.execute("SELECT min(t), max(t) FROM tagged WHERE arm IS NOT NULL").fetchone()
+    if first is None:
+        raise DataError(f"{label}: no rows belong to the treatment or control group")
+    pre, post = _resolve_windows(experiment, first, last, label)
+    window_expr = (f"CASE WHEN t BETWEEN ? AND ? THEN 'pre' WHEN t BETWEEN ? AND ? THEN 'post' END")
+    con.execute(
+        f"CREATE TEMP TABLE used AS SELECT *, {window_expr} AS win FROM tagged "
+        "WHERE arm IS NOT NULL",
+        [pre.start, pre.end, post.start, post.end],
+    )
+    outside = con.execute("SELECT count(*) FROM used WHERE win IS NULL").fetchone()[0]
+    if outside:
+        findings.append(Finding(
+            "rows_outside_windows",
+            f"{outside} row(s) fall outside the pre ({pre.start} – {pre.end}) and post "
+            f"({post.start} – {post.end}) windows and are not used",
+        ))
+    con.execute("DELETE FROM used WHERE win IS NULL")
+
+    cells = _cell_summaries(con)
+    arms = ["treatment", "control"] if control else ["treatment"]
+    for arm in arms:
+        for window, bounds in (("pre", pre), ("post", post)):
+            if not any(c.arm == arm and c.window == window and c.observations for c in cells):
+                raise DataError(
+                    f"{label}: the {arm} group has no observations in the {window} window "
+                    f"({bounds.start} – {bounds.end}); the data cover {first} – {last}. "
+                    f"Fix '{window}' or 'rollout' in the definition"
+                )
+
+    unit_counts = dict(con.execute("SELECT arm, count(DISTINCT unit) FROM used GROUP BY arm").fetchall())
+    one_side = con.execute(
+        "SELECT count(*) FROM (SELECT unit FROM used GROUP BY unit HAVING count(DISTINCT win) = 1)"
+    ).fetchone()[0]
+    both = sum(unit_counts.values()) - one_side
+    design = "panel" if both >= 0.5 * sum(unit_counts.values()) else "cross_section"
+    if one_side and design == "panel":
+        findings.append(Finding(
+            "units_one_side",
+            f"{one_side} unit(s) are seen only before or only after the rollout; they add to the "
+            "group averages but not to the before/after change of a unit",
+        ))
+    for arm in arms:
+        if unit_counts.get(arm, 0) < FEW_UNITS:
+            findings.append(Finding(
+                "few_units",
+                f"the {arm} group has only {unit_counts.get(arm, 0)} unit(s); estimates with "
+                f"fewer than {FEW_UNITS} units per group are fragile",
+            ))
+    if not control:
+        findings.append(Finding(
+            "no_control_group",
+            "no control group: results are a before/after comparison of the treated units, "
+            "which cannot separate the product's effect from seasonality or other changes",
+        ))
+
+    rows_used = con.execute("SELECT count(*) FROM used").fetchone()[0]
+    missing = {}
+    for kpi in experiment.kpis:
+        _, count_sql = _kpi_aggregates(kpi, {c: aliases[c] for c in kpi_columns})
+        usable = con.execute(f"SELECT {count_sql} FROM used").fetchone()[0]
+        missing[kpi.id] = (rows_used - usable, rows_used)
+        if usable == 0:
+            raise DataError(
+                f"{label}: KPI '{kpi.id}' has no usable values in the pre and post windows "
+                f"(columns {', '.join(kpi.columns) or '(row count)'}); check the data"
+            )
+        if rows_used - usable:
+            share = (rows_used - usable) / rows_used
+            findings.append(Finding(
+                "missing_values",
+                f"KPI '{kpi.id}': {rows_used - usable} observation(s) ({share:.1%}) have no value "
+                "and are left out of this KPI",
+                kpi=kpi.id,
+            ))
+
+    panel = _build_panel(con, experiment, aliases, time_kind) if build_panel else None
+    dataset = Dataset(
+        source=label, fingerprint=source.fingerprint(), time_kind=time_kind,
+        rollout=experiment.rollout, pre=pre, post=post, design=design, rows_read=rows_read,
+        rows_used=rows_used, cells=cells, missing=missing, unit_counts=unit_counts,
+        findings=findings, panel=panel,
+    )
+    return dataset
+
+
+def _register_assignment(con, experiment: Experiment) -> None:
+    import duckdb
+
+    path = experiment.resolve(experiment.groups.file)
+    if not path.exists():
+        raise DataError(f"{path}: group file not found; check groups.file")
+    try:
+        con.execute(f"CREATE TEMP VIEW assignment_raw AS SELECT * FROM read_csv({literal(str(path))}, all_varchar=true)")
+        names = [r[0] for r in con.execute("DESCRIBE assignment_raw").fetchall()]
+    except duckdb.Error as exc:
+        raise DataError(f"{path}: could not be read as CSV ({str(exc).splitlines()[0]})") from None
+    if len(names) < 2:
+        raise DataError(f"{path}: needs two columns, unit and group (with a header row)")
+    con.execute(
+        f"CREATE TEMP TABLE assignment AS SELECT {quote(names[0])} AS unit, "
+        f"{quote(names[1])} AS grp FROM assignment_raw"
+    )
+    clash = con.execute(
+        "SELECT unit FROM assignment GROUP BY unit HAVING count(DISTINCT grp) > 1 LIMIT 1"
+    ).fetchone()
+    if clash:
+        raise DataError(f"{path}: unit '{clash[0]}' is given more than one group; give each unit one")
+
+
+def _cell_summaries(con) -> list[CellSummary]:
+    rows = con.execute(
+        "SELECT arm, win, count(DISTINCT unit), count(*), min(t), max(t) FROM used "
+        "GROUP BY arm, win ORDER BY arm DESC, win DESC"
+    ).fetchall()
+    return [CellSummary(*row) for row in rows]
+
+
+def _build_panel(con, experiment: Experiment, aliases: dict[str, str], time_kind: str) -> Panel:
+    period = _period_expression(time_kind, experiment.analysis.period)
+    parts = []
+    for i, kpi in enumerate(experiment.kpis):
+        value, count = _kpi_aggregates(kpi, aliases)
+        parts.append(f"{value} AS v{i}, {count} AS n{i}")
+    result = con.execute(
+        f"SELECT unit, arm = 'treatment' AS treated, win = 'post' AS post, {period} AS period, "
+        f"{', '.join(parts)} FROM used GROUP BY ALL ORDER BY unit, period, post"
+    ).fetchnumpy()
+    unit_names, unit_codes = np.unique(np.asarray(result["unit"], dtype=object).astype(str),
+                                       return_inverse=True)
+    periods = np.asarray(result["period"])
+    periods = periods.astype("datetime64[D]") if time_kind == "date" else periods.astype(np.int64)
+    values, counts = {}, {}
+    for i, kpi in enumerate(experiment.kpis):
+        values[kpi.id] = np.asarray(result[f"v{i}"], dtype=float)
+        counts[kpi.id] = np.asarray(result[f"n{i}"], dtype=np.int64)
+        values[kpi.id][counts[kpi.id] == 0] = np.nan
+    return Panel(
+        unit=unit_codes.astype(np.int64), unit_names=list(unit_names),
+        treated=np.asarray(result["treated"], dtype=bool), post=np.asarray(result["post"], dtype=bool),
+        period=periods, values=values, counts=counts,
+    )

@@ -1,0 +1,50 @@
+"""`valueproof validate`: is this experiment usable, and what do its data look like?"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from valueproof.config import Experiment, load_experiment
+from valueproof.config.brand import load_brand
+from valueproof.data import Dataset, load_dataset
+from valueproof.errors import ConfigError
+
+LOGO_TYPES = {".svg", ".png", ".jpg", ".jpeg"}
+
+
+@dataclass(frozen=True)
+class Validation:
+    experiment: Experiment
+    dataset: Dataset
+
+
+def check_assets(experiment: Experiment) -> None:
+    """Logos and brand file must exist and lie inside the experiment's folder."""
+    base = experiment.base_dir.resolve()
+    assets = [("brand", experiment.brand)]
+    for party in ("customer", "vendor"):
+        info = getattr(experiment, party)
+        if info is not None:
+            assets.append((f"{party}.logo", info.logo))
+    for key, path in assets:
+        if path is None:
+            continue
+        full = experiment.resolve(path).resolve()
+        if not full.is_relative_to(base):
+            raise ConfigError(
+                f"{key}: '{path}' lies outside the experiment's folder {base}; "
+                "copy the file into the folder and give a relative path"
+            )
+        if not full.is_file():
+            raise ConfigError(f"{key}: file '{path}' not found (looked in {full.parent})")
+        if key.endswith("logo") and full.suffix.lower() not in LOGO_TYPES:
+            raise ConfigError(f"{key}: '{path}' is not an SVG, PNG or JPEG image")
+    load_brand(experiment.resolve(experiment.brand).resolve() if experiment.brand else None)
+
+
+def validate(path: str | Path) -> Validation:
+    """Load and check a definition and its data without running any statistics."""
+    experiment = load_experiment(path)
+    check_assets(experiment)
+    return Validation(experiment, load_dataset(experiment, build_panel=False))
