@@ -1,0 +1,85 @@
+"""Shared fixtures: small experiments written as real files in tmp_path."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from valueproof.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+
+BASE_DEFINITION = {
+    "name": "Test pilot",
+    "customer": {"name": "Test Customer"},
+    "data": {"path": "data.csv", "unit": "unit", "time": "day"},
+    "groups": {"column": "group", "treatment": "T", "control": "C"},
+    "rollout": "2026-03-02",
+    "pre": {"start": "2026-02-02", "end": "2026-03-01"},
+    "kpis": [
+        {"id": "minutes", "label": "Handle time", "column": "minutes", "unit": "min",
+         "better": "lower"},
+        {"id": "resolved", "label": "Resolution rate", "numerator": "resolved",
+         "better": "higher", "aggregate": "rate"},
+    ],
+}
+
+
+def panel_frame(n_treated=12, n_control=12, weeks=8, rollout_week=4, effect=-1.0, seed=1,
+                rows_per_week=3) -> pd.DataFrame:
+    """Observation-level data: several rows per unit and week, a true effect on `minutes`."""
+    rng = np.random.default_rng(seed)
+    start = dt.date(2026, 3, 2) - dt.timedelta(weeks=rollout_week)
+    rows = []
+    for u in range(n_treated + n_control):
+        group = "T" if u < n_treated else "C"
+        level = rng.normal(10, 1)
+        for w in range(weeks):
+            for r in range(rows_per_week):
+                day = start + dt.timedelta(weeks=w, days=r)
+                treated = group == "T" and w >= rollout_week
+                rows.append({"unit": f"U{u:02d}", "group": group, "day": day.isoformat(),
+                             "minutes": round(level + rng.normal(0, 1) + (effect if treated else 0), 3),
+                             "resolved": int(rng.random() < 0.6)})
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def write_experiment(tmp_path):
+    """Write data and a definition (BASE_DEFINITION with `changes` merged) into tmp_path."""
+
+    def write(changes: dict | None = None, frame: pd.DataFrame | None = None,
+              data_name: str = "data.csv") -> Path:
+        definition = copy.deepcopy(BASE_DEFINITION)
+        for key, value in (changes or {}).items():
+            if value is None:
+                definition.pop(key, None)
+            elif isinstance(value, dict) and isinstance(definition.get(key), dict):
+                definition[key].update(value)
+            else:
+                definition[key] = value
+        frame = panel_frame() if frame is None else frame
+        if data_name.endswith(".csv"):
+            frame.to_csv(tmp_path / data_name, index=False)
+        path = tmp_path / "experiment.yaml"
+        path.write_text(yaml.safe_dump(definition, sort_keys=False, allow_unicode=True))
+        return path
+
+    return write
+
+
+def invoke(runner: CliRunner, *args: str):
+    return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
