@@ -2,4 +2,12 @@
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+
+def analyze(path):
+    """Analyse an experiment definition (see `valueproof.api.analyze`)."""
+    from valueproof.api import analyze as run
+
+    return run(path)
+
+
+__all__ = ["__version__", "analyze"]

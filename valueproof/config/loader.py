@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
 import types
 import typing
 from pathlib import Path
@@ -135,7 +136,8 @@ def load_experiment(path: str | Path) -> Experiment:
         )
     lines = _line_index(node) if node is not None else {}
     try:
-        experiment = Experiment.model_validate(raw).located_at(path.resolve().parent)
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        experiment = Experiment.model_validate(raw).located_at(path.resolve().parent, digest)
     except ValidationError as exc:
         messages = []
         for error in exc.errors():

@@ -323,6 +323,7 @@ class Experiment(Strict):
 
     # Set by the loader, not by the analyst: the folder that relative paths resolve against.
     _base_dir: Path = PrivateAttr(default=Path("."))
+    _definition_hash: str = PrivateAttr(default="")
 
     @field_validator("locale")
     @classmethod
@@ -387,9 +388,15 @@ class Experiment(Strict):
     def base_dir(self) -> Path:
         return self._base_dir
 
-    def located_at(self, base_dir: Path) -> Experiment:
+    @property
+    def definition_hash(self) -> str:
+        """SHA-256 of the definition file's bytes (empty for a definition built in code)."""
+        return self._definition_hash
+
+    def located_at(self, base_dir: Path, definition_hash: str = "") -> Experiment:
         """This definition with relative paths resolving against `base_dir`."""
         self._base_dir = base_dir
+        self._definition_hash = definition_hash
         return self
 
     @property

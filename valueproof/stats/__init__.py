@@ -1,0 +1,111 @@
+"""Statistics stage: per-KPI difference-in-differences with its checks, across KPIs corrected."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+from valueproof import __version__
+from valueproof.config import Experiment
+from valueproof.data import Dataset
+from valueproof.stats import did
+from valueproof.stats.permutation import permutation_pvalues
+from valueproof.stats.results import KPIResult, Results, Robustness
+
+CORRECTIONS = {"holm": "holm", "bh": "fdr_bh", "bonferroni": "bonferroni"}
+
+
+def adjust_pvalues(p_values: list[float], correction: str) -> list[float]:
+    """Multiple-testing adjustment across KPIs (statsmodels' implementation)."""
+    if correction == "none" or len(p_values) < 2:
+        return list(p_values)
+    from statsmodels.stats.multitest import multipletests
+
+    return list(multipletests(p_values, method=CORRECTIONS[correction])[1])
+
+
+def verdict_of(significant: bool, effect: float, better: str) -> str:
+    if not significant:
+        return "inconclusive"
+    good = effect < 0 if better == "lower" else effect > 0
+    return "improved" if good else "worsened"
+
+
+def analyze_dataset(experiment: Experiment, dataset: Dataset) -> Results:
+    """Estimate every KPI's effect; pure function of the definition and the loaded data."""
+    settings = experiment.analysis
+    panel = dataset.panel
+    has_control = experiment.has_control
+    alpha, se = settings.alpha, settings.se
+    prepared, partial = [], []
+    for kpi in experiment.kpis:
+        data = did.KPIData(panel, kpi, has_control)
+        fit = did.main_estimate(data, se)
+        weights = did.DID_WEIGHTS if has_control else did.PRE_POST_WEIGHTS
+        effect, error = did.contrast(fit, weights)
+        did.check_variance(kpi, error)
+        prepared.append((kpi, data, fit, effect, error))
+
+    permutation_p, draws, exact = [None] * len(prepared), 0, False
+    if has_control:
+        n_units = len(panel.unit_names)
+        treated_units = np.zeros(n_units, bool)
+        treated_units[panel.unit[panel.treated]] = True
+        sums = [did.unit_sums(data, n_units) for _, data, *_ in prepared]
+        permutation_p, draws, exact = permutation_pvalues(
+            sums, treated_units, settings.permutations, settings.seed)
+
+    for (kpi, data, fit, effect, error), perm_p in zip(prepared, permutation_p):
+        t_crit = float(stats.t.ppf(1 - alpha / 2, fit.df))
+        model_p = float(2 * stats.t.sf(abs(effect / error), fit.df))
+        n_units = data.n_units()
+        inference = "permutation" if n_units["treatment"] == 1 and perm_p is not None else "model"
+        welch_p, rank_p, with_change = did.change_tests(data)
+        pre_trend, points, trend = did.event_study(data, se, alpha)
+        relative = did.relative_effect(fit, has_control, kpi.transform, alpha, effect, error)
+        means = fit.means if kpi.transform == "none" else np.exp(fit.means)
+        names = (["control_pre", "control_post", "treatment_pre", "treatment_post"]
+                 if has_control else ["treatment_pre", "treatment_post"])
+        warnings = did.few_unit_warnings(n_units)
+        if pre_trend.status == "failed":
+            warnings.append(
+                f"pre-trend check failed (p = {pre_trend.p_value:.3g}): the groups did not move "
+                "alike before the rollout, so the estimate may be biased")
+        warnings += [f.message for f in dataset.findings if f.kpi == kpi.id]
+        partial.append(dict(
+            id=kpi.id, label=kpi.display_label, unit=kpi.unit, better=kpi.better,
+            aggregate=kpi.aggregate, transform=kpi.transform,
+            method="did" if has_control else "pre_post", inference=inference, n_units=n_units,
+            n_obs=int(data.counts.sum()), n_cells=int(len(data.y)),
+            means={name: float(m) for name, m in zip(names, means)},
+            effect=effect, se=error, df=fit.df,
+            ci_low=effect - t_crit * error, ci_high=effect + t_crit * error,
+            p_value=perm_p if inference == "permutation" else model_p,
+            relative_effect=relative[0], relative_ci_low=relative[1], relative_ci_high=relative[2],
+            mde=did.power_mde(error, fit.df, alpha), pre_trend=pre_trend,
+            robustness=Robustness(welch_p, rank_p, perm_p, draws, exact, with_change),
+            event_study=points, trend=trend, warnings=warnings,
+        ))
+
+    adjusted = adjust_pvalues([p["p_value"] for p in partial], settings.correction)
+    kpis = []
+    for fields, p_adj in zip(partial, adjusted):
+        significant = bool(p_adj < alpha)
+        verdict = verdict_of(significant, fields["effect"], fields["better"])
+        kpis.append(KPIResult(**fields, p_adjusted=float(p_adj), significant=significant,
+                              improved=verdict == "improved", verdict=verdict))
+
+    warnings = [f.message for f in dataset.findings if f.kpi is None]
+    warnings += [f"{k.label}: {w}" for k in kpis for w in k.warnings
+                 if not any(w == f.message for f in dataset.findings)]
+    return Results(
+        valueproof_version=__version__, experiment=experiment.name, design=dataset.design,
+        method="did" if has_control else "pre_post", alpha=alpha, se=se,
+        correction=settings.correction, period=settings.period, seed=settings.seed,
+        rollout=str(dataset.rollout),
+        pre={"start": str(dataset.pre.start), "end": str(dataset.pre.end)},
+        post={"start": str(dataset.post.start), "end": str(dataset.post.end)},
+        data_fingerprint=dataset.fingerprint, definition_hash=experiment.definition_hash,
+        kpis=kpis, warnings=warnings,
+        data_quality=[{"kind": f.kind, "message": f.message, "kpi": f.kpi} for f in dataset.findings],
+    )

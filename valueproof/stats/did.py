@@ -1,0 +1,245 @@
+"""Difference-in-differences per KPI, with event study, power and the checks beside it.
+
+The estimate uses the unit x period panel built by the data stage: each unit-period counts once,
+so a unit with many observations (a busy agent) does not outweigh the others, and the clustering
+level (the unit) is the level at which the product was assigned.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+from valueproof.config.schema import KPI
+from valueproof.data import Panel
+from valueproof.errors import DataError
+from valueproof.stats.cells import CellFit, contrast, fit_cells, wald_test
+from valueproof.stats.results import EventPoint, PreTrend, TrendPoint
+
+POWER = 0.80
+FEW_UNITS = 10
+# Cell order of the 2x2 model: control pre, control post, treatment pre, treatment post.
+DID_WEIGHTS = np.array([1.0, -1.0, -1.0, 1.0])
+PRE_POST_WEIGHTS = np.array([-1.0, 1.0])
+
+
+class KPIData:
+    """One KPI's usable unit-period rows, ready for the estimators."""
+
+    def __init__(self, panel: Panel, kpi: KPI, has_control: bool):
+        values = panel.values[kpi.id]
+        keep = ~np.isnan(values)
+        if not has_control:
+            keep &= panel.treated
+        y = values[keep]
+        if kpi.transform == "log":
+            if np.any(y <= 0):
+                raise DataError(
+                    f"KPI '{kpi.id}': transform 'log' needs positive values, but "
+                    f"{int(np.sum(y <= 0))} unit-period value(s) are zero or negative; "
+                    "use transform: none"
+                )
+            y = np.log(y)
+        self.kpi = kpi
+        self.y = y
+        self.treated = panel.treated[keep]
+        self.post = panel.post[keep]
+        self.period = panel.period[keep]
+        self.counts = panel.counts[kpi.id][keep]
+        self.unit_codes = panel.unit[keep]  # codes into panel.unit_names
+        self.units, self.cluster = np.unique(self.unit_codes, return_inverse=True)
+        self.has_control = has_control
+
+    def n_units(self) -> dict[str, int]:
+        treated_units = np.unique(self.cluster[self.treated])
+        out = {"treatment": int(len(treated_units))}
+        if self.has_control:
+            out["control"] = int(len(np.unique(self.cluster[~self.treated])))
+        return out
+
+    def main_cells(self) -> tuple[np.ndarray, int]:
+        if self.has_control:
+            return self.treated.astype(np.int64) * 2 + self.post, 4
+        return self.post.astype(np.int64), 2
+
+
+def _t_critical(alpha: float, df: int) -> float:
+    return float(stats.t.ppf(1 - alpha / 2, df))
+
+
+def main_estimate(data: KPIData, se: str) -> CellFit:
+    cell, n_cells = data.main_cells()
+    present = np.bincount(cell, minlength=n_cells)
+    if np.any(present == 0):
+        names = (["control pre", "control post", "treatment pre", "treatment post"]
+                 if data.has_control else ["pre", "post"])
+        empty = [n for n, c in zip(names, present) if c == 0]
+        raise DataError(
+            f"KPI '{data.kpi.id}' has no values for {', '.join(empty)}; "
+            "check the KPI's columns and the windows"
+        )
+    if data.cluster.max() < 1 and se == "cluster":
+        raise DataError(f"KPI '{data.kpi.id}': cluster standard errors need at least two units")
+    return fit_cells(data.y, cell, data.cluster, n_cells, se)
+
+
+def relative_effect(fit: CellFit, has_control: bool, transform: str, alpha: float,
+                    effect: float, se: float) -> tuple[float | None, float | None, float | None]:
+    """Effect as a share of the counterfactual level, with a delta-method CI (exp for log KPIs)."""
+    t = _t_critical(alpha, fit.df)
+    if transform == "log":
+        return float(np.expm1(effect)), float(np.expm1(effect - t * se)), float(np.expm1(effect + t * se))
+    m = fit.means
+    if has_control:
+        counterfactual = m[2] + m[1] - m[0]
+        # r = m3 / cf - 1 with cf = m2 + m1 - m0 (cells: C pre, C post, T pre, T post)
+        gradient = np.array([m[3], -m[3], -m[3], counterfactual]) / counterfactual**2
+    else:
+        counterfactual = m[0]
+        gradient = np.array([-m[1] / m[0] ** 2, 1 / m[0]])
+    if counterfactual == 0 or not np.isfinite(counterfactual):
+        return None, None, None
+    ratio = effect / counterfactual
+    ratio_se = float(np.sqrt(max(gradient @ fit.cov @ gradient, 0.0)))
+    return float(ratio), float(ratio - t * ratio_se), float(ratio + t * ratio_se)
+
+
+def power_mde(se: float, df: int, alpha: float, power: float = POWER) -> float:
+    """Smallest true effect a two-sided test at `alpha` detects with `power` (same units as se)."""
+    return float((_t_critical(alpha, df) + stats.t.ppf(power, df)) * se)
+
+
+def _period_labels(periods: np.ndarray) -> list[str]:
+    return [str(p) for p in periods]
+
+
+def event_study(data: KPIData, se: str, alpha: float) -> tuple[PreTrend, list[EventPoint], list[TrendPoint]]:
+    """Treated x period coefficients (reference: last pre period), their joint pre-period test,
+    and per-period group means for the trend chart."""
+    keys = np.rec.fromarrays([data.period, data.post])
+    uniq, index = np.unique(keys, return_inverse=True)
+    n_periods = len(uniq)
+    groups = 2 if data.has_control else 1
+    group = data.treated.astype(np.int64) if data.has_control else np.zeros(len(data.y), np.int64)
+    cell = group * n_periods + index
+    present = np.bincount(cell, minlength=groups * n_periods).reshape(groups, n_periods) > 0
+    usable = present.all(axis=0)  # periods observed in every group
+    if not usable.all():
+        keep = usable[index]
+        remap = np.cumsum(usable) - 1
+        cell = group[keep] * usable.sum() + remap[index[keep]]
+        y, cluster = data.y[keep], data.cluster[keep]
+        uniq, n_periods = uniq[usable], int(usable.sum())
+    else:
+        y, cluster = data.y, data.cluster
+    periods = _period_labels(uniq["f0"])
+    is_post = uniq["f1"].astype(bool)
+    pre_idx = np.flatnonzero(~is_post)
+    _, cluster = np.unique(cluster, return_inverse=True)
+    fit = fit_cells(y, cell, cluster, groups * n_periods, se)
+    t = _t_critical(alpha, fit.df)
+
+    trend = []
+    for p in range(n_periods):
+        row = {}
+        for g, name in enumerate(["control", "treatment"] if data.has_control else ["treatment"]):
+            c = g * n_periods + p
+            mean, half = fit.means[c], t * np.sqrt(max(fit.cov[c, c], 0.0))
+            level = np.exp if data.kpi.transform == "log" else (lambda v: v)
+            row[name] = (float(level(mean)), float(level(mean - half)), float(level(mean + half)))
+        none = (None, None, None)
+        trend.append(TrendPoint(periods[p], bool(is_post[p]), *row.get("treatment", none),
+                                *row.get("control", none)))
+
+    if len(pre_idx) == 0:
+        return PreTrend("not_testable", None, None, None, 0), [], trend
+    ref = int(pre_idx[-1])
+    points, pre_rows = [], []
+    for p in range(n_periods):
+        weights = np.zeros(groups * n_periods)
+        if data.has_control:
+            weights[[n_periods + p, ref]] += [1.0, 1.0]
+            weights[[p, n_periods + ref]] += [-1.0, -1.0]
+        else:
+            weights[p] += 1.0
+            weights[ref] -= 1.0
+        value, error = contrast(fit, weights) if p != ref else (0.0, 0.0)
+        points.append(EventPoint(periods[p], bool(is_post[p]), value, value - t * error,
+                                 value + t * error, reference=p == ref))
+        if p != ref and not is_post[p]:
+            pre_rows.append(weights)
+    if not data.has_control or len(pre_rows) == 0:
+        return PreTrend("not_testable", None, None, None, len(pre_rows)), points, trend
+    statistic, df, p_value = wald_test(fit, np.array(pre_rows), se)
+    if not np.isfinite(p_value):
+        return PreTrend("not_testable", None, None, None, len(pre_rows)), points, trend
+    status = "passed" if p_value >= alpha else "failed"
+    return PreTrend(status, p_value, statistic, df, len(pre_rows)), points, trend
+
+
+def unit_changes(data: KPIData) -> tuple[np.ndarray, np.ndarray]:
+    """Per unit (with data in both windows): mean post value - mean pre value; and treated flag."""
+    n_units = len(data.units)
+    sums = np.zeros((n_units, 2))
+    counts = np.zeros((n_units, 2))
+    np.add.at(sums, (data.cluster, data.post.astype(int)), data.y)
+    np.add.at(counts, (data.cluster, data.post.astype(int)), 1)
+    both = (counts > 0).all(axis=1)
+    treated = np.zeros(n_units, bool)
+    treated[data.cluster[data.treated]] = True
+    change = sums[both, 1] / counts[both, 1] - sums[both, 0] / counts[both, 0]
+    return change, treated[both]
+
+
+def change_tests(data: KPIData) -> tuple[float | None, float | None, dict[str, int]]:
+    """Welch t-test and Mann-Whitney rank test on unit-level changes (treated vs control);
+    without a control group, the one-sample t-test and Wilcoxon signed-rank test."""
+    change, treated = unit_changes(data)
+    counts = {"treatment": int(treated.sum())}
+    if data.has_control:
+        counts["control"] = int((~treated).sum())
+        a, b = change[treated], change[~treated]
+        if len(a) < 2 or len(b) < 2:
+            return None, None, counts
+        welch = stats.ttest_ind(a, b, equal_var=False).pvalue
+        rank = stats.mannwhitneyu(a, b, alternative="two-sided").pvalue
+    else:
+        if len(change) < 2:
+            return None, None, counts
+        welch = stats.ttest_1samp(change, 0.0).pvalue
+        rank = stats.wilcoxon(change).pvalue if np.any(change != 0) else 1.0
+    return _finite(welch), _finite(rank), counts
+
+
+def _finite(value) -> float | None:
+    value = float(value)
+    return value if np.isfinite(value) else None
+
+
+def unit_sums(data: KPIData, n_units_total: int) -> np.ndarray:
+    """(units in panel, 4): sum and count of unit-period values before and after the rollout."""
+    out = np.zeros((n_units_total, 4))
+    post = data.post.astype(int)
+    np.add.at(out, (data.unit_codes, post * 2), data.y)
+    np.add.at(out, (data.unit_codes, post * 2 + 1), 1.0)
+    return out
+
+
+def check_variance(kpi: KPI, se_value: float) -> None:
+    if not np.isfinite(se_value) or se_value <= 0:
+        raise DataError(
+            f"KPI '{kpi.id}' has no variance (every unit-period value is the same), so nothing "
+            "can be tested; check the KPI's column or drop the KPI"
+        )
+
+
+def few_unit_warnings(n_units: dict[str, int]) -> list[str]:
+    out = []
+    for arm, count in n_units.items():
+        if count == 1 and arm == "treatment":
+            out.append("only one treated unit: cluster standard errors are unreliable; "
+                       "the p-value shown is the permutation test's")
+        elif count < FEW_UNITS:
+            out.append(f"the {arm} group has only {count} units; treat the interval with caution")
+    return out
+

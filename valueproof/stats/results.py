@@ -1,0 +1,163 @@
+"""Immutable results of the statistics stage; every view (JSON, table, report) reads these."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class PreTrend:
+    """Joint test that treated and control moved alike before the rollout."""
+
+    status: str  # passed | failed | not_testable
+    p_value: float | None
+    statistic: float | None
+    df: tuple[int, int] | None  # (numerator, denominator) of the F test
+    periods: int  # pre-period coefficients tested
+
+    @property
+    def passed(self) -> bool | None:
+        return None if self.status == "not_testable" else self.status == "passed"
+
+
+@dataclass(frozen=True)
+class Robustness:
+    """Checks beside the main estimate, on unit-level post - pre changes and label permutations."""
+
+    welch_p: float | None
+    rank_p: float | None
+    permutation_p: float | None
+    permutations: int  # draws, or the number of assignments when enumerated exactly
+    exact: bool
+    units_with_change: dict[str, int]
+
+
+@dataclass(frozen=True)
+class EventPoint:
+    """Treated - control gap in one period, relative to the last pre period (the reference)."""
+
+    period: str
+    post: bool
+    coefficient: float
+    ci_low: float
+    ci_high: float
+    reference: bool = False
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """Group means in one period (KPI units; geometric means for log KPIs) with 95% bands."""
+
+    period: str
+    post: bool
+    treatment: float | None
+    treatment_low: float | None
+    treatment_high: float | None
+    control: float | None
+    control_low: float | None
+    control_high: float | None
+
+
+@dataclass(frozen=True)
+class KPIResult:
+    id: str
+    label: str
+    unit: str
+    better: str
+    aggregate: str
+    transform: str
+    method: str  # did | pre_post
+    inference: str  # model | permutation (a single treated unit)
+    n_units: dict[str, int]
+    n_obs: int
+    n_cells: int
+    means: dict[str, float]
+    effect: float
+    se: float
+    df: int
+    ci_low: float
+    ci_high: float
+    p_value: float
+    p_adjusted: float
+    relative_effect: float | None
+    relative_ci_low: float | None
+    relative_ci_high: float | None
+    significant: bool
+    improved: bool
+    verdict: str  # improved | worsened | inconclusive
+    mde: float  # smallest true effect detected with 80% power (KPI units or log points)
+    pre_trend: PreTrend
+    robustness: Robustness
+    event_study: list[EventPoint]
+    trend: list[TrendPoint]
+    warnings: list[str] = field(default_factory=list)
+
+
+def _plain(value):
+    """JSON-safe copy: dates as ISO text, NaN/inf as null, tuples as lists."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalars
+        return _plain(value.item())
+    return value
+
+
+@dataclass(frozen=True)
+class Results:
+    valueproof_version: str
+    experiment: str
+    design: str  # panel | cross_section
+    method: str  # did | pre_post
+    alpha: float
+    se: str
+    correction: str
+    period: str
+    seed: int
+    rollout: str
+    pre: dict[str, str]
+    post: dict[str, str]
+    data_fingerprint: str
+    definition_hash: str
+    kpis: list[KPIResult]
+    warnings: list[str]
+    data_quality: list[dict[str, str | None]]
+    criteria: list = field(default_factory=list)
+    roi: object | None = None
+    improvement_plan: list = field(default_factory=list)
+    next_quarter: list = field(default_factory=list)
+
+    def kpi(self, kpi_id: str) -> KPIResult:
+        return next(k for k in self.kpis if k.id == kpi_id)
+
+    def to_dict(self) -> dict:
+        """The results JSON of DESIGN.md (plus extra fields)."""
+        data = _plain(dataclasses.asdict(self))
+        for kpi, source in zip(data["kpis"], self.kpis):
+            kpi["pre_trend"]["passed"] = source.pre_trend.passed
+        return data
+
+    def to_frame(self):
+        """One row per KPI: the headline columns."""
+        import pandas as pd
+
+        columns = ["id", "label", "method", "effect", "se", "ci_low", "ci_high", "p_value",
+                   "p_adjusted", "relative_effect", "relative_ci_low", "relative_ci_high",
+                   "significant", "improved", "verdict", "mde", "n_obs"]
+        rows = []
+        for kpi in self.kpis:
+            row = {name: getattr(kpi, name) for name in columns}
+            row.update(n_treatment=kpi.n_units.get("treatment"), n_control=kpi.n_units.get("control"),
+                       pre_trend=kpi.pre_trend.status, pre_trend_p=kpi.pre_trend.p_value,
+                       welch_p=kpi.robustness.welch_p, rank_p=kpi.robustness.rank_p,
+                       permutation_p=kpi.robustness.permutation_p)
+            rows.append(row)
+        return pd.DataFrame(rows).set_index("id")
