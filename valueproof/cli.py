@@ -40,6 +40,28 @@ def validate(experiment: Path) -> None:
 
 
 @main.command()
+@click.argument("experiment", type=EXPERIMENT)
+@click.option("--json", "json_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the results JSON to this file.")
+def analyze(experiment: Path, json_path: Path | None) -> None:
+    """Estimate every KPI's effect and print the results table.
+
+    Difference-in-differences per KPI with its confidence interval, p-value adjusted across KPIs,
+    pre-trend check and robustness tests; --json writes the full results.
+    """
+    from valueproof.api import analyze as run_analyze
+    from valueproof.output import write_atomic
+    from valueproof.terminal import print_results
+
+    results = run_analyze(experiment)
+    if json_path is not None:
+        write_atomic(json_path, json.dumps(results.to_dict(), indent=2, allow_nan=False) + "\n")
+    print_results(results)
+    if json_path is not None:
+        click.echo(f"Results written to {json_path}")
+
+
+@main.command()
 def schema() -> None:
     """Print the JSON Schema of experiment definitions (for editor autocompletion)."""
     from valueproof.config.schema import Experiment

@@ -9,7 +9,9 @@ from valueproof.validate import Validation
 
 
 def console() -> Console:
-    return Console(highlight=False, soft_wrap=False)
+    """A console as wide as the terminal, or 120 columns when writing to a file or pipe."""
+    probe = Console()
+    return Console(highlight=False, soft_wrap=False, width=None if probe.is_terminal else 120)
 
 
 def print_findings(out: Console, findings) -> None:
@@ -47,3 +49,59 @@ def print_validation(result: Validation) -> None:
     out.print(kpis)
     print_findings(out, data.findings)
     out.print("[green]Usable:[/green] valueproof can analyse this experiment.")
+
+
+def _number(value: float, digits: int = 3) -> str:
+    return f"{value:.{digits}g}" if abs(value) < 1000 else f"{value:,.0f}"
+
+
+def effect_text(kpi) -> str:
+    """Effect with its CI in the KPI's terms: points for rates, % for log KPIs."""
+    if kpi.transform == "log":
+        return (f"{kpi.relative_effect:+.1%} [{kpi.relative_ci_low:+.1%}, "
+                f"{kpi.relative_ci_high:+.1%}]")
+    scale, unit = (100, " pp") if kpi.unit == "%" else (1, f" {kpi.unit}" if kpi.unit else "")
+    return (f"{kpi.effect * scale:+.3g}{unit} [{kpi.ci_low * scale:+.3g}, "
+            f"{kpi.ci_high * scale:+.3g}]")
+
+
+def p_text(p: float | None) -> str:
+    if p is None:
+        return "–"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+VERDICT_STYLE = {"improved": "green", "worsened": "red", "inconclusive": "yellow"}
+
+
+def print_results(results) -> None:
+    out = console()
+    method = ("difference-in-differences" if results.method == "did"
+              else "before/after comparison (no control group)")
+    out.print(f"[bold]{results.experiment}[/bold] — {method}, {results.design.replace('_', ' ')}, "
+              f"SE {results.se}, alpha {results.alpha}, correction {results.correction}")
+    table = Table(title_justify="left")
+    for name in ("KPI", "Effect [95% CI]", "Relative", "p", "p adj.", "Pre-trend", "Verdict"):
+        table.add_column(name, justify="left" if name in ("KPI", "Verdict", "Pre-trend") else "right")
+    for kpi in results.kpis:
+        relative = "–" if kpi.relative_effect is None else f"{kpi.relative_effect:+.1%}"
+        style = VERDICT_STYLE[kpi.verdict]
+        verdict = kpi.verdict
+        if kpi.verdict == "inconclusive":
+            verdict += f" (MDE {effect_text_mde(kpi)})"
+        table.add_row(kpi.label, effect_text(kpi), relative, p_text(kpi.p_value),
+                      p_text(kpi.p_adjusted), kpi.pre_trend.status.replace("_", " "),
+                      f"[{style}]{verdict}[/{style}]")
+    out.print(table)
+    if results.warnings:
+        out.print(f"[yellow]{len(results.warnings)} warning(s):[/yellow]")
+        for warning in results.warnings:
+            out.print(f"  [yellow]![/yellow] {warning}")
+
+
+def effect_text_mde(kpi) -> str:
+    """The minimum detectable effect, in the same terms as the effect."""
+    if kpi.transform == "log":
+        return f"±{abs(kpi.mde):.1%}"
+    scale, unit = (100, " pp") if kpi.unit == "%" else (1, f" {kpi.unit}" if kpi.unit else "")
+    return f"±{kpi.mde * scale:.3g}{unit}"
