@@ -215,7 +215,8 @@ def load_dataset(experiment: Experiment, build_panel: bool = True) -> Dataset:
 
     source = source_for(experiment)
     label = source.label
-    con = duckdb.connect(":memory:")
+    con = duckdb.connect(":memory:", config={"preserve_insertion_order": False})
+    con.execute("SET enable_progress_bar = false")
     try:
         source.register(con)
         return _load(con, experiment, source, label, build_panel)
@@ -254,31 +255,34 @@ def _load(con, experiment: Experiment, source, label: str, build_panel: bool) ->
         group_expr = "assignment.grp"
         join = f"LEFT JOIN assignment ON assignment.unit = CAST(raw.{quote(data.unit)} AS VARCHAR)"
 
+    treatment, control = groups.treatment, groups.control or []
+    arm_expr = (f"CASE WHEN grp IN ({_in_list(treatment)}) THEN 'treatment' "
+                + (f"WHEN grp IN ({_in_list(control)}) THEN 'control' " if control else "")
+                + "END")
     selected = ", ".join(f"{exprs[c]} AS {aliases[c]}" for c in kpi_columns)
+    # The one materialised copy of the rows; everything after reads it (or views over it).
     con.execute(
-        f"CREATE TEMP TABLE obs AS SELECT CAST(raw.{quote(data.unit)} AS VARCHAR) AS unit, "
+        f"CREATE TEMP TABLE obs AS SELECT *, {arm_expr} AS arm FROM ("
+        f"SELECT CAST(raw.{quote(data.unit)} AS VARCHAR) AS unit, "
         f"{time_expr} AS t, {group_expr} AS grp{', ' + selected if selected else ''} "
-        f"FROM raw {join}"
+        f"FROM raw {join})"
     )
     findings: list[Finding] = []
 
-    duplicates = rows_read - con.execute(
-        "SELECT count(*) FROM (SELECT DISTINCT * FROM raw)"
-    ).fetchone()[0]
+    duplicates = _duplicate_rows(con, rows_read)
     if duplicates:
         findings.append(Finding(
             "duplicate_rows",
             f"{duplicates} row(s) are exact duplicates of another row; they are kept — "
             "remove them at the source if they are double exports",
         ))
-    missing_unit = con.execute("SELECT count(*) FROM obs WHERE unit IS NULL").fetchone()[0]
-    missing_time = con.execute("SELECT count(*) FROM obs WHERE t IS NULL").fetchone()[0]
+    missing_unit, missing_time = con.execute(
+        "SELECT count_if(unit IS NULL), count_if(t IS NULL) FROM obs").fetchone()
     for count, column in ((missing_unit, data.unit), (missing_time, data.time)):
         if count:
             findings.append(Finding("missing_keys",
                                     f"{count} row(s) have no '{column}' and are not used"))
 
-    treatment, control = groups.treatment, groups.control or []
     present = {row[0] for row in con.execute("SELECT DISTINCT grp FROM obs").fetchall()}
     where = f"column '{groups.column}'" if groups.column else f"file {groups.file}"
     for key, values in (("groups.treatment", treatment), ("groups.control", control)):
@@ -290,11 +294,7 @@ def _load(con, experiment: Experiment, source, label: str, build_panel: bool) ->
                 f"values present: {shown}"
             )
 
-    arm_expr = (f"CASE WHEN grp IN ({_in_list(treatment)}) THEN 'treatment' "
-                + (f"WHEN grp IN ({_in_list(control)}) THEN 'control' " if control else "")
-                + "END")
-    con.execute(f"CREATE TEMP TABLE tagged AS SELECT *, {arm_expr} AS arm FROM obs "
-                "WHERE unit IS NOT NULL AND t IS NOT NULL")
+    con.execute("CREATE TEMP VIEW tagged AS SELECT * FROM obs WHERE unit IS NOT NULL AND t IS NOT NULL")
 
     neither = con.execute(
         "SELECT count(*), count(DISTINCT unit), list(DISTINCT coalesce(grp, '(empty)'))[:5] "
@@ -317,26 +317,25 @@ def _load(con, experiment: Experiment, source, label: str, build_panel: bool) ->
             f"({', '.join(switching[:5])}{', ...' if len(switching) > 5 else ''}) and are not "
             "used; give each unit one group",
         ))
-        con.execute("DELETE FROM tagged WHERE unit IN (SELECT unnest(?))", [switching])
+        con.execute("DELETE FROM obs WHERE unit IN (SELECT unnest(?))", [switching])
 
     first, last = con.execute("SELECT min(t), max(t) FROM tagged WHERE arm IS NOT NULL").fetchone()
     if first is None:
         raise DataError(f"{label}: no rows belong to the treatment or control group")
     pre, post = _resolve_windows(experiment, first, last, label)
-    window_expr = (f"CASE WHEN t BETWEEN ? AND ? THEN 'pre' WHEN t BETWEEN ? AND ? THEN 'post' END")
-    con.execute(
-        f"CREATE TEMP TABLE used AS SELECT *, {window_expr} AS win FROM tagged "
-        "WHERE arm IS NOT NULL",
-        [pre.start, pre.end, post.start, post.end],
-    )
-    outside = con.execute("SELECT count(*) FROM used WHERE win IS NULL").fetchone()[0]
+    bounds = [_sql_time(point) for point in (pre.start, pre.end, post.start, post.end)]
+    window_expr = (f"CASE WHEN t BETWEEN {bounds[0]} AND {bounds[1]} THEN 'pre' "
+                   f"WHEN t BETWEEN {bounds[2]} AND {bounds[3]} THEN 'post' END")
+    con.execute(f"CREATE TEMP VIEW windowed AS SELECT *, {window_expr} AS win FROM tagged "
+                "WHERE arm IS NOT NULL")
+    con.execute("CREATE TEMP VIEW used AS SELECT * FROM windowed WHERE win IS NOT NULL")
+    outside = con.execute("SELECT count(*) FROM windowed WHERE win IS NULL").fetchone()[0]
     if outside:
         findings.append(Finding(
             "rows_outside_windows",
             f"{outside} row(s) fall outside the pre ({pre.start} – {pre.end}) and post "
             f"({post.start} – {post.end}) windows and are not used",
         ))
-    con.execute("DELETE FROM used WHERE win IS NULL")
 
     cells = _cell_summaries(con)
     arms = ["treatment", "control"] if control else ["treatment"]
@@ -349,10 +348,10 @@ def _load(con, experiment: Experiment, source, label: str, build_panel: bool) ->
                     f"Fix '{window}' or 'rollout' in the definition"
                 )
 
-    unit_counts = dict(con.execute("SELECT arm, count(DISTINCT unit) FROM used GROUP BY arm").fetchall())
-    one_side = con.execute(
-        "SELECT count(*) FROM (SELECT unit FROM used GROUP BY unit HAVING count(DISTINCT win) = 1)"
-    ).fetchone()[0]
+    con.execute("CREATE TEMP TABLE units AS SELECT unit, any_value(arm) AS arm, "
+                "count(DISTINCT win) = 2 AS both_sides FROM used GROUP BY unit")
+    unit_counts = dict(con.execute("SELECT arm, count(*) FROM units GROUP BY arm").fetchall())
+    one_side = con.execute("SELECT count_if(NOT both_sides) FROM units").fetchone()[0]
     both = sum(unit_counts.values()) - one_side
     design = "panel" if both >= 0.5 * sum(unit_counts.values()) else "cross_section"
     if one_side and design == "panel":
@@ -405,6 +404,19 @@ def _load(con, experiment: Experiment, source, label: str, build_panel: bool) ->
     return dataset
 
 
+def _sql_time(point) -> str:
+    return f"DATE '{point.isoformat()}'" if isinstance(point, dt.date) else str(int(point))
+
+
+def _duplicate_rows(con, rows_read: int) -> int:
+    """Rows identical to an earlier row. A 64-bit hash of each whole row screens cheaply; only
+    when it finds candidates does the exact (and slower) DISTINCT count run."""
+    candidates = con.execute("SELECT count(*) - count(DISTINCT hash(r)) FROM raw r").fetchone()[0]
+    if candidates == 0:
+        return 0
+    return rows_read - con.execute("SELECT count(*) FROM (SELECT DISTINCT * FROM raw)").fetchone()[0]
+
+
 def _register_assignment(con, experiment: Experiment) -> None:
     import duckdb
 
@@ -443,12 +455,14 @@ def _build_panel(con, experiment: Experiment, aliases: dict[str, str], time_kind
     for i, kpi in enumerate(experiment.kpis):
         value, count = _kpi_aggregates(kpi, aliases)
         parts.append(f"{value} AS v{i}, {count} AS n{i}")
+    unit_names = [r[0] for r in con.execute("SELECT unit FROM units ORDER BY unit").fetchall()]
+    con.execute("CREATE TEMP TABLE unit_codes AS SELECT unit, "
+                "CAST(row_number() OVER (ORDER BY unit) - 1 AS BIGINT) AS code FROM units")
     result = con.execute(
-        f"SELECT unit, arm = 'treatment' AS treated, win = 'post' AS post, {period} AS period, "
-        f"{', '.join(parts)} FROM used GROUP BY ALL ORDER BY unit, period, post"
+        f"SELECT code, arm = 'treatment' AS treated, win = 'post' AS post, {period} AS period, "
+        f"{', '.join(parts)} FROM used JOIN unit_codes USING (unit) GROUP BY ALL"
     ).fetchnumpy()
-    unit_names, unit_codes = np.unique(np.asarray(result["unit"], dtype=object).astype(str),
-                                       return_inverse=True)
+    unit_codes = np.asarray(result["code"], dtype=np.int64)
     periods = np.asarray(result["period"])
     periods = periods.astype("datetime64[D]") if time_kind == "date" else periods.astype(np.int64)
     values, counts = {}, {}
@@ -457,7 +471,7 @@ def _build_panel(con, experiment: Experiment, aliases: dict[str, str], time_kind
         counts[kpi.id] = np.asarray(result[f"n{i}"], dtype=np.int64)
         values[kpi.id][counts[kpi.id] == 0] = np.nan
     return Panel(
-        unit=unit_codes.astype(np.int64), unit_names=list(unit_names),
+        unit=unit_codes, unit_names=unit_names,
         treated=np.asarray(result["treated"], dtype=bool), post=np.asarray(result["post"], dtype=bool),
         period=periods, values=values, counts=counts,
     )

@@ -35,28 +35,40 @@ def fit_cells(y: np.ndarray, cell: np.ndarray, cluster: np.ndarray, n_cells: int
     non-empty); cluster: cluster index 0..G-1 per observation; se: 'cluster' (CR1, as statsmodels
     and Stata: G/(G-1) * (N-1)/(N-K)), 'hc1' or 'iid'.
     """
-    counts = np.bincount(cell, minlength=n_cells).astype(float)
-    if np.any(counts == 0):
-        raise ValueError("every cell needs at least one observation")
-    means = np.bincount(cell, weights=y, minlength=n_cells) / counts
-    resid = y - means[cell]
     n, k = len(y), n_cells
     n_clusters = int(cluster.max()) + 1 if len(cluster) else 0
+    if se == "cluster":
+        # Per-unit sums and counts by cell are sufficient: a unit's score for cell c is
+        # sum(y) - count * mean_c over its observations in c.
+        key = cluster * n_cells + cell
+        size = n_clusters * n_cells
+        unit_sums = np.bincount(key, weights=y, minlength=size).reshape(n_clusters, n_cells)
+        unit_counts = np.bincount(key, minlength=size).reshape(n_clusters, n_cells)
+        counts = unit_counts.sum(axis=0).astype(float)
+        _require_cells(counts)
+        means = unit_sums.sum(axis=0) / counts
+        scores = unit_sums - unit_counts * means
+        adjust = n_clusters / (n_clusters - 1) * (n - 1) / (n - k)
+        cov = scores.T @ scores / np.outer(counts, counts) * adjust
+        return CellFit(means, counts, cov, n_clusters - 1, n, n_clusters)
+    counts = np.bincount(cell, minlength=n_cells).astype(float)
+    _require_cells(counts)
+    means = np.bincount(cell, weights=y, minlength=n_cells) / counts
+    resid = y - means[cell]
     if se == "iid":
         sigma2 = resid @ resid / (n - k)
         cov, df = np.diag(sigma2 / counts), n - k
     elif se == "hc1":
         squares = np.bincount(cell, weights=resid * resid, minlength=n_cells)
         cov, df = np.diag(squares / counts**2 * n / (n - k)), n - k
-    elif se == "cluster":
-        scores = np.bincount(cluster * n_cells + cell, weights=resid,
-                             minlength=n_clusters * n_cells).reshape(n_clusters, n_cells)
-        meat = scores.T @ scores
-        adjust = n_clusters / (n_clusters - 1) * (n - 1) / (n - k)
-        cov, df = meat / np.outer(counts, counts) * adjust, n_clusters - 1
     else:
         raise ValueError(f"unknown se '{se}'")
     return CellFit(means, counts, cov, int(df), n, n_clusters)
+
+
+def _require_cells(counts: np.ndarray) -> None:
+    if np.any(counts == 0):
+        raise ValueError("every cell needs at least one observation")
 
 
 def contrast(fit: CellFit, weights: np.ndarray) -> tuple[float, float]:

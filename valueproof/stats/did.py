@@ -23,6 +23,21 @@ DID_WEIGHTS = np.array([1.0, -1.0, -1.0, 1.0])
 PRE_POST_WEIGHTS = np.array([-1.0, 1.0])
 
 
+def dense_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted unique values, code of each value) like np.unique(return_inverse=True), but O(n)
+    through bincount when the values are integers (or days) in a modest range."""
+    as_int = values.view(np.int64) if values.dtype.kind in "iM" and values.itemsize == 8 else None
+    if as_int is not None and len(as_int):
+        low, high = int(as_int.min()), int(as_int.max())
+        if high - low < 4 * len(as_int) + 1024:
+            offsets = as_int - low
+            present = np.bincount(offsets, minlength=high - low + 1) > 0
+            codes = np.cumsum(present) - 1
+            uniques = (np.flatnonzero(present) + low).astype(np.int64).view(values.dtype)
+            return uniques, codes[offsets]
+    return np.unique(values, return_inverse=True)
+
+
 class KPIData:
     """One KPI's usable unit-period rows, ready for the estimators."""
 
@@ -31,6 +46,8 @@ class KPIData:
         keep = ~np.isnan(values)
         if not has_control:
             keep &= panel.treated
+        if keep.all():
+            keep = slice(None)  # a view, not a copy, of every array below
         y = values[keep]
         if kpi.transform == "log":
             if np.any(y <= 0):
@@ -47,14 +64,14 @@ class KPIData:
         self.period = panel.period[keep]
         self.counts = panel.counts[kpi.id][keep]
         self.unit_codes = panel.unit[keep]  # codes into panel.unit_names
-        self.units, self.cluster = np.unique(self.unit_codes, return_inverse=True)
+        self.units, self.cluster = dense_codes(self.unit_codes)
         self.has_control = has_control
 
     def n_units(self) -> dict[str, int]:
-        treated_units = np.unique(self.cluster[self.treated])
-        out = {"treatment": int(len(treated_units))}
+        n = len(self.units)
+        out = {"treatment": int(np.count_nonzero(np.bincount(self.cluster[self.treated], minlength=n)))}
         if self.has_control:
-            out["control"] = int(len(np.unique(self.cluster[~self.treated])))
+            out["control"] = int(np.count_nonzero(np.bincount(self.cluster[~self.treated], minlength=n)))
         return out
 
     def main_cells(self) -> tuple[np.ndarray, int]:
@@ -116,26 +133,25 @@ def _period_labels(periods: np.ndarray) -> list[str]:
 def event_study(data: KPIData, se: str, alpha: float) -> tuple[PreTrend, list[EventPoint], list[TrendPoint]]:
     """Treated x period coefficients (reference: last pre period), their joint pre-period test,
     and per-period group means for the trend chart."""
-    keys = np.rec.fromarrays([data.period, data.post])
-    uniq, index = np.unique(keys, return_inverse=True)
-    n_periods = len(uniq)
+    # Event time: each period, split in two where it straddles the rollout (pre part, post part).
+    period_values, period_index = dense_codes(data.period)
+    keys, index = dense_codes(period_index * 2 + data.post)
+    n_periods = len(keys)
     groups = 2 if data.has_control else 1
     group = data.treated.astype(np.int64) if data.has_control else np.zeros(len(data.y), np.int64)
     cell = group * n_periods + index
     present = np.bincount(cell, minlength=groups * n_periods).reshape(groups, n_periods) > 0
     usable = present.all(axis=0)  # periods observed in every group
+    y, cluster = data.y, data.cluster
     if not usable.all():
         keep = usable[index]
         remap = np.cumsum(usable) - 1
         cell = group[keep] * usable.sum() + remap[index[keep]]
-        y, cluster = data.y[keep], data.cluster[keep]
-        uniq, n_periods = uniq[usable], int(usable.sum())
-    else:
-        y, cluster = data.y, data.cluster
-    periods = _period_labels(uniq["f0"])
-    is_post = uniq["f1"].astype(bool)
+        y, keys, n_periods = y[keep], keys[usable], int(usable.sum())
+        _, cluster = dense_codes(cluster[keep])
+    periods = _period_labels(period_values[keys // 2])
+    is_post = (keys % 2).astype(bool)
     pre_idx = np.flatnonzero(~is_post)
-    _, cluster = np.unique(cluster, return_inverse=True)
     fit = fit_cells(y, cell, cluster, groups * n_periods, se)
     t = _t_critical(alpha, fit.df)
 
@@ -180,10 +196,9 @@ def event_study(data: KPIData, se: str, alpha: float) -> tuple[PreTrend, list[Ev
 def unit_changes(data: KPIData) -> tuple[np.ndarray, np.ndarray]:
     """Per unit (with data in both windows): mean post value - mean pre value; and treated flag."""
     n_units = len(data.units)
-    sums = np.zeros((n_units, 2))
-    counts = np.zeros((n_units, 2))
-    np.add.at(sums, (data.cluster, data.post.astype(int)), data.y)
-    np.add.at(counts, (data.cluster, data.post.astype(int)), 1)
+    key = data.cluster * 2 + data.post
+    sums = np.bincount(key, weights=data.y, minlength=2 * n_units).reshape(n_units, 2)
+    counts = np.bincount(key, minlength=2 * n_units).reshape(n_units, 2)
     both = (counts > 0).all(axis=1)
     treated = np.zeros(n_units, bool)
     treated[data.cluster[data.treated]] = True
@@ -218,11 +233,11 @@ def _finite(value) -> float | None:
 
 def unit_sums(data: KPIData, n_units_total: int) -> np.ndarray:
     """(units in panel, 4): sum and count of unit-period values before and after the rollout."""
-    out = np.zeros((n_units_total, 4))
-    post = data.post.astype(int)
-    np.add.at(out, (data.unit_codes, post * 2), data.y)
-    np.add.at(out, (data.unit_codes, post * 2 + 1), 1.0)
-    return out
+    key = data.unit_codes * 2 + data.post
+    size = 2 * n_units_total
+    sums = np.bincount(key, weights=data.y, minlength=size).reshape(n_units_total, 2)
+    counts = np.bincount(key, minlength=size).reshape(n_units_total, 2)
+    return np.column_stack([sums[:, 0], counts[:, 0], sums[:, 1], counts[:, 1]])
 
 
 def check_variance(kpi: KPI, se_value: float) -> None:

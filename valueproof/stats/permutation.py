@@ -51,14 +51,26 @@ def permutation_pvalues(sums: list[np.ndarray], treated: np.ndarray, draws: int,
             used += len(batch)
         return list(extreme / used), used, True
     rng = np.random.default_rng(seed)
-    labels = treated.astype(float)
     done = 0
     while done < draws:
         size = min(CHUNK, draws - done)
-        assign = rng.permuted(np.broadcast_to(labels, (size, n_units)), axis=1)
+        assign = _random_assignments(rng, size, n_units, n_treated)
         extreme += _count(_estimates(assign, stacked, totals), observed, tolerance)
         done += size
     return list((1 + extreme) / (1 + draws)), draws, False
+
+
+def _random_assignments(rng: np.random.Generator, size: int, n_units: int,
+                        n_treated: int) -> np.ndarray:
+    """`size` uniformly random assignments of `n_treated` of `n_units` units, as 0/1 rows.
+
+    Each row treats the units holding its `n_treated` smallest uniform draws: a uniform random
+    subset, found with a linear-time partition (several times faster than shuffling each row).
+    Float64 draws make a tie at the threshold practically impossible.
+    """
+    draws = rng.random((size, n_units))
+    threshold = np.partition(draws, n_treated - 1, axis=1)[:, n_treated - 1 : n_treated]
+    return (draws <= threshold).astype(float)
 
 
 def _count(estimates: np.ndarray, observed: np.ndarray, tolerance: np.ndarray) -> np.ndarray:
