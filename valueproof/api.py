@@ -12,6 +12,7 @@ def analyze(path: str | Path) -> Results:
     from valueproof.config import load_experiment
     from valueproof.data import load_dataset
     from valueproof.stats import analyze_dataset
+    from valueproof.value import assess_value
 
     experiment = load_experiment(path)
-    return analyze_dataset(experiment, load_dataset(experiment))
+    return assess_value(experiment, analyze_dataset(experiment, load_dataset(experiment)))

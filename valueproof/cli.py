@@ -51,12 +51,13 @@ def analyze(experiment: Path, json_path: Path | None) -> None:
     """
     from valueproof.api import analyze as run_analyze
     from valueproof.output import write_atomic
-    from valueproof.terminal import print_results
+    from valueproof.terminal import print_results, print_value
 
     results = run_analyze(experiment)
     if json_path is not None:
         write_atomic(json_path, json.dumps(results.to_dict(), indent=2, allow_nan=False) + "\n")
     print_results(results)
+    print_value(results)
     if json_path is not None:
         click.echo(f"Results written to {json_path}")
 

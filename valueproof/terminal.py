@@ -105,3 +105,49 @@ def effect_text_mde(kpi) -> str:
         return f"±{abs(kpi.mde):.1%}"
     scale, unit = (100, " pp") if kpi.unit == "%" else (1, f" {kpi.unit}" if kpi.unit else "")
     return f"±{kpi.mde * scale:.3g}{unit}"
+
+
+STATUS_STYLE = {"achieved": ("green", "✔"), "on_track": ("cyan", "➜"),
+                "not_achieved": ("red", "✘"), "inconclusive": ("yellow", "?")}
+
+
+def _target_text(criterion, kpi) -> str:
+    if criterion.kind == "relative":
+        return f"{criterion.target:+.0%}", f"{criterion.measured:+.1%}"
+    scale, unit = (100, " pp") if kpi.unit == "%" else (1, f" {kpi.unit}" if kpi.unit else "")
+    if criterion.kind == "level":
+        unit = "%" if kpi.unit == "%" else unit
+        return f"level {criterion.target * scale:.3g}{unit}", f"{criterion.measured * scale:.3g}{unit}"
+    return f"{criterion.target * scale:+.3g}{unit}", f"{criterion.measured * scale:+.3g}{unit}"
+
+
+def print_value(results) -> None:
+    out = console()
+    if results.criteria:
+        table = Table(title="Success criteria", title_justify="left")
+        for name in ("Goal", "Target", "Measured", "By", "Status"):
+            table.add_column(name, justify="right" if name in ("Target", "Measured") else "left")
+        for criterion in results.criteria:
+            kpi = results.kpi(criterion.kpi)
+            style, symbol = STATUS_STYLE[criterion.status]
+            target, measured = _target_text(criterion, kpi)
+            status = criterion.status.replace("_", " ")
+            if criterion.with_confidence:
+                status += " (with confidence)"
+            table.add_row(criterion.label or kpi.label, target, measured, str(criterion.by or "–"),
+                          f"[{style}]{symbol} {status}[/{style}]")
+        out.print(table)
+    roi = results.roi
+    if roi is not None:
+        money = lambda v: f"{v:,.0f} {roi.currency}"  # noqa: E731
+        payback = ("never at the estimated effects" if roi.payback_months is None
+                   else f"{roi.payback_months:.1f} months")
+        out.print(f"[bold]ROI over {roi.horizon_months} months:[/bold] {roi.roi:.2f}× "
+                  f"(range {roi.roi_low:.2f}× – {roi.roi_high:.2f}×, conservative "
+                  f"{roi.roi_conservative:.2f}×); benefit {money(roi.benefit)}, "
+                  f"cost {money(roi.cost)}, net {money(roi.net)}; payback {payback}")
+    if results.improvement_plan:
+        out.print("[bold]Improvement plan:[/bold]")
+        for item in results.improvement_plan:
+            actions = "; ".join(a["do"] for a in item.actions) or item.default_action_text
+            out.print(f"  • {item.label} ({item.reason.replace('_', ' ')}): {actions}")

@@ -1,7 +1,8 @@
 """Generate the support-copilot pilot data (seeded, reproducible).
 
 A support team gave an AI assistant to its pilot agents on 2026-07-01; the standard agents kept
-working without it. One row per ticket, 2026-04-01 to 2026-09-30.
+working without it. One row per ticket, 2026-04-01 to 2026-09-30: a random 1-in-8 sample of the
+team's tickets, to keep the export small (the ROI volumes in experiment.yaml are the full counts).
 
 True effects of the assistant on pilot agents (what `valueproof analyze` should recover):
 - handle_minutes:          -2.4 minutes per ticket (about -20% of a 12-minute baseline)

@@ -63,6 +63,7 @@ def analyze_dataset(experiment: Experiment, dataset: Dataset) -> Results:
         welch_p, rank_p, with_change = did.change_tests(data)
         pre_trend, points, trend = did.event_study(data, se, alpha)
         relative = did.relative_effect(fit, has_control, kpi.transform, alpha, effect, error)
+        units = did.in_kpi_units(fit, has_control, kpi.transform, alpha, effect, error)
         means = fit.means if kpi.transform == "none" else np.exp(fit.means)
         names = (["control_pre", "control_post", "treatment_pre", "treatment_post"]
                  if has_control else ["treatment_pre", "treatment_post"])
@@ -83,6 +84,8 @@ def analyze_dataset(experiment: Experiment, dataset: Dataset) -> Results:
             p_value=perm_p if inference == "permutation" else model_p,
             relative_effect=relative[0], relative_ci_low=relative[1], relative_ci_high=relative[2],
             mde=did.power_mde(error, fit.df, alpha), pre_trend=pre_trend,
+            effect_units=units[0], effect_units_low=units[1], effect_units_high=units[2],
+            level=units[3], level_low=units[4], level_high=units[5],
             robustness=Robustness(welch_p, rank_p, perm_p, draws, exact, with_change),
             event_study=points, trend=trend, warnings=warnings,
         ))

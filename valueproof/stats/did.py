@@ -121,6 +121,25 @@ def relative_effect(fit: CellFit, has_control: bool, transform: str, alpha: floa
     return float(ratio), float(ratio - t * ratio_se), float(ratio + t * ratio_se)
 
 
+def in_kpi_units(fit: CellFit, has_control: bool, transform: str, alpha: float, effect: float,
+                 se: float) -> tuple[float, float, float, float, float, float]:
+    """(effect, low, high) in KPI units and the treated post level (value, low, high).
+
+    For log KPIs the effect in KPI units is the counterfactual geometric level times
+    (exp(effect) - 1); its interval maps the log-point interval the same way.
+    """
+    t = _t_critical(alpha, fit.df)
+    post_cell = 3 if has_control else 1
+    level, half = fit.means[post_cell], t * np.sqrt(max(fit.cov[post_cell, post_cell], 0.0))
+    low, high = effect - t * se, effect + t * se
+    if transform != "log":
+        return effect, low, high, level, level - half, level + half
+    counterfactual = np.exp(level - effect)
+    to_units = lambda b: float(counterfactual * np.expm1(b))  # noqa: E731
+    return (to_units(effect), to_units(low), to_units(high),
+            float(np.exp(level)), float(np.exp(level - half)), float(np.exp(level + half)))
+
+
 def power_mde(se: float, df: int, alpha: float, power: float = POWER) -> float:
     """Smallest true effect a two-sided test at `alpha` detects with `power` (same units as se)."""
     return float((_t_critical(alpha, df) + stats.t.ppf(power, df)) * se)

@@ -89,6 +89,14 @@ class KPIResult:
     improved: bool
     verdict: str  # improved | worsened | inconclusive
     mde: float  # smallest true effect detected with 80% power (KPI units or log points)
+    # The effect in KPI units (for log KPIs: counterfactual level x (exp(effect) - 1)) with its
+    # CI, and the treatment group's post-rollout level with its CI: what targets are judged on.
+    effect_units: float
+    effect_units_low: float
+    effect_units_high: float
+    level: float
+    level_low: float
+    level_high: float
     pre_trend: PreTrend
     robustness: Robustness
     event_study: list[EventPoint]

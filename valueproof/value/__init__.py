@@ -1,0 +1,38 @@
+"""Value stage: success-criteria scorecard, ROI with its range, improvement plan."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from valueproof.config import Experiment
+from valueproof.stats.results import Results
+from valueproof.value.criteria import direction_warnings, score_criteria
+from valueproof.value.plan import improvement_plan
+from valueproof.value.roi import compute_roi
+
+
+def as_of_date(experiment: Experiment, results: Results) -> dt.date | None:
+    """The date the scorecard is judged at: `as_of`, else the end of the post window."""
+    if experiment.as_of is not None:
+        return experiment.as_of
+    try:
+        return dt.date.fromisoformat(results.post["end"])
+    except ValueError:  # integer periods: no calendar date to judge deadlines by
+        return None
+
+
+def assess_value(experiment: Experiment, results: Results) -> Results:
+    """Results with criteria, ROI, improvement plan and next-quarter goals added."""
+    kpis = {k.id: k for k in results.kpis}
+    criteria = score_criteria(experiment, kpis, as_of_date(experiment, results))
+    roi = compute_roi(experiment.roi, kpis) if experiment.roi else None
+    warnings = direction_warnings(experiment)
+    return dataclasses.replace(
+        results,
+        criteria=criteria,
+        roi=roi,
+        improvement_plan=improvement_plan(experiment, results.kpis, criteria),
+        next_quarter=[g.model_dump() for g in experiment.next_quarter],
+        warnings=results.warnings + warnings,
+    )

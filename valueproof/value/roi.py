@@ -1,0 +1,109 @@
+"""ROI with its uncertainty, from the measured effects and the analyst's value assumptions.
+
+benefit of a KPI = improvement (effect in KPI units, signed so that better is positive)
+                   x volume per period x periods in the horizon x value per KPI unit.
+A KPI that got worse gives a negative benefit: it is never dropped. The range recomputes every
+benefit at the pessimistic (low) and optimistic (high) end of its 95% interval; the conservative
+figure counts improvements only where they are significant, and every worsening at its estimate.
+Money stays unrounded here; it is rounded only when shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from valueproof.config.schema import ROI, Benefit, Cost
+from valueproof.stats.results import KPIResult
+
+DAYS_PER_MONTH = 365.25 / 12
+PERIODS_PER_MONTH = {"day": DAYS_PER_MONTH, "week": DAYS_PER_MONTH / 7, "month": 1.0,
+                     "quarter": 1 / 3, "year": 1 / 12}
+
+
+@dataclass(frozen=True)
+class BenefitLine:
+    kpi: str
+    label: str
+    improvement: float  # KPI units per event, positive = better
+    improvement_low: float
+    improvement_high: float
+    monthly_volume: float
+    value_per_unit: float
+    monthly: float  # money per month at the estimate
+    total: float  # over the horizon
+    total_low: float
+    total_high: float
+    counted_conservative: bool
+
+
+@dataclass(frozen=True)
+class CostLine:
+    label: str
+    amount: float
+    per: str | None
+    once: bool
+    monthly: float  # recurring cost per month (0 for one-off)
+    total: float  # over the horizon
+
+
+@dataclass(frozen=True)
+class ROIResult:
+    currency: str
+    horizon_months: int
+    benefit: float
+    benefit_low: float
+    benefit_high: float
+    benefit_conservative: float
+    cost: float
+    net: float
+    roi: float
+    roi_low: float
+    roi_high: float
+    roi_conservative: float
+    payback_months: float | None  # None: never pays back at the estimated effects
+    benefits: list[BenefitLine]
+    costs: list[CostLine]
+
+
+def cost_line(cost: Cost, horizon: int) -> CostLine:
+    if cost.once:
+        return CostLine(cost.label, cost.amount, None, True, 0.0, cost.amount)
+    monthly = cost.amount * PERIODS_PER_MONTH[cost.per]
+    return CostLine(cost.label, cost.amount, cost.per, False, monthly, monthly * horizon)
+
+
+def benefit_line(benefit: Benefit, kpi: KPIResult, horizon: int) -> BenefitLine:
+    sign = 1.0 if kpi.better == "higher" else -1.0
+    bounds = sorted([sign * kpi.effect_units_low, sign * kpi.effect_units_high])
+    improvement = sign * kpi.effect_units
+    volume = benefit.volume * PERIODS_PER_MONTH[benefit.per]
+    per_month = volume * benefit.value_per_unit
+    counted = kpi.verdict == "improved" or improvement < 0
+    return BenefitLine(
+        kpi=kpi.id, label=benefit.label or kpi.label, improvement=improvement,
+        improvement_low=bounds[0], improvement_high=bounds[1], monthly_volume=volume,
+        value_per_unit=benefit.value_per_unit, monthly=improvement * per_month,
+        total=improvement * per_month * horizon, total_low=bounds[0] * per_month * horizon,
+        total_high=bounds[1] * per_month * horizon, counted_conservative=counted,
+    )
+
+
+def compute_roi(roi: ROI, kpis: dict[str, KPIResult]) -> ROIResult:
+    horizon = roi.horizon_months
+    benefits = [benefit_line(b, kpis[b.kpi], horizon) for b in roi.benefits]
+    costs = [cost_line(c, horizon) for c in roi.costs]
+    cost = sum(c.total for c in costs)
+    benefit = sum(b.total for b in benefits)
+    low = sum(b.total_low for b in benefits)
+    high = sum(b.total_high for b in benefits)
+    conservative = sum(b.total for b in benefits if b.counted_conservative)
+    monthly_net = sum(b.monthly for b in benefits) - sum(c.monthly for c in costs)
+    one_off = sum(c.total for c in costs if c.once)
+    payback = one_off / monthly_net if monthly_net > 0 else None
+    return ROIResult(
+        currency=roi.currency, horizon_months=horizon, benefit=benefit, benefit_low=low,
+        benefit_high=high, benefit_conservative=conservative, cost=cost, net=benefit - cost,
+        roi=(benefit - cost) / cost, roi_low=(low - cost) / cost, roi_high=(high - cost) / cost,
+        roi_conservative=(conservative - cost) / cost, payback_months=payback,
+        benefits=benefits, costs=costs,
+    )
