@@ -66,6 +66,37 @@ def fit_cells(y: np.ndarray, cell: np.ndarray, cluster: np.ndarray, n_cells: int
     return CellFit(means, counts, cov, int(df), n, n_clusters)
 
 
+def fit_from_unit_sums(unit_sums: np.ndarray, unit_counts: np.ndarray,
+                       cluster_block: np.ndarray) -> CellFit:
+    """The cluster (CR1) fit of `fit_cells` from per-unit sufficient statistics.
+
+    unit_sums, unit_counts: (G, J) sum and number of observations of each unit in each of its J
+    cells; cluster_block: (G,) the unit's group. Cell of unit g's column j = block * J + j: each
+    group has its own J cells (windows or periods) and a unit belongs to one group. A unit's score
+    for a cell is sum - count * cell mean, zero outside its group, so the meat is block-diagonal.
+    Units without any observation are left out (they are not clusters of this fit).
+    """
+    has_data = unit_counts.sum(axis=1) > 0
+    if not has_data.all():
+        unit_sums, unit_counts = unit_sums[has_data], unit_counts[has_data]
+        cluster_block = cluster_block[has_data]
+    n_clusters, per_block = unit_sums.shape
+    blocks = int(cluster_block.max()) + 1
+    n_cells, n = blocks * per_block, int(unit_counts.sum())
+    member = (cluster_block[None, :] == np.arange(blocks)[:, None]).astype(float)
+    counts = (member @ unit_counts).ravel()
+    _require_cells(counts)
+    means = (member @ unit_sums).ravel() / counts
+    scores = unit_sums - unit_counts * means.reshape(blocks, per_block)[cluster_block]
+    meat = np.zeros((n_cells, n_cells))
+    for b in range(blocks):
+        part = scores[cluster_block == b]
+        meat[b * per_block:(b + 1) * per_block, b * per_block:(b + 1) * per_block] = part.T @ part
+    adjust = n_clusters / (n_clusters - 1) * (n - 1) / (n - n_cells)
+    cov = meat / np.outer(counts, counts) * adjust
+    return CellFit(means, counts, cov, n_clusters - 1, n, n_clusters)
+
+
 def _require_cells(counts: np.ndarray) -> None:
     if np.any(counts == 0):
         raise ValueError("every cell needs at least one observation")

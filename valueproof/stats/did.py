@@ -13,7 +13,7 @@ from scipy import stats
 from valueproof.config.schema import KPI
 from valueproof.data import Panel
 from valueproof.errors import DataError
-from valueproof.stats.cells import CellFit, contrast, fit_cells, wald_test
+from valueproof.stats.cells import CellFit, contrast, fit_cells, fit_from_unit_sums, wald_test
 from valueproof.stats.results import EventPoint, PreTrend, TrendPoint
 
 POWER = 0.80
@@ -66,13 +66,35 @@ class KPIData:
         self.unit_codes = panel.unit[keep]  # codes into panel.unit_names
         self.units, self.cluster = dense_codes(self.unit_codes)
         self.has_control = has_control
+        # Each unit's group: the block of cells its observations fall in.
+        n = len(self.units)
+        treated_rows = np.bincount(self.cluster, weights=self.treated, minlength=n)
+        all_rows = np.bincount(self.cluster, minlength=n)
+        if np.any((treated_rows > 0) & (treated_rows < all_rows)):
+            raise ValueError("a unit is both treated and control; the data stage drops such units")
+        self.unit_block = (treated_rows > 0).astype(np.int64) if has_control else np.zeros(n, np.int64)
+        self._n_units = {"treatment": int(np.count_nonzero(treated_rows))}
+        if has_control:
+            self._n_units["control"] = int(n - self._n_units["treatment"])
+        # Sufficient statistics: per unit, the sum and count of its values in every event
+        # period (a period, split where it straddles the rollout). Both the 2x2 model and the
+        # event study are fitted from these G x E tables, not from the rows.
+        self.period_values, period_index = dense_codes(self.period)
+        self.event_keys, self.event_index = dense_codes(period_index * 2 + self.post)
+        events = len(self.event_keys)
+        key = self.cluster * events + self.event_index
+        self.unit_event_sums = np.bincount(key, weights=y, minlength=n * events).reshape(n, events)
+        # float, so that the products below run in BLAS (integer matmul does not)
+        self.unit_event_counts = np.bincount(key, minlength=n * events).reshape(n, events).astype(float)
+
+    def unit_window_sums(self) -> tuple[np.ndarray, np.ndarray]:
+        """(G, 2) sums and counts of each unit's values before (0) and after (1) the rollout."""
+        post = (self.event_keys % 2).astype(float)
+        to_window = np.column_stack([1.0 - post, post])
+        return self.unit_event_sums @ to_window, self.unit_event_counts @ to_window
 
     def n_units(self) -> dict[str, int]:
-        n = len(self.units)
-        out = {"treatment": int(np.count_nonzero(np.bincount(self.cluster[self.treated], minlength=n)))}
-        if self.has_control:
-            out["control"] = int(np.count_nonzero(np.bincount(self.cluster[~self.treated], minlength=n)))
-        return out
+        return dict(self._n_units)
 
     def main_cells(self) -> tuple[np.ndarray, int]:
         if self.has_control:
@@ -85,8 +107,10 @@ def _t_critical(alpha: float, df: int) -> float:
 
 
 def main_estimate(data: KPIData, se: str) -> CellFit:
-    cell, n_cells = data.main_cells()
-    present = np.bincount(cell, minlength=n_cells)
+    n_cells = 4 if data.has_control else 2
+    sums, counts = data.unit_window_sums()
+    member = (data.unit_block[None, :] == np.arange(n_cells // 2)[:, None]).astype(float)
+    present = (member @ counts).ravel()
     if np.any(present == 0):
         names = (["control pre", "control post", "treatment pre", "treatment post"]
                  if data.has_control else ["pre", "post"])
@@ -97,6 +121,9 @@ def main_estimate(data: KPIData, se: str) -> CellFit:
         )
     if data.cluster.max() < 1 and se == "cluster":
         raise DataError(f"KPI '{data.kpi.id}': cluster standard errors need at least two units")
+    if se == "cluster":
+        return fit_from_unit_sums(sums, counts, data.unit_block)
+    cell, n_cells = data.main_cells()
     return fit_cells(data.y, cell, data.cluster, n_cells, se)
 
 
@@ -152,26 +179,25 @@ def _period_labels(periods: np.ndarray) -> list[str]:
 def event_study(data: KPIData, se: str, alpha: float) -> tuple[PreTrend, list[EventPoint], list[TrendPoint]]:
     """Treated x period coefficients (reference: last pre period), their joint pre-period test,
     and per-period group means for the trend chart."""
-    # Event time: each period, split in two where it straddles the rollout (pre part, post part).
-    period_values, period_index = dense_codes(data.period)
-    keys, index = dense_codes(period_index * 2 + data.post)
-    n_periods = len(keys)
+    keys, index = data.event_keys, data.event_index
     groups = 2 if data.has_control else 1
-    group = data.treated.astype(np.int64) if data.has_control else np.zeros(len(data.y), np.int64)
-    cell = group * n_periods + index
-    present = np.bincount(cell, minlength=groups * n_periods).reshape(groups, n_periods) > 0
-    usable = present.all(axis=0)  # periods observed in every group
-    y, cluster = data.y, data.cluster
-    if not usable.all():
+    blocks = data.unit_block
+    member = (blocks[None, :] == np.arange(groups)[:, None]).astype(float)
+    usable = ((member @ data.unit_event_counts) > 0).all(axis=0)  # observed in every group
+    n_periods = int(usable.sum())
+    if se == "cluster":
+        columns = slice(None) if usable.all() else usable
+        fit = fit_from_unit_sums(data.unit_event_sums[:, columns],
+                                 data.unit_event_counts[:, columns], blocks)
+    else:
         keep = usable[index]
-        remap = np.cumsum(usable) - 1
-        cell = group[keep] * usable.sum() + remap[index[keep]]
-        y, keys, n_periods = y[keep], keys[usable], int(usable.sum())
-        _, cluster = dense_codes(cluster[keep])
-    periods = _period_labels(period_values[keys // 2])
+        within = (np.cumsum(usable) - 1)[index[keep]]
+        fit = fit_cells(data.y[keep], blocks[data.cluster[keep]] * n_periods + within,
+                        dense_codes(data.cluster[keep])[1], groups * n_periods, se)
+    keys = keys[usable]
+    periods = _period_labels(data.period_values[keys // 2])
     is_post = (keys % 2).astype(bool)
     pre_idx = np.flatnonzero(~is_post)
-    fit = fit_cells(y, cell, cluster, groups * n_periods, se)
     t = _t_critical(alpha, fit.df)
 
     trend = []
@@ -214,15 +240,10 @@ def event_study(data: KPIData, se: str, alpha: float) -> tuple[PreTrend, list[Ev
 
 def unit_changes(data: KPIData) -> tuple[np.ndarray, np.ndarray]:
     """Per unit (with data in both windows): mean post value - mean pre value; and treated flag."""
-    n_units = len(data.units)
-    key = data.cluster * 2 + data.post
-    sums = np.bincount(key, weights=data.y, minlength=2 * n_units).reshape(n_units, 2)
-    counts = np.bincount(key, minlength=2 * n_units).reshape(n_units, 2)
+    sums, counts = data.unit_window_sums()
     both = (counts > 0).all(axis=1)
-    treated = np.zeros(n_units, bool)
-    treated[data.cluster[data.treated]] = True
     change = sums[both, 1] / counts[both, 1] - sums[both, 0] / counts[both, 0]
-    return change, treated[both]
+    return change, data.unit_block[both].astype(bool) if data.has_control else np.ones(both.sum(), bool)
 
 
 def change_tests(data: KPIData) -> tuple[float | None, float | None, dict[str, int]]:
@@ -252,11 +273,10 @@ def _finite(value) -> float | None:
 
 def unit_sums(data: KPIData, n_units_total: int) -> np.ndarray:
     """(units in panel, 4): sum and count of unit-period values before and after the rollout."""
-    key = data.unit_codes * 2 + data.post
-    size = 2 * n_units_total
-    sums = np.bincount(key, weights=data.y, minlength=size).reshape(n_units_total, 2)
-    counts = np.bincount(key, minlength=size).reshape(n_units_total, 2)
-    return np.column_stack([sums[:, 0], counts[:, 0], sums[:, 1], counts[:, 1]])
+    sums, counts = data.unit_window_sums()
+    out = np.zeros((n_units_total, 4))
+    out[data.units] = np.column_stack([sums[:, 0], counts[:, 0], sums[:, 1], counts[:, 1]])
+    return out
 
 
 def check_variance(kpi: KPI, se_value: float) -> None:
