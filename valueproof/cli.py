@@ -63,6 +63,24 @@ def analyze(experiment: Path, json_path: Path | None) -> None:
 
 
 @main.command()
+@click.argument("experiment", type=EXPERIMENT)
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="PDF file to write.")
+@click.option("--html", "html_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Also write the report as one self-contained HTML file.")
+@click.option("--locale", help="Language and number format (default: the definition's locale).")
+@click.option("--json", "json_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Also write the results JSON.")
+def report(experiment: Path, output: Path, html_path: Path | None, locale: str | None,
+           json_path: Path | None) -> None:
+    """Render the branded Quarterly Business Review PDF of an experiment."""
+    from valueproof.report import make_report
+
+    make_report(experiment, output, html_path=html_path, locale=locale, json_path=json_path)
+    click.echo(f"Report written to {output}" + (f" and {html_path}" if html_path else ""))
+
+
+@main.command()
 def schema() -> None:
     """Print the JSON Schema of experiment definitions (for editor autocompletion)."""
     from valueproof.config.schema import Experiment

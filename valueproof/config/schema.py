@@ -139,6 +139,12 @@ class Groups(Strict):
     control: GroupValues | None = Field(
         None, description="Group value(s) of comparison units; omit for a (weaker) pre/post study."
     )
+    treatment_label: str | None = Field(
+        None, description="How the report names the treated units, e.g. 'Pilot agents'."
+    )
+    control_label: str | None = Field(
+        None, description="How the report names the comparison units, e.g. 'Standard agents'."
+    )
 
     @model_validator(mode="after")
     def _one_assignment(self) -> Groups:

@@ -28,8 +28,9 @@ class Finding:
     """A data-quality observation shown to the user; never silently acted on."""
 
     kind: str
-    message: str
+    message: str  # in English, for the terminal and the JSON
     kpi: str | None = None
+    params: dict = field(default_factory=dict)  # the numbers, for wording it in other languages
 
 
 @dataclass(frozen=True)
@@ -275,13 +276,15 @@ def _load(con, experiment: Experiment, source, label: str, build_panel: bool) ->
             "duplicate_rows",
             f"{duplicates} row(s) are exact duplicates of another row; they are kept — "
             "remove them at the source if they are double exports",
+            params={"rows": duplicates},
         ))
     missing_unit, missing_time = con.execute(
         "SELECT count_if(unit IS NULL), count_if(t IS NULL) FROM obs").fetchone()
     for count, column in ((missing_unit, data.unit), (missing_time, data.time)):
         if count:
             findings.append(Finding("missing_keys",
-                                    f"{count} row(s) have no '{column}' and are not used"))
+                                    f"{count} row(s) have no '{column}' and are not used",
+                                    params={"rows": count, "column": column}))
 
     present = {row[0] for row in con.execute("SELECT DISTINCT grp FROM obs").fetchall()}
     where = f"column '{groups.column}'" if groups.column else f"file {groups.file}"
@@ -305,6 +308,8 @@ def _load(con, experiment: Experiment, source, label: str, build_panel: bool) ->
             "units_in_neither_group",
             f"{neither[1]} unit(s) ({neither[0]} rows) are in neither group "
             f"(group values {', '.join(map(str, neither[2]))}) and are not used",
+            params={"units": neither[1], "rows": neither[0],
+                    "values": ", ".join(map(str, neither[2]))},
         ))
     switching = [r[0] for r in con.execute(
         "SELECT unit FROM tagged WHERE arm IS NOT NULL GROUP BY unit "
@@ -316,6 +321,7 @@ def _load(con, experiment: Experiment, source, label: str, build_panel: bool) ->
             f"{len(switching)} unit(s) appear in both treatment and control "
             f"({', '.join(switching[:5])}{', ...' if len(switching) > 5 else ''}) and are not "
             "used; give each unit one group",
+            params={"units": len(switching), "examples": ", ".join(switching[:5])},
         ))
         con.execute("DELETE FROM obs WHERE unit IN (SELECT unnest(?))", [switching])
 
@@ -335,6 +341,7 @@ def _load(con, experiment: Experiment, source, label: str, build_panel: bool) ->
             "rows_outside_windows",
             f"{outside} row(s) fall outside the pre ({pre.start} – {pre.end}) and post "
             f"({post.start} – {post.end}) windows and are not used",
+            params={"rows": outside},
         ))
 
     cells = _cell_summaries(con)
@@ -359,6 +366,7 @@ def _load(con, experiment: Experiment, source, label: str, build_panel: bool) ->
             "units_one_side",
             f"{one_side} unit(s) are seen only before or only after the rollout; they add to the "
             "group averages but not to the before/after change of a unit",
+            params={"units": one_side},
         ))
     for arm in arms:
         if unit_counts.get(arm, 0) < FEW_UNITS:
@@ -366,6 +374,7 @@ def _load(con, experiment: Experiment, source, label: str, build_panel: bool) ->
                 "few_units",
                 f"the {arm} group has only {unit_counts.get(arm, 0)} unit(s); estimates with "
                 f"fewer than {FEW_UNITS} units per group are fragile",
+                params={"group": arm, "units": unit_counts.get(arm, 0)},
             ))
     if not control:
         findings.append(Finding(
@@ -391,7 +400,7 @@ def _load(con, experiment: Experiment, source, label: str, build_panel: bool) ->
                 "missing_values",
                 f"KPI '{kpi.id}': {rows_used - usable} observation(s) ({share:.1%}) have no value "
                 "and are left out of this KPI",
-                kpi=kpi.id,
+                kpi=kpi.id, params={"kpi": kpi.id, "rows": rows_used - usable, "share": share},
             ))
 
     panel = _build_panel(con, experiment, aliases, time_kind) if build_panel else None

@@ -110,5 +110,6 @@ def analyze_dataset(experiment: Experiment, dataset: Dataset) -> Results:
         post={"start": str(dataset.post.start), "end": str(dataset.post.end)},
         data_fingerprint=dataset.fingerprint, definition_hash=experiment.definition_hash,
         kpis=kpis, warnings=warnings,
-        data_quality=[{"kind": f.kind, "message": f.message, "kpi": f.kpi} for f in dataset.findings],
+        data_quality=[{"kind": f.kind, "message": f.message, "kpi": f.kpi, "params": f.params}
+                      for f in dataset.findings],
     )

@@ -137,7 +137,7 @@ class Results:
     definition_hash: str
     kpis: list[KPIResult]
     warnings: list[str]
-    data_quality: list[dict[str, str | None]]
+    data_quality: list[dict]
     criteria: list = field(default_factory=list)
     roi: object | None = None
     improvement_plan: list = field(default_factory=list)

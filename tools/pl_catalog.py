@@ -1,0 +1,304 @@
+"""Polish translations of the report, written into report_templates/locales/pl (run after
+`pybabel extract`; see the README's "Translations" section)."""
+
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po, write_po
+
+PL = {
+    "Page": "Strona",
+    "of": "z",
+    "Prepared by": "Przygotował(a)",
+    "Date": "Data",
+    "Period compared": "Porównywany okres",
+    "Executive summary": "Podsumowanie dla zarządu",
+    "Return on investment over %(months)s months": "Zwrot z inwestycji w ciągu %(months)s miesięcy",
+    "Net value": "Wartość netto",
+    "payback": "zwrot nakładów",
+    "Results by KPI": "Wyniki według wskaźników",
+    "Success criteria agreed at onboarding": "Kryteria sukcesu uzgodnione na starcie",
+    "Goal": "Cel",
+    "Target": "Cel liczbowy",
+    "Measured": "Zmierzono",
+    "Deadline": "Termin",
+    "Status": "Status",
+    "Areas to improve": "Obszary do poprawy",
+    "got worse; see the plan on page “What did not work”":
+        "pogorszenie; zob. plan na stronie „Co nie zadziałało”",
+    "inconclusive: no change large enough to measure":
+        "wynik nierozstrzygnięty: brak zmiany na tyle dużej, by ją zmierzyć",
+    "There is no control group: these results compare the same units before and after the "
+    "rollout, which cannot separate the product from seasonality or other changes. Read them "
+    "as weaker evidence.":
+        "Brak grupy kontrolnej: wyniki porównują te same jednostki przed wdrożeniem i po nim, "
+        "co nie pozwala oddzielić wpływu produktu od sezonowości ani innych zmian. Należy je "
+        "traktować jako słabszy dowód.",
+    "The goals we agreed": "Uzgodnione cele",
+    "These are the success criteria agreed when the product was introduced. They are judged as "
+    "they were written, on the dates they were agreed for.":
+        "To kryteria sukcesu uzgodnione przy wprowadzeniu produktu. Oceniamy je dokładnie w "
+        "brzmieniu i terminach, na które się umówiliśmy.",
+    "KPI": "Wskaźnik",
+    "Agreed on": "Data uzgodnienia",
+    "with confidence": "z pewnością statystyczną",
+    "Achieved: the estimate reaches the target and the improvement is statistically significant. "
+    "On track: a significant improvement, the deadline is still ahead. Not achieved: the KPI got "
+    "worse, or even the most favourable end of the 95%% confidence interval falls short. "
+    "Inconclusive: the data cannot yet tell.":
+        "Osiągnięty: oszacowanie osiąga cel, a poprawa jest istotna statystycznie. Na dobrej "
+        "drodze: istotna poprawa, termin jeszcze nie minął. Nieosiągnięty: wskaźnik się "
+        "pogorszył albo nawet najkorzystniejszy kraniec 95%% przedziału ufności nie sięga celu. "
+        "Nierozstrzygnięty: dane jeszcze tego nie rozstrzygają.",
+    "Outcome": "Wynik",
+    "Trend of %(kpi)s, before and after the rollout": "Przebieg: %(kpi)s przed wdrożeniem i po nim",
+    "Average per period, with 95%% confidence bands. The dashed line marks the rollout.":
+        "Średnia w okresie z 95%% pasmem ufności. Linia przerywana oznacza wdrożenie.",
+    "Effect (95%% CI)": "Efekt (95%% CI)",
+    "Relative effect (95%% CI)": "Efekt względny (95%% CI)",
+    "p-value / adjusted": "Wartość p / skorygowana",
+    "Smallest detectable effect (80%% power)": "Najmniejszy wykrywalny efekt (moc 80%%)",
+    "Units (with product / comparison) · observations":
+        "Jednostki (z produktem / porównawcze) · obserwacje",
+    "Return on investment": "Zwrot z inwestycji",
+    "Benefit %(benefit)s, cost %(cost)s, net %(net)s over %(months)s months; payback "
+    "%(payback)s.":
+        "Korzyść %(benefit)s, koszt %(cost)s, netto %(net)s w ciągu %(months)s miesięcy; zwrot "
+        "nakładów: %(payback)s.",
+    "Benefits and costs": "Korzyści i koszty",
+    "Benefit": "Korzyść",
+    "Volume per month": "Wolumen miesięcznie",
+    "Value per unit": "Wartość jednostkowa",
+    "Estimate": "Oszacowanie",
+    "Low": "Dolne",
+    "High": "Górne",
+    "Total benefit": "Korzyść łącznie",
+    "Cost": "Koszt",
+    "Basis": "Podstawa",
+    "Over %(months)s months": "W ciągu %(months)s miesięcy",
+    "Total cost": "Koszt łącznie",
+    "ROI = (benefit − cost) / cost. The range recomputes every benefit at the low and at the "
+    "high end of its 95%% confidence interval. The conservative figure counts an improvement "
+    "only where it is statistically significant (items marked * are left out of it); a KPI "
+    "that got worse always counts against the benefit.":
+        "ROI = (korzyść − koszt) / koszt. Zakres przelicza każdą korzyść na dolnym i górnym "
+        "krańcu jej 95%% przedziału ufności. Wartość ostrożna liczy poprawę tylko tam, gdzie "
+        "jest istotna statystycznie (pozycje oznaczone * są w niej pominięte); wskaźnik, który "
+        "się pogorszył, zawsze pomniejsza korzyść.",
+    "What did not work, and the plan": "Co nie zadziałało i plan działań",
+    "Item": "Pozycja",
+    "Why": "Powód",
+    "Action": "Działanie",
+    "Owner": "Odpowiedzialny",
+    "By": "Termin",
+    "Every KPI improved and every goal is achieved or on track.":
+        "Wszystkie wskaźniki się poprawiły, a każdy cel jest osiągnięty lub na dobrej drodze.",
+    "Goals for next quarter": "Cele na kolejny kwartał",
+    "Appendix": "Załącznik",
+    "How these results were measured": "Jak zmierzono te wyniki",
+    "The product was rolled out to one group of units (%(treatment)s) and not to another "
+    "(%(control)s). Both groups are compared before and after the rollout. The change in the "
+    "comparison group shows what would most likely have happened without the product "
+    "(seasonality, market changes, other initiatives); the effect is the extra change in the "
+    "group with the product. This method is called difference-in-differences.":
+        "Produkt wdrożono w jednej grupie jednostek (%(treatment)s), a w drugiej nie "
+        "(%(control)s). Obie grupy porównujemy przed wdrożeniem i po nim. Zmiana w grupie "
+        "porównawczej pokazuje, co najpewniej stałoby się bez produktu (sezonowość, zmiany "
+        "rynkowe, inne inicjatywy); efekt to dodatkowa zmiana w grupie z produktem. Ta metoda "
+        "nazywa się różnicą w różnicach (difference-in-differences).",
+    "The product was rolled out to all units studied, so there is no comparison group. The "
+    "effect is the change after the rollout compared with before it; it cannot be separated "
+    "from seasonality or other changes at the same time.":
+        "Produkt wdrożono we wszystkich badanych jednostkach, więc nie ma grupy porównawczej. "
+        "Efekt to zmiana po wdrożeniu w porównaniu z okresem przed nim; nie da się go oddzielić "
+        "od sezonowości ani innych jednoczesnych zmian.",
+    "Each unit contributes one value per period, so a busy unit does not outweigh the others. "
+    "Uncertainty is measured with %(se)s standard errors (clustering by unit, the default, "
+    "allows for a unit resembling itself over time). A change is called significant when its "
+    "p-value, adjusted for testing several KPIs at once (%(correction)s), is below %(alpha)s. "
+    "The groups were not necessarily assigned at random; the pre-trend check tests whether they "
+    "moved alike before the rollout.":
+        "Każda jednostka wnosi jedną wartość na okres, więc bardzo aktywna jednostka nie "
+        "przeważa nad innymi. Niepewność mierzymy błędami standardowymi typu %(se)s "
+        "(domyślne grupowanie według jednostek uwzględnia to, że jednostka jest podobna do "
+        "siebie w czasie). Zmianę nazywamy istotną, gdy jej wartość p, skorygowana na testowanie "
+        "kilku wskaźników naraz (%(correction)s), jest mniejsza niż %(alpha)s. Grupy nie musiały "
+        "być przydzielone losowo; test trendów sprzed wdrożenia sprawdza, czy zmieniały się "
+        "podobnie przed wdrożeniem.",
+    "As robustness checks, each KPI is also tested with a Welch t-test and a rank test on the "
+    "change of every unit, and with a permutation test that reassigns the product at random "
+    "%(draws)s times (seed %(seed)s).":
+        "Dla sprawdzenia odporności każdy wskaźnik testujemy też testem t Welcha i testem "
+        "rangowym na zmianach poszczególnych jednostek oraz testem permutacyjnym, który "
+        "%(draws)s razy losowo przypisuje produkt od nowa (ziarno %(seed)s).",
+    "Robustness checks": "Testy odporności",
+    "Main test p": "p testu głównego",
+    "Welch p": "p Welcha",
+    "Rank test p": "p testu rangowego",
+    "Permutation p": "p permutacyjne",
+    "Pre-trend check": "Trendy przed wdrożeniem",
+    "Event studies": "Analiza zdarzeń (event study)",
+    "Gap between the groups in each period, relative to the last period before the rollout "
+    "(the hollow point), with 95%% intervals. Before the rollout (grey) the points should "
+    "scatter around zero; after it (colour) they show the effect building up.":
+        "Różnica między grupami w każdym okresie względem ostatniego okresu przed wdrożeniem "
+        "(pusty punkt), z 95%% przedziałami. Przed wdrożeniem (szare) punkty powinny rozkładać "
+        "się wokół zera; po nim (kolor) pokazują narastanie efektu.",
+    "Event study of %(kpi)s": "Analiza zdarzeń: %(kpi)s",
+    "Data quality": "Jakość danych",
+    "No data-quality problems were found.": "Nie znaleziono problemów z jakością danych.",
+    "Reproducibility": "Odtwarzalność",
+    "Tool": "Narzędzie",
+    "Experiment definition (SHA-256)": "Definicja eksperymentu (SHA-256)",
+    "Data fingerprint (SHA-256)": "Odcisk danych (SHA-256)",
+    "The same definition and data always give the same report.":
+        "Ta sama definicja i te same dane zawsze dają ten sam raport.",
+    "pp": "p.p.",
+    "Achieved": "Osiągnięty",
+    "On track": "Na dobrej drodze",
+    "Not achieved": "Nieosiągnięty",
+    "Inconclusive": "Nierozstrzygnięty",
+    "Improved": "Poprawa",
+    "Got worse": "Pogorszenie",
+    "p %(p)s; adjusted for %(n)s KPIs: p %(adjusted)s":
+        "p %(p)s; po korekcie na %(n)s wskaźniki: p %(adjusted)s",
+    "fell": "spadek",
+    "rose": "wzrost",
+    "%(treatment)s: %(kpi)s %(direction)s by %(amount)s (%(relative)s) compared with "
+    "%(control)s (95%% CI %(low)s to %(high)s; %(p)s).":
+        "%(treatment)s: %(kpi)s — %(direction)s o %(amount)s (%(relative)s) w porównaniu z "
+        "grupą: %(control)s (95%% CI od %(low)s do %(high)s; %(p)s).",
+    "%(treatment)s: %(kpi)s %(direction)s by %(amount)s (%(relative)s) compared with before "
+    "the rollout (95%% CI %(low)s to %(high)s; %(p)s).":
+        "%(treatment)s: %(kpi)s — %(direction)s o %(amount)s (%(relative)s) w porównaniu z "
+        "okresem przed wdrożeniem (95%% CI od %(low)s do %(high)s; %(p)s).",
+    "An improvement: the change is larger than chance would explain.":
+        "Poprawa: zmiana jest większa, niż mógłby wyjaśnić przypadek.",
+    "A deterioration: the change went the wrong way, and by more than chance would explain.":
+        "Pogorszenie: zmiana poszła w złą stronę i jest większa, niż mógłby wyjaśnić przypadek.",
+    "Inconclusive: the data cannot tell this change from chance. They could only have detected "
+    "changes larger than %(mde)s.":
+        "Wynik nierozstrzygnięty: dane nie pozwalają odróżnić tej zmiany od przypadku. Mogły "
+        "wykryć jedynie zmiany większe niż %(mde)s.",
+    "Before the rollout both groups moved alike (pre-trend check passed, p = %(p)s).":
+        "Przed wdrożeniem obie grupy zmieniały się podobnie (test trendów zaliczony, p = %(p)s).",
+    "Caution: before the rollout the groups did not move alike (pre-trend check failed, p = "
+    "%(p)s), so part of this difference may not be due to the product.":
+        "Uwaga: przed wdrożeniem grupy nie zmieniały się podobnie (test trendów niezaliczony, "
+        "p = %(p)s), więc część tej różnicy może nie wynikać z produktu.",
+    "there is no control group": "brak grupy kontrolnej",
+    "too few periods or units before the rollout": "za mało okresów lub jednostek przed wdrożeniem",
+    "The pre-trend check could not be run: %(why)s.":
+        "Nie można było wykonać testu trendów: %(why)s.",
+    "Rollout": "Wdrożenie",
+    "log points": "punkty log.",
+    "Gap vs reference": "Różnica wzgl. odniesienia",
+    "Before": "Przed",
+    "After": "Po",
+    "reach %(level)s": "osiągnąć %(level)s",
+    "Over %(months)s months (%(currency)s)": "W ciągu %(months)s miesięcy (%(currency)s)",
+    "not within reach at the measured effects": "nieosiągalny przy zmierzonych efektach",
+    "within the first month": "w pierwszym miesiącu",
+    "%(months)s months": "%(months)s mies.",
+    "range %(low)s to %(high)s": "zakres od %(low)s do %(high)s",
+    "conservative %(value)s": "ostrożnie %(value)s",
+    "one-off": "jednorazowo",
+    "%(amount)s per %(period)s": "%(amount)s / %(period)s",
+    "day": "dzień",
+    "week": "tydzień",
+    "month": "miesiąc",
+    "quarter": "kwartał",
+    "year": "rok",
+    "got worse": "pogorszenie",
+    "inconclusive": "nierozstrzygnięty",
+    "goal not achieved": "cel nieosiągnięty",
+    "Investigate why this KPI got worse among the units that use the product, and agree a fix "
+    "with the customer.":
+        "Zbadać, dlaczego wskaźnik pogorszył się w jednostkach korzystających z produktu, i "
+        "uzgodnić z klientem działania naprawcze.",
+    "Gather more evidence: extend the pilot or add units, since this data could only detect "
+    "large changes.":
+        "Zebrać więcej danych: wydłużyć pilotaż lub dodać jednostki, bo obecne dane wykrywają "
+        "tylko duże zmiany.",
+    "Review adoption among the pilot's users and agree a recovery plan for this goal.":
+        "Przeanalizować wykorzystanie produktu przez użytkowników pilotażu i uzgodnić plan "
+        "naprawczy dla tego celu.",
+    "goal inconclusive": "cel nierozstrzygnięty",
+    "%(rows)s rows are exact duplicates of another row; they were kept.":
+        "Wiersze będące dokładnymi duplikatami innych: %(rows)s; pozostawiono je.",
+    "%(rows)s rows have no value in column %(column)s and were not used.":
+        "Wiersze bez wartości w kolumnie %(column)s: %(rows)s; nie zostały użyte.",
+    "%(units)s units (%(rows)s rows) belong to neither group and were not used.":
+        "Jednostki spoza obu grup: %(units)s (wiersze: %(rows)s); nie zostały użyte.",
+    "%(units)s units appear in both groups and were not used (%(examples)s).":
+        "Jednostki występujące w obu grupach: %(units)s (%(examples)s); nie zostały użyte.",
+    "%(rows)s rows fall outside the compared periods and were not used.":
+        "Wiersze spoza porównywanych okresów: %(rows)s; nie zostały użyte.",
+    "%(units)s units were seen only before or only after the rollout.":
+        "Jednostki obserwowane tylko przed wdrożeniem albo tylko po nim: %(units)s.",
+    "Only %(units)s units in the group %(group)s: estimates are fragile.":
+        "Liczba jednostek w grupie %(group)s to tylko %(units)s: oszacowania są niepewne.",
+    "with the product": "z produktem",
+    "for comparison": "porównawczej",
+    "%(kpi)s: %(rows)s observations (%(share)s) have no value and were left out.":
+        "%(kpi)s: obserwacje bez wartości: %(rows)s (%(share)s); pominięto je.",
+    "No control group: a before/after comparison only, which cannot separate the product from "
+    "seasonality or other changes.":
+        "Brak grupy kontrolnej: tylko porównanie przed i po, które nie oddziela wpływu produktu "
+        "od sezonowości ani innych zmian.",
+    "Only one unit has the product, so the usual standard errors are unreliable; the p-value "
+    "shown comes from the permutation test.":
+        "Produkt ma tylko jedna jednostka, więc zwykłe błędy standardowe są zawodne; podana "
+        "wartość p pochodzi z testu permutacyjnego.",
+    "Only %(units)s units in the group %(group)s: treat the interval with caution.":
+        "Liczba jednostek w grupie %(group)s to tylko %(units)s: przedział należy traktować "
+        "ostrożnie.",
+    "Units with the product": "Jednostki z produktem",
+    "comparison units": "jednostki porównawcze",
+    "Quarterly Business Review": "Kwartalny przegląd biznesowy",
+    "%(pre_start)s – %(pre_end)s before and %(post_start)s – %(post_end)s after the rollout on "
+    "%(rollout)s":
+        "%(pre_start)s – %(pre_end)s przed wdrożeniem i %(post_start)s – %(post_end)s po "
+        "wdrożeniu (%(rollout)s)",
+    "cluster-robust (by unit)": "odporne, grupowane według jednostek",
+    "heteroskedasticity-robust (HC1)": "odporne na heteroskedastyczność (HC1)",
+    "classical (iid)": "klasyczne (iid)",
+    "no correction": "bez korekty",
+    "none": "brak",
+    "Improved: %(improved)s. Got worse: %(worsened)s. Inconclusive: %(inconclusive)s.":
+        "Poprawa: %(improved)s. Pogorszenie: %(worsened)s. Wynik nierozstrzygnięty: "
+        "%(inconclusive)s.",
+    "%(achieved)s of %(total)s goals agreed at onboarding are achieved.":
+        "Osiągnięte cele uzgodnione na starcie: %(achieved)s z %(total)s.",
+    "At the measured effects the net return is %(roi)s the cost over %(months)s months "
+    "(%(range)s).":
+        "Przy zmierzonych efektach zwrot netto w ciągu %(months)s miesięcy wynosi %(roi)s "
+        "kosztu (%(range)s).",
+    "passed": "zaliczony",
+    "failed": "niezaliczony",
+    "not testable": "nie do sprawdzenia",
+}
+
+
+def main() -> None:
+    root = Path(__file__).resolve().parents[1] / "report_templates" / "locales"
+    with (root / "messages.pot").open("rb") as handle:
+        template = read_po(handle)
+    catalog = Catalog(locale="pl", project="valueproof", domain="messages")
+    missing = []
+    for message in template:
+        if not message.id:
+            continue
+        if message.id not in PL:
+            missing.append(message.id)
+        catalog.add(message.id, PL.get(message.id, ""), flags=message.flags)
+    folder = root / "pl" / "LC_MESSAGES"
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "messages.po").open("wb") as handle:
+        write_po(handle, catalog, omit_header=False, no_location=True, width=100)
+    if missing:
+        raise SystemExit("untranslated:\n" + "\n".join(missing))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,181 @@
+"""Report charts: matplotlib to SVG, text kept as text, fixed layout, deterministic output."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+FONT_FAMILY = "Noto Sans"
+WIDTH_IN = 6.6  # fits the A4 / Letter text width at 18 mm margins
+
+
+@dataclass(frozen=True)
+class ChartStyle:
+    primary: str
+    neutral: str
+    negative: str = "#B3261E"
+    positive: str = "#1E7F4F"
+    ink: str = "#1F2933"
+    muted: str = "#6B7680"
+
+
+_configured = False
+
+
+def _pyplot(font_dir: Path):
+    """Import matplotlib once, with the shipped font and reproducible SVG settings."""
+    global _configured
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib import font_manager
+
+    if not _configured:
+        for font in sorted(font_dir.glob("NotoSans-*.ttf")):
+            font_manager.fontManager.addfont(str(font))
+        matplotlib.rcParams.update({
+            "svg.fonttype": "none",  # text stays text: searchable, and set in the report's font
+            "svg.hashsalt": "valueproof",  # stable element ids
+            "font.family": FONT_FAMILY,
+            "font.size": 8.5,
+            "axes.unicode_minus": False,  # the shipped Noto Sans has no U+2212
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.linewidth": 0.6,
+            "axes.edgecolor": "#9AA5B1",
+            "xtick.color": "#52606D",
+            "ytick.color": "#52606D",
+            "xtick.major.width": 0.6,
+            "ytick.major.width": 0.6,
+            "axes.labelcolor": "#3E4C59",
+            "axes.grid": True,
+            "axes.grid.axis": "y",
+            "grid.color": "#E4E7EB",
+            "grid.linewidth": 0.6,
+        })
+        _configured = True
+    return plt
+
+
+def _svg(fig) -> str:
+    """The figure as an SVG data URI (an <img> source: parsed apart from the page's CSS)."""
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    text = re.sub(r"<metadata>.*?</metadata>", "", buffer.getvalue(), flags=re.S)
+    return "data:image/svg+xml;base64," + base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+def _wrap(label: str, width: int = 16) -> str:
+    return "\n".join(textwrap.wrap(label, width)) or label
+
+
+def _figure(plt, height: float):
+    fig = plt.figure(figsize=(WIDTH_IN, height))
+    ax = fig.add_axes((0.09, 0.14, 0.72, 0.80))  # fixed layout: room for direct labels at right
+    return fig, ax
+
+
+def _ticks(labels: list[str], most: int = 7) -> list[int]:
+    step = max(1, -(-len(labels) // most))
+    return list(range(0, len(labels), step))
+
+
+def _label_positions(ends: dict[str, float], limits: tuple[float, float]) -> dict[str, float]:
+    """End-of-line label heights, pushed apart when the two lines end close together."""
+    if len(ends) < 2:
+        return dict(ends)
+    (low_name, low), (high_name, high) = sorted(ends.items(), key=lambda item: item[1])
+    gap = 0.16 * (limits[1] - limits[0])
+    if high - low >= gap:
+        return dict(ends)
+    middle = (low + high) / 2
+    return {low_name: middle - gap / 2, high_name: middle + gap / 2}
+
+
+def trend_chart(font_dir: Path, style: ChartStyle, periods: list[str], post: list[bool],
+                treatment: list[tuple[float, float, float]],
+                control: list[tuple[float, float, float]] | None, labels: dict[str, str],
+                scale: float, y_label: str, rollout_label: str) -> str:
+    """Treatment vs control means per period with 95% bands and the rollout marked."""
+    plt = _pyplot(font_dir)
+    fig, ax = _figure(plt, 2.6)
+    x = list(range(len(periods)))
+    series = [("treatment", treatment, style.primary)]
+    if control is not None:
+        series.insert(0, ("control", control, style.neutral))
+    ends = {}
+    for name, values, colour in series:
+        mean = [v[0] * scale for v in values]
+        ax.fill_between(x, [v[1] * scale for v in values], [v[2] * scale for v in values],
+                        color=colour, alpha=0.15, linewidth=0)
+        ax.plot(x, mean, color=colour, linewidth=1.8 if name == "treatment" else 1.4)
+        ends[name] = mean[-1]
+    positions = _label_positions(ends, ax.get_ylim())
+    for name, _, colour in series:
+        ax.annotate(_wrap(labels[name]), (x[-1], ends[name]), xytext=(6, 0),
+                    textcoords="offset points", va="center", color=colour, fontsize=8.5,
+                    fontweight="bold", annotation_clip=False,
+                    xycoords=("data", "data")).set_y(positions[name])
+    if any(post) and not all(post):
+        boundary = post.index(True) - 0.5
+        ax.axvline(boundary, color=style.ink, linestyle=(0, (4, 3)), linewidth=0.9)
+        ax.annotate(rollout_label, (boundary, 1.0), xycoords=("data", "axes fraction"),
+                    xytext=(4, -2), textcoords="offset points", va="top", fontsize=8,
+                    color=style.ink)
+    ticks = _ticks(periods)
+    ax.set_xticks(ticks, [periods[i] for i in ticks])
+    ax.set_xlim(-0.3, len(periods) - 0.7)
+    ax.set_ylabel(y_label)
+    return _svg(fig)
+
+
+def event_study_chart(font_dir: Path, style: ChartStyle, periods: list[str], post: list[bool],
+                      points: list[tuple[float, float, float]], scale: float, y_label: str) -> str:
+    """Gap between groups per period relative to the last pre period, with 95% intervals."""
+    plt = _pyplot(font_dir)
+    fig, ax = _figure(plt, 2.1)
+    ax.axhline(0, color=style.muted, linewidth=0.8)
+    reference = max((i for i, p in enumerate(post) if not p), default=None)
+    for i, ((value, low, high), is_post) in enumerate(zip(points, post)):
+        colour = style.primary if is_post else style.neutral
+        ax.plot([i, i], [low * scale, high * scale], color=colour, linewidth=1.2)
+        hollow = i == reference  # the reference period: zero by definition
+        ax.plot([i], [value * scale], "o", color=colour, markersize=3.8,
+                markerfacecolor="white" if hollow else colour)
+    if any(post) and not all(post):
+        ax.axvline(post.index(True) - 0.5, color=style.ink, linestyle=(0, (4, 3)), linewidth=0.9)
+    ticks = _ticks(periods)
+    ax.set_xticks(ticks, [periods[i] for i in ticks])
+    ax.set_xlim(-0.5, len(periods) - 0.5)
+    ax.set_ylabel(y_label)
+    return _svg(fig)
+
+
+def roi_chart(font_dir: Path, style: ChartStyle, items: list[tuple[str, float, str]],
+              axis_label: str, tick_format) -> str:
+    """Horizontal bars: each benefit (+ or −), each cost (−) and the net, in money."""
+    plt = _pyplot(font_dir)
+    height = 0.5 + 0.32 * len(items)
+    fig = plt.figure(figsize=(WIDTH_IN, height))
+    ax = fig.add_axes((0.34, 0.5 / height + 0.02, 0.62, 1 - 0.62 / height))
+    colours = {"benefit": style.positive, "loss": style.negative, "cost": style.neutral,
+               "net": style.primary}
+    y = list(range(len(items)))[::-1]
+    ax.barh(y, [v for _, v, _ in items], color=[colours[k] for _, _, k in items], height=0.62)
+    ax.set_yticks(y, [label for label, _, _ in items])
+    ax.axvline(0, color=style.muted, linewidth=0.8)
+    ax.grid(axis="x", color="#E4E7EB", linewidth=0.6)
+    ax.grid(axis="y", visible=False)
+    # plain hyphen-minus: matplotlib measures text with the shipped font, which has no U+2212
+    ax.xaxis.set_major_formatter(lambda value, _: tick_format(value).replace("−", "-"))
+    ax.set_xlabel(axis_label)
+    ax.tick_params(axis="y", length=0)
+    return _svg(fig)

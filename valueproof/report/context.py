@@ -1,0 +1,391 @@
+"""The template context: every word and number the QBR shows, already in the reader's language.
+
+Input: the experiment definition, its results (stats + value stages) and the brand; output: a
+plain dict for the Jinja2 template. Numbers go through `Formatter`, words through gettext.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from valueproof import __version__
+from valueproof.config import Experiment
+from valueproof.config.brand import Brand
+from valueproof.report import charts
+from valueproof.report.formatting import Formatter
+from valueproof.stats.results import KPIResult, Results
+
+STATUS_SYMBOL = {"achieved": "✓", "on_track": "→", "not_achieved": "✗", "inconclusive": "?"}
+VERDICT_SYMBOL = {"improved": "▲", "worsened": "▼", "inconclusive": "●"}
+
+
+@dataclass(frozen=True)
+class Words:
+    """gettext bound to the report's language, plus the formatter."""
+
+    gettext: object
+    fmt: Formatter
+
+    def __call__(self, message: str, **values) -> str:
+        text = self.gettext(message)
+        return text % values if values else text
+
+
+def _kpi_scale(kpi: KPIResult, words: Words) -> tuple[float, str, str]:
+    """(scale, unit of levels, unit of changes): rates are shown in % and percentage points."""
+    if kpi.unit == "%":
+        return 100.0, "%", words("pp")
+    return 1.0, kpi.unit, kpi.unit
+
+
+def _with_unit(text: str, unit: str) -> str:
+    if not unit:
+        return text
+    return f"{text}{unit}" if unit == "%" else f"{text}\u00a0{unit}"
+
+
+def status_labels(words: Words) -> dict[str, str]:
+    return {"achieved": words("Achieved"), "on_track": words("On track"),
+            "not_achieved": words("Not achieved"), "inconclusive": words("Inconclusive")}
+
+
+def verdict_labels(words: Words) -> dict[str, str]:
+    return {"improved": words("Improved"), "worsened": words("Got worse"),
+            "inconclusive": words("Inconclusive")}
+
+
+def _p_text(words: Words, results: Results, kpi: KPIResult) -> str:
+    fmt = words.fmt
+    p = fmt.p_value(kpi.p_value)
+    p = p if p.startswith("<") else f"= {p}"
+    if results.correction == "none" or len(results.kpis) < 2:
+        return f"p {p}"
+    adjusted = fmt.p_value(kpi.p_adjusted)
+    adjusted = adjusted if adjusted.startswith("<") else f"= {adjusted}"
+    return words("p %(p)s; adjusted for %(n)s KPIs: p %(adjusted)s", p=p,
+                 n=len(results.kpis), adjusted=adjusted)
+
+
+def effect_sentence(words: Words, results: Results, kpi: KPIResult, groups: dict[str, str]) -> str:
+    """'Pilot agents: Average handle time fell by 2.5 min (−21%) compared with …'."""
+    fmt = words.fmt
+    scale, _, change_unit = _kpi_scale(kpi, words)
+    amount = _with_unit(fmt.number(abs(kpi.effect_units) * scale), change_unit)
+    low = _with_unit(fmt.number(kpi.effect_units_low * scale, signed=True), change_unit)
+    high = _with_unit(fmt.number(kpi.effect_units_high * scale, signed=True), change_unit)
+    relative = fmt.percent(kpi.relative_effect, signed=True) if kpi.relative_effect is not None else "–"
+    direction = words("fell") if kpi.effect_units < 0 else words("rose")
+    if results.method == "did":
+        return words(
+            "%(treatment)s: %(kpi)s %(direction)s by %(amount)s (%(relative)s) compared with "
+            "%(control)s (95%% CI %(low)s to %(high)s; %(p)s).",
+            treatment=groups["treatment"], kpi=kpi.label, direction=direction, amount=amount,
+            relative=relative, control=groups["control"], low=low, high=high,
+            p=_p_text(words, results, kpi))
+    return words(
+        "%(treatment)s: %(kpi)s %(direction)s by %(amount)s (%(relative)s) compared with before "
+        "the rollout (95%% CI %(low)s to %(high)s; %(p)s).",
+        treatment=groups["treatment"], kpi=kpi.label, direction=direction, amount=amount,
+        relative=relative, low=low, high=high, p=_p_text(words, results, kpi))
+
+
+def mde_text(words: Words, kpi: KPIResult) -> str:
+    scale, _, change_unit = _kpi_scale(kpi, words)
+    if kpi.transform == "log":
+        return "±" + words.fmt.percent(float(__import__("math").expm1(kpi.mde)))
+    return "±" + _with_unit(words.fmt.number(kpi.mde * scale), change_unit)
+
+
+def verdict_sentence(words: Words, kpi: KPIResult) -> str:
+    if kpi.verdict == "improved":
+        return words("An improvement: the change is larger than chance would explain.")
+    if kpi.verdict == "worsened":
+        return words("A deterioration: the change went the wrong way, and by more than chance "
+                     "would explain.")
+    return words("Inconclusive: the data cannot tell this change from chance. They could only "
+                 "have detected changes larger than %(mde)s.", mde=mde_text(words, kpi))
+
+
+def pre_trend_sentence(words: Words, kpi: KPIResult, method: str) -> tuple[str, str]:
+    trend = kpi.pre_trend
+    if trend.status == "passed":
+        return "passed", words("Before the rollout both groups moved alike (pre-trend check "
+                               "passed, p = %(p)s).", p=words.fmt.fixed(trend.p_value, 2))
+    if trend.status == "failed":
+        return "failed", words("Caution: before the rollout the groups did not move alike "
+                               "(pre-trend check failed, p = %(p)s), so part of this difference "
+                               "may not be due to the product.", p=words.fmt.p_value(trend.p_value))
+    why = (words("there is no control group") if method == "pre_post"
+           else words("too few periods or units before the rollout"))
+    return "not_testable", words("The pre-trend check could not be run: %(why)s.", why=why)
+
+
+def _period_label(fmt: Formatter, period: str, time_kind: str) -> str:
+    return fmt.date(period, style="d MMM") if time_kind == "date" else period
+
+
+def kpi_page(words: Words, results: Results, kpi: KPIResult, groups: dict[str, str],
+             style: charts.ChartStyle, font_dir: Path, time_kind: str) -> dict:
+    fmt = words.fmt
+    scale, level_unit, change_unit = _kpi_scale(kpi, words)
+    periods = [_period_label(fmt, p.period, time_kind) for p in kpi.trend]
+    post = [p.post for p in kpi.trend]
+    y_label = kpi.label + (f" ({level_unit})" if level_unit else "")
+    trend_svg = charts.trend_chart(
+        font_dir, style, periods, post,
+        [(p.treatment, p.treatment_low, p.treatment_high) for p in kpi.trend],
+        None if results.method != "did" else
+        [(p.control, p.control_low, p.control_high) for p in kpi.trend],
+        {"treatment": groups["treatment"], "control": groups["control"]}, scale, y_label,
+        words("Rollout"))
+    gap_unit = words("log points") if kpi.transform == "log" else change_unit
+    event_svg = None
+    if kpi.event_study:
+        event_svg = charts.event_study_chart(
+            font_dir, style, [_period_label(fmt, p.period, time_kind) for p in kpi.event_study],
+            [p.post for p in kpi.event_study],
+            [(p.coefficient, p.ci_low, p.ci_high) for p in kpi.event_study],
+            1.0 if kpi.transform == "log" else scale,
+            words("Gap vs reference") + (f" ({gap_unit})" if gap_unit else ""))
+    trend_status, trend_text = pre_trend_sentence(words, kpi, results.method)
+    means = [(words("Before"), kpi.means.get("treatment_pre"), kpi.means.get("control_pre")),
+             (words("After"), kpi.means.get("treatment_post"), kpi.means.get("control_post"))]
+    level = lambda v: fmt.fixed(v * scale, 3 if abs(v * scale) < 10 else 2) if v is not None else "–"  # noqa: E731
+    robust = kpi.robustness
+    return {
+        "id": kpi.id, "label": kpi.label, "verdict": kpi.verdict,
+        "verdict_label": verdict_labels(words)[kpi.verdict],
+        "verdict_symbol": VERDICT_SYMBOL[kpi.verdict],
+        "sentence": effect_sentence(words, results, kpi, groups),
+        "verdict_sentence": verdict_sentence(words, kpi),
+        "pre_trend_status": trend_status, "pre_trend_sentence": trend_text,
+        "trend_svg": trend_svg, "event_svg": event_svg, "level_unit": level_unit,
+        "means": [(name, level(t), level(c)) for name, t, c in means],
+        "effect": _with_unit(fmt.fixed(kpi.effect_units * scale, 3, signed=True), change_unit),
+        "ci": (_with_unit(fmt.fixed(kpi.effect_units_low * scale, 3, signed=True), change_unit)
+               + " … " + _with_unit(fmt.fixed(kpi.effect_units_high * scale, 3, signed=True),
+                                    change_unit)),
+        "relative": fmt.percent(kpi.relative_effect, 3, signed=True),
+        "relative_ci": (fmt.percent(kpi.relative_ci_low, 3, signed=True) + " … "
+                        + fmt.percent(kpi.relative_ci_high, 3, signed=True)),
+        "p": fmt.p_value(kpi.p_value), "p_adjusted": fmt.p_value(kpi.p_adjusted),
+        "welch_p": fmt.p_value(robust.welch_p), "rank_p": fmt.p_value(robust.rank_p),
+        "permutation_p": fmt.p_value(robust.permutation_p),
+        "mde": mde_text(words, kpi),
+        "units": kpi.n_units, "n_obs": fmt.fixed(kpi.n_obs, 0),
+        "inference": kpi.inference,
+    }
+
+
+def _target_text(words: Words, criterion, kpi: KPIResult) -> tuple[str, str]:
+    fmt = words.fmt
+    scale, level_unit, change_unit = _kpi_scale(kpi, words)
+    if criterion.kind == "relative":
+        return fmt.percent(criterion.target, signed=True), fmt.percent(criterion.measured, signed=True)
+    if criterion.kind == "level":
+        return (words("reach %(level)s", level=_with_unit(fmt.number(criterion.target * scale, 3),
+                                                           level_unit)),
+                _with_unit(fmt.number(criterion.measured * scale, 3), level_unit))
+    return (_with_unit(fmt.number(criterion.target * scale, 3, signed=True), change_unit),
+            _with_unit(fmt.number(criterion.measured * scale, 2, signed=True), change_unit))
+
+
+def criteria_rows(words: Words, results: Results) -> list[dict]:
+    labels = status_labels(words)
+    rows = []
+    for criterion in results.criteria:
+        kpi = results.kpi(criterion.kpi)
+        target, measured = _target_text(words, criterion, kpi)
+        rows.append({
+            "goal": criterion.label or kpi.label, "kpi": kpi.label, "target": target,
+            "measured": measured, "status": criterion.status,
+            "status_label": labels[criterion.status], "symbol": STATUS_SYMBOL[criterion.status],
+            "confident": criterion.with_confidence, "by": words.fmt.date(criterion.by, "medium"),
+            "agreed_on": words.fmt.date(criterion.agreed_on, "medium"),
+        })
+    return rows
+
+
+def roi_section(words: Words, results: Results, style: charts.ChartStyle, font_dir: Path) -> dict | None:
+    roi = results.roi
+    if roi is None:
+        return None
+    fmt, money = words.fmt, (lambda v: words.fmt.money(v, roi.currency, sig=None))
+    items = [(b.label, b.total, "benefit" if b.total >= 0 else "loss") for b in roi.benefits]
+    items += [(c.label, -c.total, "cost") for c in roi.costs]
+    items.append((words("Net value"), roi.net, "net"))
+    chart = charts.roi_chart(font_dir, style, items,
+                             words("Over %(months)s months (%(currency)s)",
+                                   months=roi.horizon_months, currency=roi.currency),
+                             lambda v: fmt.money_compact(v, roi.currency))
+    if roi.payback_months is None:
+        payback = words("not within reach at the measured effects")
+    elif roi.payback_months < 1:
+        payback = words("within the first month")
+    else:
+        payback = words("%(months)s months", months=fmt.number(roi.payback_months, 2))
+    return {
+        "headline": fmt.multiple(roi.roi),
+        "range": words("range %(low)s to %(high)s", low=fmt.multiple(roi.roi_low),
+                       high=fmt.multiple(roi.roi_high)),
+        "conservative": words("conservative %(value)s", value=fmt.multiple(roi.roi_conservative)),
+        "net": fmt.money(roi.net, roi.currency), "benefit": fmt.money(roi.benefit, roi.currency),
+        "cost": fmt.money(roi.cost, roi.currency), "payback": payback,
+        "months": roi.horizon_months, "currency": roi.currency, "chart": chart,
+        "benefits": [{
+            "label": b.label, "kpi": results.kpi(b.kpi).label,
+            "volume": fmt.number(b.monthly_volume, 3),
+            "value_per_unit": fmt.money(b.value_per_unit, roi.currency, sig=None),
+            "total": money(b.total), "low": money(b.total_low), "high": money(b.total_high),
+            "counted": b.counted_conservative, "negative": b.total < 0,
+        } for b in roi.benefits],
+        "costs": [{"label": c.label, "total": money(c.total),
+                   "basis": (words("one-off") if c.once else
+                             words("%(amount)s per %(period)s", amount=money(c.amount),
+                                   period=period_name(words, c.per)))} for c in roi.costs],
+        "totals": {"benefit": money(roi.benefit), "benefit_low": money(roi.benefit_low),
+                   "benefit_high": money(roi.benefit_high), "cost": money(roi.cost),
+                   "net": money(roi.net), "conservative": money(roi.benefit_conservative)},
+    }
+
+
+def period_name(words: Words, per: str) -> str:
+    return {"day": words("day"), "week": words("week"), "month": words("month"),
+            "quarter": words("quarter"), "year": words("year")}[per]
+
+
+def plan_items(words: Words, results: Results) -> list[dict]:
+    reasons = {"worsened": words("got worse"), "inconclusive": words("inconclusive"),
+               "not_achieved": words("goal not achieved")}
+    defaults = {
+        "worsened": words("Investigate why this KPI got worse among the units that use the "
+                          "product, and agree a fix with the customer."),
+        "inconclusive": words("Gather more evidence: extend the pilot or add units, since this "
+                              "data could only detect large changes."),
+        "criterion": words("Review adoption among the pilot's users and agree a recovery plan "
+                           "for this goal."),
+    }
+    items = []
+    for item in results.improvement_plan:
+        reason = reasons.get(item.reason, words("goal inconclusive") if item.kind == "criterion"
+                             else item.reason)
+        actions = [{"do": a["do"], "owner": a.get("owner") or "",
+                    "by": words.fmt.date(a.get("by"), "medium") if a.get("by") else ""}
+                   for a in item.actions]
+        if not actions:
+            actions = [{"do": defaults[item.default_action], "owner": "", "by": "",
+                        "default": True}]
+        items.append({"label": item.label, "kind": item.kind, "reason": reason,
+                      "actions": actions})
+    return items
+
+
+def finding_text(words: Words, finding: dict, labels: dict[str, str]) -> str:
+    """A data-quality finding in the reader's language."""
+    p, fmt = finding.get("params") or {}, words.fmt
+    n = lambda key: fmt.fixed(p.get(key, 0), 0)  # noqa: E731
+    texts = {
+        "duplicate_rows": lambda: words("%(rows)s rows are exact duplicates of another row; they "
+                                        "were kept.", rows=n("rows")),
+        "missing_keys": lambda: words("%(rows)s rows have no value in column %(column)s and were "
+                                      "not used.", rows=n("rows"), column=p.get("column", "")),
+        "units_in_neither_group": lambda: words(
+            "%(units)s units (%(rows)s rows) belong to neither group and were not used.",
+            units=n("units"), rows=n("rows")),
+        "units_switching_group": lambda: words(
+            "%(units)s units appear in both groups and were not used (%(examples)s).",
+            units=n("units"), examples=p.get("examples", "")),
+        "rows_outside_windows": lambda: words(
+            "%(rows)s rows fall outside the compared periods and were not used.", rows=n("rows")),
+        "units_one_side": lambda: words(
+            "%(units)s units were seen only before or only after the rollout.", units=n("units")),
+        "few_units": lambda: words(
+            "Only %(units)s units in the group %(group)s: estimates are fragile.",
+            units=n("units"), group=words("with the product") if p.get("group") == "treatment"
+            else words("for comparison")),
+        "missing_values": lambda: words(
+            "%(kpi)s: %(rows)s observations (%(share)s) have no value and were left out.",
+            kpi=labels.get(p.get("kpi"), p.get("kpi", "")), rows=n("rows"),
+            share=fmt.percent(p.get("share", 0))),
+        "no_control_group": lambda: words(
+            "No control group: a before/after comparison only, which cannot separate the "
+            "product from seasonality or other changes."),
+    }
+    return texts[finding["kind"]]() if finding["kind"] in texts else finding["message"]
+
+
+def kpi_warnings(words: Words, results: Results, kpi: KPIResult, labels: dict[str, str]) -> list[str]:
+    """What weakens this KPI's evidence, in the reader's language (the pre-trend check has its
+    own sentence)."""
+    out = [finding_text(words, d, labels) for d in results.data_quality if d.get("kpi") == kpi.id]
+    if kpi.inference == "permutation":
+        out.append(words("Only one unit has the product, so the usual standard errors are "
+                         "unreliable; the p-value shown comes from the permutation test."))
+    for arm, count in kpi.n_units.items():
+        if 1 < count < 10 or (count == 1 and arm == "control"):
+            out.append(words("Only %(units)s units in the group %(group)s: treat the interval "
+                             "with caution.", units=count,
+                             group=words("with the product") if arm == "treatment"
+                             else words("for comparison")))
+    return out
+
+
+def build_context(experiment: Experiment, results: Results, brand: Brand, gettext,
+                  locale: str, font_dir: Path, time_kind: str) -> dict:
+    fmt = Formatter(locale)
+    words = Words(gettext, fmt)
+    style = charts.ChartStyle(primary=brand.primary, neutral=brand.neutral)
+    groups = {
+        "treatment": experiment.groups.treatment_label or words("Units with the product"),
+        "control": experiment.groups.control_label or words("comparison units"),
+    }
+    labels = {k.id: k.label for k in results.kpis}
+    kpis = [kpi_page(words, results, k, groups, style, font_dir, time_kind) for k in results.kpis]
+    for page in kpis:
+        page["warnings"] = kpi_warnings(words, results, results.kpi(page["id"]), labels)
+    verdicts = verdict_labels(words)
+    return {
+        "lang": fmt.language, "dir": "rtl" if fmt.rtl else "ltr",
+        "title": words("Quarterly Business Review"),
+        "experiment": experiment.name,
+        "customer": experiment.customer.name if experiment.customer else "",
+        "vendor": experiment.vendor.name if experiment.vendor else "",
+        "quarter": experiment.quarter or "",
+        "prepared_by": experiment.prepared_by or "",
+        "report_date": fmt.date(experiment.report_date or results.post["end"]),
+        "brand": brand, "groups": groups,
+        "windows": words("%(pre_start)s – %(pre_end)s before and %(post_start)s – %(post_end)s "
+                         "after the rollout on %(rollout)s",
+                         pre_start=fmt.date(results.pre["start"], "medium"),
+                         pre_end=fmt.date(results.pre["end"], "medium"),
+                         post_start=fmt.date(results.post["start"], "medium"),
+                         post_end=fmt.date(results.post["end"], "medium"),
+                         rollout=fmt.date(results.rollout, "medium")),
+        "kpis": kpis,
+        "by_verdict": {v: [k["label"] for k in kpis if k["verdict"] == v]
+                       for v in ("improved", "worsened", "inconclusive")},
+        "verdict_labels": verdicts,
+        "criteria": criteria_rows(words, results),
+        "status_labels": status_labels(words),
+        "roi": roi_section(words, results, style, font_dir),
+        "plan": plan_items(words, results),
+        "next_quarter": [{"goal": g["goal"], "owner": g.get("owner") or "",
+                          "by": fmt.date(g.get("by"), "medium") if g.get("by") else ""}
+                         for g in results.next_quarter],
+        "method": results.method, "design": results.design,
+        "alpha": fmt.number(results.alpha, 2),
+        "se": {"cluster": words("cluster-robust (by unit)"),
+               "hc1": words("heteroskedasticity-robust (HC1)"),
+               "iid": words("classical (iid)")}[results.se],
+        "correction": {"holm": "Holm", "bh": "Benjamini–Hochberg", "bonferroni": "Bonferroni",
+                       "none": words("no correction")}[results.correction],
+        "seed": results.seed,
+        "permutations": fmt.fixed(results.kpis[0].robustness.permutations, 0)
+        if results.kpis else "0",
+        "data_quality": [finding_text(words, d, labels) for d in results.data_quality],
+        "warnings": results.warnings,
+        "stamp": {"version": __version__, "definition": results.definition_hash,
+                  "data": results.data_fingerprint},
+        "units": results.kpis[0].n_units if results.kpis else {},
+    }

@@ -1,0 +1,180 @@
+"""Render the QBR: context -> HTML (Jinja2) -> PDF (WeasyPrint), safely and reproducibly."""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+import os
+import re
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from valueproof.config import Experiment
+from valueproof.config.brand import load_brand
+from valueproof.errors import ReportError
+from valueproof.output import write_atomic
+from valueproof.report.context import Words, build_context
+from valueproof.report.formatting import Formatter
+from valueproof.report.i18n import translations
+from valueproof.stats.results import Results
+
+
+def templates_dir() -> Path:
+    """report_templates/, shipped inside the wheel as a package of data files."""
+    from importlib import resources
+
+    return Path(str(resources.files("report_templates")))
+
+
+def safe_fetcher(*roots: Path):
+    """A WeasyPrint URL fetcher that serves only files inside `roots`: no network, no `file:`
+    elsewhere, nothing else."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class SafeFetcher(URLFetcher):
+        def __init__(self):
+            super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False)
+            self.guard = PathGuard(*roots)
+
+        def fetch(self, url, headers=None):
+            if url.startswith("data:"):  # the charts: self-contained, nothing is read
+                return super().fetch(url, headers)
+            path = self.guard.allowed_path(url)
+            mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(path.as_uri(), body=path.read_bytes(),
+                                      headers={"Content-Type": mime})
+
+    return SafeFetcher()
+
+
+class PathGuard:
+    """Decides which URLs the report may read: files under the allowed folders only."""
+
+    def __init__(self, *roots: Path):
+        self.roots = [root.resolve() for root in roots]
+
+    def allowed_path(self, url: str) -> Path:
+        parsed = urlparse(url)
+        if parsed.scheme != "file":
+            raise ReportError(f"refused to fetch '{url}': the report reads only local files "
+                              "inside the experiment's folder and the templates")
+        path = Path(unquote(parsed.path)).resolve()
+        if not any(path.is_relative_to(root) for root in self.roots):
+            raise ReportError(f"refused to read '{path}': it lies outside the experiment's "
+                              "folder and the templates")
+        return path
+
+
+def css_string(value: object):
+    """A quoted CSS string for `content:` in the page margins; safe inside <style>."""
+    from markupsafe import Markup
+
+    text = str(value)
+    for char, escape in (("\\", "\\5C "), ('"', "\\22 "), ("<", "\\3C "), (">", "\\3E "),
+                         ("\n", "\\A ")):
+        text = text.replace(char, escape)
+    return Markup(f'"{text}"')
+
+
+def _data_uri(path: Path) -> str:
+    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"data:{mime};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def _summary(words: Words, context: dict) -> str:
+    fmt = words.fmt
+    from babel.lists import format_list
+
+    def listing(labels):
+        return format_list(labels, locale=fmt.locale) if labels else words("none")
+
+    verdicts = context["by_verdict"]
+    text = words("Improved: %(improved)s. Got worse: %(worsened)s. Inconclusive: %(inconclusive)s.",
+                 improved=listing(verdicts["improved"]), worsened=listing(verdicts["worsened"]),
+                 inconclusive=listing(verdicts["inconclusive"]))
+    if context["criteria"]:
+        achieved = sum(c["status"] == "achieved" for c in context["criteria"])
+        text += " " + words("%(achieved)s of %(total)s goals agreed at onboarding are achieved.",
+                            achieved=achieved, total=len(context["criteria"]))
+    roi = context["roi"]
+    if roi:
+        text += " " + words("At the measured effects the net return is %(roi)s the cost over "
+                            "%(months)s months (%(range)s).", roi=roi["headline"],
+                            months=roi["months"], range=roi["range"])
+    return text
+
+
+def render_html(experiment: Experiment, results: Results, locale: str | None = None,
+                standalone: bool = False) -> tuple[str, Path]:
+    """The report as HTML and the folder its relative URLs (style.css, fonts) resolve against.
+
+    `standalone` inlines the stylesheet and fonts, for an HTML file that travels alone. Logos and
+    charts are data URIs in both, so nothing outside the templates is fetched while rendering.
+    """
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    locale = locale or experiment.locale
+    folder = templates_dir()
+    gettext = translations(folder / "locales", locale)
+    brand_path = experiment.resolve(experiment.brand) if experiment.brand else None
+    brand = load_brand(brand_path)
+    time_kind = "date" if re.fullmatch(r"\d{4}-\d\d-\d\d", results.rollout) else "period"
+    context = build_context(experiment, results, brand, gettext.gettext, locale,
+                            folder / "fonts", time_kind)
+    words = Words(gettext.gettext, Formatter(locale))
+    context["summary_paragraph"] = _summary(words, context)
+    context["pre_trend_labels"] = {"passed": words("passed"), "failed": words("failed"),
+                                   "not_testable": words("not testable")}
+    guard = PathGuard(experiment.base_dir)
+    for party in ("customer", "vendor"):
+        info = getattr(experiment, party)
+        logo = experiment.resolve(info.logo).resolve() if info and info.logo else None
+        context[f"{party}_logo"] = None if logo is None else _data_uri(guard.allowed_path(logo.as_uri()))
+    created = experiment.report_date.isoformat() if experiment.report_date else results.post["end"]
+    context["created"] = created if re.fullmatch(r"\d{4}-\d\d-\d\d", created) else ""
+    env = Environment(loader=FileSystemLoader(folder), autoescape=select_autoescape(["html"]),
+                      extensions=["jinja2.ext.i18n"])
+    env.filters["css_string"] = css_string
+    env.install_gettext_translations(gettext, newstyle=True)
+    html = env.get_template("qbr.html").render(**context)
+    if standalone:
+        html = inline_stylesheet(html, folder)
+    return html, folder
+
+
+def inline_stylesheet(html: str, folder: Path) -> str:
+    """Put style.css, with its fonts as data URIs, inside the HTML."""
+    css = (folder / "style.css").read_text(encoding="utf-8")
+    css = re.sub(r'url\("fonts/([^"]+)"\)',
+                 lambda m: f'url("{_data_uri(folder / "fonts" / m.group(1))}")', css)
+    return html.replace('<link rel="stylesheet" href="style.css">', f"<style>{css}</style>")
+
+
+def render_pdf(experiment: Experiment, results: Results, output: Path, html_output: Path | None = None,
+               locale: str | None = None) -> None:
+    """Write the PDF (and optionally the standalone HTML); all or nothing."""
+    html, base = render_html(experiment, results, locale)
+    pdf = pdf_bytes(html, base, experiment, results)
+    if html_output is not None:
+        write_atomic(html_output, inline_stylesheet(html, base))
+    write_atomic(output, pdf)
+
+
+def pdf_bytes(html: str, base: Path, experiment: Experiment, results: Results) -> bytes:
+    import weasyprint
+
+    # No wall-clock time in the file: the date comes from the definition or the data.
+    stamp = experiment.report_date.isoformat() if experiment.report_date else results.post["end"]
+    try:
+        import datetime as dt
+
+        epoch = int(dt.datetime.fromisoformat(stamp).replace(tzinfo=dt.timezone.utc).timestamp())
+    except ValueError:
+        epoch = 0
+    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+    fetcher = safe_fetcher(base, experiment.base_dir)
+    document = weasyprint.HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher)
+    try:
+        return document.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=False)
+    except (ValueError, TypeError, AttributeError):  # a WeasyPrint without that variant
+        return document.write_pdf()
