@@ -54,7 +54,7 @@ def test_results_json_has_the_design_fields(runner, tmp_path):
     out = tmp_path / "results.json"
     result = invoke(runner, "analyze", EXAMPLES / "sales_rollout" / "experiment.yaml", "--json", out)
     assert result.exit_code == 0, result.output
-    assert "Win rate" in result.output and "improved" in result.output
+    assert "Skuteczność ofert" in result.output and "improved" in result.output
     data = json.loads(out.read_text())
     assert {"valueproof_version", "experiment", "design", "alpha", "se", "correction", "kpis",
             "warnings"} <= set(data)
