@@ -26,22 +26,21 @@ class ChartStyle:
 _configured = False
 
 
-def _pyplot(font_dir: Path):
-    """Import matplotlib once, with the shipped font and reproducible SVG settings."""
+def _matplotlib(font_dir: Path):
+    """Configure matplotlib once, with the shipped font and reproducible SVG settings. Figures
+    are made with `matplotlib.figure.Figure` directly: no pyplot, no GUI backend."""
     global _configured
     import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     from matplotlib import font_manager
+    from matplotlib.figure import Figure
 
     if not _configured:
-        for font in sorted(font_dir.glob("NotoSans-*.ttf")):
+        for font in sorted(font_dir.glob("NotoSans*.ttf")):
             font_manager.fontManager.addfont(str(font))
         matplotlib.rcParams.update({
             "svg.fonttype": "none",  # text stays text: searchable, and set in the report's font
             "svg.hashsalt": "valueproof",  # stable element ids
-            "font.family": FONT_FAMILY,
+            "font.family": [FONT_FAMILY, "Noto Sans Arabic"],  # per-glyph fallback
             "font.size": 8.5,
             "axes.unicode_minus": False,  # the shipped Noto Sans has no U+2212
             "axes.spines.top": False,
@@ -59,16 +58,13 @@ def _pyplot(font_dir: Path):
             "grid.linewidth": 0.6,
         })
         _configured = True
-    return plt
+    return Figure
 
 
 def _svg(fig) -> str:
     """The figure as an SVG data URI (an <img> source: parsed apart from the page's CSS)."""
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
     text = re.sub(r"<metadata>.*?</metadata>", "", buffer.getvalue(), flags=re.S)
     return "data:image/svg+xml;base64," + base64.b64encode(text.encode("utf-8")).decode("ascii")
 
@@ -77,8 +73,8 @@ def _wrap(label: str, width: int = 16) -> str:
     return "\n".join(textwrap.wrap(label, width)) or label
 
 
-def _figure(plt, height: float):
-    fig = plt.figure(figsize=(WIDTH_IN, height))
+def _figure(figure_class, height: float):
+    fig = figure_class(figsize=(WIDTH_IN, height))
     ax = fig.add_axes((0.09, 0.14, 0.72, 0.80))  # fixed layout: room for direct labels at right
     return fig, ax
 
@@ -105,8 +101,7 @@ def trend_chart(font_dir: Path, style: ChartStyle, periods: list[str], post: lis
                 control: list[tuple[float, float, float]] | None, labels: dict[str, str],
                 scale: float, y_label: str, rollout_label: str) -> str:
     """Treatment vs control means per period with 95% bands and the rollout marked."""
-    plt = _pyplot(font_dir)
-    fig, ax = _figure(plt, 2.6)
+    fig, ax = _figure(_matplotlib(font_dir), 2.6)
     x = list(range(len(periods)))
     series = [("treatment", treatment, style.primary)]
     if control is not None:
@@ -140,8 +135,7 @@ def trend_chart(font_dir: Path, style: ChartStyle, periods: list[str], post: lis
 def event_study_chart(font_dir: Path, style: ChartStyle, periods: list[str], post: list[bool],
                       points: list[tuple[float, float, float]], scale: float, y_label: str) -> str:
     """Gap between groups per period relative to the last pre period, with 95% intervals."""
-    plt = _pyplot(font_dir)
-    fig, ax = _figure(plt, 2.1)
+    fig, ax = _figure(_matplotlib(font_dir), 2.1)
     ax.axhline(0, color=style.muted, linewidth=0.8)
     reference = max((i for i, p in enumerate(post) if not p), default=None)
     for i, ((value, low, high), is_post) in enumerate(zip(points, post)):
@@ -162,9 +156,8 @@ def event_study_chart(font_dir: Path, style: ChartStyle, periods: list[str], pos
 def roi_chart(font_dir: Path, style: ChartStyle, items: list[tuple[str, float, str]],
               axis_label: str, tick_format) -> str:
     """Horizontal bars: each benefit (+ or −), each cost (−) and the net, in money."""
-    plt = _pyplot(font_dir)
     height = 0.5 + 0.32 * len(items)
-    fig = plt.figure(figsize=(WIDTH_IN, height))
+    fig = _matplotlib(font_dir)(figsize=(WIDTH_IN, height))
     ax = fig.add_axes((0.34, 0.5 / height + 0.02, 0.62, 1 - 0.62 / height))
     colours = {"benefit": style.positive, "loss": style.negative, "cost": style.neutral,
                "net": style.primary}
