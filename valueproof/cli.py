@@ -81,6 +81,53 @@ def report(experiment: Path, output: Path, html_path: Path | None, locale: str |
 
 
 @main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--out-dir", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="Folder for the PDFs, summary.csv and summary.json.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
+              help="Reports rendered at once (default: the number of cores).")
+@click.option("--locale", help="Language of every report (default: each definition's locale).")
+@click.option("--force", is_flag=True, help="Re-render accounts that are up to date.")
+@click.option("--html", is_flag=True, help="Also write each report as HTML.")
+@click.option("--json", "write_json", is_flag=True, help="Also write each account's results JSON.")
+@click.option("--fail-fast", is_flag=True, help="Stop at the first account that fails.")
+@click.option("--dry-run", is_flag=True, help="List what would be rendered, and why; render nothing.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary table.")
+def batch(paths: tuple[Path, ...], out_dir: Path, jobs: int | None, locale: str | None,
+          force: bool, html: bool, write_json: bool, fail_fast: bool, dry_run: bool,
+          quiet: bool) -> None:
+    """Render the QBR of every account: PATHS are experiment files, folders searched for
+    experiment.yaml, or portfolio files listing them.
+
+    Unchanged accounts (same definition, data, assets and tool version) are skipped. Exit status
+    0 when every account succeeded, 1 when some failed, 2 when the command was misused.
+    """
+    import os
+
+    from valueproof.batch import BatchOptions, check_out_dir, find_definitions, plan, load_state
+    from valueproof.errors import ValueproofError
+    from valueproof.terminal import run_batch
+
+    definitions = find_definitions(list(paths))
+    if not definitions:
+        raise ValueproofError("no experiment definitions found; give experiment.yaml files or "
+                              "folders that contain them")
+    if locale is not None:
+        from babel import Locale, UnknownLocaleError
+
+        try:
+            Locale.parse(locale.replace("-", "_"))
+        except (UnknownLocaleError, ValueError):
+            raise ValueproofError(f"--locale '{locale}' is not a known locale; use e.g. en, pl") from None
+    options = BatchOptions(out_dir=out_dir, jobs=jobs or os.cpu_count() or 1, locale=locale,
+                           force=force, html=html, json=write_json, fail_fast=fail_fast)
+    if not dry_run:
+        check_out_dir(out_dir)
+    tasks = plan(definitions, options, load_state(out_dir) if out_dir.is_dir() else {})
+    sys.exit(run_batch(tasks, options, dry_run=dry_run, quiet=quiet))
+
+
+@main.command()
 def schema() -> None:
     """Print the JSON Schema of experiment definitions (for editor autocompletion)."""
     from valueproof.config.schema import Experiment

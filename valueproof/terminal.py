@@ -151,3 +151,59 @@ def print_value(results) -> None:
         for item in results.improvement_plan:
             actions = "; ".join(a["do"] for a in item.actions) or item.default_action_text
             out.print(f"  • {item.label} ({item.reason.replace('_', ' ')}): {actions}")
+
+
+def run_batch(tasks, options, dry_run: bool, quiet: bool) -> int:
+    """Run (or list) a batch with a progress bar; print and save the summary; the exit status."""
+    import sys
+    import time
+
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                               TimeElapsedColumn, TimeRemainingColumn)
+
+    from valueproof.batch import BatchRun, batch_exit_code, write_summary
+
+    out = console()
+    if dry_run:
+        table = Table(title="Dry run: nothing is rendered", title_justify="left")
+        for name in ("Account", "Output", "Action", "Why"):
+            table.add_column(name)
+        for task in tasks:
+            action = ("skip" if task.reason == "up to date" else
+                      "fail" if task.reason == "invalid" else "render")
+            table.add_row(task.account, f"{task.name}.pdf", action, task.error or task.reason)
+        out.print(table)
+        return 0
+    show = not quiet and sys.stderr.isatty()
+    started = time.perf_counter()
+    progress = Progress(TextColumn("[bold]QBRs"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                        TextColumn("{task.description}"), disable=not show,
+                        console=Console(stderr=True))
+    runner = BatchRun(options, tasks)
+    with progress:
+        bar = progress.add_task("", total=len(tasks))
+        runner.run(lambda outcome: progress.update(bar, advance=1, description=outcome.account))
+    outcomes = runner.outcomes
+    write_summary(options.out_dir, outcomes)
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("rendered", "skipped", "failed")}
+    if not quiet:
+        table = Table(title="Summary", title_justify="left")
+        for name in ("Account", "Status", "Criteria met", "ROI", "Time (s)", "Error"):
+            table.add_column(name, justify="right" if name in ("ROI", "Time (s)") else "left",
+                             overflow="fold")
+        for o in outcomes:
+            style = {"rendered": "green", "skipped": "cyan", "failed": "red"}[o.status]
+            table.add_row(o.account, f"[{style}]{o.status}[/{style}]", o.criteria_met,
+                          "" if o.roi is None else f"{o.roi:.2f}×",
+                          f"{o.seconds:.1f}" if o.status == "rendered" else "", o.error)
+        out.print(table)
+    elapsed = time.perf_counter() - started
+    message = (f"{counts['rendered']} rendered, {counts['skipped']} up to date, "
+               f"{counts['failed']} failed in {elapsed:.1f} s; summary in "
+               f"{options.out_dir / 'summary.csv'}")
+    if runner.interrupted:
+        message = "Interrupted: finished reports are kept. " + message
+    if not quiet or runner.interrupted:
+        print(message, file=sys.stderr)
+    return batch_exit_code(outcomes, runner.interrupted)

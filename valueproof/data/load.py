@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from valueproof.config.schema import KPI, Experiment
-from valueproof.data.sources import literal, quote, source_for
+from valueproof.data.sources import data_fingerprint, literal, quote, source_for
 from valueproof.errors import DataError
 
 INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
@@ -405,7 +405,7 @@ def _load(con, experiment: Experiment, source, label: str, build_panel: bool) ->
 
     panel = _build_panel(con, experiment, aliases, time_kind) if build_panel else None
     dataset = Dataset(
-        source=label, fingerprint=source.fingerprint(), time_kind=time_kind,
+        source=label, fingerprint=data_fingerprint(experiment), time_kind=time_kind,
         rollout=experiment.rollout, pre=pre, post=post, design=design, rows_read=rows_read,
         rows_used=rows_used, cells=cells, missing=missing, unit_counts=unit_counts,
         findings=findings, panel=panel,

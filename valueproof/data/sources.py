@@ -150,3 +150,12 @@ def source_for(experiment) -> Source:
     if data.sql is not None:
         return SqlSource(data.sql.url, data.sql.query, experiment.base_dir)
     return FileSource(experiment.resolve(data.path), data.sheet)
+
+
+def data_fingerprint(experiment) -> str:
+    """SHA-256 over everything the data stage reads: the observations and the group file."""
+    digest = hashlib.sha256(source_for(experiment).fingerprint().encode())
+    if experiment.groups.file is not None:
+        path = experiment.resolve(experiment.groups.file)
+        digest.update(FileSource(path).fingerprint().encode() if path.is_file() else b"missing")
+    return digest.hexdigest()

@@ -1,0 +1,153 @@
+"""`valueproof batch`: a portfolio with a broken account, incremental reruns, interruption."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import EXAMPLES, invoke
+from valueproof.batch import find_definitions, safe_name
+
+
+def _account(root: Path, name: str, customer: str, broken: bool = False) -> Path:
+    folder = root / name
+    shutil.copytree(EXAMPLES / "sales_rollout", folder)
+    path = folder / "experiment.yaml"
+    definition = yaml.safe_load(path.read_text())
+    definition["customer"]["name"] = customer
+    definition["analysis"]["permutations"] = 2000
+    if broken:
+        definition["kpis"][0]["numerator"] = "deals_wonn"  # a typo in a column name
+    path.write_text(yaml.safe_dump(definition, allow_unicode=True, sort_keys=False))
+    return folder
+
+
+@pytest.fixture
+def portfolio(tmp_path):
+    root = tmp_path / "portfolio"
+    _account(root, "a", "Alpha GmbH")
+    _account(root, "b", "Beta & Söhne")
+    _account(root, "c", "Gamma SA", broken=True)
+    return root
+
+
+def test_portfolio_renders_good_accounts_and_reports_the_broken_one(portfolio, tmp_path, runner):
+    out = tmp_path / "out"
+    result = invoke(runner, "batch", portfolio, "-o", out, "--jobs", "2", "--json")
+    assert result.exit_code == 1, result.output
+    pdfs = sorted(p.name for p in out.glob("*.pdf"))
+    assert pdfs == ["alpha-gmbh-2026-q3.pdf", "beta-sohne-2026-q3.pdf"]
+    assert (out / "alpha-gmbh-2026-q3.json").is_file()
+    summary = {row["account"]: row for row in json.loads((out / "summary.json").read_text())}
+    assert summary["Gamma SA"]["status"] == "failed"
+    assert "deals_wonn" in summary["Gamma SA"]["error"]
+    assert summary["Alpha GmbH"]["status"] == "rendered" and summary["Alpha GmbH"]["criteria_met"]
+    assert "Gamma SA" in (out / "summary.csv").read_text()
+    assert not list(out.glob(".*.tmp"))
+
+    # A second run skips what is unchanged; the broken account is tried (and fails) again.
+    again = invoke(runner, "batch", portfolio, "-o", out, "--jobs", "2", "--json")
+    assert again.exit_code == 1
+    statuses = {r["account"]: r["status"] for r in json.loads((out / "summary.json").read_text())}
+    assert statuses == {"Alpha GmbH": "skipped", "Beta & Söhne": "skipped", "Gamma SA": "failed"}
+
+    # A changed data file re-renders only that account.
+    data = portfolio / "b" / "data" / "assignment.csv"
+    data.write_text(data.read_text() + "R99,legacy\n")
+    before = (out / "alpha-gmbh-2026-q3.pdf").stat().st_mtime_ns
+    third = invoke(runner, "batch", portfolio / "a", portfolio / "b", "-o", out, "-j", "1", "--json")
+    assert third.exit_code == 0, third.output
+    statuses = {r["account"]: r["status"] for r in json.loads((out / "summary.json").read_text())}
+    assert statuses == {"Alpha GmbH": "skipped", "Beta & Söhne": "rendered"}
+    assert (out / "alpha-gmbh-2026-q3.pdf").stat().st_mtime_ns == before
+
+
+def test_dry_run_and_force(portfolio, tmp_path, runner):
+    out = tmp_path / "out"
+    result = invoke(runner, "batch", portfolio / "a", "-o", out, "--dry-run")
+    assert result.exit_code == 0 and "render" in result.output and "new" in result.output
+    assert not out.exists()
+    assert invoke(runner, "batch", portfolio / "a", "-o", out, "-j", "1").exit_code == 0
+    dry = invoke(runner, "batch", portfolio / "a", "-o", out, "--dry-run", "--force")
+    assert "forced" in dry.output
+
+
+def test_fail_fast_stops_at_the_first_failure(portfolio, tmp_path, runner):
+    out = tmp_path / "out"
+    listing = tmp_path / "portfolio.txt"
+    listing.write_text("portfolio/c/experiment.yaml  # broken first\nportfolio/a\n")
+    result = invoke(runner, "batch", listing, "-o", out, "--jobs", "1", "--fail-fast")
+    assert result.exit_code == 1
+    assert not list(out.glob("*.pdf"))
+
+
+def test_misuse_is_exit_2(tmp_path, runner):
+    assert invoke(runner, "batch", tmp_path / "nothing", "-o", tmp_path / "o").exit_code == 2
+    (tmp_path / "empty").mkdir()
+    result = invoke(runner, "batch", tmp_path / "empty", "-o", tmp_path / "o")
+    assert result.exit_code == 2 and "no experiment definitions" in result.output
+    (tmp_path / "file").write_text("x")
+    result = invoke(runner, "batch", EXAMPLES / "sales_rollout", "-o", tmp_path / "file")
+    assert result.exit_code == 2
+
+
+def test_file_names_are_safe():
+    assert safe_name("Hurtownia Bałtyk Sp. z o.o. 2026-Q3") == "hurtownia-baltyk-sp-z-o-o-2026-q3"
+    assert safe_name("../../etc/passwd") == "etc-passwd"
+    assert safe_name("***") == "report"
+
+
+def test_portfolio_file_lists_definitions(tmp_path):
+    listing = tmp_path / "accounts.txt"
+    listing.write_text(f"# my accounts\n{EXAMPLES / 'sales_rollout'}\n\n")
+    assert find_definitions([listing]) == [(EXAMPLES / "sales_rollout" / "experiment.yaml").resolve()]
+
+
+def test_interrupt_keeps_finished_pdfs_and_leaves_no_partial_files(portfolio, tmp_path):
+    out = tmp_path / "out"
+    for name in ("d", "e", "f"):
+        _account(portfolio, name, f"Account {name}")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "valueproof", "batch", str(portfolio), "-o", str(out), "-j", "2",
+         "-q"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not list(out.glob("*.pdf")):
+        time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGINT)  # Ctrl-C reaches the whole process group
+    process.communicate(timeout=120)
+    assert process.returncode in (130, 1, 0)
+    assert not list(out.glob(".*.tmp"))
+    for pdf in out.glob("*.pdf"):
+        assert pdf.read_bytes().startswith(b"%PDF") and pdf.read_bytes().rstrip().endswith(b"%%EOF")
+
+
+def test_killed_worker_leaves_no_partial_pdf(portfolio, tmp_path):
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "valueproof", "batch", str(portfolio), "-o", str(out), "-j", "2",
+         "-q"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(6)  # workers are rendering by now
+    workers = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True)
+    children = [int(pid) for pid in workers.stdout.split()]
+    grandchildren = []
+    for child in children:
+        found = subprocess.run(["pgrep", "-P", str(child)], capture_output=True, text=True)
+        grandchildren += [int(pid) for pid in found.stdout.split()]
+    for pid in grandchildren[:1]:
+        os.kill(pid, signal.SIGKILL)
+    process.communicate(timeout=240)
+    assert process.returncode in (0, 1)
+    assert not list(out.glob(".*.tmp"))
+    for pdf in out.glob("*.pdf"):
+        assert pdf.read_bytes().rstrip().endswith(b"%%EOF")
+    rows = json.loads((out / "summary.json").read_text())
+    assert {r["account"] for r in rows} == {"Alpha GmbH", "Beta & Söhne", "Gamma SA"}
