@@ -220,7 +220,7 @@ def load_dataset(experiment: Experiment, build_panel: bool = True) -> Dataset:
     con.execute("SET enable_progress_bar = false")
     try:
         source.register(con)
-        return _load(con, experiment, source, label, build_panel)
+        return _load(con, experiment, label, build_panel)
     except duckdb.Error as exc:  # anything the checks above did not foresee
         first = str(exc).strip().splitlines()[0]
         raise DataError(f"{label}: could not be processed ({first})") from None
@@ -228,7 +228,7 @@ def load_dataset(experiment: Experiment, build_panel: bool = True) -> Dataset:
         con.close()
 
 
-def _load(con, experiment: Experiment, source, label: str, build_panel: bool) -> Dataset:
+def _load(con, experiment: Experiment, label: str, build_panel: bool) -> Dataset:
     data, groups = experiment.data, experiment.groups
     columns = _describe_columns(con)
     needed = {data.unit: "data.unit", data.time: "data.time"}
