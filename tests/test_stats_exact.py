@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
+from scipy import stats
 
 from tests.simulate import SIM_KPI, ar1_panel
 from valueproof.data import Panel
@@ -47,7 +48,7 @@ def test_did_matches_statsmodels_ols(se, balanced):
     reference = _statsmodels_did(_frame(panel), se)
     assert effect == pytest.approx(reference.params["treated:post"], abs=1e-8)
     assert error == pytest.approx(reference.bse["treated:post"], abs=1e-8)
-    p_value = 2 * __import__("scipy").stats.t.sf(abs(effect / error), fit.df)
+    p_value = 2 * stats.t.sf(abs(effect / error), fit.df)
     assert p_value == pytest.approx(reference.pvalues["treated:post"], abs=1e-8)
     assert fit.df == reference.df_resid_inference if se == "cluster" else reference.df_resid
 
@@ -131,7 +132,7 @@ def test_relative_effect_is_effect_over_counterfactual():
     f = lambda mu: (mu[3] - mu[2] - mu[1] + mu[0]) / (mu[2] + mu[1] - mu[0])  # noqa: E731
     grad = np.array([(f(m + h) - f(m - h)) / 2e-6 for h in np.eye(4) * 1e-6])
     se_numeric = np.sqrt(grad @ fit.cov @ grad)
-    t = __import__("scipy").stats.t.ppf(0.975, fit.df)
+    t = stats.t.ppf(0.975, fit.df)
     assert high - ratio == pytest.approx(t * se_numeric, rel=1e-5)
 
 

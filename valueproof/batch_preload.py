@@ -1,10 +1,17 @@
 """Imported once by the batch forkserver, so that every worker forked from it starts with the
-heavy libraries already loaded."""
+heavy libraries already loaded. Workers run one report each at a time, as many as there are
+cores: each stays single-threaded (BLAS, DuckDB) so that they do not fight over the cores."""
 
-import duckdb  # noqa: F401
-import matplotlib.figure  # noqa: F401
-import statsmodels.stats.multitest  # noqa: F401
-import weasyprint  # noqa: F401
+import os
 
-import valueproof.report.render  # noqa: F401
-import valueproof.stats  # noqa: F401
+for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(variable, "1")
+os.environ.setdefault("VALUEPROOF_THREADS", "1")
+
+import duckdb  # noqa: E402, F401
+import matplotlib.figure  # noqa: E402, F401
+import statsmodels.stats.multitest  # noqa: E402, F401
+import weasyprint  # noqa: E402, F401
+
+import valueproof.report.render  # noqa: E402, F401
+import valueproof.stats  # noqa: E402, F401

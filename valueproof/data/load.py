@@ -8,6 +8,7 @@ only weaken it become `Finding`s that validate, analyze and the report all show.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -124,16 +125,20 @@ def _time_expression(con, column: str, sql_type: str, rollout, label: str) -> st
             )
         expr = f"TRY_CAST({col} AS BIGINT)"
         kind = "an integer period"
-    bad = con.execute(
+    count, example = _unparseable(con, col, expr)
+    if count:
+        fix = "write dates as YYYY-MM-DD" if kind.startswith("a date") else "write whole numbers"
+        raise DataError(f"{label}: column '{column}' has {count} value(s) that are not {kind} "
+                        f"(e.g. '{example}'); {fix}")
+    return expr
+
+
+def _unparseable(con, col: str, expr: str) -> tuple[int, str | None]:
+    """How many non-empty values of `col` the conversion `expr` turns into NULL, and one."""
+    return con.execute(
         f"SELECT count(*), any_value(CAST({col} AS VARCHAR)) FROM raw "
         f"WHERE {col} IS NOT NULL AND trim(CAST({col} AS VARCHAR)) <> '' AND {expr} IS NULL"
     ).fetchone()
-    if bad[0]:
-        raise DataError(
-            f"{label}: column '{column}' has {bad[0]} value(s) that are not {kind} "
-            f"(e.g. '{bad[1]}'); write dates as YYYY-MM-DD"
-        )
-    return expr
 
 
 def _numeric_expression(con, column: str, sql_type: str, label: str) -> str:
@@ -141,13 +146,10 @@ def _numeric_expression(con, column: str, sql_type: str, label: str) -> str:
     if sql_type.startswith(NUMERIC_PREFIXES):
         return f"CAST({col} AS DOUBLE)"
     expr = f"TRY_CAST(NULLIF(trim(CAST({col} AS VARCHAR)), '') AS DOUBLE)"
-    bad = con.execute(
-        f"SELECT count(*), any_value(CAST({col} AS VARCHAR)) FROM raw "
-        f"WHERE {col} IS NOT NULL AND trim(CAST({col} AS VARCHAR)) <> '' AND {expr} IS NULL"
-    ).fetchone()
-    if bad[0]:
+    count, example = _unparseable(con, col, expr)
+    if count:
         raise DataError(
-            f"{label}: column '{column}' has {bad[0]} non-numeric value(s) (e.g. '{bad[1]}'); "
+            f"{label}: column '{column}' has {count} non-numeric value(s) (e.g. '{example}'); "
             "fix them or leave the cells empty (empty cells count as missing)"
         )
     return expr
@@ -218,6 +220,8 @@ def load_dataset(experiment: Experiment, build_panel: bool = True) -> Dataset:
     label = source.label
     con = duckdb.connect(":memory:", config={"preserve_insertion_order": False})
     con.execute("SET enable_progress_bar = false")
+    if os.environ.get("VALUEPROOF_THREADS", "").isdigit():  # set by batch workers
+        con.execute(f"SET threads = {int(os.environ['VALUEPROOF_THREADS'])}")
     try:
         source.register(con)
         return _load(con, experiment, label, build_panel)

@@ -6,6 +6,7 @@ plain dict for the Jinja2 template. Numbers go through `Formatter`, words throug
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,7 +94,7 @@ def effect_sentence(words: Words, results: Results, kpi: KPIResult, groups: dict
 def mde_text(words: Words, kpi: KPIResult) -> str:
     scale, _, change_unit = _kpi_scale(kpi, words)
     if kpi.transform == "log":
-        return "±" + words.fmt.percent(float(__import__("math").expm1(kpi.mde)))
+        return "±" + words.fmt.percent(math.expm1(kpi.mde))
     return "±" + _with_unit(words.fmt.number(kpi.mde * scale), change_unit)
 
 

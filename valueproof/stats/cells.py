@@ -4,10 +4,10 @@ Both models valueproof fits are *saturated in cells*: the 2x2 difference-in-diff
 `y ~ treated + post + treated:post` has one parameter per (group, window) cell, and the event study
 `y ~ C(period) + treated + treated:C(period)` has one per (group, period) cell. For such a model the
 OLS fit is the vector of cell means, the residuals are deviations from the cell mean, and every
-coefficient is a linear contrast of cell means. So the exact OLS estimate and its iid, HC1 or
-cluster-robust (CR1) covariance follow from per-cell counts and sums and, for CR1, per-unit sums of
-residuals by cell — O(n) work with `np.bincount`, no design matrix. The tests check the results
-against statsmodels' OLS to 1e-8 on balanced and unbalanced data.
+coefficient is a linear contrast of cell means. So the exact OLS estimate and its iid or HC1
+covariance follow from per-cell counts and sums of the rows, and its cluster-robust (CR1)
+covariance from per-unit sums and counts by cell alone — no design matrix. The tests check the
+results against statsmodels' OLS to 1e-8 on balanced and unbalanced data.
 """
 
 from __future__ import annotations
@@ -29,28 +29,14 @@ class CellFit:
 
 def fit_cells(y: np.ndarray, cell: np.ndarray, cluster: np.ndarray, n_cells: int,
               se: str) -> CellFit:
-    """Fit a saturated cell model.
+    """Fit a saturated cell model from the rows, with 'iid' or 'hc1' standard errors.
 
     y: outcome per observation; cell: cell index 0..n_cells-1 per observation (every cell must be
-    non-empty); cluster: cluster index 0..G-1 per observation; se: 'cluster' (CR1, as statsmodels
-    and Stata: G/(G-1) * (N-1)/(N-K)), 'hc1' or 'iid'.
+    non-empty); cluster: cluster index 0..G-1 per observation (counted, not used). The cluster
+    (CR1) fit needs only per-unit sums: `fit_from_unit_sums`.
     """
     n, k = len(y), n_cells
     n_clusters = int(cluster.max()) + 1 if len(cluster) else 0
-    if se == "cluster":
-        # Per-unit sums and counts by cell are sufficient: a unit's score for cell c is
-        # sum(y) - count * mean_c over its observations in c.
-        key = cluster * n_cells + cell
-        size = n_clusters * n_cells
-        unit_sums = np.bincount(key, weights=y, minlength=size).reshape(n_clusters, n_cells)
-        unit_counts = np.bincount(key, minlength=size).reshape(n_clusters, n_cells)
-        counts = unit_counts.sum(axis=0).astype(float)
-        _require_cells(counts)
-        means = unit_sums.sum(axis=0) / counts
-        scores = unit_sums - unit_counts * means
-        adjust = n_clusters / (n_clusters - 1) * (n - 1) / (n - k)
-        cov = scores.T @ scores / np.outer(counts, counts) * adjust
-        return CellFit(means, counts, cov, n_clusters - 1, n, n_clusters)
     counts = np.bincount(cell, minlength=n_cells).astype(float)
     _require_cells(counts)
     means = np.bincount(cell, weights=y, minlength=n_cells) / counts
@@ -68,7 +54,8 @@ def fit_cells(y: np.ndarray, cell: np.ndarray, cluster: np.ndarray, n_cells: int
 
 def fit_from_unit_sums(unit_sums: np.ndarray, unit_counts: np.ndarray,
                        cluster_block: np.ndarray) -> CellFit:
-    """The cluster (CR1) fit of `fit_cells` from per-unit sufficient statistics.
+    """The saturated cell model with cluster-robust covariance (CR1, as statsmodels and Stata:
+    G/(G-1) * (N-1)/(N-K), t with G - 1 df), from per-unit sufficient statistics.
 
     unit_sums, unit_counts: (G, J) sum and number of observations of each unit in each of its J
     cells; cluster_block: (G,) the unit's group. Cell of unit g's column j = block * J + j: each
