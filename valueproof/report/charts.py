@@ -167,6 +167,9 @@ def roi_chart(font_dir: Path, style: ChartStyle, items: list[tuple[str, float, s
     ax.axvline(0, color=style.muted, linewidth=0.8)
     ax.grid(axis="x", color="#E4E7EB", linewidth=0.6)
     ax.grid(axis="y", visible=False)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(5))
     # plain hyphen-minus: matplotlib measures text with the shipped font, which has no U+2212
     ax.xaxis.set_major_formatter(lambda value, _: tick_format(value).replace("−", "-"))
     ax.set_xlabel(axis_label)

@@ -219,7 +219,7 @@ def roi_section(words: Words, results: Results, style: charts.ChartStyle, font_d
     chart = charts.roi_chart(font_dir, style, items,
                              words("Over %(months)s months (%(currency)s)",
                                    months=roi.horizon_months, currency=roi.currency),
-                             lambda v: fmt.money_compact(v, roi.currency))
+                             fmt.compact)
     if roi.payback_months is None:
         payback = words("not within reach at the measured effects")
     elif roi.payback_months < 1:

@@ -11,7 +11,7 @@ import math
 
 from babel import Locale
 from babel.dates import format_date
-from babel.numbers import format_compact_currency, format_currency, format_decimal, format_percent
+from babel.numbers import format_compact_decimal, format_currency, format_decimal, format_percent
 
 
 def round_significant(value: float, digits: int = 2) -> float:
@@ -89,9 +89,9 @@ class Formatter:
         pattern = self.locale.currency_formats["standard"].pattern.split(";")[0]
         return pattern.replace(".00", "").replace(",00", "")
 
-    def money_compact(self, value: float, currency: str) -> str:
-        return format_compact_currency(value, currency, locale=self.locale,
-                                       fraction_digits=1).replace("-", "−")
+    def compact(self, value: float) -> str:
+        """Axis ticks: 150K, 150 tys."""
+        return format_compact_decimal(value, locale=self.locale, fraction_digits=1).replace("-", "−")
 
     def multiple(self, value: float | None) -> str:
         """ROI as a multiple: 3.1×."""
