@@ -51,10 +51,6 @@ def print_validation(result: Validation) -> None:
     out.print("[green]Usable:[/green] valueproof can analyse this experiment.")
 
 
-def _number(value: float, digits: int = 3) -> str:
-    return f"{value:.{digits}g}" if abs(value) < 1000 else f"{value:,.0f}"
-
-
 def effect_text(kpi) -> str:
     """Effect with its CI in the KPI's terms: points for rates, % for log KPIs."""
     if kpi.transform == "log":

@@ -13,6 +13,7 @@ from pathlib import Path
 from valueproof import __version__
 from valueproof.config import Experiment
 from valueproof.config.brand import Brand
+from valueproof.data.load import FEW_UNITS
 from valueproof.report import charts
 from valueproof.report.formatting import Formatter
 from valueproof.stats.results import KPIResult, Results
@@ -324,7 +325,7 @@ def kpi_warnings(words: Words, results: Results, kpi: KPIResult, labels: dict[st
         out.append(words("Only one unit has the product, so the usual standard errors are "
                          "unreliable; the p-value shown comes from the permutation test."))
     for arm, count in kpi.n_units.items():
-        if 1 < count < 10 or (count == 1 and arm == "control"):
+        if 1 < count < FEW_UNITS or (count == 1 and arm == "control"):
             out.append(words("Only %(units)s units in the group %(group)s: treat the interval "
                              "with caution.", units=count,
                              group=words("with the product") if arm == "treatment"

@@ -12,12 +12,12 @@ from scipy import stats
 
 from valueproof.config.schema import KPI
 from valueproof.data import Panel
+from valueproof.data.load import FEW_UNITS
 from valueproof.errors import DataError
 from valueproof.stats.cells import CellFit, contrast, fit_cells, fit_from_unit_sums, wald_test
 from valueproof.stats.results import EventPoint, PreTrend, TrendPoint
 
 POWER = 0.80
-FEW_UNITS = 10
 # Cell order of the 2x2 model: control pre, control post, treatment pre, treatment post.
 DID_WEIGHTS = np.array([1.0, -1.0, -1.0, 1.0])
 PRE_POST_WEIGHTS = np.array([-1.0, 1.0])
