@@ -138,12 +138,19 @@ def event_study_chart(font_dir: Path, style: ChartStyle, periods: list[str], pos
     fig, ax = _figure(_matplotlib(font_dir), 2.1)
     ax.axhline(0, color=style.muted, linewidth=0.8)
     reference = max((i for i, p in enumerate(post) if not p), default=None)
-    for i, ((value, low, high), is_post) in enumerate(zip(points, post)):
-        colour = style.primary if is_post else style.neutral
-        ax.plot([i, i], [low * scale, high * scale], color=colour, linewidth=1.2)
-        hollow = i == reference  # the reference period: zero by definition
-        ax.plot([i], [value * scale], "o", color=colour, markersize=3.8,
-                markerfacecolor="white" if hollow else colour)
+    # One artist per group of points (not one per point): a far smaller SVG to draw.
+    for is_post, colour in ((False, style.neutral), (True, style.primary)):
+        index = [i for i, p in enumerate(post) if p == is_post]
+        if not index:
+            continue
+        ax.vlines(index, [points[i][1] * scale for i in index], [points[i][2] * scale for i in index],
+                  color=colour, linewidth=1.2)
+        filled = [i for i in index if i != reference]
+        ax.plot(filled, [points[i][0] * scale for i in filled], "o", color=colour, markersize=3.8,
+                linestyle="none")
+    if reference is not None:  # the reference period: zero by definition, drawn hollow
+        ax.plot([reference], [0.0], "o", color=style.neutral, markerfacecolor="white",
+                markersize=3.8)
     if any(post) and not all(post):
         ax.axvline(post.index(True) - 0.5, color=style.ink, linestyle=(0, (4, 3)), linewidth=0.9)
     ticks = _ticks(periods)
