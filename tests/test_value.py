@@ -130,12 +130,9 @@ def criterion(**fields) -> Criterion:
 ])
 def test_every_status_is_reachable(spec, kpi, status, confident):
     result = score_criterion(criterion(**spec), kpi, AS_OF)
+    assert result.status in STATUSES
     assert result.status == status, result.reason
     assert result.with_confidence is confident
-
-
-def test_statuses_list_is_complete():
-    assert set(STATUSES) == {"achieved", "on_track", "not_achieved", "inconclusive"}
 
 
 def test_target_in_the_wrong_direction_warns(write_experiment):
