@@ -178,3 +178,14 @@ def test_integer_periods_end_to_end(write_experiment):
     kpi = results.kpi("minutes")
     assert kpi.pre_trend.status in ("passed", "failed")
     assert [p.period for p in kpi.event_study] == [str(i) for i in range(1, 9)]
+
+
+def test_output_files_get_ordinary_permissions(runner, tmp_path):
+    import os
+    import stat
+
+    out = tmp_path / "results.json"
+    assert invoke(runner, "analyze", EXAMPLES / "sales_rollout", "--json", out).exit_code == 0
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~mask

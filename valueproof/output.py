@@ -9,6 +9,12 @@ from pathlib import Path
 from valueproof.errors import ValueproofError
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: Path, content: str | bytes) -> None:
     """Write to a temporary file beside `path`, then rename it over `path` in one step."""
     folder = path.parent if str(path.parent) else Path(".")
@@ -21,6 +27,7 @@ def write_atomic(path: Path, content: str | bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; give what `open` would
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -139,7 +139,7 @@ def kpi_page(words: Words, results: Results, kpi: KPIResult, groups: dict[str, s
         [(p.treatment, p.treatment_low, p.treatment_high) for p in kpi.trend],
         None if results.method != "did" else
         [(p.control, p.control_low, p.control_high) for p in kpi.trend],
-        {"treatment": groups["treatment"], "control": groups["control"]}, scale, y_label,
+        {name: label[:1].upper() + label[1:] for name, label in groups.items()}, scale, y_label,
         words("Rollout"))
     gap_unit = words("log points") if kpi.transform == "log" else change_unit
     event_svg = None

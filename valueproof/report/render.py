@@ -65,6 +65,12 @@ class PathGuard:
         return path
 
 
+def capfirst(value: object) -> str:
+    """First letter upper case, the rest as written (unlike Jinja's `capitalize`)."""
+    text = str(value)
+    return text[:1].upper() + text[1:]
+
+
 def css_string(value: object):
     """A quoted CSS string for `content:` in the page margins; safe inside <style>."""
     from markupsafe import Markup
@@ -135,6 +141,7 @@ def render_html(experiment: Experiment, results: Results, locale: str | None = N
     env = Environment(loader=FileSystemLoader(folder), autoescape=select_autoescape(["html"]),
                       extensions=["jinja2.ext.i18n"])
     env.filters["css_string"] = css_string
+    env.filters["capfirst"] = capfirst
     env.install_gettext_translations(gettext, newstyle=True)
     html = env.get_template("qbr.html").render(**context)
     if standalone:
