@@ -189,3 +189,9 @@ def test_output_files_get_ordinary_permissions(runner, tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~mask
+
+
+def test_kpi_warnings_are_also_listed_at_the_top(support):
+    csat = support.kpi("csat")
+    assert any("no value" in w for w in csat.warnings)
+    assert any("KPI 'csat'" in w for w in support.warnings)

@@ -76,7 +76,16 @@ def report(experiment: Path, output: Path, html_path: Path | None, locale: str |
     """Render the branded Quarterly Business Review PDF of an experiment."""
     from valueproof.report import make_report
 
-    make_report(experiment, output, html_path=html_path, locale=locale, json_path=json_path)
+    results = make_report(experiment, output, html_path=html_path, locale=locale,
+                          json_path=json_path)
+    verdicts = [k.verdict for k in results.kpis]
+    line = (f"{len(verdicts)} KPIs: {verdicts.count('improved')} improved, "
+            f"{verdicts.count('worsened')} got worse, {verdicts.count('inconclusive')} inconclusive")
+    if results.roi is not None:
+        line += f"; ROI {results.roi.roi:.2f}× ({results.roi.roi_low:.2f}× – {results.roi.roi_high:.2f}×)"
+    click.echo(line)
+    for warning in results.warnings:
+        click.echo(f"  ! {warning}")
     click.echo(f"Report written to {output}" + (f" and {html_path}" if html_path else ""))
 
 

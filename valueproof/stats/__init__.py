@@ -98,9 +98,10 @@ def analyze_dataset(experiment: Experiment, dataset: Dataset) -> Results:
         kpis.append(KPIResult(**fields, p_adjusted=float(p_adj), significant=significant,
                               improved=verdict == "improved", verdict=verdict))
 
-    warnings = [f.message for f in dataset.findings if f.kpi is None]
-    warnings += [f"{k.label}: {w}" for k in kpis for w in k.warnings
-                 if not any(w == f.message for f in dataset.findings)]
+    # Every warning at the top level; those about one KPI also beside it (KPIResult.warnings).
+    finding_messages = {f.message for f in dataset.findings}
+    warnings = [f.message for f in dataset.findings]
+    warnings += [f"{k.label}: {w}" for k in kpis for w in k.warnings if w not in finding_messages]
     return Results(
         valueproof_version=__version__, experiment=experiment.name, design=dataset.design,
         method="did" if has_control else "pre_post", alpha=alpha, se=se,
