@@ -22,7 +22,8 @@ def main() -> None:
     """Prove, with honest statistics, that a product delivered value.
 
     Typical use: `valueproof init my_pilot`, edit my_pilot/experiment.yaml,
-    `valueproof validate my_pilot/experiment.yaml`, then analyze.
+    `valueproof validate my_pilot`, `valueproof analyze my_pilot`, then
+    `valueproof report my_pilot -o qbr.pdf` (or `valueproof batch` for a whole portfolio).
     """
 
 
@@ -122,12 +123,12 @@ def batch(paths: tuple[Path, ...], out_dir: Path, jobs: int | None, locale: str 
         raise ValueproofError("no experiment definitions found; give experiment.yaml files or "
                               "folders that contain them")
     if locale is not None:
-        from babel import Locale, UnknownLocaleError
+        from valueproof.config.schema import check_locale
 
         try:
-            Locale.parse(locale.replace("-", "_"))
-        except (UnknownLocaleError, ValueError):
-            raise ValueproofError(f"--locale '{locale}' is not a known locale; use e.g. en, pl") from None
+            check_locale(locale)
+        except ValueError as exc:
+            raise ValueproofError(f"--locale {exc}") from None
     options = BatchOptions(out_dir=out_dir, jobs=jobs or os.cpu_count() or 1, locale=locale,
                            force=force, html=html, json=write_json, fail_fast=fail_fast)
     if not dry_run:

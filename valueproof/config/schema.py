@@ -102,6 +102,17 @@ class LocatedError(ValueError):
         self.loc = loc
 
 
+def check_locale(value: str) -> str:
+    """The locale if Babel knows it; ValueError naming it otherwise."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(value.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        raise ValueError(f"'{value}' is not a known locale; use e.g. en, pl, de, ar") from None
+    return value
+
+
 class Strict(BaseModel):
     """Base for every section: unknown keys are errors, values are checked on assignment too."""
 
@@ -334,13 +345,7 @@ class Experiment(Strict):
     @field_validator("locale")
     @classmethod
     def _known_locale(cls, value: str) -> str:
-        from babel import Locale, UnknownLocaleError
-
-        try:
-            Locale.parse(value.replace("-", "_"))
-        except (UnknownLocaleError, ValueError):
-            raise ValueError(f"'{value}' is not a known locale; use e.g. en, pl, de, ar") from None
-        return value
+        return check_locale(value)
 
     @model_validator(mode="after")
     def _consistent(self) -> Experiment:
