@@ -128,7 +128,12 @@ def test_weasyprint_fetcher_blocks_network_and_outside_files(tmp_path):
     fetcher.fetch = spy
     weasyprint.HTML(string=html, base_url=(tmp_path / "inside").as_uri() + "/",
                     url_fetcher=fetcher).write_pdf()
-    assert fetched  # every URL went through the guard, and none was served (no exception out)
+    # every URL went through our fetcher, and the guard refuses each one
+    assert any(u.startswith("file:///etc/passwd") for u in fetched)
+    assert any(u.startswith("http://127.0.0.1") for u in fetched)
+    for url in fetched:
+        with pytest.raises(ReportError):
+            fetcher.guard.allowed_path(url)
 
 
 def _copy_example(tmp_path: Path, changes: dict) -> Path:
