@@ -51,12 +51,17 @@ def print_validation(result: Validation) -> None:
     out.print("[green]Usable:[/green] valueproof can analyse this experiment.")
 
 
+def change_scale(kpi) -> tuple[float, str]:
+    """(scale, unit suffix) of changes: rates are fractions shown in percentage points."""
+    return (100, " pp") if kpi.unit == "%" else (1, f" {kpi.unit}" if kpi.unit else "")
+
+
 def effect_text(kpi) -> str:
     """Effect with its CI in the KPI's terms: points for rates, % for log KPIs."""
     if kpi.transform == "log":
         return (f"{kpi.relative_effect:+.1%} [{kpi.relative_ci_low:+.1%}, "
                 f"{kpi.relative_ci_high:+.1%}]")
-    scale, unit = (100, " pp") if kpi.unit == "%" else (1, f" {kpi.unit}" if kpi.unit else "")
+    scale, unit = change_scale(kpi)
     return (f"{kpi.effect * scale:+.3g}{unit} [{kpi.ci_low * scale:+.3g}, "
             f"{kpi.ci_high * scale:+.3g}]")
 
@@ -99,7 +104,7 @@ def effect_text_mde(kpi) -> str:
     """The minimum detectable effect, in the same terms as the effect."""
     if kpi.transform == "log":
         return f"±{abs(kpi.mde):.1%}"
-    scale, unit = (100, " pp") if kpi.unit == "%" else (1, f" {kpi.unit}" if kpi.unit else "")
+    scale, unit = change_scale(kpi)
     return f"±{kpi.mde * scale:.3g}{unit}"
 
 
@@ -107,10 +112,10 @@ STATUS_STYLE = {"achieved": ("green", "✔"), "on_track": ("cyan", "➜"),
                 "not_achieved": ("red", "✘"), "inconclusive": ("yellow", "?")}
 
 
-def _target_text(criterion, kpi) -> str:
+def _target_text(criterion, kpi) -> tuple[str, str]:
     if criterion.kind == "relative":
         return f"{criterion.target:+.0%}", f"{criterion.measured:+.1%}"
-    scale, unit = (100, " pp") if kpi.unit == "%" else (1, f" {kpi.unit}" if kpi.unit else "")
+    scale, unit = change_scale(kpi)
     if criterion.kind == "level":
         unit = "%" if kpi.unit == "%" else unit
         return f"level {criterion.target * scale:.3g}{unit}", f"{criterion.measured * scale:.3g}{unit}"

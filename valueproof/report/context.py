@@ -6,6 +6,7 @@ plain dict for the Jinja2 template. Numbers go through `Formatter`, words throug
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -176,7 +177,6 @@ def kpi_page(words: Words, results: Results, kpi: KPIResult, groups: dict[str, s
         "permutation_p": fmt.p_value(robust.permutation_p),
         "mde": mde_text(words, kpi),
         "units": kpi.n_units, "n_obs": fmt.fixed(kpi.n_obs, 0),
-        "inference": kpi.inference,
     }
 
 
@@ -333,9 +333,39 @@ def kpi_warnings(words: Words, results: Results, kpi: KPIResult, labels: dict[st
     return out
 
 
+def report_date(experiment: Experiment, results: Results) -> str:
+    """The report's date (ISO text): `report_date`, else the end of the post window."""
+    return experiment.report_date.isoformat() if experiment.report_date else results.post["end"]
+
+
+def summary_paragraph(words: Words, context: dict) -> str:
+    """The executive summary in plain words: verdicts, goals achieved, ROI with its range."""
+    from babel.lists import format_list
+
+    def listing(labels):
+        return format_list(labels, locale=words.fmt.locale) if labels else words("none")
+
+    verdicts = context["by_verdict"]
+    text = words("Improved: %(improved)s. Got worse: %(worsened)s. Inconclusive: %(inconclusive)s.",
+                 improved=listing(verdicts["improved"]), worsened=listing(verdicts["worsened"]),
+                 inconclusive=listing(verdicts["inconclusive"]))
+    if context["criteria"]:
+        achieved = sum(c["status"] == "achieved" for c in context["criteria"])
+        text += " " + words("%(achieved)s of %(total)s goals agreed at onboarding are achieved.",
+                            achieved=achieved, total=len(context["criteria"]))
+    roi = context["roi"]
+    if roi:
+        text += " " + words("At the measured effects the net return is %(roi)s the cost over "
+                            "%(months)s months (%(range)s).", roi=roi["headline"],
+                            months=roi["months"], range=roi["range"])
+    return text
+
+
 def build_context(experiment: Experiment, results: Results, brand: Brand, gettext,
-                  locale: str, font_dir: Path, time_kind: str) -> dict:
+                  locale: str, font_dir: Path) -> dict:
     fmt = Formatter(locale)
+    time_kind = "date" if isinstance(experiment.rollout, dt.date) else "period"
+    date = report_date(experiment, results)
     words = Words(gettext, fmt)
     style = charts.ChartStyle(primary=brand.primary, neutral=brand.neutral)
     groups = {
@@ -346,8 +376,7 @@ def build_context(experiment: Experiment, results: Results, brand: Brand, gettex
     kpis = [kpi_page(words, results, k, groups, style, font_dir, time_kind) for k in results.kpis]
     for page in kpis:
         page["warnings"] = kpi_warnings(words, results, results.kpi(page["id"]), labels)
-    verdicts = verdict_labels(words)
-    return {
+    context = {
         "lang": fmt.language, "dir": "rtl" if fmt.rtl else "ltr",
         "title": words("Quarterly Business Review"),
         "experiment": experiment.name,
@@ -355,7 +384,8 @@ def build_context(experiment: Experiment, results: Results, brand: Brand, gettex
         "vendor": experiment.vendor.name if experiment.vendor else "",
         "quarter": experiment.quarter or "",
         "prepared_by": experiment.prepared_by or "",
-        "report_date": fmt.date(experiment.report_date or results.post["end"]),
+        "report_date": fmt.date(date),
+        "created": date if time_kind == "date" or experiment.report_date else "",
         "brand": brand, "groups": groups,
         "windows": words("%(pre_start)s – %(pre_end)s before and %(post_start)s – %(post_end)s "
                          "after the rollout on %(rollout)s",
@@ -367,15 +397,13 @@ def build_context(experiment: Experiment, results: Results, brand: Brand, gettex
         "kpis": kpis,
         "by_verdict": {v: [k["label"] for k in kpis if k["verdict"] == v]
                        for v in ("improved", "worsened", "inconclusive")},
-        "verdict_labels": verdicts,
         "criteria": criteria_rows(words, results),
-        "status_labels": status_labels(words),
         "roi": roi_section(words, results, style, font_dir),
         "plan": plan_items(words, results),
         "next_quarter": [{"goal": g["goal"], "owner": g.get("owner") or "",
                           "by": fmt.date(g.get("by"), "medium") if g.get("by") else ""}
                          for g in results.next_quarter],
-        "method": results.method, "design": results.design,
+        "method": results.method,
         "alpha": fmt.number(results.alpha, 2),
         "se": {"cluster": words("cluster-robust (by unit)"),
                "hc1": words("heteroskedasticity-robust (HC1)"),
@@ -386,8 +414,10 @@ def build_context(experiment: Experiment, results: Results, brand: Brand, gettex
         "permutations": fmt.fixed(results.kpis[0].robustness.permutations, 0)
         if results.kpis else "0",
         "data_quality": [finding_text(words, d, labels) for d in results.data_quality],
-        "warnings": results.warnings,
         "stamp": {"version": __version__, "definition": results.definition_hash,
                   "data": results.data_fingerprint},
-        "units": results.kpis[0].n_units if results.kpis else {},
+        "pre_trend_labels": {"passed": words("passed"), "failed": words("failed"),
+                             "not_testable": words("not testable")},
     }
+    context["summary_paragraph"] = summary_paragraph(words, context)
+    return context

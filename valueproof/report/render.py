@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import mimetypes
 import os
 import re
@@ -13,8 +14,7 @@ from valueproof.config import Experiment
 from valueproof.config.brand import load_brand
 from valueproof.errors import ReportError
 from valueproof.output import write_atomic
-from valueproof.report.context import Words, build_context
-from valueproof.report.formatting import Formatter
+from valueproof.report.context import build_context, report_date
 from valueproof.report.i18n import translations
 from valueproof.stats.results import Results
 
@@ -87,35 +87,12 @@ def _data_uri(path: Path) -> str:
     return f"data:{mime};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
-def _summary(words: Words, context: dict) -> str:
-    fmt = words.fmt
-    from babel.lists import format_list
-
-    def listing(labels):
-        return format_list(labels, locale=fmt.locale) if labels else words("none")
-
-    verdicts = context["by_verdict"]
-    text = words("Improved: %(improved)s. Got worse: %(worsened)s. Inconclusive: %(inconclusive)s.",
-                 improved=listing(verdicts["improved"]), worsened=listing(verdicts["worsened"]),
-                 inconclusive=listing(verdicts["inconclusive"]))
-    if context["criteria"]:
-        achieved = sum(c["status"] == "achieved" for c in context["criteria"])
-        text += " " + words("%(achieved)s of %(total)s goals agreed at onboarding are achieved.",
-                            achieved=achieved, total=len(context["criteria"]))
-    roi = context["roi"]
-    if roi:
-        text += " " + words("At the measured effects the net return is %(roi)s the cost over "
-                            "%(months)s months (%(range)s).", roi=roi["headline"],
-                            months=roi["months"], range=roi["range"])
-    return text
-
-
-def render_html(experiment: Experiment, results: Results, locale: str | None = None,
-                standalone: bool = False) -> tuple[str, Path]:
+def render_html(experiment: Experiment, results: Results,
+                locale: str | None = None) -> tuple[str, Path]:
     """The report as HTML and the folder its relative URLs (style.css, fonts) resolve against.
 
-    `standalone` inlines the stylesheet and fonts, for an HTML file that travels alone. Logos and
-    charts are data URIs in both, so nothing outside the templates is fetched while rendering.
+    Logos and charts are data URIs, so nothing outside the templates is fetched while rendering;
+    `inline_stylesheet` makes the HTML travel alone.
     """
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -124,28 +101,18 @@ def render_html(experiment: Experiment, results: Results, locale: str | None = N
     gettext = translations(folder / "locales", locale)
     brand_path = experiment.resolve(experiment.brand) if experiment.brand else None
     brand = load_brand(brand_path)
-    time_kind = "date" if re.fullmatch(r"\d{4}-\d\d-\d\d", results.rollout) else "period"
-    context = build_context(experiment, results, brand, gettext.gettext, locale,
-                            folder / "fonts", time_kind)
-    words = Words(gettext.gettext, Formatter(locale))
-    context["summary_paragraph"] = _summary(words, context)
-    context["pre_trend_labels"] = {"passed": words("passed"), "failed": words("failed"),
-                                   "not_testable": words("not testable")}
+    context = build_context(experiment, results, brand, gettext.gettext, locale, folder / "fonts")
     guard = PathGuard(experiment.base_dir)
     for party in ("customer", "vendor"):
         info = getattr(experiment, party)
         logo = experiment.resolve(info.logo).resolve() if info and info.logo else None
         context[f"{party}_logo"] = None if logo is None else _data_uri(guard.allowed_path(logo.as_uri()))
-    created = experiment.report_date.isoformat() if experiment.report_date else results.post["end"]
-    context["created"] = created if re.fullmatch(r"\d{4}-\d\d-\d\d", created) else ""
     env = Environment(loader=FileSystemLoader(folder), autoescape=select_autoescape(["html"]),
                       extensions=["jinja2.ext.i18n"])
     env.filters["css_string"] = css_string
     env.filters["capfirst"] = capfirst
     env.install_gettext_translations(gettext, newstyle=True)
     html = env.get_template("qbr.html").render(**context)
-    if standalone:
-        html = inline_stylesheet(html, folder)
     return html, folder
 
 
@@ -171,17 +138,12 @@ def pdf_bytes(html: str, base: Path, experiment: Experiment, results: Results) -
     import weasyprint
 
     # No wall-clock time in the file: the date comes from the definition or the data.
-    stamp = experiment.report_date.isoformat() if experiment.report_date else results.post["end"]
     try:
-        import datetime as dt
-
-        epoch = int(dt.datetime.fromisoformat(stamp).replace(tzinfo=dt.timezone.utc).timestamp())
-    except ValueError:
+        stamp = dt.datetime.fromisoformat(report_date(experiment, results))
+        epoch = int(stamp.replace(tzinfo=dt.timezone.utc).timestamp())
+    except ValueError:  # integer periods and no report_date
         epoch = 0
     os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
     fetcher = safe_fetcher(base, experiment.base_dir)
     document = weasyprint.HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher)
-    try:
-        return document.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=False)
-    except (ValueError, TypeError, AttributeError):  # a WeasyPrint without that variant
-        return document.write_pdf()
+    return document.write_pdf(pdf_variant="pdf/ua-1")  # tagged, accessible PDF
