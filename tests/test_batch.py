@@ -135,15 +135,17 @@ def test_killed_worker_leaves_no_partial_pdf(portfolio, tmp_path):
     process = subprocess.Popen(
         [sys.executable, "-m", "valueproof", "batch", str(portfolio), "-o", str(out), "-j", "2",
          "-q"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(6)  # workers are rendering by now
-    workers = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True)
-    children = [int(pid) for pid in workers.stdout.split()]
-    grandchildren = []
-    for child in children:
-        found = subprocess.run(["pgrep", "-P", str(child)], capture_output=True, text=True)
-        grandchildren += [int(pid) for pid in found.stdout.split()]
-    for pid in grandchildren[:1]:
-        os.kill(pid, signal.SIGKILL)
+    def children_of(pid: int) -> list[int]:
+        found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+        return [int(p) for p in found.stdout.split()]
+
+    workers, deadline = [], time.time() + 60
+    while not workers and time.time() < deadline:  # workers are forked by the forkserver
+        time.sleep(0.5)
+        workers = [w for child in children_of(process.pid) for w in children_of(child)]
+    assert workers, "no worker process appeared"
+    time.sleep(2)  # let it get into a report
+    os.kill(workers[0], signal.SIGKILL)
     process.communicate(timeout=240)
     assert process.returncode in (0, 1)
     assert not list(out.glob(".*.tmp"))
