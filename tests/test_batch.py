@@ -139,13 +139,17 @@ def test_killed_worker_leaves_no_partial_pdf(portfolio, tmp_path):
         found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
         return [int(p) for p in found.stdout.split()]
 
-    workers, deadline = [], time.time() + 60
-    while not workers and time.time() < deadline:  # workers are forked by the forkserver
-        time.sleep(0.5)
-        workers = [w for child in children_of(process.pid) for w in children_of(child)]
-    assert workers, "no worker process appeared"
-    time.sleep(2)  # let it get into a report
-    os.kill(workers[0], signal.SIGKILL)
+    killed, deadline = None, time.time() + 60
+    while killed is None and time.time() < deadline and process.poll() is None:
+        time.sleep(0.3)  # workers are forked by the forkserver: grandchildren of the batch
+        for worker in [w for child in children_of(process.pid) for w in children_of(child)]:
+            try:
+                os.kill(worker, signal.SIGKILL)
+            except ProcessLookupError:  # gone between listing and killing
+                continue
+            killed = worker
+            break
+    assert killed is not None, "no worker process was found to kill"
     process.communicate(timeout=240)
     assert process.returncode in (0, 1)
     assert not list(out.glob(".*.tmp"))
