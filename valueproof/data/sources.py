@@ -102,52 +102,11 @@ class FileSource:
         return digest.hexdigest()
 
 
-@dataclass(frozen=True)
-class SqlSource:
-    """A query against a DuckDB database file (`duckdb:///path` or a plain path)."""
-
-    url: str
-    query: str
-    base_dir: Path
-
-    @property
-    def label(self) -> str:
-        return self.url
-
-    def _database(self) -> Path:
-        location = self.url.removeprefix("duckdb:///").removeprefix("duckdb://")
-        if "://" in location:
-            raise DataError(
-                f"data.sql.url '{self.url}': only DuckDB database files are supported "
-                "(duckdb:///path/to/file.duckdb)"
-            )
-        path = Path(location)
-        return path if path.is_absolute() else self.base_dir / path
-
-    def register(self, con) -> None:
-        import duckdb
-
-        database = self._database()
-        if not database.exists():
-            raise DataError(f"{database}: database file not found; check data.sql.url")
-        try:
-            con.execute(f"ATTACH {literal(str(database))} AS source (READ_ONLY)")
-            con.execute("USE source")
-            con.execute(f"CREATE TEMP VIEW raw AS {self.query}")
-            con.execute("SELECT * FROM raw LIMIT 1").fetchall()
-        except duckdb.Error as exc:
-            first = str(exc).strip().splitlines()[0]
-            raise DataError(f"data.sql.query failed: {first}; fix the query") from None
-
-    def fingerprint(self) -> str:
-        digest = hashlib.sha256(self.query.encode())
-        digest.update(FileSource(self._database()).fingerprint().encode())
-        return digest.hexdigest()
-
-
 def source_for(experiment) -> Source:
     data = experiment.data
     if data.sql is not None:
+        from valueproof.data.sql import SqlSource
+
         return SqlSource(data.sql.url, data.sql.query, experiment.base_dir)
     return FileSource(experiment.resolve(data.path), data.sheet)
 
