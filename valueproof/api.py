@@ -7,20 +7,21 @@ from pathlib import Path
 from valueproof.stats.results import Results
 
 
-def pipeline(path: str | Path, check_assets: bool = False):
-    """config -> data -> stats -> value: the definition and its results."""
+def pipeline(path: str | Path, check_assets: bool = False, allowed_roots: tuple[Path, ...] = ()):
+    """config -> data -> stats -> value: the definition and its results. `allowed_roots`: folders
+    besides its own whose files the definition may read."""
     from valueproof.config import load_experiment
     from valueproof.data import load_dataset
     from valueproof.stats import analyze_dataset
     from valueproof.validate import check_assets as check
     from valueproof.value import assess_value
 
-    experiment = load_experiment(path)
+    experiment = load_experiment(path, allowed_roots)
     if check_assets:  # before the slow part: a missing logo should not wait for the statistics
         check(experiment)
     return experiment, assess_value(experiment, analyze_dataset(experiment, load_dataset(experiment)))
 
 
-def analyze(path: str | Path) -> Results:
+def analyze(path: str | Path, allowed_roots: tuple[Path, ...] = ()) -> Results:
     """Analyse an experiment definition; returns results with `to_dict()` and `to_frame()`."""
-    return pipeline(path)[1]
+    return pipeline(path, allowed_roots=allowed_roots)[1]

@@ -55,6 +55,7 @@ class BatchOptions:
     html: bool = False
     json: bool = False
     fail_fast: bool = False
+    allowed_roots: tuple[Path, ...] = ()  # --allow-path: folders definitions may read besides their own
 
 
 def find_definitions(paths: list[Path]) -> list[Path]:
@@ -98,15 +99,15 @@ def plan(definitions: list[Path], options: BatchOptions, state: dict) -> list[Ta
     tasks, used = [], set()
     for definition in definitions:
         try:
-            experiment = load_experiment(definition)
+            experiment = load_experiment(definition, options.allowed_roots)
             account = experiment.customer.name if experiment.customer else experiment.name
             stem = safe_name(f"{account} {experiment.quarter or ''}")
             parts = [__version__, experiment.definition_hash, data_fingerprint(experiment),
                      options.locale or experiment.locale, str(options.html), str(options.json)]
-            for asset in (experiment.brand,
-                          experiment.customer.logo if experiment.customer else None,
-                          experiment.vendor.logo if experiment.vendor else None):
-                parts.append(_file_hash(experiment.resolve(asset)) if asset else "")
+            for key, asset in (("brand", experiment.brand),
+                               ("customer.logo", experiment.customer.logo if experiment.customer else None),
+                               ("vendor.logo", experiment.vendor.logo if experiment.vendor else None)):
+                parts.append(_file_hash(experiment.resolve(asset, key)) if asset else "")
             key, error = hashlib.sha256("|".join(parts).encode()).hexdigest(), None
         except ValueproofError as exc:
             account, stem, key, error = definition.parent.name, safe_name(definition.parent.name), "", exc.message
@@ -147,7 +148,7 @@ def render_task(task: Task, options: BatchOptions) -> Outcome:
             task.definition, out / f"{task.name}.pdf",
             html_path=out / f"{task.name}.html" if options.html else None,
             json_path=out / f"{task.name}.json" if options.json else None,
-            locale=options.locale)
+            locale=options.locale, allowed_roots=options.allowed_roots)
     except ValueproofError as exc:
         outcome.error = exc.message
     except Exception as exc:  # a bug must not stop the other accounts; say what it was

@@ -15,6 +15,12 @@ from valueproof import __version__
 
 EXPERIMENT = click.Path(path_type=Path)
 
+allow_path = click.option(
+    "--allow-path", "allowed_roots", multiple=True, envvar="VALUEPROOF_ALLOW_PATH",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="A folder outside the definition's own whose files it may read (repeatable; also "
+         "VALUEPROOF_ALLOW_PATH, folders separated by ':'). Only for definitions you trust.")
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="valueproof")
@@ -29,7 +35,8 @@ def main() -> None:
 
 @main.command()
 @click.argument("experiment", type=EXPERIMENT)
-def validate(experiment: Path) -> None:
+@allow_path
+def validate(experiment: Path, allowed_roots: tuple[Path, ...]) -> None:
     """Check an experiment definition and its data; summarise what will be analysed.
 
     Exit status 0 when the experiment is usable, 2 when it is not.
@@ -37,14 +44,15 @@ def validate(experiment: Path) -> None:
     from valueproof.terminal import print_validation
     from valueproof.validate import validate as run_validate
 
-    print_validation(run_validate(experiment))
+    print_validation(run_validate(experiment, allowed_roots))
 
 
 @main.command()
 @click.argument("experiment", type=EXPERIMENT)
 @click.option("--json", "json_path", type=click.Path(path_type=Path, dir_okay=False),
               help="Write the results JSON to this file.")
-def analyze(experiment: Path, json_path: Path | None) -> None:
+@allow_path
+def analyze(experiment: Path, json_path: Path | None, allowed_roots: tuple[Path, ...]) -> None:
     """Estimate every KPI's effect and print the results table.
 
     Difference-in-differences per KPI with its confidence interval, p-value adjusted across KPIs,
@@ -54,7 +62,7 @@ def analyze(experiment: Path, json_path: Path | None) -> None:
     from valueproof.output import write_atomic
     from valueproof.terminal import print_results, print_value
 
-    results = run_analyze(experiment)
+    results = run_analyze(experiment, allowed_roots)
     if json_path is not None:
         write_atomic(json_path, json.dumps(results.to_dict(), indent=2, allow_nan=False) + "\n")
     print_results(results)
@@ -72,13 +80,14 @@ def analyze(experiment: Path, json_path: Path | None) -> None:
 @click.option("--locale", help="Language and number format (default: the definition's locale).")
 @click.option("--json", "json_path", type=click.Path(path_type=Path, dir_okay=False),
               help="Also write the results JSON.")
+@allow_path
 def report(experiment: Path, output: Path, html_path: Path | None, locale: str | None,
-           json_path: Path | None) -> None:
+           json_path: Path | None, allowed_roots: tuple[Path, ...]) -> None:
     """Render the branded Quarterly Business Review PDF of an experiment."""
     from valueproof.report import make_report
 
     results = make_report(experiment, output, html_path=html_path, locale=locale,
-                          json_path=json_path)
+                          json_path=json_path, allowed_roots=allowed_roots)
     verdicts = [k.verdict for k in results.kpis]
     line = (f"{len(verdicts)} KPIs: {verdicts.count('improved')} improved, "
             f"{verdicts.count('worsened')} got worse, {verdicts.count('inconclusive')} inconclusive")
@@ -103,9 +112,10 @@ def report(experiment: Path, output: Path, html_path: Path | None, locale: str |
 @click.option("--fail-fast", is_flag=True, help="Stop at the first account that fails.")
 @click.option("--dry-run", is_flag=True, help="List what would be rendered, and why; render nothing.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary table.")
+@allow_path
 def batch(paths: tuple[Path, ...], out_dir: Path, jobs: int | None, locale: str | None,
           force: bool, html: bool, write_json: bool, fail_fast: bool, dry_run: bool,
-          quiet: bool) -> None:
+          quiet: bool, allowed_roots: tuple[Path, ...]) -> None:
     """Render the QBR of every account: PATHS are experiment files, folders searched for
     experiment.yaml, or portfolio files listing them.
 
@@ -130,7 +140,8 @@ def batch(paths: tuple[Path, ...], out_dir: Path, jobs: int | None, locale: str 
         except ValueError as exc:
             raise ValueproofError(f"--locale {exc}") from None
     options = BatchOptions(out_dir=out_dir, jobs=jobs or os.cpu_count() or 1, locale=locale,
-                           force=force, html=html, json=write_json, fail_fast=fail_fast)
+                           force=force, html=html, json=write_json, fail_fast=fail_fast,
+                           allowed_roots=tuple(allowed_roots))
     if not dry_run:
         check_out_dir(out_dir)
     tasks = plan(definitions, options, load_state(out_dir) if out_dir.is_dir() else {})

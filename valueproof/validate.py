@@ -20,8 +20,7 @@ class Validation:
 
 
 def check_assets(experiment: Experiment) -> None:
-    """Logos and brand file must exist and lie inside the experiment's folder."""
-    base = experiment.base_dir.resolve()
+    """Logos and brand file must exist and lie inside the experiment's folder (or an allowed root)."""
     assets = [("brand", experiment.brand)]
     for party in ("customer", "vendor"):
         info = getattr(experiment, party)
@@ -30,21 +29,16 @@ def check_assets(experiment: Experiment) -> None:
     for key, path in assets:
         if path is None:
             continue
-        full = experiment.resolve(path).resolve()
-        if not full.is_relative_to(base):
-            raise ConfigError(
-                f"{key}: '{path}' lies outside the experiment's folder {base}; "
-                "copy the file into the folder and give a relative path"
-            )
+        full = experiment.resolve(path, key)
         if not full.is_file():
             raise ConfigError(f"{key}: file '{path}' not found (looked in {full.parent})")
         if key.endswith("logo") and full.suffix.lower() not in LOGO_TYPES:
             raise ConfigError(f"{key}: '{path}' is not an SVG, PNG or JPEG image")
-    load_brand(experiment.resolve(experiment.brand).resolve() if experiment.brand else None)
+    load_brand(experiment.resolve(experiment.brand, "brand") if experiment.brand else None)
 
 
-def validate(path: str | Path) -> Validation:
+def validate(path: str | Path, allowed_roots: tuple[Path, ...] = ()) -> Validation:
     """Load and check a definition and its data without running any statistics."""
-    experiment = load_experiment(path)
+    experiment = load_experiment(path, allowed_roots)
     check_assets(experiment)
     return Validation(experiment, load_dataset(experiment, build_panel=False))

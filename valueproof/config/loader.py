@@ -107,8 +107,10 @@ def _describe(error: dict) -> tuple[Loc, str]:
     return loc, message
 
 
-def load_experiment(path: str | Path) -> Experiment:
-    """Read and validate an experiment definition; raise ConfigError naming file, line and key."""
+def load_experiment(path: str | Path, allowed_roots: tuple[Path, ...] = ()) -> Experiment:
+    """Read and validate an experiment definition; raise ConfigError naming file, line and key.
+
+    `allowed_roots` are folders outside the definition's own that its files may lie in."""
     path = Path(path)
     if not path.exists():
         raise ConfigError(f"{path}: no such file; give the path of an experiment definition (YAML)")
@@ -137,7 +139,7 @@ def load_experiment(path: str | Path) -> Experiment:
     lines = _line_index(node) if node is not None else {}
     try:
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        experiment = Experiment.model_validate(raw).located_at(path.resolve().parent, digest)
+        experiment = Experiment.model_validate(raw).located_at(path.resolve().parent, digest, allowed_roots)
     except ValidationError as exc:
         messages = []
         for error in exc.errors():

@@ -341,6 +341,7 @@ class Experiment(Strict):
     # Set by the loader, not by the analyst: the folder that relative paths resolve against.
     _base_dir: Path = PrivateAttr(default=Path("."))
     _definition_hash: str = PrivateAttr(default="")
+    _allowed_roots: tuple[Path, ...] = PrivateAttr(default=())
 
     @field_validator("locale")
     @classmethod
@@ -391,9 +392,34 @@ class Experiment(Strict):
     def kpi(self, kpi_id: str) -> KPI:
         return next(k for k in self.kpis if k.id == kpi_id)
 
-    def resolve(self, path: Path) -> Path:
-        """A path from the definition, resolved against the definition's folder."""
-        return path if path.is_absolute() else (self._base_dir / path)
+    def resolve(self, path: Path, key: str = "path") -> Path:
+        """A file the definition names (at `key`), resolved against the definition's folder.
+
+        The definition is untrusted: after following symlinks the file must lie under its folder
+        or under a root the operator allowed (`--allow-path`), and must not be a folder, pipe or
+        device (reading those would hang or read something else than data). Whether it exists
+        is left to the caller, which knows what a missing file means.
+        """
+        from valueproof.errors import ConfigError
+
+        full = (path if path.is_absolute() else self._base_dir / path).resolve()
+        roots = [self._base_dir.resolve(), *(root.resolve() for root in self._allowed_roots)]
+        if not any(full.is_relative_to(root) for root in roots):
+            raise ConfigError(
+                f"{key}: '{path}' is {full}, outside the experiment's folder {roots[0]}; a "
+                "definition may read only files under its folder. Copy the file into the folder, "
+                "or, if you trust this definition, allow the file's folder with --allow-path DIR "
+                "(or the VALUEPROOF_ALLOW_PATH environment variable)"
+            )
+        if full.exists() and not full.is_file():
+            kind = "a folder" if full.is_dir() else "not a regular file (a pipe, socket or device)"
+            raise ConfigError(f"{key}: '{path}' is {kind}; give a data file")
+        return full
+
+    @property
+    def allowed_roots(self) -> tuple[Path, ...]:
+        """Folders outside its own that the operator lets this definition read."""
+        return self._allowed_roots
 
     @property
     def base_dir(self) -> Path:
@@ -404,10 +430,13 @@ class Experiment(Strict):
         """SHA-256 of the definition file's bytes (empty for a definition built in code)."""
         return self._definition_hash
 
-    def located_at(self, base_dir: Path, definition_hash: str = "") -> Experiment:
-        """This definition with relative paths resolving against `base_dir`."""
+    def located_at(self, base_dir: Path, definition_hash: str = "",
+                   allowed_roots: tuple[Path, ...] = ()) -> Experiment:
+        """This definition with relative paths resolving against `base_dir`, allowed to read
+        files under `base_dir` and `allowed_roots`."""
         self._base_dir = base_dir
         self._definition_hash = definition_hash
+        self._allowed_roots = tuple(allowed_roots)
         return self
 
     @property

@@ -433,7 +433,7 @@ def _duplicate_rows(con, rows_read: int) -> int:
 def _register_assignment(con, experiment: Experiment) -> None:
     import duckdb
 
-    path = experiment.resolve(experiment.groups.file)
+    path = experiment.resolve(experiment.groups.file, "groups.file")
     if not path.exists():
         raise DataError(f"{path}: group file not found; check groups.file")
     try:

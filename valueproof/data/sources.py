@@ -108,13 +108,13 @@ def source_for(experiment) -> Source:
         from valueproof.data.sql import SqlSource
 
         return SqlSource(data.sql.url, data.sql.query, experiment.base_dir)
-    return FileSource(experiment.resolve(data.path), data.sheet)
+    return FileSource(experiment.resolve(data.path, "data.path"), data.sheet)
 
 
 def data_fingerprint(experiment) -> str:
     """SHA-256 over everything the data stage reads: the observations and the group file."""
     digest = hashlib.sha256(source_for(experiment).fingerprint().encode())
     if experiment.groups.file is not None:
-        path = experiment.resolve(experiment.groups.file)
+        path = experiment.resolve(experiment.groups.file, "groups.file")
         digest.update(FileSource(path).fingerprint().encode() if path.is_file() else b"missing")
     return digest.hexdigest()

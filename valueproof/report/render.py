@@ -99,13 +99,13 @@ def render_html(experiment: Experiment, results: Results,
     locale = locale or experiment.locale
     folder = templates_dir()
     gettext = translations(folder / "locales", locale)
-    brand_path = experiment.resolve(experiment.brand) if experiment.brand else None
+    brand_path = experiment.resolve(experiment.brand, "brand") if experiment.brand else None
     brand = load_brand(brand_path)
     context = build_context(experiment, results, brand, gettext.gettext, locale, folder / "fonts")
-    guard = PathGuard(experiment.base_dir)
+    guard = PathGuard(experiment.base_dir, *experiment.allowed_roots)
     for party in ("customer", "vendor"):
         info = getattr(experiment, party)
-        logo = experiment.resolve(info.logo).resolve() if info and info.logo else None
+        logo = experiment.resolve(info.logo, f"{party}.logo") if info and info.logo else None
         context[f"{party}_logo"] = None if logo is None else _data_uri(guard.allowed_path(logo.as_uri()))
     env = Environment(loader=FileSystemLoader(folder), autoescape=select_autoescape(["html"]),
                       extensions=["jinja2.ext.i18n"])
@@ -144,6 +144,6 @@ def pdf_bytes(html: str, base: Path, experiment: Experiment, results: Results) -
     except ValueError:  # integer periods and no report_date
         epoch = 0
     os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
-    fetcher = safe_fetcher(base, experiment.base_dir)
+    fetcher = safe_fetcher(base, experiment.base_dir, *experiment.allowed_roots)
     document = weasyprint.HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher)
     return document.write_pdf(pdf_variant="pdf/ua-1")  # tagged, accessible PDF
