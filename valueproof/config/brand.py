@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import Field, ValidationError
 
 from valueproof.config.schema import Strict
@@ -29,10 +28,14 @@ def load_brand(path: Path | None) -> Brand:
         return Brand()
     if not path.is_file():
         raise ConfigError(f"{path}: brand file not found; check 'brand' in the definition")
+    from valueproof.config.loader import MAX_BYTES, parse_yaml
+
+    if path.stat().st_size > MAX_BYTES:
+        raise ConfigError(f"{path}: is larger than {MAX_BYTES:,} bytes; a brand file is a few lines")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not a readable YAML brand file ({exc.__class__.__name__})") from None
+        raw = parse_yaml(path.read_text(encoding="utf-8"), path)[0] or {}
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: is not a UTF-8 text file; save the brand file as UTF-8 YAML") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected keys such as primary:, footer:, page_size:")
     try:

@@ -17,17 +17,97 @@ from valueproof.errors import ConfigError
 Loc = tuple[str | int, ...]
 
 
-def _line_index(node: yaml.Node, loc: Loc = ()) -> dict[Loc, int]:
-    """Map every key path of a composed YAML document to its 1-based line."""
+MAX_BYTES = 1_000_000  # a definition is a page or two of YAML
+MAX_VALUES = 100_000  # values after expanding aliases: stops "billion laughs" files
+MAX_DEPTH = 64
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader; a date that does not exist (2026-02-30) stays text, so the schema
+    reports it with its key and line instead of PyYAML raising a bare ValueError."""
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
+
+def _check_structure(root: yaml.Node, path: Path) -> None:
+    """Refuse duplicate keys, deep nesting and alias bombs before anything walks the tree."""
+    expanded: dict[int, int] = {}  # node id -> values it stands for, aliases expanded
+
+    def visit(node: yaml.Node, depth: int) -> int:
+        if id(node) in expanded:  # an alias: its size counts again, its walk does not
+            return expanded[id(node)]
+        if depth > MAX_DEPTH:
+            raise ConfigError(f"{path}:{node.start_mark.line + 1}: nested more than {MAX_DEPTH} "
+                              "levels deep; a definition needs only a few levels")
+        expanded[id(node)] = 1
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[object, int] = {}
+            for key_node, value_node in node.value:
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else id(key_node)
+                line = key_node.start_mark.line + 1
+                if key in seen:
+                    raise ConfigError(
+                        f"{path}:{line}: key '{key}' is given twice (lines {seen[key]} and {line}); "
+                        "the second would silently replace the first, so keep one"
+                    )
+                seen[key] = line
+                total += visit(key_node, depth + 1) + visit(value_node, depth + 1)
+        elif isinstance(node, yaml.SequenceNode):
+            total += sum(visit(item, depth + 1) for item in node.value)
+        if total > MAX_VALUES:
+            raise ConfigError(f"{path}: expands to more than {MAX_VALUES:,} values through YAML "
+                              "aliases (& and *); write the values out instead")
+        expanded[id(node)] = total
+        return total
+
+    visit(root, 0)
+
+
+def parse_yaml(text: str, path: Path) -> tuple[object, yaml.Node | None]:
+    """The document and its node tree (for line numbers), or ConfigError with file and line."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, None
+        _check_structure(node, path)
+        return loader.construct_document(node), node
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{where}: YAML syntax error: {problem}; check indentation and quoting") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply to read; a definition needs only a few "
+                          "levels") from None
+    finally:
+        loader.dispose()
+
+
+def _line_index(node: yaml.Node, loc: Loc = (), seen: set[int] | None = None) -> dict[Loc, int]:
+    """Map every key path of a composed YAML document to its 1-based line (an alias is not
+    walked again: its keys take the line of the alias)."""
+    seen = set() if seen is None else seen
     lines: dict[Loc, int] = {loc: node.start_mark.line + 1}
+    if id(node) in seen:
+        return lines
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             child = (*loc, key_node.value)
-            lines.update(_line_index(value_node, child))
+            lines.update(_line_index(value_node, child, seen))
             lines[child] = key_node.start_mark.line + 1  # point at the key, not its value
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            lines.update(_line_index(item, (*loc, i)))
+            lines.update(_line_index(item, (*loc, i), seen))
     return lines
 
 
@@ -119,18 +199,18 @@ def load_experiment(path: str | Path, allowed_roots: tuple[Path, ...] = ()) -> E
         if not candidate.exists():
             raise ConfigError(f"{path}: is a folder without experiment.yaml; give the YAML file")
         path = candidate
+    if not path.is_file():
+        raise ConfigError(f"{path}: is not a regular file; give the experiment definition (YAML)")
+    if path.stat().st_size > MAX_BYTES:
+        raise ConfigError(f"{path}: is larger than {MAX_BYTES:,} bytes; an experiment definition "
+                          "is a short YAML file (data belong in data.path)")
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: is not a UTF-8 text file; save the definition as UTF-8 YAML") from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{where}: YAML syntax error: {problem}; check indentation and quoting") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
+    raw, node = parse_yaml(text, path)
     if not isinstance(raw, dict):
         raise ConfigError(
             f"{path}: expected a mapping of keys (name:, data:, groups:, ...), "

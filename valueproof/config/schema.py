@@ -132,12 +132,78 @@ class SqlSource(Strict):
 class DataSource(Strict):
     path: Path | None = Field(None, description="Data file: .csv, .parquet, .xlsx or .json.")
     sql: SqlSource | None = Field(None, description="A SQL source instead of a file.")
+    timeout: float = Field(300, gt=0, le=86_400,
+                           description="Seconds a SQL query may run before it is stopped.")
+    memory_limit: str = Field("4GB", pattern=r"^\d+(\.\d+)?\s*(MB|GB|TB)$",
+                              description="Memory a SQL query may use, e.g. 4GB.")
     sheet: str | None = Field(None, description="Worksheet of an .xlsx file (default: the first).")
+    header_row: int | None = Field(
+        None, ge=1, le=1000,
+        description="Row (from 1) holding the column names, when title rows sit above (.csv, .xlsx).",
+    )
+    delimiter: str | None = Field(
+        None, description="Field separator of a .csv file, e.g. ';' (default: detected)."
+    )
+    decimal: Literal[".", ","] = Field(
+        ".", description="Decimal separator of numbers: '.' or ',' (Polish/German exports)."
+    )
+    encoding: str = Field(
+        "utf-8", description="Text encoding of a .csv file: utf-8, utf-16, cp1250, windows-1252, ..."
+    )
+    date_format: str | None = Field(
+        None, description="strptime format of text dates that are not YYYY-MM-DD, e.g. '%d/%m/%Y'."
+    )
     unit: str = Field(min_length=1, description="Column naming what was treated (clustering level).")
     time: str = Field(min_length=1, description="Column with the observation's date or period.")
 
+    @field_validator("delimiter")
+    @classmethod
+    def _one_character(cls, value: str | None) -> str | None:
+        if value is not None and (len(value) != 1 or value in "\r\n\"" or value.isalnum()):
+            raise ValueError(
+                f"{value!r} is not a field separator; write one character, e.g. ';', ',' or '\\t' "
+                "(a tab, in double quotes in YAML)"
+            )
+        return value
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        import codecs
+
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise ValueError(
+                f"'{value}' is not a known text encoding; use e.g. utf-8, utf-16, cp1250 "
+                "(Central European Excel), windows-1252 (Western European Excel) or latin-1"
+            ) from None
+        return value
+
+    @field_validator("date_format")
+    @classmethod
+    def _usable_date_format(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        sample = dt.date(2026, 12, 31)
+        try:
+            ok = "%" in value and dt.datetime.strptime(sample.strftime(value), value).date() == sample
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ValueError(
+                f"'{value}' is not a date format with day, month and year; write it with strptime "
+                "codes, e.g. '%d/%m/%Y' for 31/12/2026 or '%m/%d/%Y' for 12/31/2026"
+            )
+        return value
+
     @model_validator(mode="after")
     def _one_source(self) -> DataSource:
+        if self.delimiter is not None and self.delimiter == self.decimal:
+            raise ValueError(
+                f"'delimiter' and 'decimal' are both '{self.decimal}'; a file with decimal commas "
+                "separates its fields with something else, usually ';'"
+            )
         if (self.path is None) == (self.sql is None):
             raise ValueError("give exactly one of 'path' (a data file) or 'sql' (url and query)")
         return self
