@@ -242,6 +242,13 @@ PL = {
     "for comparison": "porównawczej",
     "%(kpi)s: %(rows)s observations (%(share)s) have no value and were left out.":
         "%(kpi)s: obserwacje bez wartości: %(rows)s (%(share)s); pominięto je.",
+    "Column %(column)s has %(rows)s negative values in a KPI that adds values up; they were used "
+    "as they are.":
+        "Kolumna %(column)s zawiera wartości ujemne (%(rows)s) we wskaźniku sumującym wartości; "
+        "użyto ich bez zmian.",
+    "%(sets)s sets of rows agree on everything but the KPI values, which differ; all were kept.":
+        "Zestawy wierszy zgodnych we wszystkim poza różniącymi się wartościami wskaźników: "
+        "%(sets)s; pozostawiono wszystkie.",
     "No control group: a before/after comparison only, which cannot separate the product from "
     "seasonality or other changes.":
         "Brak grupy kontrolnej: tylko porównanie przed i po, które nie oddziela wpływu produktu "

@@ -14,13 +14,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from valueproof.config.schema import KPI, Experiment
+from valueproof.data import checks
+from valueproof.data.columns import numeric_expression, time_expression
 from valueproof.data.sources import data_fingerprint, literal, quote, source_for
 from valueproof.errors import DataError
 
-INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
-                 "UINTEGER", "UBIGINT"}
-NUMERIC_PREFIXES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
-                    "UINTEGER", "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL", "REAL", "BOOLEAN")
 FEW_UNITS = 10
 
 
@@ -67,6 +65,9 @@ class Panel:
     period: np.ndarray  # datetime64[D] or int64: start of the period
     values: dict[str, np.ndarray]
     counts: dict[str, np.ndarray]
+    # What each cell weighs in the estimate per KPI (observations; a rate's denominator sum);
+    # absent: its count of observations.
+    weights: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -91,68 +92,18 @@ def _describe_columns(con) -> dict[str, str]:
     return {row[0]: row[1] for row in con.execute("DESCRIBE raw").fetchall()}
 
 
-def _require_columns(columns: dict[str, str], needed: dict[str, str], label: str) -> None:
+def _require_columns(columns: dict[str, str], needed: dict[str, str], label: str,
+                     source) -> None:
     import difflib
 
     for column, key in needed.items():
         if column not in columns:
             hint = difflib.get_close_matches(column, list(columns), n=1)
             fix = f"did you mean '{hint[0]}'?" if hint else f"columns are: {', '.join(columns)}"
-            raise DataError(f"{label}: column '{column}' (from {key}) not found; {fix}")
-
-
-def _time_expression(con, column: str, sql_type: str, rollout, label: str) -> str:
-    col = quote(column)
-    if isinstance(rollout, dt.date):
-        if sql_type == "DATE":
-            return col
-        if sql_type.startswith("TIMESTAMP"):
-            return f"CAST({col} AS DATE)"
-        if sql_type in INTEGER_TYPES:
-            raise DataError(
-                f"{label}: column '{column}' holds integer periods but 'rollout' is a date; "
-                "write rollout (and pre/post) as integer periods, or give a date column"
-            )
-        expr = f"COALESCE(TRY_CAST({col} AS DATE), CAST(TRY_CAST({col} AS TIMESTAMP) AS DATE))"
-        kind = "a date (YYYY-MM-DD)"
-    else:
-        if sql_type in INTEGER_TYPES:
-            return f"CAST({col} AS BIGINT)"
-        if sql_type == "DATE" or sql_type.startswith("TIMESTAMP"):
-            raise DataError(
-                f"{label}: column '{column}' holds dates but 'rollout' is an integer period; "
-                "write rollout as a date (YYYY-MM-DD)"
-            )
-        expr = f"TRY_CAST({col} AS BIGINT)"
-        kind = "an integer period"
-    count, example = _unparseable(con, col, expr)
-    if count:
-        fix = "write dates as YYYY-MM-DD" if kind.startswith("a date") else "write whole numbers"
-        raise DataError(f"{label}: column '{column}' has {count} value(s) that are not {kind} "
-                        f"(e.g. '{example}'); {fix}")
-    return expr
-
-
-def _unparseable(con, col: str, expr: str) -> tuple[int, str | None]:
-    """How many non-empty values of `col` the conversion `expr` turns into NULL, and one."""
-    return con.execute(
-        f"SELECT count(*), any_value(CAST({col} AS VARCHAR)) FROM raw "
-        f"WHERE {col} IS NOT NULL AND trim(CAST({col} AS VARCHAR)) <> '' AND {expr} IS NULL"
-    ).fetchone()
-
-
-def _numeric_expression(con, column: str, sql_type: str, label: str) -> str:
-    col = quote(column)
-    if sql_type.startswith(NUMERIC_PREFIXES):
-        return f"CAST({col} AS DOUBLE)"
-    expr = f"TRY_CAST(NULLIF(trim(CAST({col} AS VARCHAR)), '') AS DOUBLE)"
-    count, example = _unparseable(con, col, expr)
-    if count:
-        raise DataError(
-            f"{label}: column '{column}' has {count} non-numeric value(s) (e.g. '{example}'); "
-            "fix them or leave the cells empty (empty cells count as missing)"
-        )
-    return expr
+            where = getattr(source, "missing_columns_hint", None)
+            found = where([data_column for data_column in needed if data_column not in columns]
+                          or [column]) if where else None
+            raise DataError(f"{label}: column '{column}' (from {key}) not found; {found or fix}")
 
 
 def _period_expression(time_kind: str, period: str) -> str:
@@ -224,15 +175,17 @@ def load_dataset(experiment: Experiment, build_panel: bool = True) -> Dataset:
         con.execute(f"SET threads = {int(os.environ['VALUEPROOF_THREADS'])}")
     try:
         source.register(con)
-        return _load(con, experiment, label, build_panel)
+        return _load(con, experiment, label, build_panel, source)
     except duckdb.Error as exc:  # anything the checks above did not foresee
+        explain = getattr(source, "explain", None)
         first = str(exc).strip().splitlines()[0]
-        raise DataError(f"{label}: could not be processed ({first})") from None
+        raise DataError((explain and explain(exc))
+                        or f"{label}: could not be processed ({first})") from None
     finally:
         con.close()
 
 
-def _load(con, experiment: Experiment, label: str, build_panel: bool) -> Dataset:
+def _load(con, experiment: Experiment, label: str, build_panel: bool, source=None) -> Dataset:
     data, groups = experiment.data, experiment.groups
     columns = _describe_columns(con)
     needed = {data.unit: "data.unit", data.time: "data.time"}
@@ -241,22 +194,26 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool) -> Dataset
     for i, kpi in enumerate(experiment.kpis):
         for name in kpi.columns:
             needed[name] = f"kpis[{i}] '{kpi.id}'"
-    _require_columns(columns, needed, label)
+    _require_columns(columns, needed, label, source)
+    if getattr(source, "is_workbook", False):
+        _require_values(con, list(needed), label, source)
 
     rows_read = con.execute("SELECT count(*) FROM raw").fetchone()[0]
     if rows_read == 0:
         raise DataError(f"{label}: the data has a header but no rows; export the observations again")
 
-    time_expr = _time_expression(con, data.time, columns[data.time], experiment.rollout, label)
+    time_expr = time_expression(con, data.time, columns[data.time], experiment.rollout, label,
+                                 data.date_format)
     time_kind = "date" if isinstance(experiment.rollout, dt.date) else "period"
     kpi_columns = sorted({c for k in experiment.kpis for c in k.columns})
-    exprs = {c: _numeric_expression(con, c, columns[c], label) for c in kpi_columns}
+    exprs = {c: numeric_expression(con, c, columns[c], label, data.decimal) for c in kpi_columns}
     aliases = {c: f"k{i}" for i, c in enumerate(kpi_columns)}
 
     if groups.column:
         group_expr, join = f"CAST({quote(groups.column)} AS VARCHAR)", ""
     else:
         _register_assignment(con, experiment)
+        checks.check_unit_ids(con, data.unit, groups.file, label)
         group_expr = "assignment.grp"
         join = f"LEFT JOIN assignment ON assignment.unit = CAST(raw.{quote(data.unit)} AS VARCHAR)"
 
@@ -272,15 +229,27 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool) -> Dataset
         f"{time_expr} AS t, {group_expr} AS grp{', ' + selected if selected else ''} "
         f"FROM raw {join})"
     )
-    findings: list[Finding] = []
+    checks.extreme_values(con, {c: aliases[c] for c in kpi_columns}, label)
+    findings: list[Finding] = _value_findings(con, experiment, aliases)
 
-    duplicates = _duplicate_rows(con, rows_read)
+    key_columns = [c for c in columns if c not in kpi_columns]
+    duplicates, repeated_keys = _duplicate_rows(con, rows_read, key_columns)
     if duplicates:
         findings.append(Finding(
             "duplicate_rows",
             f"{duplicates} row(s) are exact duplicates of another row; they are kept — "
             "remove them at the source if they are double exports",
             params={"rows": duplicates},
+        ))
+    conflict = checks.conflicting_rows(con, key_columns, kpi_columns, rows_read, repeated_keys,
+                                       data.unit, data.time)
+    if conflict:
+        findings.append(Finding(
+            "conflicting_rows",
+            f"{conflict[0]} set(s) of rows agree on every column but the KPI values, which differ "
+            f"({conflict[1]}); the same observation may have been exported twice with different "
+            "numbers — all are kept, check which is right",
+            params={"sets": conflict[0], "example": conflict[1]},
         ))
     missing_unit, missing_time = con.execute(
         "SELECT count_if(unit IS NULL), count_if(t IS NULL) FROM obs").fetchone()
@@ -298,7 +267,7 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool) -> Dataset
             shown = ", ".join(sorted(str(v) for v in present if v is not None)[:10])
             raise DataError(
                 f"{key}: value(s) {', '.join(repr(a) for a in absent)} do not occur in {where}; "
-                f"values present: {shown}"
+                f"values present: {shown}{checks.near_group_value(absent[0], present)}"
             )
 
     con.execute("CREATE TEMP VIEW tagged AS SELECT * FROM obs WHERE unit IS NOT NULL AND t IS NOT NULL")
@@ -362,6 +331,7 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool) -> Dataset
     con.execute("CREATE TEMP TABLE units AS SELECT unit, any_value(arm) AS arm, "
                 "count(DISTINCT win) = 2 AS both_sides FROM used GROUP BY unit")
     unit_counts = dict(con.execute("SELECT arm, count(*) FROM units GROUP BY arm").fetchall())
+    checks.require_enough_units(unit_counts, bool(control), label)
     one_side = con.execute("SELECT count_if(NOT both_sides) FROM units").fetchone()[0]
     both = sum(unit_counts.values()) - one_side
     design = "panel" if both >= 0.5 * sum(unit_counts.values()) else "cross_section"
@@ -421,13 +391,46 @@ def _sql_time(point) -> str:
     return f"DATE '{point.isoformat()}'" if isinstance(point, dt.date) else str(int(point))
 
 
-def _duplicate_rows(con, rows_read: int) -> int:
-    """Rows identical to an earlier row. A 64-bit hash of each whole row screens cheaply; only
-    when it finds candidates does the exact (and slower) DISTINCT count run."""
-    candidates = con.execute("SELECT count(*) - count(DISTINCT hash(r)) FROM raw r").fetchone()[0]
+def _duplicate_rows(con, rows_read: int, key_columns: list[str]) -> tuple[int, int]:
+    """Rows identical to an earlier row, and rows whose non-KPI columns repeat an earlier row's
+    (screened by hash; an upper bound for `checks.conflicting_rows`). A 64-bit hash of each
+    whole row screens cheaply; only when it finds candidates does the exact (and slower)
+    DISTINCT count run."""
+    keys = ", ".join(quote(c) for c in key_columns)
+    candidates, repeated_keys = con.execute(
+        f"SELECT count(*) - count(DISTINCT hash(r)), count(*) - count(DISTINCT hash({keys})) "
+        "FROM raw r").fetchone()
     if candidates == 0:
-        return 0
-    return rows_read - con.execute("SELECT count(*) FROM (SELECT DISTINCT * FROM raw)").fetchone()[0]
+        return 0, repeated_keys
+    exact = rows_read - con.execute("SELECT count(*) FROM (SELECT DISTINCT * FROM raw)").fetchone()[0]
+    return exact, repeated_keys
+
+
+def _require_values(con, columns: list[str], label: str, source) -> None:
+    """A needed column with no value at all in a workbook is usually formulas never calculated."""
+    counts = con.execute(
+        f"SELECT {', '.join(f'count({quote(c)})' for c in columns)} FROM raw").fetchone()
+    empty = [c for c, n in zip(columns, counts) if n == 0]
+    hint = source.explain_empty(empty) if empty else None
+    if hint:
+        raise DataError(f"{label}: {hint}")
+
+
+def _value_findings(con, experiment: Experiment, aliases: dict[str, str]) -> list[Finding]:
+    """Negative values where values are summed (sum KPIs, rate parts): legal (refunds,
+    corrections) but worth a look."""
+    summed = {c: aliases[c] for k in experiment.kpis if k.aggregate in ("sum", "rate")
+              for c in k.columns}
+    findings = []
+    for column, (count, example) in checks.negative_counts(con, summed).items():
+        findings.append(Finding(
+            "negative_values",
+            f"column '{column}' has {count} negative value(s) (e.g. unit '{example['u']}', "
+            f"time {example['t']}: {example['v']:g}) in a KPI that adds values up; they are used "
+            "as they are — check that they are corrections or refunds, not errors",
+            params={"column": column, "rows": count},
+        ))
+    return findings
 
 
 def _register_assignment(con, experiment: Experiment) -> None:

@@ -7,10 +7,16 @@ export) is one more class here and nothing else changes.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from valueproof.data.csvread import (
+    CsvDialect,
+    explain_csv_error,
+    find_header_row,
+    register_csv,
+)
 from valueproof.errors import DataError
 
 READERS = {
@@ -47,10 +53,30 @@ class Source(Protocol):
 class FileSource:
     path: Path
     sheet: str | None = None
+    dialect: CsvDialect = field(default_factory=CsvDialect)
+    text_columns: tuple[str, ...] = ()  # kept as text: unit IDs such as '007'
+
+    @classmethod
+    def for_data(cls, path: Path, experiment) -> FileSource:
+        """The source of a definition's data file: its sheet and CSV dialect, with the unit and
+        group columns kept as text (a sniffer would read IDs '007' as 7 and groups T/F as
+        booleans)."""
+        data, groups = experiment.data, experiment.groups
+        dialect = CsvDialect(data.delimiter, data.decimal, data.encoding, data.header_row)
+        text = (data.unit, groups.column) if groups.column else (data.unit,)
+        return cls(path, data.sheet, dialect, text)
 
     @property
     def label(self) -> str:
         return str(self.path)
+
+    @property
+    def is_csv(self) -> bool:
+        return self.path.suffix.lower() in (".csv", ".tsv")
+
+    @property
+    def is_workbook(self) -> bool:
+        return self.path.suffix.lower() in EXCEL
 
     def register(self, con) -> None:
         import duckdb
@@ -65,6 +91,9 @@ class FileSource:
         if suffix in EXCEL:
             con.register("raw_frame", self._read_excel())
             con.execute("CREATE VIEW raw AS SELECT * FROM raw_frame")
+            return
+        if self.is_csv:
+            register_csv(con, path, self.dialect, self.text_columns)
             return
         reader = READERS.get(suffix)
         if reader is None:
@@ -81,11 +110,21 @@ class FileSource:
                 "check that the file really is what its extension says"
             ) from None
 
+    def explain(self, exc: Exception) -> str | None:
+        """A DuckDB error met while scanning the whole file (e.g. a bad byte on line 50,000)."""
+        import duckdb
+
+        if not (self.is_csv and isinstance(exc, duckdb.InvalidInputException)):
+            return None
+        return explain_csv_error(self.path, self.dialect, exc)
+
     def _read_excel(self):
         import pandas as pd
 
+        header = (self.dialect.header_row or 1) - 1
         try:
-            return pd.read_excel(self.path, sheet_name=self.sheet or 0, engine="openpyxl")
+            return pd.read_excel(self.path, sheet_name=self.sheet or 0, engine="openpyxl",
+                                 header=header)
         except ValueError as exc:  # unknown sheet
             raise DataError(f"{self.path}: {exc}; check data.sheet") from None
         except Exception as exc:  # openpyxl raises many types for a file that is not xlsx
@@ -93,6 +132,66 @@ class FileSource:
                 f"{self.path}: could not be read as XLSX ({type(exc).__name__}); "
                 "check that the file really is an Excel workbook"
             ) from None
+
+    def _sheet_rows(self, sheet: str | int, rows: int) -> list[list[str]]:
+        """The first `rows` rows of a worksheet as stripped text, for hints."""
+        import pandas as pd
+
+        frame = pd.read_excel(self.path, sheet_name=sheet, engine="openpyxl", header=None,
+                              nrows=rows)
+        return [[str(v).strip() for v in row if not pd.isna(v)] for row in frame.itertuples(index=False)]
+
+    def missing_columns_hint(self, names: list[str]) -> str | None:
+        """Why columns the definition names are missing, when the file shows it: the header is
+        further down (title rows above it), or the columns are on another worksheet."""
+        if self.is_csv:
+            row = find_header_row(self.path, self.dialect, names)
+            return _header_row_hint(row) if row else None
+        if self.path.suffix.lower() not in EXCEL:
+            return None
+        import openpyxl
+
+        workbook = openpyxl.load_workbook(self.path, read_only=True)
+        sheets = list(workbook.sheetnames)
+        workbook.close()
+        current = self.sheet or sheets[0]
+        for sheet in [current] + [s for s in sheets if s != current]:
+            for number, cells in enumerate(self._sheet_rows(sheet, 30), start=1):
+                if all(name in cells for name in names):
+                    if sheet != current:
+                        return f"they are on worksheet '{sheet}': set data.sheet: {sheet}"
+                    if number != (self.dialect.header_row or 1):
+                        return _header_row_hint(number)
+        if len(sheets) > 1:
+            return (f"worksheet '{current}' was read; the workbook's sheets are "
+                    f"{', '.join(repr(s) for s in sheets)}: set data.sheet to the one with the "
+                    "observations")
+        return None
+
+    def explain_empty(self, columns: list[str]) -> str | None:
+        """Why columns came back with no values: formulas saved without their results."""
+        if self.path.suffix.lower() not in EXCEL:
+            return None
+        import openpyxl
+
+        workbook = openpyxl.load_workbook(self.path, read_only=True, data_only=False)
+        try:
+            sheet = workbook[self.sheet] if self.sheet else workbook.worksheets[0]
+            header_row = self.dialect.header_row or 1
+            rows = sheet.iter_rows(min_row=header_row, max_row=header_row + 5, values_only=True)
+            header = [str(v).strip() if v is not None else "" for v in next(rows, ())]
+            formulas = [
+                name for name in columns if name in header and any(
+                    isinstance(row[header.index(name)], str) and row[header.index(name)].startswith("=")
+                    for row in rows if len(row) > header.index(name))
+            ]
+        finally:
+            workbook.close()
+        if not formulas:
+            return None
+        return (f"column(s) {', '.join(repr(c) for c in formulas)} hold formulas whose results were "
+                "never calculated (the workbook was written by a program, not saved by Excel); open "
+                "it in Excel and save it, or export the values (Paste Special → Values) instead")
 
     def fingerprint(self) -> str:
         digest = hashlib.sha256()
@@ -102,13 +201,19 @@ class FileSource:
         return digest.hexdigest()
 
 
+def _header_row_hint(row: int) -> str:
+    return (f"the column names seem to be in row {row} (with title rows above them): set "
+            f"data.header_row: {row}")
+
+
 def source_for(experiment) -> Source:
     data = experiment.data
     if data.sql is not None:
-        from valueproof.data.sql import SqlSource
+        from valueproof.data.sql import SqlSource, database_location
 
-        return SqlSource(data.sql.url, data.sql.query, experiment.base_dir)
-    return FileSource(experiment.resolve(data.path, "data.path"), data.sheet)
+        database = experiment.resolve(database_location(data.sql.url), "data.sql.url")
+        return SqlSource(data.sql.url, data.sql.query, database, data.timeout, data.memory_limit)
+    return FileSource.for_data(experiment.resolve(data.path, "data.path"), experiment)
 
 
 def data_fingerprint(experiment) -> str:

@@ -310,6 +310,12 @@ def finding_text(words: Words, finding: dict, labels: dict[str, str]) -> str:
             "%(kpi)s: %(rows)s observations (%(share)s) have no value and were left out.",
             kpi=labels.get(p.get("kpi"), p.get("kpi", "")), rows=n("rows"),
             share=fmt.percent(p.get("share", 0))),
+        "negative_values": lambda: words(
+            "Column %(column)s has %(rows)s negative values in a KPI that adds values up; they "
+            "were used as they are.", column=p.get("column", ""), rows=n("rows")),
+        "conflicting_rows": lambda: words(
+            "%(sets)s sets of rows agree on everything but the KPI values, which differ; all were "
+            "kept.", sets=n("sets")),
         "no_control_group": lambda: words(
             "No control group: a before/after comparison only, which cannot separate the "
             "product from seasonality or other changes."),

@@ -1,0 +1,150 @@
+"""Checks of values, groups and unit IDs as real exports get them wrong.
+
+Each check is one SQL aggregate over the loaded rows (no per-row Python), and returns either a
+`Finding` or a hint for an error message; `load` decides which. The hints name the likely cause
+and the definition key that fixes it.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from valueproof.data.sources import quote
+from valueproof.errors import DataError
+
+#: Larger magnitudes are export errors (overflowed formulas, IDs in a value column), not KPIs.
+ABSURD = 1e15
+#: Repeated keys above this share of rows are the data's shape (many tickets per agent and day),
+#: not conflicting copies of one observation.
+CONFLICT_SHARE = 0.10
+
+
+def near_group_value(value: str, present: set) -> str:
+    """A hint for a group value that does not occur: a value differing only in case or spaces,
+    or a close spelling."""
+    texts = sorted(str(p) for p in present if p is not None)
+    same = [p for p in texts if p.strip().casefold() == value.strip().casefold()]
+    if same:
+        return (f"; did you mean '{same[0]}'? It differs only in upper/lower case or spaces; "
+                "write the value exactly as in the data")
+    close = difflib.get_close_matches(value, texts, n=1)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def check_unit_ids(con, unit_column: str, group_file, label: str) -> None:
+    """Unit IDs of the data and of the group file must be written alike: '01' is not '1', and
+    '1.0' (a number column in Excel) is not '1'. Fails when some units match only once leading
+    zeros, a trailing '.0' and case are ignored, or when no unit matches at all."""
+    def normal(col: str) -> str:
+        cleaned = f"ltrim(regexp_replace(lower(trim({col})), '\\.0+$', ''), '0')"
+        return f"coalesce(nullif({cleaned}, ''), '0')"
+
+    con.execute(
+        f"CREATE TEMP TABLE data_units AS SELECT DISTINCT CAST({quote(unit_column)} AS VARCHAR) AS u "
+        f"FROM raw WHERE {quote(unit_column)} IS NOT NULL")
+    units, exact, loose = con.execute(
+        "SELECT count(*), count_if(u IN (SELECT unit FROM assignment)), "
+        f"count_if({normal('u')} IN (SELECT {normal('unit')} FROM assignment)) FROM data_units"
+    ).fetchone()
+    if units == 0 or (loose == exact and exact > 0):
+        return
+    ours = [r[0] for r in con.execute("SELECT u FROM data_units ORDER BY u LIMIT 3").fetchall()]
+    theirs = [r[0] for r in con.execute(
+        "SELECT DISTINCT unit FROM assignment ORDER BY unit LIMIT 3").fetchall()]
+    shown = (f"the data have e.g. {', '.join(repr(u) for u in ours)}; {group_file} has e.g. "
+             f"{', '.join(repr(u) for u in theirs)}")
+    if loose > exact:
+        raise DataError(
+            f"{label}: only {exact} of {units} units in column '{unit_column}' match the units of "
+            f"groups.file as written, but {loose} match when leading zeros, '.0' and case are "
+            f"ignored ({shown}); write the IDs the same way in both files (as text, keeping "
+            "leading zeros)"
+        )
+    raise DataError(
+        f"{label}: none of the {units} units in column '{unit_column}' appear in groups.file "
+        f"({shown}); check that data.unit and the first column of the group file name the same units"
+    )
+
+
+def require_enough_units(unit_counts: dict[str, int], has_control: bool, label: str) -> None:
+    """The designs no statistic can rescue.
+
+    A single control unit: the control group's change is that one unit's own ups and downs, so
+    nothing measures how much units differ from each other, and no standard error or test is
+    valid (a single *treated* unit is fine when there are several controls: the permutation test
+    compares it with each of them). Without a control group, a single treated unit likewise has
+    nothing to be compared with.
+    """
+    if has_control and unit_counts.get("control", 0) == 1:
+        raise DataError(
+            f"{label}: the control group has only 1 unit in the compared windows; valueproof needs "
+            "at least two units per control group (ten or more for a dependable estimate), "
+            "because with one control unit its before/after change cannot be told apart from that "
+            "unit's own ups and downs. Add control units (groups.control); a single treated unit "
+            "with several control units is fine"
+        )
+    if not has_control and unit_counts.get("treatment", 0) == 1:
+        raise DataError(
+            f"{label}: a before/after comparison needs at least two treated units, and the "
+            "treatment group has 1; add treated units or a control group (groups.control)"
+        )
+
+
+def extreme_values(con, columns: dict[str, str], label: str) -> None:
+    """inf or |x| > 1e15 in a KPI column is an export error: name the column and one row.
+    `columns` maps column names to their alias in the `obs` table."""
+    if not columns:
+        return
+    bad = {name: f"(isinf({alias}) OR abs({alias}) > {ABSURD})" for name, alias in columns.items()}
+    parts = ", ".join(
+        f"count_if({cond}), any_value(struct_pack(u := unit, t := CAST(t AS VARCHAR), "
+        f"v := {columns[name]})) FILTER (WHERE {cond})" for name, cond in bad.items())
+    row = con.execute(f"SELECT {parts} FROM obs").fetchone()
+    for i, name in enumerate(columns):
+        count, example = row[2 * i], row[2 * i + 1]
+        if count:
+            raise DataError(
+                f"{label}: column '{name}' has {count} value(s) that are infinite or larger than "
+                f"{ABSURD:.0e} in magnitude (e.g. unit '{example['u']}', time {example['t']}: "
+                f"{example['v']}); fix them at the source or leave the cells empty"
+            )
+
+
+def negative_counts(con, columns: dict[str, str]) -> dict[str, tuple[int, dict]]:
+    """Negative values in columns that are summed (sum KPIs, rate numerators/denominators):
+    column -> (count, example row)."""
+    if not columns:
+        return {}
+    parts = ", ".join(
+        f"count_if({alias} < 0), any_value(struct_pack(u := unit, t := CAST(t AS VARCHAR), "
+        f"v := {alias})) FILTER (WHERE {alias} < 0)" for alias in columns.values())
+    row = con.execute(f"SELECT {parts} FROM obs").fetchone()
+    return {name: (row[2 * i], row[2 * i + 1]) for i, name in enumerate(columns)
+            if row[2 * i]}
+
+
+def conflicting_rows(con, key_columns: list[str], kpi_columns: list[str], rows: int,
+                     repeated_keys: int, unit: str, time: str) -> tuple[int, str] | None:
+    """Rows that agree on every column except the KPI values, yet differ in them: the same
+    observation exported twice with different numbers.
+
+    Only looked for when such repeated keys are rare (at most CONFLICT_SHARE of the rows): data
+    with many rows per key and no row ID (several tickets per agent and day) repeat keys by
+    nature. `repeated_keys` is rows minus distinct keys, from the duplicate screen.
+    """
+    if not kpi_columns or repeated_keys == 0 or repeated_keys > CONFLICT_SHARE * rows:
+        return None
+    keys = ", ".join(quote(c) for c in key_columns)
+    values = ", ".join(quote(c) for c in kpi_columns)
+    found = con.execute(
+        f"SELECT count(*), arg_min(example, key), min(key) FROM (SELECT "
+        f"list(DISTINCT struct_pack({values})) AS example, 'unit ' || CAST({quote(unit)} AS VARCHAR) "
+        f"|| ', ' || CAST({quote(time)} AS VARCHAR) AS key FROM raw GROUP BY {keys} "
+        f"HAVING count(DISTINCT hash({values})) > 1)"
+    ).fetchone()
+    if not found[0]:
+        return None
+    variants = found[1][:2]
+    changed = [c for c in kpi_columns if len({str(v[c]) for v in variants}) > 1]
+    text = " vs ".join(", ".join(f"{c} {v[c]}" for c in changed) for v in variants)
+    return found[0], f"{found[2]}: {text}"

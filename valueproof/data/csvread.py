@@ -1,0 +1,169 @@
+"""CSV files as spreadsheets export them: separators, decimal commas, encodings, title rows.
+
+UTF-8 files are read by DuckDB in place (the fast path the big benchmarks use). Any other
+encoding is transcoded by Python's codecs, in 1 MB blocks, into a temporary UTF-8 copy that DuckDB
+loads into a table before the copy is deleted: DuckDB itself knows only UTF-8, UTF-16 and Latin-1
+without downloading an extension.
+
+Dates are never typed by DuckDB's sniffer: it silently picks day-first or month-first for
+`04/01/2026`. Date columns therefore arrive as text and the data stage parses them (ISO dates, or
+`data.date_format`), so an ambiguous date is an error the user resolves, not a guess.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from valueproof.errors import DataError
+
+#: Column types the sniffer may choose: no DATE, TIME or TIMESTAMP (see the module docstring).
+TYPE_CANDIDATES = "['BOOLEAN', 'BIGINT', 'DOUBLE', 'VARCHAR']"
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+SEPARATORS = (",", ";", "\t", "|")
+HEADER_SEARCH_ROWS = 30
+ENCODING_FIX = ("set data.encoding to the file's encoding, e.g. cp1250 (Polish and Central "
+                "European Excel), windows-1252 (Western European Excel), latin-1 or utf-16")
+
+
+def separator_name(separator: str) -> str:
+    return {"\t": "'\\t' (a tab)", " ": "' ' (a space)"}.get(separator, f"'{separator}'")
+
+
+@dataclass(frozen=True)
+class CsvDialect:
+    """How a CSV file is written; the `data.*` keys of the definition."""
+
+    delimiter: str | None = None
+    decimal: str = "."
+    encoding: str = "utf-8"
+    header_row: int | None = None
+
+    def effective_encoding(self, path: Path) -> str:
+        """The codec to read with: the key's, except that a UTF-16 byte-order mark is obeyed
+        when the key was left at its default (a BOM declares the encoding; nothing is guessed)."""
+        name = codecs.lookup(self.encoding).name
+        if name == "utf-8":
+            with path.open("rb") as handle:
+                if handle.read(2) in UTF16_BOMS:
+                    return "utf-16"
+        return name
+
+    def options(self, types: dict[str, str] | None = None) -> str:
+        from valueproof.data.sources import literal
+
+        parts = ["header = true", f"auto_type_candidates = {TYPE_CANDIDATES}"]
+        if self.delimiter:
+            parts.append(f"delim = {literal(self.delimiter)}")
+        if self.decimal != ".":
+            parts.append(f"decimal_separator = {literal(self.decimal)}")
+        if self.header_row:
+            parts.append(f"skip = {self.header_row - 1}")
+        if types:
+            pairs = ", ".join(f"{literal(k)}: {literal(v)}" for k, v in types.items())
+            parts.append(f"types = {{{pairs}}}")
+        return ", ".join(parts)
+
+
+def register_csv(con, path: Path, dialect: CsvDialect, text_columns: tuple[str, ...]) -> None:
+    """Create `raw` from a CSV file; `text_columns` (the unit IDs) are kept as text so that
+    '007' stays '007'. Raises DataError with the likely cause when it cannot be read."""
+    import duckdb
+
+    encoding = dialect.effective_encoding(path)
+    try:
+        if encoding in ("utf-8", "utf-8-sig"):
+            _create(con, "VIEW", path, dialect, text_columns)
+        else:
+            with tempfile.TemporaryDirectory(prefix="valueproof-") as folder:
+                copy = Path(folder) / "utf8.csv"
+                _transcode(path, copy, encoding)
+                _create(con, "TEMP TABLE", copy, dialect, text_columns)
+        con.execute("SELECT * FROM raw LIMIT 1").fetchall()
+    except duckdb.Error as exc:
+        raise DataError(explain_csv_error(path, dialect, exc)) from None
+    _check_split(con, path, dialect)
+
+
+def _create(con, kind: str, path: Path, dialect: CsvDialect, text_columns: tuple[str, ...]) -> None:
+    from valueproof.data.sources import literal
+
+    source = f"read_csv({literal(str(path))}, {dialect.options()})"
+    sniffed = {row[0]: row[1] for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
+    retype = {c: "VARCHAR" for c in text_columns if c in sniffed and sniffed[c] != "VARCHAR"}
+    if retype:
+        source = f"read_csv({literal(str(path))}, {dialect.options(retype)})"
+    con.execute(f"CREATE {kind} raw AS SELECT * FROM {source}")
+
+
+def _transcode(source: Path, target: Path, encoding: str) -> None:
+    try:
+        with source.open(encoding=encoding, newline="") as text, \
+                target.open("w", encoding="utf-8", newline="") as out:
+            shutil.copyfileobj(text, out, 1 << 20)
+    except UnicodeError as exc:
+        where = f" at byte {exc.start:,}" if isinstance(exc, UnicodeDecodeError) else ""
+        raise DataError(
+            f"{source}: is not {encoding} text (undecodable bytes{where}); check data.encoding — "
+            f"{ENCODING_FIX}"
+        ) from None
+
+
+def explain_csv_error(path: Path, dialect: CsvDialect, exc: Exception) -> str:
+    """DuckDB's CSV error in the user's terms: the likely cause and the key that fixes it."""
+    text = str(exc)
+    line = re.search(r"[Ll]ine:? (\d+)", text)
+    at = f" (line {line.group(1)})" if line else ""
+    if "unicode" in text.lower() or ("utf-8" in text.lower() and "encod" in text.lower()):
+        with path.open("rb") as handle:
+            utf16 = handle.read(2) in UTF16_BOMS
+        fix = "set data.encoding: utf-16" if utf16 else ENCODING_FIX
+        return f"{path}: is not UTF-8 text{at}; {fix}"
+    if "Expected Number of Columns" in text or "too many columns" in text.lower():
+        return (f"{path}: a row has a different number of fields than the header{at}; check "
+                "data.delimiter, values that contain the separator without quotes, and title "
+                "rows above the header (data.header_row)")
+    if "quote" in text.lower() or "unterminated" in text.lower():
+        return f"{path}: a quoted value is never closed{at}; check the quotes in that row"
+    first = text.strip().splitlines()[0]
+    return (f"{path}: could not be read as CSV{at} ({first}). Likely causes: the field separator "
+            "(set data.delimiter, e.g. ';'), the encoding (data.encoding, e.g. cp1250), title rows "
+            "above the header (data.header_row) or mixed line endings (save the file again as CSV "
+            "from the spreadsheet)")
+
+
+def _check_split(con, path: Path, dialect: CsvDialect) -> None:
+    """A file whose fields were not split comes back as one column named like 'a;b;c'."""
+    names = [row[0] for row in con.execute("DESCRIBE raw").fetchall()]
+    if len(names) != 1:
+        return
+    inside = [s for s in SEPARATORS if s in names[0] and s != dialect.delimiter]
+    if inside:
+        raise DataError(
+            f"{path}: was read as a single column named '{names[0]}', so its fields were not "
+            f"split; the separator looks like {separator_name(inside[0])}: set data.delimiter: "
+            f"\"{inside[0]}\"" + ("" if dialect.decimal == "," or inside[0] != ";" else
+                                  " (and data.decimal: \",\" if numbers use decimal commas)")
+        )
+
+
+def find_header_row(path: Path, dialect: CsvDialect, names: list[str]) -> int | None:
+    """The 1-based row among the first few that holds all `names`, if it is not the header used."""
+    try:
+        with path.open(encoding=dialect.effective_encoding(path), errors="replace", newline="") as handle:
+            lines = [line for _, line in zip(range(HEADER_SEARCH_ROWS), handle)]
+    except OSError:
+        return None
+    separators = [dialect.delimiter] if dialect.delimiter else list(SEPARATORS)
+    for number, line in enumerate(lines, start=1):
+        for separator in separators:
+            cells = {cell.strip() for cell in next(csv.reader([line], delimiter=separator), [])}
+            if all(name in cells for name in names) and number != (dialect.header_row or 1):
+                return number
+    return None
+
