@@ -34,14 +34,14 @@ def simulate(units, periods, pre, rho, se, n, rng, effect=0.5):
     for _ in range(n):
         data = did.KPIData(ar1_panel(rng, units, periods, pre, rho, effect=0.0), SIM_KPI, True)
         fit = did.main_estimate(data, se)
-        estimate, error = did.contrast(fit, did.DID_WEIGHTS)
+        estimate, error = fit.effect, fit.se
         null_reject += abs(estimate / error) > stats.t.ppf(0.975, fit.df)
         trend = did.event_study(data, se, 0.05)[0]
         pre_tested += trend.status != "not_testable"
         pre_fail += trend.status == "failed"
         data = did.KPIData(ar1_panel(rng, units, periods, pre, rho, effect=effect), SIM_KPI, True)
         fit = did.main_estimate(data, se)
-        estimate, error = did.contrast(fit, did.DID_WEIGHTS)
+        estimate, error = fit.effect, fit.se
         t = stats.t.ppf(0.975, fit.df)
         cover += estimate - t * error <= effect <= estimate + t * error
     return null_reject / n, cover / n, pre_fail / max(pre_tested, 1)

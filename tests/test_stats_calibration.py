@@ -23,7 +23,7 @@ def _run(effect: float, se: str, rng) -> tuple[float, float, float]:
         data = did.KPIData(ar1_panel(rng, n_units=40, n_periods=12, n_pre=6, rho=0.8,
                                      effect=effect), SIM_KPI, True)
         fit = did.main_estimate(data, se)
-        estimate, error = did.contrast(fit, did.DID_WEIGHTS)
+        estimate, error = fit.effect, fit.se
         t = stats.t.ppf(0.975, fit.df)
         reject += abs(estimate / error) > t
         cover += estimate - t * error <= effect <= estimate + t * error

@@ -1,4 +1,4 @@
-"""The estimators against statsmodels (and pyfixest) to 1e-8."""
+"""The estimators against pyfixest and statsmodels: exact agreement, not approximate."""
 
 from __future__ import annotations
 
@@ -9,131 +9,166 @@ import statsmodels.formula.api as smf
 from scipy import stats
 
 from tests.simulate import SIM_KPI, ar1_panel
+from valueproof.config.schema import KPI
 from valueproof.data import Panel
 from valueproof.stats import adjust_pvalues, did
-from valueproof.stats.cells import wald_test
 
-SE_OPTIONS = {"iid": {}, "hc1": {"cov_type": "HC1"}}
-
-
-def _frame(panel: Panel) -> pd.DataFrame:
-    return pd.DataFrame({"y": panel.values["y"], "unit": panel.unit, "period": panel.period,
-                         "treated": panel.treated.astype(int), "post": panel.post.astype(int)})
+pyfixest = pytest.importorskip("pyfixest")
+VCOV = {"cluster": {"CRV1": "unit"}, "hc1": "hetero", "iid": "iid"}
+TOL = 1e-8
+# pyfixest's demeaning is iterative: a tight tolerance makes it exact to the digits compared
+pytestmark = pytest.mark.filterwarnings("ignore:The `demeaner_backend`:DeprecationWarning")
 
 
-def _statsmodels_did(frame: pd.DataFrame, se: str):
-    model = smf.ols("y ~ treated + post + treated:post", data=frame)
-    if se == "cluster":
-        return model.fit(cov_type="cluster", cov_kwds={"groups": frame["unit"]}, use_t=True)
-    return model.fit(**SE_OPTIONS[se], use_t=True)
+def _frame(panel: Panel, kpi: str = "y") -> pd.DataFrame:
+    frame = pd.DataFrame({"y": panel.values[kpi], "unit": panel.unit, "period": panel.period,
+                          "treated": panel.treated.astype(int), "post": panel.post.astype(int),
+                          "w": panel.weights.get(kpi, panel.counts[kpi]).astype(float)})
+    frame["D"] = frame.treated * frame.post
+    frame["arm"] = frame.treated
+    return frame
 
 
-def _unbalanced(panel: Panel, rng) -> Panel:
+def _weighted_unbalanced(panel: Panel, rng) -> Panel:
+    """Drop 30% of the cells and give the rest 1-40 observations each."""
     keep = rng.random(len(panel.unit)) > 0.3
+    counts = rng.integers(1, 41, keep.sum())
     return Panel(unit=panel.unit[keep], unit_names=panel.unit_names, treated=panel.treated[keep],
                  post=panel.post[keep], period=panel.period[keep],
-                 values={"y": panel.values["y"][keep]}, counts={"y": panel.counts["y"][keep]})
+                 values={"y": panel.values["y"][keep]}, counts={"y": counts})
 
 
-@pytest.mark.parametrize("balanced", [True, False])
+def _feols(formula: str, frame: pd.DataFrame, se: str, weights: bool = True):
+    return pyfixest.feols(formula, data=frame, vcov=VCOV[se], weights="w" if weights else None,
+                          fixef_tol=1e-14)
+
+
 @pytest.mark.parametrize("se", ["cluster", "hc1", "iid"])
-def test_did_matches_statsmodels_ols(se, balanced):
+def test_did_matches_pyfixest_two_way_fixed_effects_weighted_unbalanced(se):
     rng = np.random.default_rng(5)
-    panel = ar1_panel(rng, n_units=30, n_periods=10, n_pre=5, effect=0.7, treated_share=0.4)
-    if not balanced:
-        panel = _unbalanced(panel, rng)
-    data = did.KPIData(panel, SIM_KPI, has_control=True)
-    fit = did.main_estimate(data, se)
-    effect, error = did.contrast(fit, did.DID_WEIGHTS)
-    reference = _statsmodels_did(_frame(panel), se)
-    assert effect == pytest.approx(reference.params["treated:post"], abs=1e-8)
-    assert error == pytest.approx(reference.bse["treated:post"], abs=1e-8)
-    p_value = 2 * stats.t.sf(abs(effect / error), fit.df)
-    assert p_value == pytest.approx(reference.pvalues["treated:post"], abs=1e-8)
-    assert fit.df == reference.df_resid_inference if se == "cluster" else reference.df_resid
-
-
-def test_repeated_cross_section_iid_equals_textbook_ols():
-    rng = np.random.default_rng(8)
-    n = 400
-    treated, post = rng.random(n) < 0.5, rng.random(n) < 0.5
-    y = 2 + treated + 0.5 * post + 1.2 * (treated & post) + rng.normal(0, 1, n)
-    panel = Panel(unit=np.arange(n), unit_names=[str(i) for i in range(n)], treated=treated,
-                  post=post, period=post.astype(np.int64), values={"y": y},
-                  counts={"y": np.ones(n, dtype=np.int64)})
-    fit = did.main_estimate(did.KPIData(panel, SIM_KPI, True), "iid")
-    effect, error = did.contrast(fit, did.DID_WEIGHTS)
-    reference = smf.ols("y ~ treated + post + treated:post",
-                        data=pd.DataFrame({"y": y, "treated": treated.astype(int),
-                                           "post": post.astype(int)})).fit()
-    assert effect == pytest.approx(reference.params["treated:post"], abs=1e-10)
-    assert error == pytest.approx(reference.bse["treated:post"], abs=1e-10)
+    panel = _weighted_unbalanced(ar1_panel(rng, n_units=30, n_periods=10, n_pre=5, effect=0.7,
+                                           treated_share=0.4), rng)
+    estimate = did.main_estimate(did.KPIData(panel, SIM_KPI, has_control=True), se)
+    reference = _feols("y ~ D | unit + period", _frame(panel), se)
+    assert estimate.effect == pytest.approx(reference.coef()["D"], abs=TOL)
+    assert estimate.se == pytest.approx(reference.se()["D"], abs=TOL)
+    assert estimate.df == (29 if se == "cluster" else reference._df_t)
 
 
 @pytest.mark.parametrize("se", ["cluster", "iid"])
-def test_event_study_matches_statsmodels(se):
+def test_repeated_cross_section_uses_group_and_period_effects(se):
+    rng = np.random.default_rng(8)
+    n = 600
+    unit = np.arange(n)
+    treated, period = rng.random(n) < 0.4, rng.integers(0, 6, n)
+    post = period >= 3
+    y = 2 + treated + 0.3 * period + 1.2 * (treated & post) + rng.normal(0, 1, n)
+    panel = Panel(unit=unit, unit_names=[str(i) for i in unit], treated=treated, post=post,
+                  period=period.astype(np.int64), values={"y": y},
+                  counts={"y": rng.integers(1, 5, n)})
+    data = did.KPIData(panel, SIM_KPI, True, unit_effects=False)
+    estimate = did.main_estimate(data, se)
+    reference = _feols("y ~ D | arm + period", _frame(panel), se)
+    assert estimate.effect == pytest.approx(reference.coef()["D"], abs=TOL)
+    assert estimate.se == pytest.approx(reference.se()["D"], abs=TOL)
+
+
+def test_point_estimate_equals_the_observation_level_regression():
+    """Cells weighted by their observations = OLS on the rows with unit and period dummies."""
+    rng = np.random.default_rng(11)
+    rows = []
+    for u in range(16):
+        treated = u < 6
+        for p in range(6):
+            for _ in range(rng.integers(1, 9) * (1 + 3 * treated)):  # busy treated units
+                effect = -2.0 * (1 + u % 3) if treated and p >= 3 else 0.0
+                rows.append((u, p, int(treated), int(p >= 3), 10 + u + p + effect + rng.normal()))
+    obs = pd.DataFrame(rows, columns=["unit", "period", "treated", "post", "y"])
+    obs["D"] = obs.treated * obs.post
+    cells = obs.groupby(["unit", "period"]).agg(y=("y", "mean"), n=("y", "size"),
+                                                treated=("treated", "first"),
+                                                post=("post", "first")).reset_index()
+    panel = Panel(unit=cells.unit.to_numpy(), unit_names=[str(i) for i in range(16)],
+                  treated=cells.treated.to_numpy(bool), post=cells.post.to_numpy(bool),
+                  period=cells.period.to_numpy(np.int64), values={"y": cells.y.to_numpy()},
+                  counts={"y": cells.n.to_numpy()})
+    estimate = did.main_estimate(did.KPIData(panel, SIM_KPI, True), "cluster")
+    rows_fit = smf.ols("y ~ D + C(unit) + C(period)", data=obs).fit(
+        cov_type="cluster", cov_kwds={"groups": obs["unit"]})
+    assert estimate.effect == pytest.approx(rows_fit.params["D"], abs=TOL)
+    # the cluster scores are the same sums; only the small-sample factor counts rows vs cells
+    n_rows, n_cells = len(obs), len(cells)
+    k_rows, k_cells = 2 + 15 + 5, 1 + 6  # statsmodels counts every dummy and the constant
+    ratio = ((n_rows - 1) / (n_rows - k_rows)) / ((n_cells - 1) / (n_cells - k_cells))
+    assert estimate.se == pytest.approx(rows_fit.bse["D"] / np.sqrt(ratio), rel=1e-8)
+    units = did.main_estimate(did.KPIData(panel, KPI(id="y", column="y", better="higher",
+                                                     weight="units"), True), "cluster")
+    assert abs(units.effect - estimate.effect) > 0.1  # the two estimands differ here
+
+
+def test_balanced_panel_with_equal_weights_gives_the_classic_2x2():
+    rng = np.random.default_rng(12)
+    panel = ar1_panel(rng, n_units=50, n_periods=12, n_pre=6, effect=0.4)
+    estimate = did.main_estimate(did.KPIData(panel, SIM_KPI, True), "cluster")
+    classic = smf.ols("y ~ treated * post", data=_frame(panel)).fit()
+    assert estimate.effect == pytest.approx(classic.params["treated:post"], abs=1e-10)
+
+
+@pytest.mark.parametrize("se", ["cluster", "iid"])
+def test_event_study_matches_pyfixest_and_averages_to_the_effect(se):
     rng = np.random.default_rng(9)
-    panel = _unbalanced(ar1_panel(rng, n_units=24, n_periods=8, n_pre=4), rng)
+    panel = ar1_panel(rng, n_units=24, n_periods=8, n_pre=4, effect=0.5)
     data = did.KPIData(panel, SIM_KPI, True)
     pre_trend, points, _ = did.event_study(data, se, 0.05)
     frame = _frame(panel)
     for p in range(8):
         frame[f"tp{p}"] = ((frame.period == p) & (frame.treated == 1)).astype(int)
     terms = " + ".join(f"tp{p}" for p in range(8) if p != 3)  # reference: last pre period (3)
-    model = smf.ols(f"y ~ C(period) + treated + {terms}", data=frame)
-    reference = (model.fit(cov_type="cluster", cov_kwds={"groups": frame["unit"]}, use_t=True)
-                 if se == "cluster" else model.fit(use_t=True))
-    for point in points:
-        if point.reference:
-            assert point.period == "3" and point.coefficient == 0
-            continue
-        name = f"tp{point.period}"
-        assert point.coefficient == pytest.approx(reference.params[name], abs=1e-8)
-        half = reference.conf_int().loc[name, 1] - reference.params[name]
-        assert point.ci_high - point.coefficient == pytest.approx(half, abs=1e-8)
-    wald = reference.f_test(", ".join(f"tp{p} = 0" for p in range(3)))
-    if se == "iid":  # the plain F test; the cluster version adds Hotelling's scaling on purpose
-        assert pre_trend.statistic == pytest.approx(float(wald.fvalue), abs=1e-8)
-        assert pre_trend.p_value == pytest.approx(float(wald.pvalue), abs=1e-8)
-    else:
-        groups, q = 24, 3
-        scaled = float(wald.fvalue) * (groups - q) / (groups - 1)
-        assert pre_trend.statistic == pytest.approx(scaled, abs=1e-8)
+    reference = _feols(f"y ~ {terms} | unit + period", frame, se)
+    coef = np.array([0.0 if p == 3 else reference.coef()[f"tp{p}"] for p in range(8)])
+    centred = coef - coef[:4].mean()
+    assert [pt.coefficient for pt in points] == pytest.approx(list(centred), abs=TOL)
+    # relation to the headline, stated in the report: mean post - mean pre = the DiD
+    estimate = did.main_estimate(data, se)
+    post_mean = np.mean([pt.coefficient for pt in points if pt.post])
+    pre_mean = np.mean([pt.coefficient for pt in points if not pt.post])
+    assert post_mean - pre_mean == pytest.approx(estimate.effect, abs=1e-10)
+    wald = reference.wald_test(R=np.eye(7)[:3], q=np.zeros(3))  # tp0, tp1, tp2 = 0
+    wald_statistic = float(wald["statistic"] if isinstance(wald, (dict, pd.Series)) else wald.iloc[0])
+    q = 3  # pyfixest reports the Wald statistic W; the F statistic is W / q
+    if se == "iid":
+        assert pre_trend.statistic == pytest.approx(wald_statistic / q, rel=1e-8)
+    else:  # Hotelling's scaling of the cluster Wald test, on purpose
+        groups = 24
+        assert pre_trend.statistic == pytest.approx(
+            wald_statistic / q * (groups - q) / (groups - 1), rel=1e-8)
         assert pre_trend.df == (q, groups - q)
-
-
-def test_did_agrees_with_pyfixest_on_a_panel_with_unit_and_period_effects():
-    pyfixest = pytest.importorskip("pyfixest")
-    rng = np.random.default_rng(12)
-    panel = ar1_panel(rng, n_units=50, n_periods=12, n_pre=6, effect=0.4)
-    frame = _frame(panel)
-    fixest = pyfixest.feols("y ~ treated * post", data=frame, vcov={"CRV1": "unit"})
-    tidy = fixest.tidy()
-    fit = did.main_estimate(did.KPIData(panel, SIM_KPI, True), "cluster")
-    effect, error = did.contrast(fit, did.DID_WEIGHTS)
-    assert effect == pytest.approx(tidy.loc["treated:post", "Estimate"], abs=1e-8)
-    assert error == pytest.approx(tidy.loc["treated:post", "Std. Error"], abs=1e-8)
-    # On a balanced panel with a common rollout the two-way fixed-effects estimate is the same.
-    twfe = pyfixest.feols("y ~ D | unit + period", data=frame.assign(D=frame.treated * frame.post),
-                          vcov={"CRV1": "unit"})
-    assert effect == pytest.approx(twfe.coef()["D"], abs=1e-8)
 
 
 def test_relative_effect_is_effect_over_counterfactual():
     rng = np.random.default_rng(3)
     panel = ar1_panel(rng, effect=1.0)
     panel.values["y"] += 20
-    fit = did.main_estimate(did.KPIData(panel, SIM_KPI, True), "cluster")
-    effect, error = did.contrast(fit, did.DID_WEIGHTS)
-    ratio, low, high = did.relative_effect(fit, True, "none", 0.05, effect, error)
-    m = fit.means
-    assert ratio == pytest.approx(effect / (m[2] + m[1] - m[0]), rel=1e-12)
-    # delta method against a numerical gradient of the same function
-    f = lambda mu: (mu[3] - mu[2] - mu[1] + mu[0]) / (mu[2] + mu[1] - mu[0])  # noqa: E731
-    grad = np.array([(f(m + h) - f(m - h)) / 2e-6 for h in np.eye(4) * 1e-6])
-    se_numeric = np.sqrt(grad @ fit.cov @ grad)
-    t = stats.t.ppf(0.975, fit.df)
-    assert high - ratio == pytest.approx(t * se_numeric, rel=1e-5)
+    estimate = did.main_estimate(did.KPIData(panel, SIM_KPI, True), "cluster")
+    ratio, low, high = did.relative_effect(estimate, "none", 0.05)
+    counterfactual = estimate.means["treatment_post"] - estimate.effect
+    assert ratio == pytest.approx(estimate.effect / counterfactual, rel=1e-12)
+    assert low < ratio < high
+
+
+def test_tiny_design_without_degrees_of_freedom_reports_no_standard_error():
+    """Two districts observed yearly: the DiD is defined, its iid SE is not; nothing crashes."""
+    panel = Panel(unit=np.array([0, 0, 1, 1]), unit_names=["a", "b"],
+                  treated=np.array([True, True, False, False]),
+                  post=np.array([False, True, False, True]), period=np.array([1992, 1993] * 2),
+                  values={"y": np.array([20.0, 21.0, 23.0, 21.5])},
+                  counts={"y": np.ones(4, dtype=np.int64)})
+    data = did.KPIData(panel, SIM_KPI, True)
+    estimate = did.main_estimate(data, "iid")
+    assert estimate.effect == pytest.approx((21 - 20) - (21.5 - 23))
+    assert np.isnan(estimate.se)
+    pre_trend, _, _ = did.event_study(data, "iid", 0.05)
+    assert pre_trend.status == "not_testable"
 
 
 def test_pvalue_adjustment_uses_statsmodels():
@@ -145,11 +180,9 @@ def test_pvalue_adjustment_uses_statsmodels():
     assert adjust_pvalues(p, "none") == p
 
 
-def test_wald_rank_handles_collinear_contrasts():
-    rng = np.random.default_rng(4)
-    panel = ar1_panel(rng, n_units=10, n_periods=6, n_pre=3)
-    data = did.KPIData(panel, SIM_KPI, True)
-    fit = did.main_estimate(data, "iid")
-    weights = np.vstack([did.DID_WEIGHTS, 2 * did.DID_WEIGHTS])
-    _, df, p_value = wald_test(fit, weights, "iid")
+def test_joint_test_handles_collinear_restrictions():
+    cov = np.array([[1.0, 2.0], [2.0, 4.0]])
+    statistic, df, p_value = did.joint_test(np.array([1.0, 2.0]), cov, 10, 20, "iid")
     assert df[0] == 1 and 0 <= p_value <= 1
+    assert statistic == pytest.approx(1.0)
+    assert p_value == pytest.approx(stats.f.sf(1.0, 1, 20))

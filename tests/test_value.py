@@ -21,6 +21,7 @@ def kpi_result(effect=-2.0, low=-3.0, high=-1.0, better="lower", verdict="improv
     units = units or (effect, low, high)
     return KPIResult(
         id=kpi_id, label=kpi_id, unit="min", better=better, aggregate="mean", transform=transform,
+        estimand="per_observation",
         method="did", inference="model", n_units={"treatment": 20, "control": 20}, n_obs=100,
         n_cells=80, means={}, effect=effect, se=0.5, df=39, ci_low=low, ci_high=high,
         p_value=0.01, p_adjusted=0.01, relative_effect=relative[0], relative_ci_low=relative[1],

@@ -285,11 +285,21 @@ class KPI(Strict):
     better: Literal["higher", "lower"] = Field(description="Which direction is an improvement.")
     aggregate: Literal["mean", "sum", "count", "rate"] = "mean"
     transform: Literal["none", "log"] = "none"
+    weight: Literal["observations", "units"] = Field(
+        "observations",
+        description="mean and rate KPIs: 'observations' gives the effect per observation (per "
+                    "ticket; rates as pooled ratios), 'units' counts each unit-period once. "
+                    "count and sum KPIs are always per unit-period.")
     actions: list[Action] = Field(default_factory=list)
 
     @property
     def display_label(self) -> str:
         return self.label or self.id
+
+    @property
+    def per_observation(self) -> bool:
+        """Whether cells weigh by their observations (the effect is per observation)."""
+        return self.weight == "observations" and self.aggregate in ("mean", "rate")
 
     @model_validator(mode="after")
     def _columns_fit_aggregate(self) -> KPI:

@@ -31,6 +31,19 @@ def verdict_of(significant: bool, effect: float, better: str) -> str:
     return "improved" if good else "worsened"
 
 
+def _sensitivity(data, se: str, alpha: float) -> dict | None:
+    """The effect on the units seen both before and after the rollout only: when it differs
+    from the headline, units joining or leaving drive part of the estimate."""
+    both = data.both_sides()
+    fit = did.fit_effect(data, se, units=both)
+    if fit is None or fit.df <= 0:
+        return None
+    effect, error = float(fit.coef[0]), float(np.sqrt(fit.cov[0, 0]))
+    t = float(stats.t.ppf(1 - alpha / 2, fit.df))
+    return {"effect": effect, "se": error, "ci_low": effect - t * error,
+            "ci_high": effect + t * error, "units": int(both.sum())}
+
+
 def analyze_dataset(experiment: Experiment, dataset: Dataset) -> Results:
     """Estimate every KPI's effect; pure function of the definition and the loaded data."""
     settings = experiment.analysis
@@ -39,61 +52,71 @@ def analyze_dataset(experiment: Experiment, dataset: Dataset) -> Results:
     alpha, se = settings.alpha, settings.se
     prepared, partial = [], []
     for kpi in experiment.kpis:
-        data = did.KPIData(panel, kpi, has_control)
-        fit = did.main_estimate(data, se)
-        weights = did.DID_WEIGHTS if has_control else did.PRE_POST_WEIGHTS
-        effect, error = did.contrast(fit, weights)
-        did.check_variance(kpi, error)
-        prepared.append((kpi, data, fit, effect, error))
+        data = did.KPIData(panel, kpi, has_control, unit_effects=dataset.design == "panel")
+        estimate = did.main_estimate(data, se)
+        did.check_variance(kpi, estimate.se)
+        prepared.append((kpi, data, estimate))
 
     permutation_p, draws, exact = [None] * len(prepared), 0, False
     if has_control:
         n_units = len(panel.unit_names)
         treated_units = np.zeros(n_units, bool)
         treated_units[panel.unit[panel.treated]] = True
-        sums = [did.unit_sums(data, n_units) for _, data, *_ in prepared]
+        sums = [did.unit_sums(data, n_units) for _, data, _ in prepared]
         permutation_p, draws, exact = permutation_pvalues(
             sums, treated_units, settings.permutations, settings.seed)
 
-    for (kpi, data, fit, effect, error), perm_p in zip(prepared, permutation_p):
-        t_crit = float(stats.t.ppf(1 - alpha / 2, fit.df))
-        model_p = float(2 * stats.t.sf(abs(effect / error), fit.df))
+    for (kpi, data, estimate), perm_p in zip(prepared, permutation_p):
+        effect, error, df = estimate.effect, estimate.se, estimate.df
+        t_crit = float(stats.t.ppf(1 - alpha / 2, df)) if df > 0 else float("nan")
+        model_p = float(2 * stats.t.sf(abs(effect / error), df)) if df > 0 else float("nan")
         n_units = data.n_units()
         inference = "permutation" if n_units["treatment"] == 1 and perm_p is not None else "model"
         welch_p, rank_p, with_change = did.change_tests(data)
         pre_trend, points, trend = did.event_study(data, se, alpha)
-        relative = did.relative_effect(fit, has_control, kpi.transform, alpha, effect, error)
-        units = did.in_kpi_units(fit, has_control, kpi.transform, alpha, effect, error)
-        means = fit.means if kpi.transform == "none" else np.exp(fit.means)
-        names = (["control_pre", "control_post", "treatment_pre", "treatment_post"]
-                 if has_control else ["treatment_pre", "treatment_post"])
+        relative = did.relative_effect(estimate, kpi.transform, alpha)
+        units = did.in_kpi_units(estimate, kpi.transform, alpha)
+        means = estimate.means if kpi.transform == "none" else {
+            name: float(np.exp(value)) for name, value in estimate.means.items()}
         warnings = did.few_unit_warnings(n_units)
+        if not np.isfinite(error):
+            warnings.append("standard error not available: the data leave no degrees of freedom "
+                            "for it, so the estimate cannot be tested")
         if pre_trend.status == "failed":
             warnings.append(
                 f"pre-trend check failed (p = {pre_trend.p_value:.3g}): the groups did not move "
                 "alike before the rollout, so the estimate may be biased")
+        attrition = did.attrition(data)
+        sensitivity = None
+        if any(a["left"] or a["joined"] for a in attrition.values()):
+            sensitivity = _sensitivity(data, se, alpha)
         warnings += [f.message for f in dataset.findings if f.kpi == kpi.id]
+        p_value = perm_p if inference == "permutation" else model_p
         partial.append(dict(
             id=kpi.id, label=kpi.display_label, unit=kpi.unit, better=kpi.better,
-            aggregate=kpi.aggregate, transform=kpi.transform,
+            aggregate=kpi.aggregate, transform=kpi.transform, estimand=did.estimand(kpi),
             method="did" if has_control else "pre_post", inference=inference, n_units=n_units,
-            n_obs=int(data.counts.sum()), n_cells=int(len(data.y)),
-            means={name: float(m) for name, m in zip(names, means)},
-            effect=effect, se=error, df=fit.df,
+            n_obs=data.n_obs, n_cells=estimate.n_cells,
+            means=means, effect=effect, se=error, df=df,
             ci_low=effect - t_crit * error, ci_high=effect + t_crit * error,
-            p_value=perm_p if inference == "permutation" else model_p,
+            p_value=p_value,
             relative_effect=relative[0], relative_ci_low=relative[1], relative_ci_high=relative[2],
-            mde=did.power_mde(error, fit.df, alpha), pre_trend=pre_trend,
+            mde=did.power_mde(error, df, alpha), pre_trend=pre_trend,
             effect_units=units[0], effect_units_low=units[1], effect_units_high=units[2],
             level=units[3], level_low=units[4], level_high=units[5],
             robustness=Robustness(welch_p, rank_p, perm_p, draws, exact, with_change),
-            event_study=points, trend=trend, warnings=warnings,
+            event_study=points, trend=trend, attrition=attrition, sensitivity=sensitivity,
+            warnings=warnings,
         ))
 
-    adjusted = adjust_pvalues([p["p_value"] for p in partial], settings.correction)
+    testable = [i for i, p in enumerate(partial) if np.isfinite(p["p_value"])]
+    adjusted = [float("nan")] * len(partial)
+    for i, p_adj in zip(testable, adjust_pvalues([partial[i]["p_value"] for i in testable],
+                                                 settings.correction)):
+        adjusted[i] = p_adj
     kpis = []
     for fields, p_adj in zip(partial, adjusted):
-        significant = bool(p_adj < alpha)
+        significant = bool(p_adj < alpha)  # False when the p-value is not available
         verdict = verdict_of(significant, fields["effect"], fields["better"])
         kpis.append(KPIResult(**fields, p_adjusted=float(p_adj), significant=significant,
                               improved=verdict == "improved", verdict=verdict))

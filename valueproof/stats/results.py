@@ -37,7 +37,7 @@ class Robustness:
 
 @dataclass(frozen=True)
 class EventPoint:
-    """Treated - control gap in one period, relative to the last pre period (the reference)."""
+    """Treated - control gap in one period, relative to the mean gap of the pre periods."""
 
     period: str
     post: bool
@@ -59,6 +59,7 @@ class TrendPoint:
     control: float | None
     control_low: float | None
     control_high: float | None
+    partial: bool = False  # the period split at the rollout: shown, not used in estimates
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class KPIResult:
     better: str
     aggregate: str
     transform: str
+    estimand: str  # what the effect is per: per_observation | per_unit_period | pooled_ratio
     method: str  # did | pre_post
     inference: str  # model | permutation (a single treated unit)
     n_units: dict[str, int]
@@ -101,6 +103,10 @@ class KPIResult:
     robustness: Robustness
     event_study: list[EventPoint]
     trend: list[TrendPoint]
+    # units per group seen on both sides of the rollout, only before (left), only after (joined)
+    attrition: dict[str, dict[str, int]] = field(default_factory=dict)
+    # the effect on units seen on both sides only, when some are not (effect, se, ci, units)
+    sensitivity: dict | None = None
     warnings: list[str] = field(default_factory=list)
 
 
