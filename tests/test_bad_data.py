@@ -111,6 +111,26 @@ def test_wrong_delimiter_gives_single_column_hint(runner, tmp_path):
           words=["single column", "data.delimiter: \";\"", "data.decimal"])
 
 
+def test_mixed_line_endings_are_named(runner, tmp_path):
+    lines = panel_frame().to_csv(index=False).splitlines()
+    endings = ["\r", "\n", "\r\n"]
+    text = "".join(line + endings[i % 3] for i, line in enumerate(lines))
+    (tmp_path / "data.csv").write_bytes(text.encode())
+    text = fails(runner, tmp_path, "validate", definition(tmp_path),
+                 words=["data.csv", "mixed line endings", "save it again as CSV"])
+    assert "state machine" not in text and "sniff" not in text
+
+
+@pytest.mark.parametrize("delimiter", [None, ","])
+def test_row_with_extra_fields_is_named(runner, tmp_path, delimiter):
+    lines = panel_frame().to_csv(index=False).splitlines()
+    lines[20] += ",5,6"
+    (tmp_path / "data.csv").write_text("\n".join(lines) + "\n")
+    fails(runner, tmp_path, "validate",
+          definition(tmp_path, {"delimiter": delimiter} if delimiter else {}),
+          words=["row 21 has 7 fields but the header has 5", "without quotes"])
+
+
 @pytest.mark.parametrize("encoding, key", [("utf-16", "utf-16"), ("utf-16", None),
                                            ("latin-1", "iso-8859-1"), ("cp1252", "windows-1252")])
 def test_other_encodings_are_read(runner, tmp_path, encoding, key):
@@ -358,3 +378,19 @@ def test_one_treated_unit_with_several_controls_is_supported(runner, tmp_path):
     panel_frame(n_treated=1, n_control=6).to_csv(tmp_path / "data.csv", index=False)
     out = ok(runner, "analyze", definition(tmp_path))
     assert "permutation" in out
+
+
+def test_new_findings_are_worded_in_polish():
+    from pathlib import Path
+
+    from valueproof.report.context import Words, finding_text
+    from valueproof.report.formatting import Formatter
+    from valueproof.report.i18n import translations
+
+    locales = Path(__file__).resolve().parents[1] / "report_templates" / "locales"
+    words = Words(translations(locales, "pl").gettext, Formatter("pl"))
+    negative = finding_text(words, {"kind": "negative_values",
+                                    "params": {"column": "revenue", "rows": 3}}, {})
+    conflict = finding_text(words, {"kind": "conflicting_rows", "params": {"sets": 2}}, {})
+    assert negative.startswith("Kolumna revenue zawiera wartości ujemne (3)")
+    assert conflict.endswith(": 2; pozostawiono wszystkie.")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import re
 import shutil
 import tempfile
@@ -119,7 +120,7 @@ def explain_csv_error(path: Path, dialect: CsvDialect, exc: Exception) -> str:
     text = str(exc)
     line = re.search(r"[Ll]ine:? (\d+)", text)
     at = f" (line {line.group(1)})" if line else ""
-    if "unicode" in text.lower() or ("utf-8" in text.lower() and "encod" in text.lower()):
+    if "invalid unicode" in text.lower():
         with path.open("rb") as handle:
             utf16 = handle.read(2) in UTF16_BOMS
         fix = "set data.encoding: utf-16" if utf16 else ENCODING_FIX
@@ -128,13 +129,39 @@ def explain_csv_error(path: Path, dialect: CsvDialect, exc: Exception) -> str:
         return (f"{path}: a row has a different number of fields than the header{at}; check "
                 "data.delimiter, values that contain the separator without quotes, and title "
                 "rows above the header (data.header_row)")
-    if "quote" in text.lower() or "unterminated" in text.lower():
-        return f"{path}: a quoted value is never closed{at}; check the quotes in that row"
+    if "sniffing" in text:
+        diagnosis = _diagnose_head(path, dialect)
+        if diagnosis:
+            return f"{path}: {diagnosis}"
     first = text.strip().splitlines()[0]
     return (f"{path}: could not be read as CSV{at} ({first}). Likely causes: the field separator "
             "(set data.delimiter, e.g. ';'), the encoding (data.encoding, e.g. cp1250), title rows "
             "above the header (data.header_row) or mixed line endings (save the file again as CSV "
             "from the spreadsheet)")
+
+
+def _diagnose_head(path: Path, dialect: CsvDialect) -> str | None:
+    """Why the first 64 KB of a file defeat DuckDB's sniffer, when it is visible: mixed line
+    endings, or a row with more or fewer fields than the header."""
+    with path.open("rb") as handle:
+        head = handle.read(1 << 16)
+    crlf = head.count(b"\r\n")
+    endings = [n for n in (crlf, head.count(b"\r") - crlf, head.count(b"\n") - crlf) if n]
+    if len(endings) > 1:
+        return ("has mixed line endings (some rows end in CR LF, others in LF or CR); save it "
+                "again as CSV from the spreadsheet, or convert its line endings")
+    lines = head.decode(dialect.effective_encoding(path), errors="replace").splitlines()[:200]
+    lines = lines[(dialect.header_row or 1) - 1:-1]  # the last line may be cut off
+    if not lines:
+        return None
+    separator = dialect.delimiter or max(SEPARATORS, key=lines[0].count)
+    sizes = [len(row) for row in csv.reader(lines, delimiter=separator)]
+    for number, size in enumerate(sizes[1:], start=(dialect.header_row or 1) + 1):
+        if size != sizes[0]:
+            return (f"row {number} has {size} fields but the header has {sizes[0]} (separator "
+                    f"{separator_name(separator)}); check data.delimiter, values that contain the "
+                    "separator without quotes, and title rows above the header (data.header_row)")
+    return None
 
 
 def _check_split(con, path: Path, dialect: CsvDialect) -> None:
@@ -144,6 +171,9 @@ def _check_split(con, path: Path, dialect: CsvDialect) -> None:
         return
     inside = [s for s in SEPARATORS if s in names[0] and s != dialect.delimiter]
     if inside:
+        ragged = _diagnose_head(path, dataclasses.replace(dialect, delimiter=inside[0]))
+        if ragged:
+            raise DataError(f"{path}: {ragged}")
         raise DataError(
             f"{path}: was read as a single column named '{names[0]}', so its fields were not "
             f"split; the separator looks like {separator_name(inside[0])}: set data.delimiter: "
