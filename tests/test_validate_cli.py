@@ -36,8 +36,9 @@ def test_default_pre_window_is_as_long_as_post(write_experiment):
     cells = {(c.arm, c.window): c for c in dataset.cells}
     assert cells["treatment", "pre"].units == 12
     # post runs from the rollout (Mar 2) to the last date (Mar 25, 23 days later); the default
-    # pre window is as long, Feb 6 - Mar 1: three of the four pre weeks.
-    assert str(dataset.pre.start) == "2026-02-06" and str(dataset.pre.end) == "2026-03-01"
+    # pre window is as long, Feb 6 - Mar 1, moved to start on a whole week (Monday Feb 9):
+    # three of the four pre weeks.
+    assert str(dataset.pre.start) == "2026-02-09" and str(dataset.pre.end) == "2026-03-01"
     assert cells["treatment", "pre"].observations == 12 * 3 * 3
     assert cells["control", "post"].observations == 12 * 4 * 3
     assert dataset.design == "panel"

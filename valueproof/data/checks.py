@@ -66,28 +66,28 @@ def check_unit_ids(con, unit_column: str, group_file, label: str) -> None:
     )
 
 
-def require_enough_units(unit_counts: dict[str, int], has_control: bool, label: str) -> None:
-    """The designs no statistic can rescue.
+def single_unit_groups(unit_counts: dict[str, int], has_control: bool) -> list:
+    """Designs where no standard error is possible: one control unit, or one treated unit and no
+    control group.
 
-    A single control unit: the control group's change is that one unit's own ups and downs, so
-    nothing measures how much units differ from each other, and no standard error or test is
-    valid (a single *treated* unit is fine when there are several controls: the permutation test
-    compares it with each of them). Without a control group, a single treated unit likewise has
-    nothing to be compared with.
+    The group's change is then that one unit's own ups and downs, so nothing measures how much
+    units differ from each other: the estimate is still defined (and shown) but no standard
+    error or test is valid. A single *treated* unit with several controls is fine: the
+    permutation test compares it with each of them.
     """
-    if has_control and unit_counts.get("control", 0) == 1:
-        raise DataError(
-            f"{label}: the control group has only 1 unit in the compared windows; valueproof needs "
-            "at least two units per control group (ten or more for a dependable estimate), "
-            "because with one control unit its before/after change cannot be told apart from that "
-            "unit's own ups and downs. Add control units (groups.control); a single treated unit "
-            "with several control units is fine"
-        )
-    if not has_control and unit_counts.get("treatment", 0) == 1:
-        raise DataError(
-            f"{label}: a before/after comparison needs at least two treated units, and the "
-            "treatment group has 1; add treated units or a control group (groups.control)"
-        )
+    from valueproof.data.load import Finding
+
+    arm = ("control" if has_control and unit_counts.get("control", 0) == 1 else
+           "treatment" if not has_control and unit_counts.get("treatment", 0) == 1 else None)
+    if arm is None:
+        return []
+    return [Finding(
+        "single_unit_group",
+        f"the {arm} group has only 1 unit: a test needs at least two units per group, so the "
+        "estimate is shown with no standard error, confidence interval or p-value; add units "
+        f"({'groups.control' if arm == 'control' else 'groups.treatment or a control group'})",
+        params={"group": arm},
+    )]
 
 
 def extreme_values(con, columns: dict[str, str], label: str) -> None:

@@ -16,6 +16,7 @@ import numpy as np
 from valueproof.config.schema import KPI, Experiment
 from valueproof.data import checks
 from valueproof.data.columns import numeric_expression, time_expression
+from valueproof.data.panel import Panel, aggregate_panel, align_to_period, kpi_aggregates
 from valueproof.data.sources import data_fingerprint, literal, quote, source_for
 from valueproof.errors import DataError
 
@@ -48,26 +49,6 @@ class CellSummary:
     observations: int
     first: dt.date | int | None
     last: dt.date | int | None
-
-
-@dataclass(frozen=True)
-class Panel:
-    """One row per unit x period x window cell, aggregated per KPI.
-
-    `values[kpi]` is the KPI's aggregate in the cell (mean, sum, count or ratio of sums) and NaN when
-    the cell has no usable observation of that KPI; `counts[kpi]` is how many observations it uses.
-    """
-
-    unit: np.ndarray  # int codes into unit_names
-    unit_names: list[str]
-    treated: np.ndarray  # bool
-    post: np.ndarray  # bool
-    period: np.ndarray  # datetime64[D] or int64: start of the period
-    values: dict[str, np.ndarray]
-    counts: dict[str, np.ndarray]
-    # What each cell weighs in the estimate per KPI (observations; a rate's denominator sum);
-    # absent: its count of observations.
-    weights: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -106,12 +87,6 @@ def _require_columns(columns: dict[str, str], needed: dict[str, str], label: str
             raise DataError(f"{label}: column '{column}' (from {key}) not found; {found or fix}")
 
 
-def _period_expression(time_kind: str, period: str) -> str:
-    if time_kind == "period" or period == "day":
-        return "t"
-    return f"CAST(date_trunc('{period}', t) AS DATE)"
-
-
 def _in_list(values: list[str]) -> str:
     return ", ".join(literal(v) for v in values)
 
@@ -141,26 +116,12 @@ def _resolve_windows(experiment: Experiment, first, last, label: str) -> tuple[W
         pre = Window(experiment.pre.start, experiment.pre.end)
     else:
         end = _shift(rollout, -1)
-        pre = Window(max(first, _shift(end, -_span(post.start, post.end))), end)
+        start = max(first, _shift(end, -_span(post.start, post.end)))
+        if isinstance(start, dt.date):  # start on a whole period, so none is cut short
+            aligned = align_to_period(start, experiment.analysis.period)
+            start = aligned if aligned <= end else start
+        pre = Window(start, end)
     return pre, post
-
-
-def _kpi_aggregates(kpi: KPI, exprs: dict[str, str]) -> tuple[str, str]:
-    """SQL for (value, count) of one KPI in one unit x period cell."""
-    if kpi.aggregate == "rate":
-        num = exprs[kpi.numerator]
-        den = exprs[kpi.denominator] if kpi.denominator else "1.0"
-        usable = f"{num} IS NOT NULL AND {den} IS NOT NULL"
-        value = (f"sum(CASE WHEN {usable} THEN {num} END) / "
-                 f"NULLIF(sum(CASE WHEN {usable} THEN {den} END), 0)")
-        return value, f"count(CASE WHEN {usable} THEN 1 END)"
-    if kpi.aggregate == "count":
-        if kpi.column:
-            return f"CAST(count({exprs[kpi.column]}) AS DOUBLE)", f"count({exprs[kpi.column]})"
-        return "CAST(count(*) AS DOUBLE)", "count(*)"
-    col = exprs[kpi.column]
-    function = "avg" if kpi.aggregate == "mean" else "sum"
-    return f"{function}({col})", f"count({col})"
 
 
 def load_dataset(experiment: Experiment, build_panel: bool = True) -> Dataset:
@@ -331,15 +292,16 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source=Non
     con.execute("CREATE TEMP TABLE units AS SELECT unit, any_value(arm) AS arm, "
                 "count(DISTINCT win) = 2 AS both_sides FROM used GROUP BY unit")
     unit_counts = dict(con.execute("SELECT arm, count(*) FROM units GROUP BY arm").fetchall())
-    checks.require_enough_units(unit_counts, bool(control), label)
+    findings += checks.single_unit_groups(unit_counts, bool(control))
     one_side = con.execute("SELECT count_if(NOT both_sides) FROM units").fetchone()[0]
     both = sum(unit_counts.values()) - one_side
     design = "panel" if both >= 0.5 * sum(unit_counts.values()) else "cross_section"
     if one_side and design == "panel":
         findings.append(Finding(
             "units_one_side",
-            f"{one_side} unit(s) are seen only before or only after the rollout; they add to the "
-            "group averages but not to the before/after change of a unit",
+            f"{one_side} unit(s) are seen only before or only after the rollout; with unit fixed "
+            "effects they carry no before/after change of their own (the results also show the "
+            "estimate on the units seen on both sides)",
             params={"units": one_side},
         ))
     for arm in arms:
@@ -360,7 +322,7 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source=Non
     rows_used = con.execute("SELECT count(*) FROM used").fetchone()[0]
     missing = {}
     for kpi in experiment.kpis:
-        _, count_sql = _kpi_aggregates(kpi, {c: aliases[c] for c in kpi_columns})
+        _, count_sql, _ = kpi_aggregates(kpi, {c: aliases[c] for c in kpi_columns})
         usable = con.execute(f"SELECT {count_sql} FROM used").fetchone()[0]
         missing[kpi.id] = (rows_used - usable, rows_used)
         if usable == 0:
@@ -377,7 +339,12 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source=Non
                 kpi=kpi.id, params={"kpi": kpi.id, "rows": rows_used - usable, "share": share},
             ))
 
-    panel = _build_panel(con, experiment, aliases, time_kind) if build_panel else None
+    panel = None
+    if build_panel:
+        # windows as the data cover them: a period cut by these edges is partial
+        covered = {False: (max(pre.start, first), min(pre.end, last)),
+                   True: (max(post.start, first), min(post.end, last))}
+        panel = aggregate_panel(con, experiment, aliases, time_kind, covered)
     dataset = Dataset(
         source=label, fingerprint=data_fingerprint(experiment), time_kind=time_kind,
         rollout=experiment.rollout, pre=pre, post=post, design=design, rows_read=rows_read,
@@ -463,31 +430,3 @@ def _cell_summaries(con) -> list[CellSummary]:
         "GROUP BY arm, win ORDER BY arm DESC, win DESC"
     ).fetchall()
     return [CellSummary(*row) for row in rows]
-
-
-def _build_panel(con, experiment: Experiment, aliases: dict[str, str], time_kind: str) -> Panel:
-    period = _period_expression(time_kind, experiment.analysis.period)
-    parts = []
-    for i, kpi in enumerate(experiment.kpis):
-        value, count = _kpi_aggregates(kpi, aliases)
-        parts.append(f"{value} AS v{i}, {count} AS n{i}")
-    unit_names = [r[0] for r in con.execute("SELECT unit FROM units ORDER BY unit").fetchall()]
-    con.execute("CREATE TEMP TABLE unit_codes AS SELECT unit, "
-                "CAST(row_number() OVER (ORDER BY unit) - 1 AS BIGINT) AS code FROM units")
-    result = con.execute(
-        f"SELECT code, arm = 'treatment' AS treated, win = 'post' AS post, {period} AS period, "
-        f"{', '.join(parts)} FROM used JOIN unit_codes USING (unit) GROUP BY ALL"
-    ).fetchnumpy()
-    unit_codes = np.asarray(result["code"], dtype=np.int64)
-    periods = np.asarray(result["period"])
-    periods = periods.astype("datetime64[D]") if time_kind == "date" else periods.astype(np.int64)
-    values, counts = {}, {}
-    for i, kpi in enumerate(experiment.kpis):
-        values[kpi.id] = np.asarray(result[f"v{i}"], dtype=float)
-        counts[kpi.id] = np.asarray(result[f"n{i}"], dtype=np.int64)
-        values[kpi.id][counts[kpi.id] == 0] = np.nan
-    return Panel(
-        unit=unit_codes, unit_names=unit_names,
-        treated=np.asarray(result["treated"], dtype=bool), post=np.asarray(result["post"], dtype=bool),
-        period=periods, values=values, counts=counts,
-    )

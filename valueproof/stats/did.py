@@ -176,20 +176,23 @@ def _cell_means(data: KPIData) -> dict[str, float]:
 def fit_effect(data: KPIData, se: str, units: np.ndarray | None = None) -> twfe.TwfeFit | None:
     """The treated x post coefficient (or post, without a control group)."""
     cells, post = data.cells(units)
-    if len(cells.fe) < 2:
+    if len(cells.fe) == 0:
         return None
     return twfe.fit(cells, post.astype(float)[:, None], se, period_effects=data.has_control)
 
 
 def main_estimate(data: KPIData, se: str) -> Estimate:
     means = _cell_means(data)
-    if se in ("cluster", "cr1") and len(data.units) < 2:
-        raise DataError(f"KPI '{data.kpi.id}': cluster standard errors need at least two units")
     fit = fit_effect(data, se)
     if fit is None:
         raise DataError(f"KPI '{data.kpi.id}': the effect cannot be estimated from these data "
                         "(no unit changes between before and after); check the windows")
     effect, error = float(fit.coef[0]), float(np.sqrt(fit.cov[0, 0]))
+    n_units = data.n_units()
+    if n_units["control" if data.has_control else "treatment"] < 2:
+        # a single control unit (or a single unit without control): its change cannot be told
+        # apart from its own ups and downs, so no standard error is valid
+        error = float("nan")
     level, level_se, cov = _treated_post_level(data, fit)
     return Estimate(effect, error, fit.df, means, level, level_se, cov, fit.n_cells)
 

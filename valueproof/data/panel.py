@@ -1,0 +1,190 @@
+"""The unit x period panel: one row per unit, period and window, aggregated per KPI in SQL.
+
+Three rules keep the cells comparable, so that no estimate depends on how the calendar falls:
+
+- **Weights.** Each cell carries what it weighs in a per-observation estimate: its number of
+  observations (a rate: the sum of its denominator).
+- **Counts and sums on a full grid.** A unit is present from its first to its last period with
+  any row in the windows; a period in between without rows is a real zero for `count` and `sum`
+  KPIs (no deals that week), not a missing value. Before and after that span the unit is absent.
+- **Partial periods.** A period cut by a window edge (a pre window starting mid-week, data ending
+  mid-month, the week split at the rollout) holds fewer days: `count` and `sum` values of such a
+  cell are scaled to the whole period (x days in the period / days covered), so a short week is
+  not read as a drop. Means and rates need no scaling.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from valueproof.config.schema import KPI, Experiment
+
+PERIOD_DAYS = {"day": 1, "week": 7}
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One row per unit x period x window cell, aggregated per KPI.
+
+    `values[kpi]` is the KPI's aggregate in the cell (mean, sum, count or ratio of sums) and NaN
+    when the cell has no usable observation of that KPI; `counts[kpi]` is how many observations it
+    uses; `weights[kpi]` what the cell weighs per observation (observations, or a rate's
+    denominator sum).
+    """
+
+    unit: np.ndarray  # int codes into unit_names
+    unit_names: list[str]
+    treated: np.ndarray  # bool
+    post: np.ndarray  # bool
+    period: np.ndarray  # datetime64[D] or int64: start of the period
+    values: dict[str, np.ndarray]
+    counts: dict[str, np.ndarray]
+    weights: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def kpi_aggregates(kpi: KPI, exprs: dict[str, str]) -> tuple[str, str, str]:
+    """SQL for (value, count, weight) of one KPI in one unit x period cell."""
+    if kpi.aggregate == "rate":
+        num = exprs[kpi.numerator]
+        den = exprs[kpi.denominator] if kpi.denominator else "1.0"
+        usable = f"{num} IS NOT NULL AND {den} IS NOT NULL"
+        weight = f"sum(CASE WHEN {usable} THEN {den} END)"
+        return (f"sum(CASE WHEN {usable} THEN {num} END) / NULLIF({weight}, 0)",
+                f"count(CASE WHEN {usable} THEN 1 END)", f"coalesce({weight}, 0)")
+    if kpi.aggregate == "count":
+        count = f"count({exprs[kpi.column]})" if kpi.column else "count(*)"
+        return f"CAST({count} AS DOUBLE)", count, count
+    col = exprs[kpi.column]
+    function = "avg" if kpi.aggregate == "mean" else "sum"
+    return f"{function}({col})", f"count({col})", f"count({col})"
+
+
+def period_expression(time_kind: str, period: str) -> str:
+    if time_kind == "period" or period == "day":
+        return "t"
+    return f"CAST(date_trunc('{period}', t) AS DATE)"
+
+
+def align_to_period(day: dt.date, period: str) -> dt.date:
+    """The first whole period's start on or after `day`."""
+    start = period_start(day, period)
+    return day if start == day else period_end(start, period) + dt.timedelta(days=1)
+
+
+def period_start(day: dt.date, period: str) -> dt.date:
+    if period == "day":
+        return day
+    if period == "week":
+        return day - dt.timedelta(days=day.weekday())
+    if period == "month":
+        return day.replace(day=1)
+    return day.replace(month=3 * ((day.month - 1) // 3) + 1, day=1)
+
+
+def period_end(start: dt.date, period: str) -> dt.date:
+    if period in PERIOD_DAYS:
+        return start + dt.timedelta(days=PERIOD_DAYS[period] - 1)
+    months = 1 if period == "month" else 3
+    year, month = divmod(start.month - 1 + months, 12)
+    return dt.date(start.year + year, month + 1, 1) - dt.timedelta(days=1)
+
+
+def aggregate_panel(con, experiment: Experiment, aliases: dict[str, str], time_kind: str,
+                windows: dict[bool, tuple]) -> Panel:
+    """Aggregate the rows of view `used` to the panel; `windows` maps post -> (start, end) of the
+    window clipped to the data."""
+    period = period_expression(time_kind, experiment.analysis.period)
+    parts = []
+    for i, kpi in enumerate(experiment.kpis):
+        value, count, weight = kpi_aggregates(kpi, aliases)
+        parts.append(f"{value} AS v{i}, {count} AS n{i}, {weight} AS w{i}")
+    unit_names = [r[0] for r in con.execute("SELECT unit FROM units ORDER BY unit").fetchall()]
+    con.execute("CREATE TEMP TABLE unit_codes AS SELECT unit, "
+                "CAST(row_number() OVER (ORDER BY unit) - 1 AS BIGINT) AS code FROM units")
+    result = con.execute(
+        f"SELECT code, arm = 'treatment' AS treated, win = 'post' AS post, {period} AS period, "
+        f"{', '.join(parts)} FROM used JOIN unit_codes USING (unit) GROUP BY ALL"
+    ).fetchnumpy()
+    unit = np.asarray(result["code"], dtype=np.int64)
+    periods = np.asarray(result["period"])
+    periods = periods.astype("datetime64[D]") if time_kind == "date" else periods.astype(np.int64)
+    treated = np.asarray(result["treated"], dtype=bool)
+    post = np.asarray(result["post"], dtype=bool)
+    values, counts, weights = {}, {}, {}
+    for i, kpi in enumerate(experiment.kpis):
+        values[kpi.id] = np.asarray(result[f"v{i}"], dtype=float)
+        counts[kpi.id] = np.asarray(result[f"n{i}"], dtype=np.int64)
+        weights[kpi.id] = np.asarray(result[f"w{i}"], dtype=float)
+        if kpi.aggregate in ("mean", "rate"):
+            values[kpi.id][counts[kpi.id] == 0] = np.nan
+    panel = Panel(unit, unit_names, treated, post, periods, values, counts, weights)
+    totals = [k for k in experiment.kpis if k.aggregate in ("count", "sum")]
+    if totals:
+        panel = _fill_grid(panel, [k.id for k in totals])
+        if time_kind == "date":
+            _scale_partial_periods(panel, [k.id for k in totals], experiment.analysis.period,
+                                   windows)
+    return panel
+
+
+def _fill_grid(panel: Panel, totals: list[str]) -> Panel:
+    """Add the missing cells of every unit's span (first to last event with rows): zero for the
+    count and sum KPIs `totals`, missing for the others."""
+    event_keys, event = np.unique(np.column_stack([panel.period.view(np.int64), panel.post]),
+                                  axis=0, return_inverse=True)
+    event = event.ravel()
+    n_units, n_events = len(panel.unit_names), len(event_keys)
+    first = np.full(n_units, n_events)
+    last = np.full(n_units, -1)
+    np.minimum.at(first, panel.unit, event)
+    np.maximum.at(last, panel.unit, event)
+    present = np.zeros((n_units, n_events), bool)
+    present[panel.unit, event] = True
+    span = (np.arange(n_events)[None, :] >= first[:, None]) & (np.arange(n_events)[None, :] <= last[:, None])
+    missing_unit, missing_event = np.nonzero(span & ~present)
+    if len(missing_unit) == 0:
+        return panel
+    treated_of_unit = np.zeros(n_units, bool)
+    treated_of_unit[panel.unit] = panel.treated
+    extra = len(missing_unit)
+
+    def extend(array, fill):
+        return np.concatenate([array, np.full(extra, fill, dtype=array.dtype)])
+
+    values, counts, weights = {}, {}, {}
+    for kpi_id in panel.values:
+        values[kpi_id] = extend(panel.values[kpi_id], 0.0 if kpi_id in totals else np.nan)
+        counts[kpi_id] = extend(panel.counts[kpi_id], 0)
+        weights[kpi_id] = extend(panel.weights[kpi_id], 0.0)
+    periods = np.concatenate([panel.period,
+                              event_keys[missing_event, 0].astype(np.int64).view(panel.period.dtype)])
+    return Panel(
+        unit=np.concatenate([panel.unit, missing_unit]), unit_names=panel.unit_names,
+        treated=np.concatenate([panel.treated, treated_of_unit[missing_unit]]),
+        post=np.concatenate([panel.post, event_keys[missing_event, 1].astype(bool)]),
+        period=periods, values=values, counts=counts, weights=weights)
+
+
+def _scale_partial_periods(panel: Panel, totals: list[str], period: str,
+                           windows: dict[bool, tuple]) -> None:
+    """Scale count and sum cells of periods cut by a window edge to the whole period."""
+    if period == "day":
+        return
+    keys, index = np.unique(np.column_stack([panel.period.view(np.int64), panel.post]), axis=0,
+                            return_inverse=True)
+    factors = np.ones(len(keys))
+    for i, (start_days, post) in enumerate(keys):
+        start = dt.date(1970, 1, 1) + dt.timedelta(days=int(start_days))
+        end = period_end(start, period)
+        low, high = windows[bool(post)]
+        covered = (min(end, high) - max(start, low)).days + 1
+        if 0 < covered < (end - start).days + 1:
+            factors[i] = ((end - start).days + 1) / covered
+    if np.all(factors == 1):
+        return
+    factor = factors[index.ravel()]
+    for kpi_id in totals:
+        panel.values[kpi_id] *= factor
