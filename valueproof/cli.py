@@ -59,9 +59,11 @@ def analyze(experiment: Path, json_path: Path | None, allowed_roots: tuple[Path,
     pre-trend check and robustness tests; --json writes the full results.
     """
     from valueproof.api import analyze as run_analyze
-    from valueproof.output import write_atomic
+    from valueproof.output import check_outputs, experiment_inputs, write_atomic
     from valueproof.terminal import print_results, print_value
 
+    if json_path is not None:  # before the work: never overwrite an input
+        check_outputs({"--json": json_path}, experiment_inputs(experiment, allowed_roots))
     results = run_analyze(experiment, allowed_roots)
     if json_path is not None:
         write_atomic(json_path, json.dumps(results.to_dict(), indent=2, allow_nan=False) + "\n")

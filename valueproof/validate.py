@@ -10,8 +10,6 @@ from valueproof.config.brand import load_brand
 from valueproof.data import Dataset, load_dataset
 from valueproof.errors import ConfigError
 
-LOGO_TYPES = {".svg", ".png", ".jpg", ".jpeg"}
-
 
 @dataclass(frozen=True)
 class Validation:
@@ -19,22 +17,31 @@ class Validation:
     dataset: Dataset
 
 
-def check_assets(experiment: Experiment) -> None:
-    """Logos and brand file must exist and lie inside the experiment's folder (or an allowed root)."""
+def check_assets(experiment: Experiment) -> list[str]:
+    """Logos and brand file must exist and lie inside the experiment's folder (or an allowed
+    root); the brand file must be valid. Returns a warning for every logo the report will leave
+    out because it cannot be drawn safely (see `valueproof.report.logos`)."""
+    from valueproof.report.logos import LogoProblem, logo_mime, logo_warning
+
     assets = [("brand", experiment.brand)]
     for party in ("customer", "vendor"):
         info = getattr(experiment, party)
         if info is not None:
             assets.append((f"{party}.logo", info.logo))
+    warnings = []
     for key, path in assets:
         if path is None:
             continue
         full = experiment.resolve(path, key)
         if not full.is_file():
             raise ConfigError(f"{key}: file '{path}' not found (looked in {full.parent})")
-        if key.endswith("logo") and full.suffix.lower() not in LOGO_TYPES:
-            raise ConfigError(f"{key}: '{path}' is not an SVG, PNG or JPEG image")
+        if key.endswith("logo"):
+            try:
+                logo_mime(full)
+            except LogoProblem as problem:
+                warnings.append(logo_warning(key, path, problem))
     load_brand(experiment.resolve(experiment.brand, "brand") if experiment.brand else None)
+    return warnings
 
 
 def validate(path: str | Path, allowed_roots: tuple[Path, ...] = ()) -> Validation:

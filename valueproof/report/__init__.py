@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -9,23 +10,30 @@ from pathlib import Path
 def make_report(experiment_path: Path, output: Path, html_path: Path | None = None,
                 locale: str | None = None, json_path: Path | None = None,
                 allowed_roots: tuple[Path, ...] = ()):
-    """The whole pipeline for one experiment: config -> data -> stats -> value -> report."""
+    """The whole pipeline for one experiment: config -> data -> stats -> value -> report.
+
+    Writes the PDF (and the HTML and results JSON when given) all together or not at all; the
+    returned results carry the report's warnings too (a logo left out)."""
     from valueproof.api import pipeline
     from valueproof.config.schema import check_locale
     from valueproof.errors import ValueproofError
-    from valueproof.output import write_atomic
-    from valueproof.report.render import render_pdf
+    from valueproof.output import check_outputs, experiment_inputs, write_all
+    from valueproof.report.render import render_report
 
     if locale is not None:
         try:
             check_locale(locale)
         except ValueError as exc:
             raise ValueproofError(f"--locale {exc}") from None
-    for target in (output, html_path, json_path):
-        if target is not None and not target.parent.resolve().is_dir():
-            raise ValueproofError(f"{target}: folder '{target.parent}' does not exist; create it first")
+    outputs = {"--output": output, "--html": html_path, "--json": json_path}
+    check_outputs(outputs, experiment_inputs(Path(experiment_path), allowed_roots))
     experiment, results = pipeline(experiment_path, check_assets=True, allowed_roots=allowed_roots)
-    render_pdf(experiment, results, output, html_output=html_path, locale=locale)
+    rendered = render_report(experiment, results, locale, with_html=html_path is not None)
+    results = dataclasses.replace(results, warnings=[*results.warnings, *rendered.warnings])
+    files = [(output, rendered.pdf)]
+    if html_path is not None:
+        files.append((html_path, rendered.html))
     if json_path is not None:
-        write_atomic(json_path, json.dumps(results.to_dict(), indent=2, allow_nan=False) + "\n")
+        files.append((json_path, json.dumps(results.to_dict(), indent=2, allow_nan=False) + "\n"))
+    write_all(files)
     return results

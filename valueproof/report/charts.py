@@ -40,6 +40,7 @@ def _matplotlib(font_dir: Path):
         matplotlib.rcParams.update({
             "svg.fonttype": "none",  # text stays text: searchable, and set in the report's font
             "svg.hashsalt": "valueproof",  # stable element ids
+            "text.parse_math": False,  # labels are customer text: '$50/h … $5' is not mathtext
             "font.family": [FONT_FAMILY, "Noto Sans Arabic"],  # per-glyph fallback
             "font.size": 8.5,
             "axes.unicode_minus": False,  # the shipped Noto Sans has no U+2212
@@ -100,8 +101,44 @@ def _flatten(svg: str) -> str:
     return ElementTree.tostring(root, encoding="unicode")
 
 
-def _wrap(label: str, width: int = 16) -> str:
-    return "\n".join(textwrap.wrap(label, width)) or label
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """Customer text with control characters (a form feed, an escape) as spaces: they have no
+    glyph in the report's fonts, and most are not allowed in SVG's XML."""
+    return _CONTROL.sub(" ", text)
+
+
+def _fit(text: str, width_pt: float, lines: int = 1, chars: int | None = None,
+         weight: str = "normal", size: float = 8.5) -> str:
+    """`text` in at most `lines` lines of at most `chars` characters, each no wider than
+    `width_pt` points in the chart's font; what does not fit ends in '…'. Customer text of any
+    length (a name without spaces, a 200-character label) stays inside the chart."""
+    text = " ".join(printable(str(text)).split())
+    n = max(1, chars or len(text))
+    while True:
+        wrapped = textwrap.wrap(text, n) or [text]
+        if len(wrapped) > lines:
+            wrapped = wrapped[:lines]
+            wrapped[-1] = wrapped[-1][:max(n - 1, 1)].rstrip() + "…"
+        if n == 1 or all(_text_width(line, weight, size) <= width_pt for line in wrapped):
+            return "\n".join(wrapped)
+        n = max(1, min(n - 1, int(n * 0.9)))
+
+
+def _text_width(text: str, weight: str, size: float) -> float:
+    """Width in points of one line of plain text (no mathtext) in the chart font."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import text_to_path
+
+    properties = FontProperties(size=size, weight=weight)
+    return text_to_path.get_text_width_height_descent(text, properties, ismath=False)[0]
+
+
+# A y label is centred on the axes (0.14 to 0.94 of the figure's height); up to 0.88 of the
+# figure's height it stays inside the figure as drawn in the PDF, longer ones were cut off.
+_YLABEL_ROOM = 0.88
 
 
 def _figure(figure_class, height: float):
@@ -146,7 +183,9 @@ def trend_chart(font_dir: Path, style: ChartStyle, periods: list[str], post: lis
                         color=colour, alpha=0.15, linewidth=0)
         ax.plot(x, mean, color=colour, linewidth=1.8 if name == "treatment" else 1.4)
         ends[name] = mean[-1]
-    wrapped = {name: _wrap(labels[name]) for name, _, _ in series}
+    # end labels: the room right of the axes (0.19 of the width) less the 6 pt offset
+    wrapped = {name: _fit(labels[name], 0.19 * WIDTH_IN * 72 - 6, lines=3, chars=16,
+                          weight="bold") for name, _, _ in series}
     positions = _label_positions(ends, ax.get_ylim(),
                                  {name: text.count("\n") + 1 for name, text in wrapped.items()})
     for name, _, colour in series:
@@ -156,13 +195,13 @@ def trend_chart(font_dir: Path, style: ChartStyle, periods: list[str], post: lis
     if any(post) and not all(post):
         boundary = post.index(True) - 0.5
         ax.axvline(boundary, color=style.ink, linestyle=(0, (4, 3)), linewidth=0.9)
-        ax.annotate(rollout_label, (boundary, 1.0), xycoords=("data", "axes fraction"),
-                    xytext=(4, -2), textcoords="offset points", va="top", fontsize=8,
+        ax.annotate(_fit(rollout_label, 150, size=8), (boundary, 1.0),
+                    xycoords=("data", "axes fraction"), xytext=(4, -2), textcoords="offset points", va="top", fontsize=8,
                     color=style.ink)
     ticks = _ticks(periods)
     ax.set_xticks(ticks, [periods[i] for i in ticks])
     ax.set_xlim(-0.3, len(periods) - 0.7)
-    ax.set_ylabel(y_label)
+    ax.set_ylabel(_fit(y_label, _YLABEL_ROOM * 2.6 * 72))
     return _svg(fig)
 
 
@@ -190,7 +229,7 @@ def event_study_chart(font_dir: Path, style: ChartStyle, periods: list[str], pos
     ticks = _ticks(periods)
     ax.set_xticks(ticks, [periods[i] for i in ticks])
     ax.set_xlim(-0.5, len(periods) - 0.5)
-    ax.set_ylabel(y_label)
+    ax.set_ylabel(_fit(y_label, _YLABEL_ROOM * 2.1 * 72))
     return _svg(fig)
 
 
@@ -204,7 +243,9 @@ def roi_chart(font_dir: Path, style: ChartStyle, items: list[tuple[str, float, s
                "net": style.primary}
     y = list(range(len(items)))[::-1]
     ax.barh(y, [v for _, v, _ in items], color=[colours[k] for _, _, k in items], height=0.62)
-    ax.set_yticks(y, [label for label, _, _ in items])
+    # tick labels: the room left of the axes (0.34 of the width) less the tick padding
+    ax.set_yticks(y, [_fit(label, 0.34 * WIDTH_IN * 72 - 6, lines=2, chars=30)
+                      for label, _, _ in items])
     ax.axvline(0, color=style.muted, linewidth=0.8)
     ax.grid(axis="x", color="#E4E7EB", linewidth=0.6)
     ax.grid(axis="y", visible=False)
@@ -213,6 +254,6 @@ def roi_chart(font_dir: Path, style: ChartStyle, items: list[tuple[str, float, s
     ax.xaxis.set_major_locator(MaxNLocator(5))
     # plain hyphen-minus: matplotlib measures text with the shipped font, which has no U+2212
     ax.xaxis.set_major_formatter(lambda value, _: tick_format(value).replace("−", "-"))
-    ax.set_xlabel(axis_label)
+    ax.set_xlabel(_fit(axis_label, 0.62 * WIDTH_IN * 72))
     ax.tick_params(axis="y", length=0)
     return _svg(fig)

@@ -7,13 +7,14 @@ import datetime as dt
 import mimetypes
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from valueproof.config import Experiment
 from valueproof.config.brand import load_brand
 from valueproof.errors import ReportError
-from valueproof.output import write_atomic
+from valueproof.report.charts import printable
 from valueproof.report.context import build_context, report_date
 from valueproof.report.i18n import translations
 from valueproof.stats.results import Results
@@ -71,28 +72,58 @@ def capfirst(value: object) -> str:
     return text[:1].upper() + text[1:]
 
 
-def css_string(value: object):
-    """A quoted CSS string for `content:` in the page margins; safe inside <style>."""
+_LONG_RUN = re.compile(r"\S{31,}")
+
+
+def breakable(value: object) -> str:
+    """Text with invisible break opportunities (U+200B) inside runs of more than 30 characters
+    without a space, so that a long name wraps in a table cell instead of widening the table
+    past the page. Ordinary words are left alone."""
+    return _LONG_RUN.sub(lambda run: "\u200b".join(
+        run.group()[i:i + 15] for i in range(0, len(run.group()), 15)), str(value))
+
+
+def _printable(value: object) -> object:
+    """Every value the template prints, without control characters (see `charts.printable`)."""
     from markupsafe import Markup
 
-    text = str(value)
-    for char, escape in (("\\", "\\5C "), ('"', "\\22 "), ("<", "\\3C "), (">", "\\3E "),
-                         ("\n", "\\A ")):
-        text = text.replace(char, escape)
-    return Markup(f'"{text}"')
+    if isinstance(value, Markup):  # removing a control character cannot create markup
+        return Markup(printable(str(value)))
+    return printable(value) if isinstance(value, str) else value
 
 
-def _data_uri(path: Path) -> str:
-    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+def _data_uri(path: Path, mime: str | None = None) -> str:
+    mime = mime or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     return f"data:{mime};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
-def render_html(experiment: Experiment, results: Results,
-                locale: str | None = None) -> tuple[str, Path]:
+def logo_sources(experiment: Experiment) -> tuple[dict[str, str | None], list[str]]:
+    """Each party's logo as a data URI (None without a usable logo), and a warning for every
+    logo left out because it cannot be drawn safely."""
+    from valueproof.report.logos import LogoProblem, logo_mime, logo_warning
+
+    guard = PathGuard(experiment.base_dir, *experiment.allowed_roots)
+    sources, warnings = {}, []
+    for party in ("customer", "vendor"):
+        info = getattr(experiment, party)
+        sources[f"{party}_logo"] = None
+        if not (info and info.logo):
+            continue
+        path = guard.allowed_path(experiment.resolve(info.logo, f"{party}.logo").as_uri())
+        try:
+            sources[f"{party}_logo"] = _data_uri(path, logo_mime(path))
+        except LogoProblem as problem:
+            warnings.append(logo_warning(f"{party}.logo", info.logo, problem))
+    return sources, warnings
+
+
+def render_html(experiment: Experiment, results: Results, locale: str | None = None,
+                logos: dict[str, str | None] | None = None) -> tuple[str, Path]:
     """The report as HTML and the folder its relative URLs (style.css, fonts) resolve against.
 
-    Logos and charts are data URIs, so nothing outside the templates is fetched while rendering;
-    `inline_stylesheet` makes the HTML travel alone.
+    Logos (from `logo_sources`, computed here when not given) and charts are data URIs, so
+    nothing outside the templates is fetched while rendering; `inline_stylesheet` makes the HTML
+    travel alone.
     """
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -102,15 +133,11 @@ def render_html(experiment: Experiment, results: Results,
     brand_path = experiment.resolve(experiment.brand, "brand") if experiment.brand else None
     brand = load_brand(brand_path)
     context = build_context(experiment, results, brand, gettext.gettext, locale, folder / "fonts")
-    guard = PathGuard(experiment.base_dir, *experiment.allowed_roots)
-    for party in ("customer", "vendor"):
-        info = getattr(experiment, party)
-        logo = experiment.resolve(info.logo, f"{party}.logo") if info and info.logo else None
-        context[f"{party}_logo"] = None if logo is None else _data_uri(guard.allowed_path(logo.as_uri()))
+    context.update(logos if logos is not None else logo_sources(experiment)[0])
     env = Environment(loader=FileSystemLoader(folder), autoescape=select_autoescape(["html"]),
-                      extensions=["jinja2.ext.i18n"])
-    env.filters["css_string"] = css_string
+                      extensions=["jinja2.ext.i18n"], finalize=_printable)
     env.filters["capfirst"] = capfirst
+    env.filters["breakable"] = breakable
     env.install_gettext_translations(gettext, newstyle=True)
     html = env.get_template("qbr.html").render(**context)
     return html, folder
@@ -124,14 +151,22 @@ def inline_stylesheet(html: str, folder: Path) -> str:
     return html.replace('<link rel="stylesheet" href="style.css">', f"<style>{css}</style>")
 
 
-def render_pdf(experiment: Experiment, results: Results, output: Path, html_output: Path | None = None,
-               locale: str | None = None) -> None:
-    """Write the PDF (and optionally the standalone HTML); all or nothing."""
-    html, base = render_html(experiment, results, locale)
+@dataclass(frozen=True)
+class RenderedReport:
+    """One report, rendered in memory: nothing is written until every output is ready."""
+
+    pdf: bytes
+    html: str | None  # the standalone HTML, when asked for
+    warnings: list[str]  # what was left out, and why (a logo that cannot be drawn)
+
+
+def render_report(experiment: Experiment, results: Results, locale: str | None = None,
+                  with_html: bool = False) -> RenderedReport:
+    """The PDF (and optionally the standalone HTML) as bytes and text."""
+    logos, warnings = logo_sources(experiment)
+    html, base = render_html(experiment, results, locale, logos=logos)
     pdf = pdf_bytes(html, base, experiment, results)
-    if html_output is not None:
-        write_atomic(html_output, inline_stylesheet(html, base))
-    write_atomic(output, pdf)
+    return RenderedReport(pdf, inline_stylesheet(html, base) if with_html else None, warnings)
 
 
 def pdf_bytes(html: str, base: Path, experiment: Experiment, results: Results) -> bytes:
