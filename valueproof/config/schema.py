@@ -378,9 +378,15 @@ class Benefit(Strict):
     kpi: str
     label: str | None = None
     value_per_unit: float = Field(
-        gt=0, description="Money per KPI unit (per minute, per percentage point, ...)."
+        gt=0, description="Money per one unit of the KPI's effect: per minute for a handle time "
+                          "in minutes; for a rate, per 1.0 of the rate (an effect of +0.05 is five "
+                          "points), i.e. the money one extra success is worth."
     )
-    volume: float = Field(gt=0, description="How many KPI events the effect applies to per 'per'.")
+    volume: float = Field(
+        gt=0, description="How many of what the effect is per, in each 'per': observations "
+                          "(tickets) for a mean KPI, the rate's denominator (closed deals, or "
+                          "observations without one) for a rate, unit-periods (rep-weeks) for a "
+                          "count, a sum or weight: units.")
     per: PeriodName = "month"
 
 
