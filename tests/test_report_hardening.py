@@ -1,5 +1,6 @@
 """Report hardening: customer text never reaches CSS or mathtext, bad logos are left out with a
-warning, long names stay on the page, and outputs are all-or-nothing and never overwrite an input."""
+warning, long names stay on the page, and outputs are all-or-nothing and never overwrite an
+input."""
 
 from __future__ import annotations
 
@@ -130,14 +131,21 @@ LOGOS = {
         .encode(), "refers to 'http://127.0.0.1:9/x.png'"),
     "decompression bomb": ("logo.png", _png(30000, 30000, zlib.compress(b"\0" * 4096)),
                            "declares far more pixels than a logo needs"),
-    "wrong type": ("logo.gif", b"GIF89a\x01\x00\x01\x00\x00\x00\x00;", "is not an SVG, PNG or JPEG"),
+    "wrong type": ("logo.gif", b"GIF89a\x01\x00\x01\x00\x00\x00\x00;",
+                   "is not an SVG, PNG or JPEG"),
+    "svg with entities": (
+        "logo.svg", b'<!DOCTYPE svg [<!ENTITY a "aaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+        + SVG.format("<text>&b;&b;&b;</text>").encode(), "declares the XML entity 'a'"),
+    "svg too large to draw": ("logo.svg", SVG.format("<g/>" * 30_000).encode(),
+                              "has more than 20,000 elements"),
 }
 
 
-@pytest.mark.parametrize("customer, vendor", [("broken png", "garbage svg"),
-                                              ("svg reading a local file", "svg fetching an address"),
-                                              ("decompression bomb", "wrong type")])
-def test_bad_logos_are_left_out_with_a_warning(customer, vendor, write_experiment, tmp_path, runner):
+@pytest.mark.parametrize("customer, vendor", [
+    ("broken png", "garbage svg"), ("svg reading a local file", "svg fetching an address"),
+    ("decompression bomb", "wrong type"), ("svg with entities", "svg too large to draw")])
+def test_bad_logos_are_left_out_with_a_warning(customer, vendor, write_experiment, tmp_path,
+                                               runner):
     parties = {}
     for party, case in (("customer", customer), ("vendor", vendor)):
         name, content, _ = LOGOS[case]
@@ -217,17 +225,19 @@ def test_chart_labels_fit_their_room():
         for lines in (1, 2, 3):
             fitted = charts._fit(label, 120, lines=lines)
             assert len(fitted.splitlines()) <= lines
-            assert all(charts._text_width(line, "normal", 8.5) <= 120 for line in fitted.splitlines())
-    assert charts._fit("Subscription (32 seats)", 150, lines=2, chars=30) == "Subscription (32 seats)"
+            assert all(charts._text_width(line, "normal", 8.5) <= 120
+                       for line in fitted.splitlines())
+    short = "Subscription (32 seats)"
+    assert charts._fit(short, 150, lines=2, chars=30) == short  # what fits stays as it was
 
 
 # --- 4. outputs: never over an input, all or nothing ---------------------------------------------
 
-@pytest.mark.parametrize("option, name, key", [("-o", "data.csv", "data.path"),
-                                               ("--html", "experiment.yaml", "experiment definition"),
-                                               ("--json", "brand.yaml", "brand"),
-                                               ("-o", "logo.png", "customer.logo")])
-def test_report_refuses_to_overwrite_an_input(option, name, key, write_experiment, tmp_path, runner):
+@pytest.mark.parametrize("option, name, key", [
+    ("-o", "data.csv", "data.path"), ("--html", "experiment.yaml", "experiment definition"),
+    ("--json", "brand.yaml", "brand"), ("-o", "logo.png", "customer.logo")])
+def test_report_refuses_to_overwrite_an_input(option, name, key, write_experiment, tmp_path,
+                                              runner):
     (tmp_path / "logo.png").write_bytes(_good_png())
     path = _experiment(write_experiment, tmp_path, {"customer": {"name": "A", "logo": "logo.png"}})
     before = (tmp_path / name).read_bytes()

@@ -80,7 +80,8 @@ def write_atomic(path: Path, content: str | bytes) -> None:
 
 def check_outputs(outputs: dict[str, Path | None], inputs: dict[str, Path]) -> None:
     """Before any work: every output's folder exists, no output is one of the command's inputs,
-    and no two outputs are the same file. `outputs` and `inputs` map what a path is (an option, a definition key) to it."""
+    and no two outputs are the same file. `outputs` and `inputs` map what each path is (an
+    option, a definition key) to the path."""
     seen: dict[Path, str] = {}
     for option, path in outputs.items():
         if path is None:

@@ -196,8 +196,8 @@ def trend_chart(font_dir: Path, style: ChartStyle, periods: list[str], post: lis
         boundary = post.index(True) - 0.5
         ax.axvline(boundary, color=style.ink, linestyle=(0, (4, 3)), linewidth=0.9)
         ax.annotate(_fit(rollout_label, 150, size=8), (boundary, 1.0),
-                    xycoords=("data", "axes fraction"), xytext=(4, -2), textcoords="offset points", va="top", fontsize=8,
-                    color=style.ink)
+                    xycoords=("data", "axes fraction"), xytext=(4, -2),
+                    textcoords="offset points", va="top", fontsize=8, color=style.ink)
     ticks = _ticks(periods)
     ax.set_xticks(ticks, [periods[i] for i in ticks])
     ax.set_xlim(-0.3, len(periods) - 0.7)

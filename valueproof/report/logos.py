@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-RASTER_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "MPO": "image/jpeg"}  # MPO: a camera JPEG
+# MPO is how Pillow names a camera JPEG with extra frames
+RASTER_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "MPO": "image/jpeg"}
 MAX_BYTES = 10_000_000  # a logo is a few kilobytes; more is a mistake or an attack
 MAX_PIXELS = 25_000_000  # 5000 × 5000: decoding stays well under a second and 100 MB
+MAX_ELEMENTS = 20_000  # an SVG logo has tens or hundreds; drawing each one takes time
 _URL = re.compile(r"url\(\s*['\"]?([^'\")]*)", re.I)
 _IMPORT = re.compile(r"@import", re.I)
 
@@ -28,7 +30,8 @@ def logo_mime(path: Path) -> str:
     except OSError as exc:
         raise LogoProblem(f"cannot be read ({exc.strerror})") from None
     if size > MAX_BYTES:
-        raise LogoProblem(f"is {size / 1e6:.0f} MB; a logo should be under {MAX_BYTES // 1_000_000} MB")
+        raise LogoProblem(f"is {size / 1e6:.0f} MB; a logo should be under "
+                          f"{MAX_BYTES // 1_000_000} MB")
     if path.suffix.lower() == ".svg":
         _check_svg(path.read_bytes())
         return "image/svg+xml"
@@ -60,7 +63,7 @@ def _check_raster(path: Path) -> str:
     except Image.DecompressionBombError:
         raise LogoProblem(f"declares far more pixels than a logo needs (at most {MAX_PIXELS:,}, "
                           "about 5000 × 5000)") from None
-    except Exception as exc:  # Pillow signals a bad file with many types (OSError, SyntaxError, …)
+    except Exception as exc:  # Pillow reports a bad file with many types (OSError, SyntaxError…)
         raise LogoProblem(f"is not a readable PNG or JPEG image ({_reason(exc)})") from None
 
 
@@ -90,6 +93,7 @@ def _check_svg(content: bytes) -> None:
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     root: list[str] = []
     open_elements: list[str] = []
+    count = [0]
     styles: list[str] = []
 
     def refuse_entities(name, *_):
@@ -99,6 +103,9 @@ def _check_svg(content: bytes) -> None:
         local = tag.rsplit(" ", 1)[-1]
         root[:] = root or [local]
         open_elements.append(local)
+        count[0] += 1
+        if count[0] > MAX_ELEMENTS:
+            raise LogoProblem(f"has more than {MAX_ELEMENTS:,} elements; simplify the logo")
         for name, value in attributes.items():
             attribute = name.rsplit(" ", 1)[-1]
             if attribute == "href":
