@@ -122,12 +122,18 @@ def test_interrupt_keeps_finished_pdfs_and_leaves_no_partial_files(portfolio, tm
     deadline = time.time() + 120
     while time.time() < deadline and not list(out.glob("*.pdf")):
         time.sleep(0.2)
+    sent = time.time()
     os.killpg(process.pid, signal.SIGINT)  # Ctrl-C reaches the whole process group
-    process.communicate(timeout=120)
-    assert process.returncode in (130, 1, 0)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert time.time() - sent < 5, "the batch went on rendering after Ctrl-C"
+    assert b"Traceback" not in stderr and stderr.count(b"Interrupted") == 1, stderr
     assert not list(out.glob(".*.tmp"))
     for pdf in out.glob("*.pdf"):
         assert pdf.read_bytes().startswith(b"%PDF") and pdf.read_bytes().rstrip().endswith(b"%%EOF")
+    rows = json.loads((out / "summary.json").read_text())
+    assert {r["pdf"] for r in rows if r["status"] == "rendered"} == {p.name for p in out.glob("*.pdf")}
+    assert {r["account"] for r in rows} >= {"Alpha GmbH", "Beta & Söhne", "Gamma SA"}
 
 
 def test_killed_worker_leaves_no_partial_pdf(portfolio, tmp_path):

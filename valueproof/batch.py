@@ -3,6 +3,11 @@
 Work is planned in the main process (find the definitions, name the outputs, decide what is up to
 date) and rendered in worker processes that import the heavy libraries once (a forkserver that
 preloads them) and are replaced after a number of reports, which bounds their memory.
+
+Workers write into a staging folder inside the output folder; the main process moves an account's
+files into place when it records the account as rendered. So whatever stops the batch (Ctrl-C, a
+killed worker), the PDFs in the output folder are exactly the ones the summary lists, and no
+partial file is left behind.
 """
 
 from __future__ import annotations
@@ -12,22 +17,31 @@ import hashlib
 import json
 import os
 import re
+import shutil
+import signal
+import tempfile
+import threading
 import time
 import unicodedata
+from collections import Counter
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from valueproof import __version__
-from valueproof.errors import ValueproofError
+from valueproof.errors import ConfigError, ValueproofError
 
 STATE_FILE = ".valueproof-batch.json"
+RESERVED_NAMES = frozenset({"summary"})  # summary.csv and summary.json are the batch's own files
 TASKS_PER_WORKER = 25  # a worker is replaced after this many reports: memory stays bounded
+POLL_SECONDS = 0.1  # how often the main process looks for Ctrl-C while workers render
+YAML_SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass
 class Task:
     definition: Path
-    name: str  # output file stem: customer and quarter, safe as a file name
+    name: str  # output file stem: customer and quarter, safe as a file name ("" when invalid)
     account: str
     key: str  # what the outputs depend on; unchanged key and present PDF = up to date
     reason: str  # new | changed | forced | up to date | invalid
@@ -38,7 +52,7 @@ class Task:
 class Outcome:
     account: str
     definition: str
-    status: str  # rendered | skipped | failed
+    status: str  # rendered | skipped | failed | interrupted
     criteria_met: str = ""
     roi: float | None = None
     seconds: float = 0.0
@@ -58,26 +72,61 @@ class BatchOptions:
     allowed_roots: tuple[Path, ...] = ()  # --allow-path: folders definitions may read besides their own
 
 
-def find_definitions(paths: list[Path]) -> list[Path]:
+def find_definitions(paths: list[Path], origins: dict[Path, str] | None = None) -> list[Path]:
     """Experiment files given, experiment.yaml files under folders, and those listed in a
-    portfolio file (one path per line, relative to the file; # starts a comment)."""
+    portfolio file (one path per line, relative to the file; # starts a comment).
+
+    A listed path that does not exist is kept (planning reports it as that account's failure);
+    `origins`, when given, maps it to the portfolio line that names it ("file:line").
+    A portfolio file is read once however often it is listed, even by itself."""
+    origins = {} if origins is None else origins
     found: list[Path] = []
+    read: set[Path] = set()
     for path in paths:
-        if path.is_dir():
-            found += sorted(path.rglob("experiment.yaml"))
-        elif path.suffix.lower() in (".yaml", ".yml"):
-            found.append(path)
-        elif path.is_file():
-            for line in path.read_text(encoding="utf-8").splitlines():
-                line = line.split("#", 1)[0].strip()
-                if line:
-                    listed = path.parent / line
-                    found += find_definitions([listed]) if listed.exists() else [listed]
-        else:
+        if not (os.path.exists(path) or path.suffix.lower() in YAML_SUFFIXES):
             raise ValueproofError(f"{path}: no such file or folder; give experiment files, folders "
                                   "or a portfolio file")
-    unique = list(dict.fromkeys(p.resolve() for p in found))
-    return unique
+        found += _collect(path, read, origins)
+    return list(dict.fromkeys(_real(p) for p in found))
+
+
+def _real(path: Path) -> Path:
+    """The absolute path with symlinks followed; never raises (a symlink loop stays as it is)."""
+    return Path(os.path.realpath(path))
+
+
+def _collect(path: Path, read: set[Path], origins: dict[Path, str]) -> list[Path]:
+    # os.path's tests, not Path's: they answer False, never raise, for a name too long to exist
+    if os.path.isdir(path):
+        return sorted(path.rglob("experiment.yaml"))
+    if path.suffix.lower() in YAML_SUFFIXES or not os.path.isfile(path):
+        return [path]  # planning says what is wrong with a missing or irregular one
+    if _real(path) in read:
+        return []
+    read.add(_real(path))
+    found: list[Path] = []
+    for number, line in enumerate(_portfolio_lines(path), 1):
+        line = line.split("#", 1)[0].strip()
+        if line:
+            listed = path.parent / line
+            if not os.path.exists(listed):
+                origins[_real(listed)] = f"{path}:{number}"
+            found += _collect(listed, read, origins)
+    return found
+
+
+def _portfolio_lines(path: Path) -> list[str]:
+    not_text = (f"{path}: is not a UTF-8 text file; a portfolio file lists experiment files or "
+                "folders, one per line")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ValueproofError(not_text) from None
+    except OSError as exc:
+        raise ValueproofError(f"{path}: cannot be read ({exc.strerror}); check its permissions") from None
+    if "\x00" in text:
+        raise ValueproofError(not_text)
+    return text.splitlines()
 
 
 def safe_name(text: str) -> str:
@@ -91,33 +140,91 @@ def _file_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
 
 
-def plan(definitions: list[Path], options: BatchOptions, state: dict) -> list[Task]:
-    """Name every output and decide whether it needs rendering (cheap: hashes, no statistics)."""
+def _identify(definition: Path, options: BatchOptions, origin: str | None) -> tuple[str, str, str]:
+    """(account, output stem, key) of one definition; raises whatever is wrong with it.
+
+    Every file is reached through `Experiment.resolve`, which refuses folders, pipes and devices,
+    so hashing never blocks on a FIFO or reads /dev/zero for ever."""
     from valueproof.config import load_experiment
     from valueproof.data.sources import data_fingerprint
 
-    tasks, used = [], set()
+    if not definition.exists():
+        listed = f" (listed in {origin}); fix or remove that line" if origin else ""
+        raise ConfigError(f"{definition}: no such file{listed}")
+    if not definition.is_file():
+        kind = "a folder" if definition.is_dir() else "not a regular file (a pipe, socket or device)"
+        raise ConfigError(f"{definition}: is {kind}; an experiment definition is a YAML file")
+    experiment = load_experiment(definition, options.allowed_roots)
+    account = experiment.customer.name if experiment.customer else experiment.name
+    stem = safe_name(f"{account} {experiment.quarter or ''}")
+    parts = [__version__, experiment.definition_hash, data_fingerprint(experiment),
+             options.locale or experiment.locale, str(options.html), str(options.json)]
+    for key, asset in (("brand", experiment.brand),
+                       ("customer.logo", experiment.customer.logo if experiment.customer else None),
+                       ("vendor.logo", experiment.vendor.logo if experiment.vendor else None)):
+        parts.append(_file_hash(experiment.resolve(asset, key)) if asset else "")
+    return account, stem, hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _planning_error(definition: Path, exc: Exception) -> str:
+    if isinstance(exc, ValueproofError):  # some name only the key: say which definition
+        return exc.message if str(definition) in exc.message else f"{definition}: {exc.message}"
+    if isinstance(exc, OSError):
+        return (f"{exc.filename or definition}: cannot be read ({exc.strerror or exc}); check that "
+                "it exists and that you may read it")
+    return (f"{definition}: cannot be read ({type(exc).__name__}: {exc}); check it with "
+            f"`valueproof validate {definition}`")
+
+
+def output_names(stems: dict[Path, str], state: dict) -> dict[Path, str]:
+    """Each account's output file stem, the same whatever the order of the paths and from run
+    to run: `<customer>-<quarter>` when no other account has it, in this run or (by the state
+    file) as the owner of that PDF in the output folder; otherwise the experiment's folder name
+    is added (and, if that still clashes, a short hash of the definition's path). The names of
+    the batch's own files (summary.csv, summary.json) are never used."""
+
+    def owner(name: str) -> Path | None:
+        recorded = state.get(name, {}).get("definition")
+        return Path(recorded) if recorded and Path(recorded).is_file() else None
+
+    sharing = Counter(stems.values())
+    names: dict[Path, str] = {}
+    for definition, stem in stems.items():
+        holder = owner(stem)
+        if stem not in RESERVED_NAMES and (holder == definition or
+                                           (holder is None and sharing[stem] == 1)):
+            names[definition] = stem
+    qualified = {definition: f"{stem}-{safe_name(definition.parent.name)}"
+                 for definition, stem in stems.items() if definition not in names}
+    clashes, taken = Counter(qualified.values()), set(names.values())
+    for definition, name in qualified.items():
+        if (clashes[name] > 1 or name in taken or name in RESERVED_NAMES
+                or owner(name) not in (None, definition)):
+            name += "-" + hashlib.sha256(str(definition).encode()).hexdigest()[:8]
+        names[definition] = name
+    return names
+
+
+def plan(definitions: list[Path], options: BatchOptions, state: dict,
+         origins: dict[Path, str] | None = None) -> list[Task]:
+    """Name every output and decide whether it needs rendering (cheap: hashes, no statistics).
+
+    Anything wrong with one definition, whatever exception it raises, is that account's failure."""
+    origins = origins or {}
+    planned = []
     for definition in definitions:
         try:
-            experiment = load_experiment(definition, options.allowed_roots)
-            account = experiment.customer.name if experiment.customer else experiment.name
-            stem = safe_name(f"{account} {experiment.quarter or ''}")
-            parts = [__version__, experiment.definition_hash, data_fingerprint(experiment),
-                     options.locale or experiment.locale, str(options.html), str(options.json)]
-            for key, asset in (("brand", experiment.brand),
-                               ("customer.logo", experiment.customer.logo if experiment.customer else None),
-                               ("vendor.logo", experiment.vendor.logo if experiment.vendor else None)):
-                parts.append(_file_hash(experiment.resolve(asset, key)) if asset else "")
-            key, error = hashlib.sha256("|".join(parts).encode()).hexdigest(), None
-        except ValueproofError as exc:
-            account, stem, key, error = definition.parent.name, safe_name(definition.parent.name), "", exc.message
-        except OSError as exc:
-            account, stem, key, error = definition.parent.name, safe_name(definition.parent.name), "", str(exc)
-        name, n = stem, 2
-        while name in used:
-            name, n = f"{stem}-{n}", n + 1
-        used.add(name)
-        previous = state.get(name, {})
+            account, stem, key = _identify(definition, options, origins.get(definition))
+            error = None
+        except Exception as exc:  # one account's problem never stops the others
+            account, stem, key = definition.parent.name, "", ""
+            error = _planning_error(definition, exc)
+        planned.append((definition, account, stem, key, error))
+    names = output_names({d: stem for d, _, stem, _, error in planned if not error}, state)
+    tasks = []
+    for definition, account, _, key, error in planned:
+        name = names.get(definition, "")
+        previous = state.get(name, {}) if name else {}
         if error:
             reason = "invalid"
         elif options.force:
@@ -125,7 +232,7 @@ def plan(definitions: list[Path], options: BatchOptions, state: dict) -> list[Ta
         elif previous.get("key") == key and (options.out_dir / f"{name}.pdf").is_file():
             reason = "up to date"
         else:
-            reason = "changed" if previous else "new"
+            reason = "changed" if previous.get("key") else "new"
         tasks.append(Task(definition, name, account, key, reason, error))
     return tasks
 
@@ -136,18 +243,54 @@ def _warm() -> None:
     import valueproof.batch_preload  # noqa: F401
 
 
-def render_task(task: Task, options: BatchOptions) -> Outcome:
-    """Runs in a worker: one account, end to end. Never raises for a user's mistake."""
+def _worker_start() -> None:
+    """A worker ignores Ctrl-C: the main process stops it (a worker that caught it would report
+    the interruption as a result and go on to its next account)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _warm()
+
+
+def _start_forkserver() -> None:
+    """Start the forkserver with Ctrl-C ignored. Ignored signals survive exec and fork, so the
+    server and every worker forked from it ignore the Ctrl-C a terminal sends to the whole
+    process group, from their first instruction on."""
+    from multiprocessing import forkserver
+
+    with _sigint_handler(signal.SIG_IGN):
+        forkserver.ensure_running()
+
+
+@contextmanager
+def _sigint_handler(handler):
+    """`handler` for SIGINT inside the block (only the main thread may set handlers)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def output_files(name: str, options: BatchOptions) -> list[str]:
+    """The files one account writes; the PDF last, so that a present PDF means all are there."""
+    return ([f"{name}.html"] if options.html else []) + ([f"{name}.json"] if options.json else []) \
+        + [f"{name}.pdf"]
+
+
+def render_task(task: Task, options: BatchOptions, folder: Path) -> Outcome:
+    """Runs in a worker: one account, end to end, its files written into `folder` (the staging
+    folder). Never raises for a user's mistake."""
     from valueproof.report import make_report
 
     start = time.perf_counter()
-    out = options.out_dir
     outcome = Outcome(task.account, str(task.definition), "failed")
     try:
         results = make_report(
-            task.definition, out / f"{task.name}.pdf",
-            html_path=out / f"{task.name}.html" if options.html else None,
-            json_path=out / f"{task.name}.json" if options.json else None,
+            task.definition, folder / f"{task.name}.pdf",
+            html_path=folder / f"{task.name}.html" if options.html else None,
+            json_path=folder / f"{task.name}.json" if options.json else None,
             locale=options.locale, allowed_roots=options.allowed_roots)
     except ValueproofError as exc:
         outcome.error = exc.message
@@ -164,10 +307,14 @@ def render_task(task: Task, options: BatchOptions) -> Outcome:
 
 
 def load_state(out_dir: Path) -> dict:
+    """What earlier runs rendered into `out_dir`: output name -> {key, summary, definition}."""
     try:
-        return json.loads((out_dir / STATE_FILE).read_text())
+        state = json.loads((out_dir / STATE_FILE).read_text())
     except (OSError, ValueError):
         return {}
+    if not isinstance(state, dict):
+        return {}
+    return {name: entry for name, entry in state.items() if isinstance(entry, dict)}
 
 
 def save_state(out_dir: Path, state: dict) -> None:
@@ -177,18 +324,19 @@ def save_state(out_dir: Path, state: dict) -> None:
 
 
 def remove_leftovers(out_dir: Path) -> None:
-    """Temporary files of a worker that was killed mid-write (renamed into place otherwise)."""
+    """Temporary files of an earlier run that was killed mid-write (renamed into place otherwise)."""
     for leftover in out_dir.glob(".*.tmp"):
-        leftover.unlink(missing_ok=True)
+        if leftover.is_file():
+            leftover.unlink(missing_ok=True)
 
 
 def write_summary(out_dir: Path, outcomes: list[Outcome]) -> None:
+    import io
+
     from valueproof.output import write_atomic
 
     rows = [asdict(o) for o in outcomes]
     write_atomic(out_dir / "summary.json", json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
-    import io
-
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(Outcome.__dataclass_fields__))
     writer.writeheader()
@@ -198,15 +346,55 @@ def write_summary(out_dir: Path, outcomes: list[Outcome]) -> None:
 
 @dataclass
 class BatchRun:
-    """Runs the plan; reports each finished account to `on_done` (for the progress bar)."""
+    """Runs the plan, reports each finished account to `on_done` (for the progress bar) and
+    writes the summary files.
+
+    Ctrl-C: the first one stops the batch (later ones are ignored so that the clean-up finishes).
+    With workers, the main process notices it within POLL_SECONDS, terminates them and discards
+    what they had not handed back; with --jobs 1 it interrupts the report being rendered. It is
+    never acted on while an account's files are being moved into place."""
 
     options: BatchOptions
     tasks: list[Task]
     outcomes: list[Outcome] = field(default_factory=list)
     interrupted: bool = False
+    _interruptible: bool = False  # may Ctrl-C raise KeyboardInterrupt right now?
+    _staging: Path | None = None
 
     def run(self, on_done=lambda outcome: None) -> list[Outcome]:
-        state = load_state(self.options.out_dir)
+        out = self.options.out_dir
+        state = load_state(out)
+        with _sigint_handler(self._on_interrupt):
+            todo = self._settle_known(state, on_done)
+            stop = self.options.fail_fast and any(o.status == "failed" for o in self.outcomes)
+            try:
+                if todo and not stop:
+                    self._staging = Path(tempfile.mkdtemp(prefix=".valueproof-", suffix=".tmp", dir=out))
+                    self._render(todo, state, on_done)
+            except KeyboardInterrupt:
+                self.interrupted = True
+            finally:
+                self._interruptible = False
+                if self._staging is not None:
+                    shutil.rmtree(self._staging, ignore_errors=True)
+                remove_leftovers(out)
+                save_state(out, state)
+            if self.interrupted:
+                finished = {o.definition for o in self.outcomes}
+                self.outcomes += [Outcome(t.account, str(t.definition), "interrupted",
+                                          error="not rendered: the batch was interrupted")
+                                  for t in todo if str(t.definition) not in finished]
+            write_summary(out, self.outcomes)
+        return self.outcomes
+
+    def _on_interrupt(self, signum, frame) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not break the clean-up
+        self.interrupted = True
+        if self._interruptible:
+            raise KeyboardInterrupt
+
+    def _settle_known(self, state: dict, on_done) -> list[Task]:
+        """Record the accounts that need no rendering (invalid, up to date); return the others."""
         todo = []
         for task in self.tasks:
             if task.error:
@@ -218,41 +406,43 @@ class BatchRun:
                              on_done)
             else:
                 todo.append(task)
-        if self.options.fail_fast and any(o.status == "failed" for o in self.outcomes):
-            return self.outcomes
-        try:
-            self._render(todo, state, on_done)
-        except KeyboardInterrupt:
-            self.interrupted = True
-        finally:
-            remove_leftovers(self.options.out_dir)
-            save_state(self.options.out_dir, state)
-        return self.outcomes
+        return todo
 
     def _finish(self, outcome: Outcome, on_done) -> None:
         self.outcomes.append(outcome)
         on_done(outcome)
 
     def _record(self, task: Task, outcome: Outcome, state: dict, on_done) -> None:
+        """Move a rendered account's files from the staging folder into place; remember it."""
         if outcome.status == "rendered":
-            state[task.name] = {"key": task.key, "summary": {
+            try:
+                for name in output_files(task.name, self.options):
+                    os.replace(self._staging / name, self.options.out_dir / name)
+            except OSError as exc:
+                outcome.status, outcome.pdf = "failed", ""
+                outcome.error = f"{self.options.out_dir / name}: could not be written ({exc.strerror})"
+        if outcome.status == "rendered":
+            state[task.name] = {"key": task.key, "definition": str(task.definition), "summary": {
                 "criteria_met": outcome.criteria_met, "roi": outcome.roi}}
-        else:
-            state.pop(task.name, None)
+        else:  # not up to date any more; the name stays this account's
+            state[task.name] = {"definition": str(task.definition)}
         self._finish(outcome, on_done)
 
     def _render(self, todo: list[Task], state: dict, on_done) -> None:
-        if not todo:
+        if self.options.jobs > 1:
+            self._render_pool(todo, state, on_done)
             return
-        if self.options.jobs == 1:
-            _warm()
-            for task in todo:
-                outcome = render_task(task, self.options)
-                self._record(task, outcome, state, on_done)
-                if self.options.fail_fast and outcome.status == "failed":
-                    return
-            return
-        self._render_pool(todo, state, on_done)
+        self._interruptible = True
+        _warm()
+        for task in todo:
+            self._interruptible = True
+            outcome = render_task(task, self.options, self._staging)
+            self._interruptible = False
+            if self.interrupted:  # a library turned the Ctrl-C into an error: not a real failure
+                return
+            self._record(task, outcome, state, on_done)
+            if self.options.fail_fast and outcome.status == "failed":
+                return
 
     def _render_pool(self, todo: list[Task], state: dict, on_done) -> None:
         import multiprocessing
@@ -261,16 +451,20 @@ class BatchRun:
 
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["valueproof.batch_preload"])
+        _start_forkserver()
         pending, attempts = list(todo), {}
-        while pending:
-            pool = ProcessPoolExecutor(self.options.jobs, mp_context=context, initializer=_warm,
+        while pending and not self.interrupted:
+            pool = ProcessPoolExecutor(self.options.jobs, mp_context=context,
+                                       initializer=_worker_start,
                                        max_tasks_per_child=TASKS_PER_WORKER)
-            futures = {pool.submit(render_task, task, self.options): task for task in pending}
-            pending = []
+            finished = False
             try:
-                remaining = set(futures)
-                while remaining:
-                    done, remaining = wait(remaining, return_when=FIRST_COMPLETED)
+                futures = {pool.submit(render_task, task, self.options, self._staging): task
+                           for task in pending}
+                pending, remaining = [], set(futures)
+                while remaining and not self.interrupted:
+                    done, remaining = wait(remaining, timeout=POLL_SECONDS,
+                                           return_when=FIRST_COMPLETED)
                     for future in done:
                         task = futures[future]
                         try:
@@ -286,12 +480,23 @@ class BatchRun:
                                               error="the worker process rendering it died")
                         self._record(task, outcome, state, on_done)
                         if self.options.fail_fast and outcome.status == "failed":
-                            pool.shutdown(wait=True, cancel_futures=True)
                             return
-            except BaseException:
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
-            pool.shutdown(wait=True)
+                finished = not remaining
+            finally:
+                _stop_pool(pool, terminate=not finished)
+
+
+def _stop_pool(pool, terminate: bool) -> None:
+    """Shut the pool down; with `terminate`, end its workers now instead of letting them finish
+    (what they were writing is in the staging folder, which is removed)."""
+    if terminate:
+        stop_workers = getattr(pool, "terminate_workers", None)  # Python 3.14+
+        if stop_workers is not None:
+            stop_workers()
+        else:  # the executor sees a worker end, marks the pool broken and ends the others
+            for worker in list((getattr(pool, "_processes", None) or {}).values()):
+                worker.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def batch_exit_code(outcomes: list[Outcome], interrupted: bool) -> int:

@@ -130,23 +130,29 @@ def batch(paths: tuple[Path, ...], out_dir: Path, jobs: int | None, locale: str 
     from valueproof.errors import ValueproofError
     from valueproof.terminal import run_batch
 
-    definitions = find_definitions(list(paths))
-    if not definitions:
-        raise ValueproofError("no experiment definitions found; give experiment.yaml files or "
-                              "folders that contain them")
-    if locale is not None:
-        from valueproof.config.schema import check_locale
+    try:  # planning hashes every account's data: Ctrl-C may come before any rendering
+        origins: dict[Path, str] = {}  # a listed path that does not exist -> "portfolio:line"
+        definitions = find_definitions(list(paths), origins)
+        if not definitions:
+            raise ValueproofError("no experiment definitions found; give experiment.yaml files or "
+                                  "folders that contain them")
+        if locale is not None:
+            from valueproof.config.schema import check_locale
 
-        try:
-            check_locale(locale)
-        except ValueError as exc:
-            raise ValueproofError(f"--locale {exc}") from None
-    options = BatchOptions(out_dir=out_dir, jobs=jobs or os.cpu_count() or 1, locale=locale,
-                           force=force, html=html, json=write_json, fail_fast=fail_fast,
-                           allowed_roots=tuple(allowed_roots))
-    if not dry_run:
-        check_out_dir(out_dir)
-    tasks = plan(definitions, options, load_state(out_dir) if out_dir.is_dir() else {})
+            try:
+                check_locale(locale)
+            except ValueError as exc:
+                raise ValueproofError(f"--locale {exc}") from None
+        options = BatchOptions(out_dir=out_dir, jobs=jobs or os.cpu_count() or 1, locale=locale,
+                               force=force, html=html, json=write_json, fail_fast=fail_fast,
+                               allowed_roots=tuple(allowed_roots))
+        if not dry_run:
+            check_out_dir(out_dir)
+        tasks = plan(definitions, options, load_state(out_dir) if out_dir.is_dir() else {},
+                     origins)
+    except KeyboardInterrupt:
+        click.echo("Interrupted before any report was rendered.", err=True)
+        sys.exit(130)
     sys.exit(run_batch(tasks, options, dry_run=dry_run, quiet=quiet))
 
 

@@ -155,14 +155,16 @@ def print_value(results) -> None:
 
 
 def run_batch(tasks, options, dry_run: bool, quiet: bool) -> int:
-    """Run (or list) a batch with a progress bar; print and save the summary; the exit status."""
+    """Run (or list) a batch with a progress bar; print the summary; the exit status.
+
+    Interrupted (Ctrl-C): no table, one line saying so, exit status 130."""
     import sys
     import time
 
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                                TimeElapsedColumn, TimeRemainingColumn)
 
-    from valueproof.batch import BatchRun, batch_exit_code, write_summary
+    from valueproof.batch import BatchRun, batch_exit_code
 
     out = console()
     if dry_run:
@@ -172,7 +174,8 @@ def run_batch(tasks, options, dry_run: bool, quiet: bool) -> int:
         for task in tasks:
             action = ("skip" if task.reason == "up to date" else
                       "fail" if task.reason == "invalid" else "render")
-            table.add_row(task.account, f"{task.name}.pdf", action, task.error or task.reason)
+            table.add_row(task.account, f"{task.name}.pdf" if task.name else "–", action,
+                          task.error or task.reason)
         out.print(table)
         return 0
     show = not quiet and sys.stderr.isatty()
@@ -186,9 +189,9 @@ def run_batch(tasks, options, dry_run: bool, quiet: bool) -> int:
         bar = progress.add_task("", total=len(tasks))
         runner.run(lambda outcome: progress.update(bar, advance=1, description=outcome.account))
     outcomes = runner.outcomes
-    write_summary(options.out_dir, outcomes)
-    counts = {s: sum(o.status == s for o in outcomes) for s in ("rendered", "skipped", "failed")}
-    if not quiet:
+    counts = {s: sum(o.status == s for o in outcomes)
+              for s in ("rendered", "skipped", "failed", "interrupted")}
+    if not quiet and not runner.interrupted:
         table = Table(title="Summary", title_justify="left")
         for name in ("Account", "Status", "Criteria met", "ROI", "Time (s)", "Error"):
             table.add_column(name, justify="right" if name in ("ROI", "Time (s)") else "left",
@@ -204,7 +207,8 @@ def run_batch(tasks, options, dry_run: bool, quiet: bool) -> int:
                f"{counts['failed']} failed in {elapsed:.1f} s; summary in "
                f"{options.out_dir / 'summary.csv'}")
     if runner.interrupted:
-        message = "Interrupted: finished reports are kept. " + message
+        message = (f"Interrupted: {counts['interrupted']} not rendered (run again to render "
+                   f"them); " + message)
     if not quiet or runner.interrupted:
         print(message, file=sys.stderr)
     return batch_exit_code(outcomes, runner.interrupted)
