@@ -166,6 +166,10 @@ def test_bad_logos_are_left_out_with_a_warning(customer, vendor, write_experimen
                    for w in warnings)
     html = (tmp_path / "q.html").read_text()
     assert 'class="logo"' not in html and '<span class="wordmark">Vendor Co</span>' in html
+    checked = invoke(runner, "validate", path)  # validate warns about the same logos
+    assert checked.exit_code == 0
+    for party, case in (("customer", customer), ("vendor", vendor)):
+        assert LOGOS[case][2] in checked.output
 
 
 def test_good_logos_are_kept(write_experiment, tmp_path, runner):

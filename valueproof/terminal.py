@@ -48,6 +48,8 @@ def print_validation(result: Validation) -> None:
                      kpi.better, ", ".join(kpi.columns) or "(rows)", f"{missing / rows:.1%}")
     out.print(kpis)
     print_findings(out, data.findings)
+    for warning in result.asset_warnings:
+        out.print(f"  [yellow]![/yellow] {warning}")
     out.print("[green]Usable:[/green] valueproof can analyse this experiment.")
 
 

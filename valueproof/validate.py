@@ -15,6 +15,7 @@ from valueproof.errors import ConfigError
 class Validation:
     experiment: Experiment
     dataset: Dataset
+    asset_warnings: list[str]  # logos the report will leave out, and why
 
 
 def check_assets(experiment: Experiment) -> list[str]:
@@ -47,5 +48,5 @@ def check_assets(experiment: Experiment) -> list[str]:
 def validate(path: str | Path, allowed_roots: tuple[Path, ...] = ()) -> Validation:
     """Load and check a definition and its data without running any statistics."""
     experiment = load_experiment(path, allowed_roots)
-    check_assets(experiment)
-    return Validation(experiment, load_dataset(experiment, build_panel=False))
+    warnings = check_assets(experiment)
+    return Validation(experiment, load_dataset(experiment, build_panel=False), warnings)

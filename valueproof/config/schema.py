@@ -281,7 +281,7 @@ class KPI(Strict):
     denominator: str | None = Field(
         None, description="Rate denominator column (default: number of observations)."
     )
-    unit: str = Field("", description="Unit shown after values, e.g. 'min', '%', 'EUR'.")
+    unit: str = Field("", max_length=40, description="Unit shown after values, e.g. 'min', '%', 'EUR'.")
     better: Literal["higher", "lower"] = Field(description="Which direction is an improvement.")
     aggregate: Literal["mean", "sum", "count", "rate"] = "mean"
     transform: Literal["none", "log"] = "none"
