@@ -112,7 +112,23 @@ PL = {
         "Produkt wdrożono we wszystkich badanych jednostkach, więc nie ma grupy porównawczej. "
         "Efekt to zmiana po wdrożeniu w porównaniu z okresem przed nim; nie da się go oddzielić "
         "od sezonowości ani innych jednoczesnych zmian.",
-    "Each unit contributes one value per period, so a busy unit does not outweigh the others. "
+    "Each unit is compared with itself before and after the rollout (unit and period fixed "
+    "effects), so units that join or leave cannot create an effect. Averages count every "
+    "observation once (rates pool all observations), and counts are per unit and period. "
+    "Uncertainty is measured with %(se)s standard errors (clustering by unit, the default, "
+    "allows for a unit resembling itself over time). A change is called significant when its "
+    "p-value, adjusted for testing several KPIs at once (%(correction)s), is below %(alpha)s. "
+    "The groups were not necessarily assigned at random; the pre-trend check tests whether they "
+    "moved alike before the rollout.":
+        "Każdą jednostkę porównujemy z nią samą przed wdrożeniem i po nim (efekty stałe "
+        "jednostek i okresów), więc jednostki, które dołączają lub odchodzą, nie mogą wytworzyć "
+        "efektu. Średnie liczą każdą obserwację raz (wskaźniki procentowe łączą wszystkie "
+        "obserwacje), a liczebności podajemy na jednostkę i okres. Niepewność mierzymy "
+        "odpornymi błędami standardowymi (%(se)s; domyślne grupowanie według jednostek "
+        "uwzględnia to, że jednostka jest podobna do siebie w czasie). Zmianę nazywamy istotną, "
+        "gdy jej wartość p, skorygowana na testowanie kilku wskaźników naraz (%(correction)s), "
+        "jest mniejsza niż %(alpha)s. Grupy nie musiały być przydzielone losowo; test trendów "
+        "sprzed wdrożenia sprawdza, czy zmieniały się podobnie przed wdrożeniem.",
     "Uncertainty is measured with %(se)s standard errors (clustering by unit, the default, "
     "allows for a unit resembling itself over time). A change is called significant when its "
     "p-value, adjusted for testing several KPIs at once (%(correction)s), is below %(alpha)s. "
@@ -138,7 +154,14 @@ PL = {
     "Permutation p": "p permutacyjne",
     "Pre-trend check": "Trendy przed wdrożeniem",
     "Event studies": "Analiza zdarzeń (event study)",
-    "Gap between the groups in each period, relative to the last period before the rollout "
+    "Gap between the groups in each period, relative to their average gap before the rollout, "
+    "with 95%% intervals. Before the rollout (grey) the points should scatter around zero; after "
+    "it (colour) they show the effect building up. The dashed line is the headline effect: in a "
+    "balanced panel it is the average of the points after the rollout.":
+        "Różnica między grupami w każdym okresie względem ich średniej różnicy sprzed wdrożenia, "
+        "z 95%% przedziałami. Przed wdrożeniem (szare) punkty powinny rozkładać się wokół zera; "
+        "po nim (kolor) pokazują narastanie efektu. Linia przerywana to efekt główny: w "
+        "zrównoważonym panelu jest średnią punktów po wdrożeniu.",
     "(the hollow point), with 95%% intervals. Before the rollout (grey) the points should "
     "scatter around zero; after it (colour) they show the effect building up.":
         "Różnica między grupami w każdym okresie względem ostatniego okresu przed wdrożeniem "
@@ -192,7 +215,7 @@ PL = {
         "Nie można było wykonać testu trendów: %(why)s.",
     "Rollout": "Wdrożenie",
     "log points": "punkty log.",
-    "Gap vs reference": "Różnica wzgl. odniesienia",
+    "Gap vs before": "Różnica wzgl. okresu przed",
     "Before": "Przed",
     "After": "Po",
     "reach %(level)s": "osiągnąć %(level)s",
@@ -284,6 +307,28 @@ PL = {
     "passed": "zaliczony",
     "failed": "niezaliczony",
     "not testable": "nie do sprawdzenia",
+    "The shaded period is split by the rollout; it is shown but not used in the estimate.":
+        "Zacieniony okres jest przecięty datą wdrożenia; pokazujemy go, ale nie wchodzi do "
+        "oszacowania.",
+    "Measured per observation%(name)s: each one counts once, so busier units weigh more.":
+        "Efekt liczony na jedną obserwację%(name)s: każda liczy się raz, więc bardziej aktywne "
+        "jednostki ważą więcej.",
+    "Measured as a pooled rate: all of a group's observations%(name)s together, so each one "
+    "counts once.":
+        "Efekt liczony na łącznym wskaźniku: wszystkie obserwacje grupy%(name)s razem, więc "
+        "każda liczy się raz.",
+    "Measured per unit%(name)s and %(period)s: each unit counts once in every %(period)s, and a "
+    "%(period)s without activity counts as zero.":
+        "Efekt liczony na jednostkę%(name)s i okres (%(period)s): każda jednostka liczy się raz "
+        "w każdym okresie, a okres bez aktywności liczy się jako zero.",
+    "Measured per unit%(name)s and %(period)s: each unit counts once in every %(period)s.":
+        "Efekt liczony na jednostkę%(name)s i okres (%(period)s): każda jednostka liczy się raz "
+        "w każdym okresie.",
+    "%(left)s units were seen only before the rollout and %(joined)s only after it. On the "
+    "%(units)s units seen on both sides the effect is %(effect)s (95%% CI %(low)s … %(high)s).":
+        "Jednostki obecne tylko przed wdrożeniem: %(left)s, tylko po nim: %(joined)s. Dla "
+        "jednostek obecnych po obu stronach (%(units)s) efekt wynosi %(effect)s (95%% przedział "
+        "ufności %(low)s … %(high)s).",
 }
 
 

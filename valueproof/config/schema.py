@@ -155,6 +155,12 @@ class DataSource(Strict):
     )
     unit: str = Field(min_length=1, description="Column naming what was treated (clustering level).")
     time: str = Field(min_length=1, description="Column with the observation's date or period.")
+    observation_name: str | None = Field(
+        None, max_length=40,
+        description="What one row is, as the report names it (e.g. 'ticket'); says what an "
+                    "effect is per.")
+    unit_name: str | None = Field(
+        None, max_length=40, description="What one unit is, as the report names it (e.g. 'agent').")
 
     @field_validator("delimiter")
     @classmethod

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import base64
 import io
 import re
@@ -169,10 +171,15 @@ def _label_positions(ends: dict[str, float], limits: tuple[float, float],
 def trend_chart(font_dir: Path, style: ChartStyle, periods: list[str], post: list[bool],
                 treatment: list[tuple[float, float, float]],
                 control: list[tuple[float, float, float]] | None, labels: dict[str, str],
-                scale: float, y_label: str, rollout_label: str) -> str:
-    """Treatment vs control means per period with 95% bands and the rollout marked."""
+                scale: float, y_label: str, rollout_label: str,
+                partial: list[bool] | None = None) -> str:
+    """Treatment vs control means per period with 95% bands and the rollout marked; the period
+    split by the rollout (`partial`, left out of the estimates) is shaded."""
     fig, ax = _figure(_matplotlib(font_dir), 2.6)
     x = list(range(len(periods)))
+    split = [i for i, flag in enumerate(partial or []) if flag]
+    if split:
+        ax.axvspan(min(split) - 0.5, max(split) + 0.5, color=style.muted, alpha=0.18, linewidth=0)
     series = [("treatment", treatment, style.primary)]
     if control is not None:
         series.insert(0, ("control", control, style.neutral))
@@ -206,11 +213,12 @@ def trend_chart(font_dir: Path, style: ChartStyle, periods: list[str], post: lis
 
 
 def event_study_chart(font_dir: Path, style: ChartStyle, periods: list[str], post: list[bool],
-                      points: list[tuple[float, float, float]], scale: float, y_label: str) -> str:
-    """Gap between groups per period relative to the last pre period, with 95% intervals."""
+                      points: list[tuple[float, float, float]], scale: float, y_label: str,
+                      effect: float | None = None) -> str:
+    """Gap between groups per period relative to their average gap before the rollout, with 95%
+    intervals; `effect` (the headline estimate) is drawn across the post periods."""
     fig, ax = _figure(_matplotlib(font_dir), 2.1)
     ax.axhline(0, color=style.muted, linewidth=0.8)
-    reference = max((i for i, p in enumerate(post) if not p), default=None)
     # One artist per group of points (not one per point): a far smaller SVG to draw.
     for is_post, colour in ((False, style.neutral), (True, style.primary)):
         index = [i for i, p in enumerate(post) if p == is_post]
@@ -218,12 +226,12 @@ def event_study_chart(font_dir: Path, style: ChartStyle, periods: list[str], pos
             continue
         ax.vlines(index, [points[i][1] * scale for i in index], [points[i][2] * scale for i in index],
                   color=colour, linewidth=1.2)
-        filled = [i for i in index if i != reference]
-        ax.plot(filled, [points[i][0] * scale for i in filled], "o", color=colour, markersize=3.8,
+        ax.plot(index, [points[i][0] * scale for i in index], "o", color=colour, markersize=3.8,
                 linestyle="none")
-    if reference is not None:  # the reference period: zero by definition, drawn hollow
-        ax.plot([reference], [0.0], "o", color=style.neutral, markerfacecolor="white",
-                markersize=3.8)
+    after = [i for i, p in enumerate(post) if p]
+    if effect is not None and after and math.isfinite(effect):
+        ax.hlines(effect * scale, after[0] - 0.4, after[-1] + 0.4, color=style.primary,
+                  linestyle=(0, (4, 3)), linewidth=0.9)
     if any(post) and not all(post):
         ax.axvline(post.index(True) - 0.5, color=style.ink, linestyle=(0, (4, 3)), linewidth=0.9)
     ticks = _ticks(periods)

@@ -128,8 +128,49 @@ def _period_label(fmt: Formatter, period: str, time_kind: str) -> str:
     return fmt.date(period, style="d MMM") if time_kind == "date" else period
 
 
+def estimand_sentence(words: Words, kpi: KPIResult, names: dict[str, str | None],
+                      period: str) -> str:
+    """What the effect is per, in plain words (the analyst's nouns in parentheses, so no
+    grammar depends on them)."""
+    observation = f" ({names['observation']})" if names.get("observation") else ""
+    unit = f" ({names['unit']})" if names.get("unit") else ""
+    if kpi.estimand == "per_observation":
+        return words("Measured per observation%(name)s: each one counts once, so busier units "
+                     "weigh more.", name=observation)
+    if kpi.estimand == "pooled_ratio":
+        return words("Measured as a pooled rate: all of a group's observations%(name)s together, "
+                     "so each one counts once.", name=observation)
+    if kpi.aggregate in ("count", "sum"):
+        return words("Measured per unit%(name)s and %(period)s: each unit counts once in every "
+                     "%(period)s, and a %(period)s without activity counts as zero.",
+                     name=unit, period=period)
+    return words("Measured per unit%(name)s and %(period)s: each unit counts once in every "
+                 "%(period)s.", name=unit, period=period)
+
+
+def sensitivity_sentence(words: Words, kpi: KPIResult, scale: float, change_unit: str) -> str | None:
+    """Units joining or leaving around the rollout, and the effect without them."""
+    moved = {arm: (a.get("left", 0), a.get("joined", 0)) for arm, a in kpi.attrition.items()}
+    if not kpi.sensitivity or not any(left or joined for left, joined in moved.values()):
+        return None
+    fmt = words.fmt
+    left = sum(m[0] for m in moved.values())
+    joined = sum(m[1] for m in moved.values())
+    s = kpi.sensitivity
+    if kpi.transform == "log":
+        value = lambda v: fmt.percent(math.expm1(v), 2, signed=True)  # noqa: E731
+    else:
+        value = lambda v: _with_unit(fmt.number(v * scale, 3, signed=True), change_unit)  # noqa: E731
+    return words("%(left)s units were seen only before the rollout and %(joined)s only after it. "
+                 "On the %(units)s units seen on both sides the effect is %(effect)s (95%% CI "
+                 "%(low)s … %(high)s).", left=fmt.fixed(left, 0), joined=fmt.fixed(joined, 0),
+                 units=fmt.fixed(s["units"], 0), effect=value(s["effect"]),
+                 low=value(s["ci_low"]), high=value(s["ci_high"]))
+
+
 def kpi_page(words: Words, results: Results, kpi: KPIResult, groups: dict[str, str],
-             style: charts.ChartStyle, font_dir: Path, time_kind: str) -> dict:
+             style: charts.ChartStyle, font_dir: Path, time_kind: str,
+             names: dict[str, str | None]) -> dict:
     fmt = words.fmt
     scale, level_unit, change_unit = _kpi_scale(kpi, words)
     periods = [_period_label(fmt, p.period, time_kind) for p in kpi.trend]
@@ -141,7 +182,7 @@ def kpi_page(words: Words, results: Results, kpi: KPIResult, groups: dict[str, s
         None if results.method != "did" else
         [(p.control, p.control_low, p.control_high) for p in kpi.trend],
         {name: label[:1].upper() + label[1:] for name, label in groups.items()}, scale, y_label,
-        words("Rollout"))
+        words("Rollout"), [p.partial for p in kpi.trend])
     gap_unit = words("log points") if kpi.transform == "log" else change_unit
     event_svg = None
     if kpi.event_study:
@@ -150,7 +191,7 @@ def kpi_page(words: Words, results: Results, kpi: KPIResult, groups: dict[str, s
             [p.post for p in kpi.event_study],
             [(p.coefficient, p.ci_low, p.ci_high) for p in kpi.event_study],
             1.0 if kpi.transform == "log" else scale,
-            words("Gap vs reference") + (f" ({gap_unit})" if gap_unit else ""))
+            words("Gap vs before") + (f" ({gap_unit})" if gap_unit else ""), kpi.effect)
     trend_status, trend_text = pre_trend_sentence(words, kpi, results.method)
     means = [(words("Before"), kpi.means.get("treatment_pre"), kpi.means.get("control_pre")),
              (words("After"), kpi.means.get("treatment_post"), kpi.means.get("control_post"))]
@@ -161,6 +202,9 @@ def kpi_page(words: Words, results: Results, kpi: KPIResult, groups: dict[str, s
         "verdict_label": verdict_labels(words)[kpi.verdict],
         "verdict_symbol": VERDICT_SYMBOL[kpi.verdict],
         "sentence": effect_sentence(words, results, kpi, groups),
+        "estimand_sentence": estimand_sentence(words, kpi, names, period_name(words, results.period)),
+        "sensitivity_sentence": sensitivity_sentence(words, kpi, scale, change_unit),
+        "has_partial": any(p.partial for p in kpi.trend),
         "verdict_sentence": verdict_sentence(words, kpi),
         "pre_trend_status": trend_status, "pre_trend_sentence": trend_text,
         "trend_svg": trend_svg, "event_svg": event_svg, "level_unit": level_unit,
@@ -379,7 +423,9 @@ def build_context(experiment: Experiment, results: Results, brand: Brand, gettex
         "control": experiment.groups.control_label or words("comparison units"),
     }
     labels = {k.id: k.label for k in results.kpis}
-    kpis = [kpi_page(words, results, k, groups, style, font_dir, time_kind) for k in results.kpis]
+    names = {"observation": experiment.data.observation_name, "unit": experiment.data.unit_name}
+    kpis = [kpi_page(words, results, k, groups, style, font_dir, time_kind, names)
+            for k in results.kpis]
     for page in kpis:
         page["warnings"] = kpi_warnings(words, results, results.kpi(page["id"]), labels)
     context = {
