@@ -1,5 +1,6 @@
 """`valueproof batch` never falls over: any broken account fails alone, output names are stable
-and never clash, Ctrl-C leaves a summary that matches the disk, bad portfolio files get one message."""
+and never clash, Ctrl-C leaves a summary that matches the disk, a bad portfolio file gets one
+message."""
 
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ def account(root: Path, folder: str, customer: str, **changes) -> Path:
     for key, value in changes.items():
         if value is None:
             definition.pop(key, None)
+        elif isinstance(value, dict):
+            definition[key].update(value)
         else:
             definition[key] = value
     path.write_text(yaml.safe_dump(definition, allow_unicode=True, sort_keys=False))
@@ -58,7 +61,8 @@ def broken_portfolio(root: Path) -> dict[str, str]:
     expected = {}
     folder = account(root, "bad_date", "Bad Date")
     text = (folder / "experiment.yaml").read_text()
-    (folder / "experiment.yaml").write_text(text.replace("rollout: 2026-05-04", "rollout: 2026-02-30"))
+    (folder / "experiment.yaml").write_text(text.replace("rollout: 2026-05-04",
+                                                         "rollout: 2026-02-30"))
     assert "rollout: 2026-02-30" in (folder / "experiment.yaml").read_text()
     expected["bad_date"] = "rollout"
     folder = account(root, "device", "Device Data")
@@ -178,7 +182,28 @@ def test_customer_named_summary_does_not_overwrite_the_summary(tmp_path, runner)
     assert rows[0]["pdf"] == "summary-acct.pdf"
 
 
+def test_outputs_never_overwrite_an_accounts_input(tmp_path, runner):
+    root = tmp_path / "portfolio"
+    folder = account(root, "acct", "Input Co", groups={"file": "summary.csv"})
+    shutil.copy(EXAMPLES / "sales_rollout" / "data" / "assignment.csv", folder / "summary.csv")
+    before = (folder / "summary.csv").read_bytes()
+    result = invoke(runner, "batch", folder, "-o", folder)
+    assert result.exit_code == 2
+    assert "summary.csv" in result.output and "groups.file" in result.output
+    assert (folder / "summary.csv").read_bytes() == before
+    assert not list(folder.glob("*.pdf"))
+
+    other = account(root, "other", "Other Co", groups={"file": "other-co-2026-q3.pdf"})
+    shutil.copy(EXAMPLES / "sales_rollout" / "data" / "assignment.csv",
+                other / "other-co-2026-q3.pdf")
+    result = invoke(runner, "batch", other, "-o", other, "--dry-run")
+    assert result.exit_code == 0 and "fail" in result.output and "groups.file" in result.output
+
+
 # 3. Ctrl-C ------------------------------------------------------------------------------------
+
+ACCOUNTS = 6  # enough that the batch is still running when the first PDF appears
+
 
 def interrupt(root: Path, out: Path, jobs: str, whole_group: bool):
     """Start a batch, send SIGINT once the first PDF exists; (exit status, stderr, seconds
@@ -216,7 +241,7 @@ def assert_summary_matches_disk(out: Path) -> dict[str, dict]:
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_ctrl_c_stops_promptly_and_the_summary_matches_the_disk(tmp_path, jobs):
     root, out = tmp_path / "portfolio", tmp_path / "out"
-    for i in range(10):
+    for i in range(ACCOUNTS):
         account(root, f"acct{i:02d}", f"Customer {i:02d}")
     status, stderr, seconds = interrupt(root, out, jobs, whole_group=False)
     assert status == 130, stderr
@@ -226,7 +251,7 @@ def test_ctrl_c_stops_promptly_and_the_summary_matches_the_disk(tmp_path, jobs):
     time.sleep(1)  # nothing goes on rendering after the exit
     assert {p.name for p in out.glob("*.pdf")} == pdfs
     rows = assert_summary_matches_disk(out)
-    assert 1 <= len(pdfs) < 10
+    assert 1 <= len(pdfs) < ACCOUNTS
     assert {r["status"] for r in rows.values()} == {"rendered", "interrupted"}
 
     # A rerun renders the rest and skips the finished ones.
@@ -236,7 +261,7 @@ def test_ctrl_c_stops_promptly_and_the_summary_matches_the_disk(tmp_path, jobs):
     rows = summary(out)
     skipped = {r["pdf"] for r in rows.values() if r["status"] == "skipped"}
     rendered = {r["pdf"] for r in rows.values() if r["status"] == "rendered"}
-    assert skipped == pdfs and len(rendered) == 10 - len(pdfs)
+    assert skipped == pdfs and len(rendered) == ACCOUNTS - len(pdfs)
     assert {p.name for p in out.glob("*.pdf")} == skipped | rendered
     assert not leftovers(out)
 

@@ -123,7 +123,8 @@ def _portfolio_lines(path: Path) -> list[str]:
     except UnicodeDecodeError:
         raise ValueproofError(not_text) from None
     except OSError as exc:
-        raise ValueproofError(f"{path}: cannot be read ({exc.strerror}); check its permissions") from None
+        raise ValueproofError(f"{path}: cannot be read ({exc.strerror}); "
+                              "check its permissions") from None
     if "\x00" in text:
         raise ValueproofError(not_text)
     return text.splitlines()
@@ -140,30 +141,46 @@ def _file_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
 
 
-def _identify(definition: Path, options: BatchOptions, origin: str | None) -> tuple[str, str, str]:
-    """(account, output stem, key) of one definition; raises whatever is wrong with it.
+def _identify(definition: Path, options: BatchOptions,
+              origin: str | None) -> tuple[str, str, str, dict[str, Path]]:
+    """(account, output stem, key, input files) of one definition; raises whatever is wrong
+    with it.
 
     Every file is reached through `Experiment.resolve`, which refuses folders, pipes and devices,
     so hashing never blocks on a FIFO or reads /dev/zero for ever."""
     from valueproof.config import load_experiment
     from valueproof.data.sources import data_fingerprint
+    from valueproof.output import experiment_inputs
 
     if not definition.exists():
         listed = f" (listed in {origin}); fix or remove that line" if origin else ""
         raise ConfigError(f"{definition}: no such file{listed}")
     if not definition.is_file():
-        kind = "a folder" if definition.is_dir() else "not a regular file (a pipe, socket or device)"
+        kind = ("a folder" if definition.is_dir() else
+                "not a regular file (a pipe, socket or device)")
         raise ConfigError(f"{definition}: is {kind}; an experiment definition is a YAML file")
     experiment = load_experiment(definition, options.allowed_roots)
     account = experiment.customer.name if experiment.customer else experiment.name
     stem = safe_name(f"{account} {experiment.quarter or ''}")
     parts = [__version__, experiment.definition_hash, data_fingerprint(experiment),
              options.locale or experiment.locale, str(options.html), str(options.json)]
-    for key, asset in (("brand", experiment.brand),
-                       ("customer.logo", experiment.customer.logo if experiment.customer else None),
-                       ("vendor.logo", experiment.vendor.logo if experiment.vendor else None)):
-        parts.append(_file_hash(experiment.resolve(asset, key)) if asset else "")
-    return account, stem, hashlib.sha256("|".join(parts).encode()).hexdigest()
+    customer, vendor = experiment.customer, experiment.vendor
+    for where, asset in (("brand", experiment.brand),
+                         ("customer.logo", customer.logo if customer else None),
+                         ("vendor.logo", vendor.logo if vendor else None)):
+        parts.append(_file_hash(experiment.resolve(asset, where)) if asset else "")
+    key = hashlib.sha256("|".join(parts).encode()).hexdigest()
+    return account, stem, key, experiment_inputs(definition, options.allowed_roots)
+
+
+def _check_not_inputs(files: list[str], options: BatchOptions, inputs: dict[str, Path]) -> None:
+    """None of `files` in the output folder is one of an account's inputs (an output folder
+    that is also an experiment's folder); ValueproofError naming both otherwise."""
+    from valueproof.output import check_outputs
+
+    if options.out_dir.is_dir():  # else nothing in it can be an input
+        for file in files:
+            check_outputs({"-o": options.out_dir / file}, inputs)
 
 
 def _planning_error(definition: Path, exc: Exception) -> str:
@@ -214,16 +231,25 @@ def plan(definitions: list[Path], options: BatchOptions, state: dict,
     planned = []
     for definition in definitions:
         try:
-            account, stem, key = _identify(definition, options, origins.get(definition))
+            account, stem, key, inputs = _identify(definition, options, origins.get(definition))
             error = None
         except Exception as exc:  # one account's problem never stops the others
-            account, stem, key = definition.parent.name, "", ""
+            account, stem, key, inputs = definition.parent.name, "", "", {}
             error = _planning_error(definition, exc)
-        planned.append((definition, account, stem, key, error))
-    names = output_names({d: stem for d, _, stem, _, error in planned if not error}, state)
+        planned.append((definition, account, stem, key, inputs, error))
+    names = output_names({d: stem for d, _, stem, _, _, error in planned if not error}, state)
     tasks = []
-    for definition, account, _, key, error in planned:
+    for definition, account, _, key, inputs, error in planned:
+        try:  # the batch's own files: no account can run, so the command is refused
+            _check_not_inputs(["summary.csv", "summary.json", STATE_FILE], options, inputs)
+        except ValueproofError as exc:
+            raise ValueproofError(_planning_error(definition, exc)) from None
         name = names.get(definition, "")
+        if name and not error:
+            try:
+                _check_not_inputs(output_files(name, options), options, inputs)
+            except ValueproofError as exc:
+                name, error = "", _planning_error(definition, exc)
         previous = state.get(name, {}) if name else {}
         if error:
             reason = "invalid"
@@ -324,7 +350,7 @@ def save_state(out_dir: Path, state: dict) -> None:
 
 
 def remove_leftovers(out_dir: Path) -> None:
-    """Temporary files of an earlier run that was killed mid-write (renamed into place otherwise)."""
+    """Temporary files of an earlier run killed mid-write (renamed into place otherwise)."""
     for leftover in out_dir.glob(".*.tmp"):
         if leftover.is_file():
             leftover.unlink(missing_ok=True)
@@ -369,7 +395,8 @@ class BatchRun:
             stop = self.options.fail_fast and any(o.status == "failed" for o in self.outcomes)
             try:
                 if todo and not stop:
-                    self._staging = Path(tempfile.mkdtemp(prefix=".valueproof-", suffix=".tmp", dir=out))
+                    self._staging = Path(tempfile.mkdtemp(prefix=".valueproof-", suffix=".tmp",
+                                                          dir=out))
                     self._render(todo, state, on_done)
             except KeyboardInterrupt:
                 self.interrupted = True
@@ -420,7 +447,8 @@ class BatchRun:
                     os.replace(self._staging / name, self.options.out_dir / name)
             except OSError as exc:
                 outcome.status, outcome.pdf = "failed", ""
-                outcome.error = f"{self.options.out_dir / name}: could not be written ({exc.strerror})"
+                outcome.error = (f"{self.options.out_dir / name}: could not be written "
+                                 f"({exc.strerror})")
         if outcome.status == "rendered":
             state[task.name] = {"key": task.key, "definition": str(task.definition), "summary": {
                 "criteria_met": outcome.criteria_met, "roi": outcome.roi}}
