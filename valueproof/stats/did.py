@@ -67,6 +67,8 @@ class KPIData:
         keep = ~np.isnan(values) & (weights > 0)
         if not has_control:
             keep &= panel.treated
+        if keep.all():
+            keep = slice(None)  # views, not copies, of every array below
         y = values[keep]
         if kpi.transform == "log":
             if np.any(y <= 0):
@@ -94,11 +96,11 @@ class KPIData:
         self.event_partial = self.event_period == straddling_period(panel) if len(event_keys) else \
             np.zeros(0, bool)
         self.estimation = ~self.event_partial
-        treated_rows = np.bincount(cluster, panel.treated[keep], G)
-        all_rows = np.bincount(cluster, minlength=G)
-        if np.any((treated_rows > 0) & (treated_rows < all_rows)):
+        treated = panel.treated[keep]
+        self.unit_treated = np.zeros(G, bool)
+        self.unit_treated[cluster] = treated
+        if np.any(self.unit_treated[cluster] != treated):
             raise ValueError("a unit is both treated and control; the data stage drops such units")
-        self.unit_treated = treated_rows > 0
         self._n_units = {"treatment": int(np.count_nonzero(self.unit_treated))}
         if has_control:
             self._n_units["control"] = int(G - self._n_units["treatment"])

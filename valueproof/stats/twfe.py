@@ -76,7 +76,7 @@ def fit(cells: Cells, sets: np.ndarray, se: str, period_effects: bool = True) ->
     S = A.sum(axis=1)
     M = A / S[:, None]  # fe-level means of the period dummies
     ybar = AY / S
-    m = np.hstack([tr_fe[:, None] * (M @ sets), M[:, 1:P + 1]])  # (F, K) fe means of regressors
+    m = np.hstack([tr_fe[:, None] * _per_set(M, sets), M[:, 1:P + 1]])  # (F, K) fe means
 
     w_tr_per, w_per = tr @ W, W.sum(axis=0)
     K = J + P
@@ -86,7 +86,7 @@ def fit(cells: Cells, sets: np.ndarray, se: str, period_effects: bool = True) ->
     xwx[J:, :J] = xwx[:J, J:].T
     xwx[J:, J:] = np.diag(w_per[1:P + 1])
     xwx -= (m * S[:, None]).T @ m
-    xwy = np.concatenate([sets.T @ (tr @ WY), WY.sum(axis=0)[1:P + 1]]) - (m * S[:, None]).T @ ybar
+    xwy = np.concatenate([sets.T @ (tr @ WY), WY.sum(axis=0)[1:P + 1]]) - m.T @ (S * ybar)
 
     scale = np.sqrt(np.maximum(np.diag(xwx), 0.0))
     if np.any(scale[:J] <= 1e-12 * max(1.0, scale.max(initial=0.0))):
@@ -111,7 +111,7 @@ def fit(cells: Cells, sets: np.ndarray, se: str, period_effects: bool = True) ->
 
     n = int(np.count_nonzero(W))
     if se in ("cr1", "cluster"):
-        scores = np.hstack([tr[:, None] * (WR @ sets), WR[:, 1:P + 1]])
+        scores = np.hstack([tr[:, None] * _per_set(WR, sets), WR[:, 1:P + 1]])
         if not cells.fe_is_cluster:  # the demeaning term; zero when each unit is its own fe
             scores -= WR.sum(axis=1)[:, None] * m[fe]
         # pyfixest's count ("nonnested"): the slopes, every period level, and the fe levels
@@ -119,9 +119,8 @@ def fit(cells: Cells, sets: np.ndarray, se: str, period_effects: bool = True) ->
         k_counted = J + (T if period_effects else 0) + (0 if cells.fe_is_cluster else F - 1)
         if G < 2 or n <= k_counted:
             return TwfeFit(beta[:J], np.full((J, J), np.nan), 0, n, G, None)
-        psi = scores @ inverse.T * np.sqrt(G / (G - 1) * (n - 1) / (n - k_counted))
-        cov = psi.T @ psi
-        return TwfeFit(beta[:J], cov[:J, :J], G - 1, n, G, psi[:, :J])
+        psi = scores @ (inverse[:J].T * np.sqrt(G / (G - 1) * (n - 1) / (n - k_counted)))
+        return TwfeFit(beta[:J], psi.T @ psi, G - 1, n, G, psi)
     residual_df = n - K - F  # slopes, period dummies and every fe level
     if residual_df <= 0:
         return TwfeFit(beta[:J], np.full((J, J), np.nan), 0, n, G, None)
@@ -138,6 +137,14 @@ def fit(cells: Cells, sets: np.ndarray, se: str, period_effects: bool = True) ->
     else:
         raise ValueError(f"unknown se '{se}'")
     return TwfeFit(beta[:J], cov[:J, :J], int(residual_df), n, G, None)
+
+
+def _per_set(X: np.ndarray, sets: np.ndarray) -> np.ndarray:
+    """X @ sets (sum of X's period columns in each set), as a column selection when every set
+    is a single period (the event study) - several times faster than the product."""
+    if np.all(sets.sum(axis=0) == 1) and np.all((sets == 0) | (sets == 1)):
+        return X[:, np.argmax(sets, axis=0)]
+    return X @ sets
 
 
 def _inverse(matrix: np.ndarray) -> np.ndarray | None:
