@@ -384,8 +384,8 @@ class BatchRun:
     tasks: list[Task]
     outcomes: list[Outcome] = field(default_factory=list)
     interrupted: bool = False
-    _interruptible: bool = False  # may Ctrl-C raise KeyboardInterrupt right now?
-    _staging: Path | None = None
+    _interruptible: bool = field(default=False, init=False)  # may Ctrl-C raise one now?
+    _staging: Path | None = field(default=None, init=False)  # where workers write
 
     def run(self, on_done=lambda outcome: None) -> list[Outcome]:
         out = self.options.out_dir
