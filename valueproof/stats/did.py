@@ -34,6 +34,8 @@ def dense_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if high - low < 4 * len(as_int) + 1024:
             offsets = as_int - low
             present = np.bincount(offsets, minlength=high - low + 1) > 0
+            if present.all():  # already dense (unit codes, periods without gaps): no remapping
+                return np.arange(low, high + 1, dtype=np.int64).view(values.dtype), offsets
             codes = np.cumsum(present) - 1
             uniques = (np.flatnonzero(present) + low).astype(np.int64).view(values.dtype)
             return uniques, codes[offsets]
@@ -85,7 +87,7 @@ class KPIData:
         self.units, cluster = dense_codes(panel.unit[keep])
         period_values, period = dense_codes(panel.period[keep])
         post = panel.post[keep]
-        event_keys, event = dense_codes(period * 2 + post)
+        event_keys, event = dense_codes(period * 2 + post.view(np.int8))
         G, E = len(self.units), len(event_keys)
         flat = cluster * E + event
         w = weights[keep]
@@ -111,10 +113,17 @@ class KPIData:
     def cells(self, units: np.ndarray | None = None) -> tuple[twfe.Cells, np.ndarray]:
         """The estimation cells (optionally only of `units`, a bool mask over units) and the
         post-rollout flag of each of their periods."""
+        if units is None:
+            if not hasattr(self, "_all_cells"):  # shared by the headline and the event study
+                self._all_cells = self._cells(None)
+            return self._all_cells
+        return self._cells(units)
+
+    def _cells(self, units: np.ndarray | None) -> tuple[twfe.Cells, np.ndarray]:
         W, WY = self.W, self.WY
         if not self.estimation.all():
             W, WY = W[:, self.estimation], WY[:, self.estimation]
-        rows = W.sum(axis=1) > 0
+        rows = W @ np.ones(W.shape[1]) > 0
         if units is not None:
             rows &= units
         if not rows.all():
@@ -202,17 +211,17 @@ def main_estimate(data: KPIData, se: str) -> Estimate:
 def _treated_post_level(data: KPIData, fit: twfe.TwfeFit) -> tuple[float, float, float]:
     """The treated group's weighted post-rollout mean, its SE (clustered by unit) and its
     covariance with the effect (through the units' influences, when the fit has them)."""
-    columns = data.estimation & data.event_post
-    W, WY = data.W[:, columns], data.WY[:, columns]
+    columns = (data.estimation & data.event_post).astype(float)
+    weight, weighted = data.W @ columns, data.WY @ columns  # each unit's post-rollout sums
     rows = data.unit_treated
-    total = W[rows].sum()
-    level = float(WY[rows].sum() / total)
-    influence = np.where(rows, (WY - W * level).sum(axis=1), 0.0) / total
+    total = weight[rows].sum()
+    level = float(weighted[rows].sum() / total)
+    influence = np.where(rows, weighted - weight * level, 0.0) / total
     G = len(influence)
     influence *= np.sqrt(G / (G - 1)) if G > 1 else np.nan
     level_se = float(np.sqrt(influence @ influence))
     cov = 0.0
-    used = data.W[:, data.estimation].sum(axis=1) > 0  # the units of the fit, in its order
+    used = data.W @ data.estimation.astype(float) > 0  # the units of the fit, in its order
     if fit.influence is not None and len(fit.influence) == used.sum():
         cov = float(influence[used] @ fit.influence[:, 0])
     return level, level_se, cov
@@ -270,14 +279,17 @@ def trend_points(data: KPIData, alpha: float) -> list[TrendPoint]:
     groups = [("treatment", True)] + ([("control", False)] if data.has_control else [])
     level = np.exp if data.kpi.transform == "log" else (lambda v: v)
     columns = {}
+    # per group and period: sums of w, w*y and of the squared units' deviations
+    # sum_g (WY - W mu)^2 = sum WY^2 - 2 mu sum W WY + mu^2 sum W^2, as matrix-vector products
+    products = (data.W, data.WY, data.WY * data.WY, data.W * data.WY, data.W * data.W)
     for name, flag in groups:
-        W, WY = data.W[data.unit_treated == flag], data.WY[data.unit_treated == flag]
-        G = len(W)
-        totals = W.sum(axis=0)
+        member = (data.unit_treated == flag).astype(float)
+        G = int(member.sum())
+        totals, weighted, yy, wy, ww = (member @ matrix for matrix in products)
         with np.errstate(invalid="ignore", divide="ignore"):
-            means = WY.sum(axis=0) / totals
-            influence = WY - W * means
-            se = np.sqrt((influence**2).sum(axis=0) * (G / (G - 1) if G > 1 else np.nan)) / totals
+            means = weighted / totals
+            squares = np.maximum(yy - 2 * means * wy + means**2 * ww, 0.0)
+            se = np.sqrt(squares * (G / (G - 1) if G > 1 else np.nan)) / totals
         half = _t_critical(alpha, G - 1) * se
         columns[name] = [(float(level(mu)), _float(level(mu - h)), _float(level(mu + h)))
                          if total > 0 else (None, None, None)

@@ -20,6 +20,7 @@ and `iid` with N - (slopes, period dummies and fe levels) residual degrees of fr
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -38,6 +39,48 @@ class Cells:
     fe: np.ndarray
     fe_treated: np.ndarray
     fe_is_cluster: bool  # panels: the fe level is the unit, which is the cluster
+
+    @cached_property
+    def sums(self) -> _Sums:
+        """What every fit of these cells shares, computed once (the headline and the event
+        study fit the same cells)."""
+        W, WY, fe = self.W, self.WY, self.fe
+        G, T = W.shape
+        tr_fe = self.fe_treated.astype(float)
+        F = len(tr_fe)
+        # Row and column sums as matrix-vector products: numpy's reductions along the short
+        # axis of a tall (G, T) matrix are several times slower.
+        row_sums = WY @ np.ones(T)
+        if self.fe_is_cluster:
+            A, AY = W, row_sums
+        else:
+            member = np.zeros((F, G))
+            member[fe, np.arange(G)] = 1.0
+            A, AY = member @ W, member @ row_sums
+        S = A @ np.ones(T)
+        M = A / S[:, None]  # fe-level means of the period dummies
+        # The demeaning terms sum_f S_f m_f m_f' (m_f: the fe level's regressor means) reduce
+        # to T x T products of the fe x period weights, since S_f m_f = (the fe's weights).
+        M_tr = M * tr_fe[:, None]
+        return _Sums(
+            tr=tr_fe[fe], tr_fe=tr_fe, M=M, ybar=AY / S, Q=A.T @ M, Q_tr=A.T @ M_tr,
+            w_tr_per=tr_fe @ A, w_per=np.ones(F) @ A, wy_tr_per=tr_fe[fe] @ WY - M_tr.T @ AY,
+            wy_per=np.ones(G) @ WY - M.T @ AY, n=int(np.count_nonzero(W)))
+
+
+@dataclass(frozen=True)
+class _Sums:
+    tr: np.ndarray  # (G,) each unit's treatment
+    tr_fe: np.ndarray  # (F,)
+    M: np.ndarray  # (F, T) fe-level means of the period dummies
+    ybar: np.ndarray  # (F,) fe-level weighted means of y
+    Q: np.ndarray  # (T, T) sum_f S_f M_f M_f'
+    Q_tr: np.ndarray  # (T, T) the same over treated fe levels
+    w_tr_per: np.ndarray  # (T,) weight of treated cells per period
+    w_per: np.ndarray  # (T,) weight per period
+    wy_tr_per: np.ndarray  # (T,) demeaned sum of w y of treated cells per period
+    wy_per: np.ndarray  # (T,) demeaned sum of w y per period
+    n: int  # cells
 
 
 @dataclass(frozen=True)
@@ -59,34 +102,21 @@ def fit(cells: Cells, sets: np.ndarray, se: str, period_effects: bool = True) ->
     Returns None when the design leaves no information for a coefficient (a period set with no
     treated or no comparison variation), so callers can say "not estimable" instead of failing.
     """
-    W, WY, fe, tr_fe = cells.W, cells.WY, cells.fe, cells.fe_treated.astype(float)
+    W, WY, fe = cells.W, cells.WY, cells.fe
+    sums = cells.sums
+    tr, tr_fe, M, ybar = sums.tr, sums.tr_fe, sums.M, sums.ybar
     G, T = W.shape
     F = len(tr_fe)
     sets = np.asarray(sets, dtype=float)
     J = sets.shape[1]
     P = T - 1 if period_effects else 0  # period dummies (the first period is the reference)
-    tr = tr_fe[fe]
-
-    if cells.fe_is_cluster:
-        A, AY = W, WY.sum(axis=1)
-    else:
-        member = np.zeros((F, G))
-        member[fe, np.arange(G)] = 1.0
-        A, AY = member @ W, member @ WY.sum(axis=1)
-    S = A.sum(axis=1)
-    M = A / S[:, None]  # fe-level means of the period dummies
-    ybar = AY / S
-    m = np.hstack([tr_fe[:, None] * _per_set(M, sets), M[:, 1:P + 1]])  # (F, K) fe means
-
-    w_tr_per, w_per = tr @ W, W.sum(axis=0)
     K = J + P
     xwx = np.zeros((K, K))
-    xwx[:J, :J] = sets.T @ (w_tr_per[:, None] * sets)
-    xwx[:J, J:] = (sets * w_tr_per[:, None])[1:P + 1].T
+    xwx[:J, :J] = sets.T @ (sums.w_tr_per[:, None] * sets) - sets.T @ sums.Q_tr @ sets
+    xwx[:J, J:] = (sets * sums.w_tr_per[:, None])[1:P + 1].T - sets.T @ sums.Q_tr[:, 1:P + 1]
     xwx[J:, :J] = xwx[:J, J:].T
-    xwx[J:, J:] = np.diag(w_per[1:P + 1])
-    xwx -= (m * S[:, None]).T @ m
-    xwy = np.concatenate([sets.T @ (tr @ WY), WY.sum(axis=0)[1:P + 1]]) - m.T @ (S * ybar)
+    xwx[J:, J:] = np.diag(sums.w_per[1:P + 1]) - sums.Q[1:P + 1, 1:P + 1]
+    xwy = np.concatenate([sets.T @ sums.wy_tr_per, sums.wy_per[1:P + 1]])
 
     scale = np.sqrt(np.maximum(np.diag(xwx), 0.0))
     if np.any(scale[:J] <= 1e-12 * max(1.0, scale.max(initial=0.0))):
@@ -107,19 +137,26 @@ def fit(cells: Cells, sets: np.ndarray, se: str, period_effects: bool = True) ->
     fitted += lam
     fitted -= fe_mean[:, None]
     fitted *= W
-    WR = WY - fitted
+    WR = np.subtract(WY, fitted, out=fitted)
 
-    n = int(np.count_nonzero(W))
+    n = sums.n
+    def fe_means() -> np.ndarray:  # (F, K) the fe levels' regressor means
+        return np.hstack([tr_fe[:, None] * _per_set(M, sets), M[:, 1:P + 1]])
+
     if se in ("cr1", "cluster"):
-        scores = np.hstack([tr[:, None] * _per_set(WR, sets), WR[:, 1:P + 1]])
-        if not cells.fe_is_cluster:  # the demeaning term; zero when each unit is its own fe
-            scores -= WR.sum(axis=1)[:, None] * m[fe]
         # pyfixest's count ("nonnested"): the slopes, every period level, and the fe levels
         # unless nested in the clusters (one of them is redundant with the periods)
         k_counted = J + (T if period_effects else 0) + (0 if cells.fe_is_cluster else F - 1)
         if G < 2 or n <= k_counted:
             return TwfeFit(beta[:J], np.full((J, J), np.nan), 0, n, G, None)
-        psi = scores @ (inverse[:J].T * np.sqrt(G / (G - 1) * (n - 1) / (n - k_counted)))
+        # influence of each unit: its score (x_it w_it e_it summed over t) times the bread's
+        # rows of the slopes, without building the (G, K) score matrix
+        bread = inverse[:J] * np.sqrt(G / (G - 1) * (n - 1) / (n - k_counted))  # (J, K)
+        on_periods = np.zeros((T, J))
+        on_periods[1:P + 1] = bread[:, J:].T
+        psi = tr[:, None] * (WR @ (sets @ bread[:, :J].T)) + WR @ on_periods
+        if not cells.fe_is_cluster:  # the demeaning term; zero when each unit is its own fe
+            psi -= (WR @ np.ones(T))[:, None] * (fe_means() @ bread.T)[fe]
         return TwfeFit(beta[:J], psi.T @ psi, G - 1, n, G, psi)
     residual_df = n - K - F  # slopes, period dummies and every fe level
     if residual_df <= 0:
@@ -131,7 +168,7 @@ def fit(cells: Cells, sets: np.ndarray, se: str, period_effects: bool = True) ->
     elif se == "hc1":
         rows, periods = np.nonzero(W)
         dummies = np.eye(T)[periods]
-        x = np.hstack([tr[rows, None] * (dummies @ sets), dummies[:, 1:P + 1]]) - m[fe[rows]]
+        x = np.hstack([tr[rows, None] * (dummies @ sets), dummies[:, 1:P + 1]]) - fe_means()[fe[rows]]
         scores = x * WR[rows, periods][:, None]
         cov = inverse @ (scores.T @ scores) @ inverse * n / residual_df
     else:
