@@ -45,6 +45,23 @@ class Panel:
     weights: dict[str, np.ndarray] = field(default_factory=dict)
 
 
+def dense_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted unique values, code of each value) like np.unique(return_inverse=True), but O(n)
+    through bincount when the values are integers (or days) in a modest range."""
+    as_int = values.view(np.int64) if values.dtype.kind in "iM" and values.itemsize == 8 else None
+    if as_int is not None and len(as_int):
+        low, high = int(as_int.min()), int(as_int.max())
+        if high - low < 4 * len(as_int) + 1024:
+            offsets = as_int - low
+            present = np.bincount(offsets, minlength=high - low + 1) > 0
+            if present.all():  # already dense (unit codes, periods without gaps): no remapping
+                return np.arange(low, high + 1, dtype=np.int64).view(values.dtype), offsets
+            codes = np.cumsum(present) - 1
+            uniques = (np.flatnonzero(present) + low).astype(np.int64).view(values.dtype)
+            return uniques, codes[offsets]
+    return np.unique(values, return_inverse=True)
+
+
 def kpi_aggregates(kpi: KPI, exprs: dict[str, str]) -> tuple[str, str, str]:
     """SQL for (value, count, weight) of one KPI in one unit x period cell."""
     if kpi.aggregate == "rate":
@@ -133,17 +150,14 @@ def aggregate_panel(con, experiment: Experiment, aliases: dict[str, str], time_k
 def _fill_grid(panel: Panel, totals: list[str]) -> Panel:
     """Add the missing cells of every unit's span (first to last event with rows): zero for the
     count and sum KPIs `totals`, missing for the others."""
-    event_keys, event = np.unique(np.column_stack([panel.period.view(np.int64), panel.post]),
-                                  axis=0, return_inverse=True)
-    event = event.ravel()
+    event_keys, event = dense_codes(panel.period.view(np.int64) * 2 + panel.post)
     n_units, n_events = len(panel.unit_names), len(event_keys)
-    first = np.full(n_units, n_events)
-    last = np.full(n_units, -1)
-    np.minimum.at(first, panel.unit, event)
-    np.maximum.at(last, panel.unit, event)
     present = np.zeros((n_units, n_events), bool)
     present[panel.unit, event] = True
-    span = (np.arange(n_events)[None, :] >= first[:, None]) & (np.arange(n_events)[None, :] <= last[:, None])
+    first = present.argmax(axis=1)
+    last = n_events - 1 - present[:, ::-1].argmax(axis=1)
+    steps = np.arange(n_events)[None, :]
+    span = (steps >= first[:, None]) & (steps <= last[:, None]) & present.any(axis=1)[:, None]
     missing_unit, missing_event = np.nonzero(span & ~present)
     if len(missing_unit) == 0:
         return panel
@@ -159,12 +173,11 @@ def _fill_grid(panel: Panel, totals: list[str]) -> Panel:
         values[kpi_id] = extend(panel.values[kpi_id], 0.0 if kpi_id in totals else np.nan)
         counts[kpi_id] = extend(panel.counts[kpi_id], 0)
         weights[kpi_id] = extend(panel.weights[kpi_id], 0.0)
-    periods = np.concatenate([panel.period,
-                              event_keys[missing_event, 0].astype(np.int64).view(panel.period.dtype)])
+    periods = np.concatenate([panel.period, (event_keys[missing_event] // 2).view(panel.period.dtype)])
     return Panel(
         unit=np.concatenate([panel.unit, missing_unit]), unit_names=panel.unit_names,
         treated=np.concatenate([panel.treated, treated_of_unit[missing_unit]]),
-        post=np.concatenate([panel.post, event_keys[missing_event, 1].astype(bool)]),
+        post=np.concatenate([panel.post, (event_keys[missing_event] % 2).astype(bool)]),
         period=periods, values=values, counts=counts, weights=weights)
 
 
@@ -173,11 +186,11 @@ def _scale_partial_periods(panel: Panel, totals: list[str], period: str,
     """Scale count and sum cells of periods cut by a window edge to the whole period."""
     if period == "day":
         return
-    keys, index = np.unique(np.column_stack([panel.period.view(np.int64), panel.post]), axis=0,
-                            return_inverse=True)
+    keys, index = dense_codes(panel.period.view(np.int64) * 2 + panel.post)
     factors = np.ones(len(keys))
-    for i, (start_days, post) in enumerate(keys):
-        start = dt.date(1970, 1, 1) + dt.timedelta(days=int(start_days))
+    for i, key in enumerate(keys):
+        start_days, post = divmod(int(key), 2)
+        start = dt.date(1970, 1, 1) + dt.timedelta(days=start_days)
         end = period_end(start, period)
         low, high = windows[bool(post)]
         covered = (min(end, high) - max(start, low)).days + 1
@@ -185,6 +198,6 @@ def _scale_partial_periods(panel: Panel, totals: list[str], period: str,
             factors[i] = ((end - start).days + 1) / covered
     if np.all(factors == 1):
         return
-    factor = factors[index.ravel()]
+    factor = factors[index]
     for kpi_id in totals:
         panel.values[kpi_id] *= factor

@@ -17,29 +17,13 @@ from scipy import stats
 
 from valueproof.config.schema import KPI
 from valueproof.data import Panel
+from valueproof.data.panel import dense_codes
 from valueproof.data.load import FEW_UNITS
 from valueproof.errors import DataError
 from valueproof.stats import twfe
 from valueproof.stats.results import EventPoint, PreTrend, TrendPoint
 
 POWER = 0.80
-
-
-def dense_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(sorted unique values, code of each value) like np.unique(return_inverse=True), but O(n)
-    through bincount when the values are integers (or days) in a modest range."""
-    as_int = values.view(np.int64) if values.dtype.kind in "iM" and values.itemsize == 8 else None
-    if as_int is not None and len(as_int):
-        low, high = int(as_int.min()), int(as_int.max())
-        if high - low < 4 * len(as_int) + 1024:
-            offsets = as_int - low
-            present = np.bincount(offsets, minlength=high - low + 1) > 0
-            if present.all():  # already dense (unit codes, periods without gaps): no remapping
-                return np.arange(low, high + 1, dtype=np.int64).view(values.dtype), offsets
-            codes = np.cumsum(present) - 1
-            uniques = (np.flatnonzero(present) + low).astype(np.int64).view(values.dtype)
-            return uniques, codes[offsets]
-    return np.unique(values, return_inverse=True)
 
 
 def straddling_period(panel: Panel):
