@@ -152,7 +152,11 @@ def test_two_units_observed_yearly_give_the_estimate_without_a_traceback(tmp_pat
                                                       "time": "day"},
                   "groups": {"column": "group", "treatment": "T", "control": "C"},
                   "rollout": 1993, "analysis": {"se": "iid"},
-                  "kpis": [{"id": "fte", "column": "fte", "better": "higher"}]}
+                  "kpis": [{"id": "fte", "column": "fte", "better": "higher"}],
+                  "success_criteria": [{"kpi": "fte", "target": "5%"}],
+                  "roi": {"currency": "USD", "costs": [{"label": "Wages", "amount": 1000,
+                                                        "per": "month"}],
+                          "benefits": [{"kpi": "fte", "value_per_unit": 100, "volume": 10}]}}
     path = tmp_path / "experiment.yaml"
     path.write_text(yaml.safe_dump(definition))
     result = invoke(runner, "analyze", path, "--json", tmp_path / "r.json")
@@ -165,3 +169,9 @@ def test_two_units_observed_yearly_give_the_estimate_without_a_traceback(tmp_pat
     assert kpi["inference"] == "permutation" and kpi["p_value"] >= 0.5
     assert kpi["pre_trend"]["status"] == "not_testable"
     assert kpi["verdict"] == "inconclusive"
+    results = __import__("json").loads((tmp_path / "r.json").read_text())
+    # no interval, so the goal cannot be judged either way (not "not achieved")
+    assert results["criteria"][0]["status"] == "inconclusive"
+    rendered = invoke(runner, "report", path, "-o", tmp_path / "r.pdf")
+    assert rendered.exit_code == 0 and "Traceback" not in rendered.output, rendered.output
+    assert (tmp_path / "r.pdf").stat().st_size > 10_000

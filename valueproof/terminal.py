@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from rich.console import Console
 from rich.table import Table
 
@@ -64,6 +66,8 @@ def effect_text(kpi) -> str:
         return (f"{kpi.relative_effect:+.1%} [{kpi.relative_ci_low:+.1%}, "
                 f"{kpi.relative_ci_high:+.1%}]")
     scale, unit = change_scale(kpi)
+    if not math.isfinite(kpi.se):
+        return f"{kpi.effect * scale:+.3g}{unit} [no standard error]"
     return (f"{kpi.effect * scale:+.3g}{unit} [{kpi.ci_low * scale:+.3g}, "
             f"{kpi.ci_high * scale:+.3g}]")
 
@@ -90,7 +94,7 @@ def print_results(results) -> None:
         relative = "–" if kpi.relative_effect is None else f"{kpi.relative_effect:+.1%}"
         style = VERDICT_STYLE[kpi.verdict]
         verdict = kpi.verdict
-        if kpi.verdict == "inconclusive":
+        if kpi.verdict == "inconclusive" and math.isfinite(kpi.mde):
             verdict += f" (MDE {effect_text_mde(kpi)})"
         table.add_row(kpi.label, effect_text(kpi), relative, p_text(kpi.p_value),
                       p_text(kpi.p_adjusted), kpi.pre_trend.status.replace("_", " "),
@@ -145,9 +149,10 @@ def print_value(results) -> None:
         money = lambda v: f"{v:,.0f} {roi.currency}"  # noqa: E731
         payback = ("never at the estimated effects" if roi.payback_months is None
                    else f"{roi.payback_months:.1f} months")
-        out.print(f"[bold]ROI over {roi.horizon_months} months:[/bold] {roi.roi:.2f}× "
-                  f"(range {roi.roi_low:.2f}× – {roi.roi_high:.2f}×, conservative "
-                  f"{roi.roi_conservative:.2f}×); benefit {money(roi.benefit)}, "
+        times = lambda v: f"{v:.2f}×" if math.isfinite(v) else "–"  # noqa: E731
+        out.print(f"[bold]ROI over {roi.horizon_months} months:[/bold] {times(roi.roi)} "
+                  f"(range {times(roi.roi_low)} – {times(roi.roi_high)}, conservative "
+                  f"{times(roi.roi_conservative)}); benefit {money(roi.benefit)}, "
                   f"cost {money(roi.cost)}, net {money(roi.net)}; payback {payback}")
     if results.improvement_plan:
         out.print("[bold]Improvement plan:[/bold]")

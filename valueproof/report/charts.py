@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import math
-
 import base64
 import io
+import math
 import re
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 FONT_FAMILY = "Noto Sans"
 WIDTH_IN = 6.6  # fits the A4 / Letter text width at 18 mm margins
@@ -186,7 +187,8 @@ def trend_chart(font_dir: Path, style: ChartStyle, periods: list[str], post: lis
     ends = {}
     for name, values, colour in series:
         mean = [v[0] * scale for v in values]
-        ax.fill_between(x, [v[1] * scale for v in values], [v[2] * scale for v in values],
+        band = [(np.nan, np.nan) if v[1] is None else (v[1] * scale, v[2] * scale) for v in values]
+        ax.fill_between(x, [b[0] for b in band], [b[1] for b in band],
                         color=colour, alpha=0.15, linewidth=0)
         ax.plot(x, mean, color=colour, linewidth=1.8 if name == "treatment" else 1.4)
         ends[name] = mean[-1]

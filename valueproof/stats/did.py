@@ -446,6 +446,6 @@ def few_unit_warnings(n_units: dict[str, int]) -> list[str]:
         if count == 1 and arm == "treatment":
             out.append("only one treated unit: cluster standard errors are unreliable; "
                        "the p-value shown is the permutation test's")
-        elif count < FEW_UNITS:
+        elif count < FEW_UNITS and count > 1:  # one unit: the data stage's finding says more
             out.append(f"the {arm} group has only {count} units; treat the interval with caution")
     return out

@@ -16,6 +16,7 @@ Rules, checked in this order (the README has the same table):
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 
 from valueproof.config.schema import Criterion, Experiment
@@ -61,8 +62,10 @@ def score_criterion(criterion: Criterion, kpi: KPIResult, as_of: dt.date | None)
     up = kpi.better == "higher"
     beyond = (lambda v: v >= target) if up else (lambda v: v <= target)
     reached = beyond(measured)
-    confident = beyond(low if up else high)
-    short_for_sure = not beyond(high if up else low)
+    # without an interval (no standard error) nothing is certain either way
+    favourable, unfavourable = (high, low) if up else (low, high)
+    confident = math.isfinite(unfavourable) and beyond(unfavourable)
+    short_for_sure = math.isfinite(favourable) and not beyond(favourable)
     deadline_passed = criterion.by is None or as_of is None or criterion.by <= as_of
     if reached and (kind == "level" or kpi.verdict == "improved"):
         status, reason = "achieved", "the estimate reaches the target" + (
