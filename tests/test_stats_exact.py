@@ -14,7 +14,7 @@ from valueproof.data import Panel
 from valueproof.stats import adjust_pvalues, did
 
 pyfixest = pytest.importorskip("pyfixest")
-VCOV = {"cluster": {"CRV1": "unit"}, "hc1": "hetero", "iid": "iid"}
+VCOV = {"cr1": {"CRV1": "unit"}, "hc1": "hetero", "iid": "iid"}
 TOL = 1e-8
 # pyfixest's demeaning is iterative: a tight tolerance makes it exact to the digits compared
 pytestmark = pytest.mark.filterwarnings("ignore:The `demeaner_backend`:DeprecationWarning")
@@ -43,7 +43,7 @@ def _feols(formula: str, frame: pd.DataFrame, se: str, weights: bool = True):
                           fixef_tol=1e-14)
 
 
-@pytest.mark.parametrize("se", ["cluster", "hc1", "iid"])
+@pytest.mark.parametrize("se", ["cr1", "hc1", "iid"])
 def test_did_matches_pyfixest_two_way_fixed_effects_weighted_unbalanced(se):
     rng = np.random.default_rng(5)
     panel = _weighted_unbalanced(ar1_panel(rng, n_units=30, n_periods=10, n_pre=5, effect=0.7,
@@ -52,10 +52,10 @@ def test_did_matches_pyfixest_two_way_fixed_effects_weighted_unbalanced(se):
     reference = _feols("y ~ D | unit + period", _frame(panel), se)
     assert estimate.effect == pytest.approx(reference.coef()["D"], abs=TOL)
     assert estimate.se == pytest.approx(reference.se()["D"], abs=TOL)
-    assert estimate.df == (29 if se == "cluster" else reference._df_t)
+    assert estimate.df == (29 if se == "cr1" else reference._df_t)
 
 
-@pytest.mark.parametrize("se", ["cluster", "iid"])
+@pytest.mark.parametrize("se", ["cr1", "iid"])
 def test_repeated_cross_section_uses_group_and_period_effects(se):
     rng = np.random.default_rng(8)
     n = 600
@@ -92,7 +92,7 @@ def test_point_estimate_equals_the_observation_level_regression():
                   treated=cells.treated.to_numpy(bool), post=cells.post.to_numpy(bool),
                   period=cells.period.to_numpy(np.int64), values={"y": cells.y.to_numpy()},
                   counts={"y": cells.n.to_numpy()})
-    estimate = did.main_estimate(did.KPIData(panel, SIM_KPI, True), "cluster")
+    estimate = did.main_estimate(did.KPIData(panel, SIM_KPI, True), "cr1")
     rows_fit = smf.ols("y ~ D + C(unit) + C(period)", data=obs).fit(
         cov_type="cluster", cov_kwds={"groups": obs["unit"]})
     assert estimate.effect == pytest.approx(rows_fit.params["D"], abs=TOL)
@@ -114,7 +114,7 @@ def test_balanced_panel_with_equal_weights_gives_the_classic_2x2():
     assert estimate.effect == pytest.approx(classic.params["treated:post"], abs=1e-10)
 
 
-@pytest.mark.parametrize("se", ["cluster", "iid"])
+@pytest.mark.parametrize("se", ["cr1", "iid"])
 def test_event_study_matches_pyfixest_and_averages_to_the_effect(se):
     rng = np.random.default_rng(9)
     panel = ar1_panel(rng, n_units=24, n_periods=8, n_pre=4, effect=0.5)

@@ -290,7 +290,6 @@ PL = {
     "%(rollout)s":
         "%(pre_start)s – %(pre_end)s przed wdrożeniem i %(post_start)s – %(post_end)s po "
         "wdrożeniu (%(rollout)s)",
-    "cluster-robust (by unit)": "odporne, grupowane według jednostek",
     "heteroskedasticity-robust (HC1)": "odporne na heteroskedastyczność (HC1)",
     "classical (iid)": "klasyczne (iid)",
     "no correction": "bez korekty",
@@ -329,6 +328,9 @@ PL = {
         "Jednostki obecne tylko przed wdrożeniem: %(left)s, tylko po nim: %(joined)s. Dla "
         "jednostek obecnych po obu stronach (%(units)s) efekt wynosi %(effect)s (95%% przedział "
         "ufności %(low)s … %(high)s).",
+    "cluster-robust (by unit, CR2 with small-sample degrees of freedom)":
+        "grupowane według jednostek, CR2 z poprawką stopni swobody dla małych prób",
+    "cluster-robust (by unit, CR1)": "grupowane według jednostek, CR1",
 }
 
 

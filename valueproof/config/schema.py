@@ -258,8 +258,9 @@ class Window(Strict):
 
 class Analysis(Strict):
     alpha: float = Field(0.05, gt=0, lt=0.5, description="Significance level (0 < alpha < 0.5).")
-    se: Literal["cluster", "hc1", "iid"] = Field(
-        "cluster", description="Standard errors: cluster (by unit, CR1), hc1 or iid."
+    se: Literal["cluster", "cr1", "hc1", "iid"] = Field(
+        "cluster", description="Standard errors: cluster (by unit, CR2 with Bell-McCaffrey "
+                               "degrees of freedom), cr1 (by unit, as fixest and Stata), hc1 or iid."
     )
     correction: Literal["holm", "bh", "bonferroni", "none"] = Field(
         "holm", description="Multiple-testing correction across KPIs."

@@ -457,7 +457,9 @@ def build_context(experiment: Experiment, results: Results, brand: Brand, gettex
                          for g in results.next_quarter],
         "method": results.method,
         "alpha": fmt.number(results.alpha, 2),
-        "se": {"cluster": words("cluster-robust (by unit)"),
+        "se": {"cluster": words("cluster-robust (by unit, CR2 with small-sample degrees of "
+                                "freedom)"),
+               "cr1": words("cluster-robust (by unit, CR1)"),
                "hc1": words("heteroskedasticity-robust (HC1)"),
                "iid": words("classical (iid)")}[results.se],
         "correction": {"holm": "Holm", "bh": "Benjamini–Hochberg", "bonferroni": "Bonferroni",

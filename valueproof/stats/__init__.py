@@ -46,6 +46,15 @@ def _sensitivity(data, se: str, alpha: float) -> dict | None:
 
 def analyze_dataset(experiment: Experiment, dataset: Dataset) -> Results:
     """Estimate every KPI's effect; pure function of the definition and the loaded data."""
+    from threadpoolctl import threadpool_limits
+
+    # The products here are tall and thin (units x a dozen periods): OpenBLAS's threads make
+    # them up to ten times slower, so the statistics run on one BLAS thread.
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _analyze(experiment, dataset)
+
+
+def _analyze(experiment: Experiment, dataset: Dataset) -> Results:
     settings = experiment.analysis
     panel = dataset.panel
     has_control = experiment.has_control
@@ -121,9 +130,15 @@ def analyze_dataset(experiment: Experiment, dataset: Dataset) -> Results:
         kpis.append(KPIResult(**fields, p_adjusted=float(p_adj), significant=significant,
                               improved=verdict == "improved", verdict=verdict))
 
+    if se in ("hc1", "iid") and dataset.design == "panel":
+        warnings_se = [f"se: {se} treats every unit-period as independent, but units are "
+                       "observed in several periods and resemble themselves over time, so its "
+                       "intervals are too narrow; use se: cluster"]
+    else:
+        warnings_se = []
     # Every warning at the top level; those about one KPI also beside it (KPIResult.warnings).
     finding_messages = {f.message for f in dataset.findings}
-    warnings = [f.message for f in dataset.findings]
+    warnings = warnings_se + [f.message for f in dataset.findings]
     warnings += [f"{k.label}: {w}" for k in kpis for w in k.warnings if w not in finding_messages]
     return Results(
         valueproof_version=__version__, experiment=experiment.name, design=dataset.design,

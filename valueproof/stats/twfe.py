@@ -87,7 +87,7 @@ class _Sums:
 class TwfeFit:
     coef: np.ndarray  # (J,) the treated x period-set coefficients
     cov: np.ndarray  # (J, J); nan when the design leaves no degrees of freedom
-    df: int  # degrees of freedom of t and F tests (G - 1 for cluster)
+    df: float  # of t and F tests: Bell-McCaffrey for CR2, G - 1 for CR1, N - K for iid/hc1
     n_cells: int
     n_clusters: int
     # Each unit's influence on each coefficient (G, J), scaled so that cov = psi' psi (cluster
@@ -143,6 +143,13 @@ def fit(cells: Cells, sets: np.ndarray, se: str, period_effects: bool = True) ->
     def fe_means() -> np.ndarray:  # (F, K) the fe levels' regressor means
         return np.hstack([tr_fe[:, None] * _per_set(M, sets), M[:, 1:P + 1]])
 
+    if se == "cluster" and cells.fe_is_cluster and J == 1 and G > 1:
+        from valueproof.stats.cr2 import UnitDesign, cr2
+
+        cov, df, psi = cr2(UnitDesign(W, tr.astype(bool), sets, P, M, inverse), WR)
+        return TwfeFit(beta[:J], cov, df, n, G, psi)
+    # CR1: se cr1; and cluster for a cross-section (group effects are not nested in the units)
+    # and for several slopes at once (the event study, tested jointly with Hotelling's scaling)
     if se in ("cr1", "cluster"):
         # pyfixest's count ("nonnested"): the slopes, every period level, and the fe levels
         # unless nested in the clusters (one of them is redundant with the periods)
