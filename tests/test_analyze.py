@@ -62,7 +62,7 @@ def test_results_json_has_the_design_fields(runner, tmp_path):
         assert DESIGN_KPI_FIELDS <= set(kpi)
         assert set(kpi["means"]) == {"treatment_pre", "treatment_post", "control_pre",
                                      "control_post"}
-        assert {"p_value", "passed"} <= set(kpi["pre_trend"])
+        assert {"p_value", "status", "test", "detectable_trend"} <= set(kpi["pre_trend"])
         assert {"welch_p", "rank_p", "permutation_p"} <= set(kpi["robustness"])
         assert kpi["p_adjusted"] >= kpi["p_value"]
 
@@ -176,7 +176,7 @@ def test_integer_periods_end_to_end(write_experiment):
     frame["day"] = frame.groupby("unit").cumcount() + 1
     results = valueproof.analyze(write_experiment({"rollout": 5, "pre": None}, frame=frame))
     kpi = results.kpi("minutes")
-    assert kpi.pre_trend.status in ("passed", "failed")
+    assert kpi.pre_trend.status in ("not_detected", "detected")
     assert [p.period for p in kpi.event_study] == [str(i) for i in range(1, 9)]
 
 

@@ -27,7 +27,7 @@ def _run(effect: float, se: str, rng) -> tuple[float, float, float]:
         t = stats.t.ppf(0.975, fit.df)
         reject += abs(estimate / error) > t
         cover += estimate - t * error <= effect <= estimate + t * error
-        pre_fail += did.event_study(data, se, 0.05)[0].status == "failed"
+        pre_fail += did.event_study(data, se, 0.05)[0].status == "detected"
     return reject / SIMULATIONS, cover / SIMULATIONS, pre_fail / SIMULATIONS
 
 
@@ -46,3 +46,21 @@ def test_iid_se_over_rejects_with_serial_correlation():
     """The failure the default avoids: naive SEs reject a true null far too often."""
     false_positive, _, _ = _run(0.0, "iid", np.random.default_rng(7))
     assert false_positive > _band(0.05, SIMULATIONS)[1], false_positive
+
+
+def test_small_lopsided_design_keeps_both_tests_near_alpha():
+    """3 pilot units against 30: CR2 with Bell-McCaffrey df for the effect, and a pre-trend
+    check that does not cry wolf (the joint test's restrictions exceed what 3 units identify,
+    so the one-slope trend test decides)."""
+    rng = np.random.default_rng(11)
+    runs, reject, detected = 300, 0, 0
+    for _ in range(runs):
+        data = did.KPIData(ar1_panel(rng, n_units=33, n_periods=12, n_pre=6, rho=0.8,
+                                     treated_share=3 / 33), SIM_KPI, True)
+        estimate = did.main_estimate(data, "cluster")
+        reject += abs(estimate.effect / estimate.se) > stats.t.ppf(0.975, estimate.df)
+        pre_trend = did.event_study(data, "cluster", 0.05)[0]
+        assert pre_trend.test == "linear_trend"
+        detected += pre_trend.status == "detected"
+    assert reject / runs <= _band(0.05, runs)[1], reject / runs
+    assert detected / runs <= _band(0.05, runs)[1], detected / runs

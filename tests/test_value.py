@@ -27,7 +27,7 @@ def kpi_result(effect=-2.0, low=-3.0, high=-1.0, better="lower", verdict="improv
         p_value=0.01, p_adjusted=0.01, relative_effect=relative[0], relative_ci_low=relative[1],
         relative_ci_high=relative[2], significant=verdict != "inconclusive",
         improved=verdict == "improved", verdict=verdict, mde=1.4,
-        pre_trend=PreTrend("passed", 0.5, 1.0, (3, 36), 3),
+        pre_trend=PreTrend("not_detected", 0.5, 1.0, (3, 36), 3),
         robustness=Robustness(0.01, 0.01, 0.01, 2000, False, {}), event_study=[], trend=[],
         effect_units=units[0], effect_units_low=units[1], effect_units_high=units[2],
         level=level[0], level_low=level[1], level_high=level[2])

@@ -203,12 +203,14 @@ PL = {
     "changes larger than %(mde)s.":
         "Wynik nierozstrzygnięty: dane nie pozwalają odróżnić tej zmiany od przypadku. Mogły "
         "wykryć jedynie zmiany większe niż %(mde)s.",
-    "Before the rollout both groups moved alike (pre-trend check passed, p = %(p)s).":
-        "Przed wdrożeniem obie grupy zmieniały się podobnie (test trendów zaliczony, p = %(p)s).",
-    "Caution: before the rollout the groups did not move alike (pre-trend check failed, p = "
-    "%(p)s), so part of this difference may not be due to the product.":
-        "Uwaga: przed wdrożeniem grupy nie zmieniały się podobnie (test trendów niezaliczony, "
-        "p = %(p)s), więc część tej różnicy może nie wynikać z produktu.",
+    "Before the rollout no difference between the groups' trends was detected (p = %(p)s).":
+        "Przed wdrożeniem nie wykryto różnicy między trendami grup (p = %(p)s).",
+    "The check would have noticed a difference in trends of about %(size)s per %(period)s.":
+        "Test wychwyciłby różnicę trendów rzędu %(size)s na okres (%(period)s).",
+    "Caution: before the rollout the groups' trends differed (p = %(p)s), so part of this "
+    "difference may not be due to the product.":
+        "Uwaga: przed wdrożeniem trendy grup się różniły (p = %(p)s), więc część tej różnicy "
+        "może nie wynikać z produktu.",
     "there is no control group": "brak grupy kontrolnej",
     "too few periods or units before the rollout": "za mało okresów lub jednostek przed wdrożeniem",
     "The pre-trend check could not be run: %(why)s.":
@@ -303,8 +305,8 @@ PL = {
     "(%(range)s).":
         "Przy zmierzonych efektach zwrot netto w ciągu %(months)s miesięcy wynosi %(roi)s "
         "kosztu (%(range)s).",
-    "passed": "zaliczony",
-    "failed": "niezaliczony",
+    "none detected": "nie wykryto",
+    "detected": "wykryto",
     "not testable": "nie do sprawdzenia",
     "The shaded period is split by the rollout; it is shown but not used in the estimate.":
         "Zacieniony okres jest przecięty datą wdrożenia; pokazujemy go, ale nie wchodzi do "

@@ -110,15 +110,23 @@ def verdict_sentence(words: Words, kpi: KPIResult) -> str:
                  "have detected changes larger than %(mde)s.", mde=mde_text(words, kpi))
 
 
-def pre_trend_sentence(words: Words, kpi: KPIResult, method: str) -> tuple[str, str]:
+def pre_trend_sentence(words: Words, kpi: KPIResult, method: str, period: str) -> tuple[str, str]:
     trend = kpi.pre_trend
-    if trend.status == "passed":
-        return "passed", words("Before the rollout both groups moved alike (pre-trend check "
-                               "passed, p = %(p)s).", p=words.fmt.fixed(trend.p_value, 2))
-    if trend.status == "failed":
-        return "failed", words("Caution: before the rollout the groups did not move alike "
-                               "(pre-trend check failed, p = %(p)s), so part of this difference "
-                               "may not be due to the product.", p=words.fmt.p_value(trend.p_value))
+    if trend.status == "not_detected":
+        text = words("Before the rollout no difference between the groups' trends was detected "
+                     "(p = %(p)s).", p=words.fmt.fixed(trend.p_value, 2))
+        if trend.detectable_trend is not None and math.isfinite(trend.detectable_trend):
+            scale, _, change_unit = _kpi_scale(kpi, words)
+            size = (words.fmt.percent(math.expm1(abs(trend.detectable_trend)), 2)
+                    if kpi.transform == "log" else
+                    _with_unit(words.fmt.number(abs(trend.detectable_trend) * scale, 2), change_unit))
+            text += " " + words("The check would have noticed a difference in trends of about "
+                                "%(size)s per %(period)s.", size=size, period=period)
+        return "not_detected", text
+    if trend.status == "detected":
+        return "detected", words("Caution: before the rollout the groups' trends differed "
+                                 "(p = %(p)s), so part of this difference may not be due to the "
+                                 "product.", p=words.fmt.p_value(trend.p_value))
     why = (words("there is no control group") if method == "pre_post"
            else words("too few periods or units before the rollout"))
     return "not_testable", words("The pre-trend check could not be run: %(why)s.", why=why)
@@ -192,7 +200,8 @@ def kpi_page(words: Words, results: Results, kpi: KPIResult, groups: dict[str, s
             [(p.coefficient, p.ci_low, p.ci_high) for p in kpi.event_study],
             1.0 if kpi.transform == "log" else scale,
             words("Gap vs before") + (f" ({gap_unit})" if gap_unit else ""), kpi.effect)
-    trend_status, trend_text = pre_trend_sentence(words, kpi, results.method)
+    trend_status, trend_text = pre_trend_sentence(words, kpi, results.method,
+                                                  period_name(words, results.period))
     means = [(words("Before"), kpi.means.get("treatment_pre"), kpi.means.get("control_pre")),
              (words("After"), kpi.means.get("treatment_post"), kpi.means.get("control_post"))]
     level = lambda v: fmt.fixed(v * scale, 3 if abs(v * scale) < 10 else 2) if v is not None else "–"  # noqa: E731
@@ -470,8 +479,8 @@ def build_context(experiment: Experiment, results: Results, brand: Brand, gettex
         "data_quality": [finding_text(words, d, labels) for d in results.data_quality],
         "stamp": {"version": __version__, "definition": results.definition_hash,
                   "data": results.data_fingerprint},
-        "pre_trend_labels": {"passed": words("passed"), "failed": words("failed"),
-                             "not_testable": words("not testable")},
+        "pre_trend_labels": {"not_detected": words("none detected"),
+                             "detected": words("detected"), "not_testable": words("not testable")},
     }
     context["summary_paragraph"] = summary_paragraph(words, context)
     return context

@@ -91,10 +91,10 @@ def _analyze(experiment: Experiment, dataset: Dataset) -> Results:
         if not np.isfinite(error):
             warnings.append("standard error not available: the data leave no degrees of freedom "
                             "for it, so the estimate cannot be tested")
-        if pre_trend.status == "failed":
+        if pre_trend.status == "detected":
             warnings.append(
-                f"pre-trend check failed (p = {pre_trend.p_value:.3g}): the groups did not move "
-                "alike before the rollout, so the estimate may be biased")
+                f"pre-trend check: a difference in trends before the rollout was detected "
+                f"(p = {pre_trend.p_value:.3g}), so the estimate may be biased")
         attrition = did.attrition(data)
         sensitivity = None
         if any(a["left"] or a["joined"] for a in attrition.values()):

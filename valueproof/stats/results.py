@@ -10,17 +10,18 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class PreTrend:
-    """Joint test that treated and control moved alike before the rollout."""
+    """Did treated and control move alike before the rollout? Never "passed": a check that
+    detects nothing may simply lack power, so `detectable_trend` says what it could detect."""
 
-    status: str  # passed | failed | not_testable
-    p_value: float | None
+    status: str  # not_detected | detected | not_testable
+    p_value: float | None  # of the test that decides (`test`)
     statistic: float | None
-    df: tuple[int, int] | None  # (numerator, denominator) of the F test
-    periods: int  # pre-period coefficients tested
-
-    @property
-    def passed(self) -> bool | None:
-        return None if self.status == "not_testable" else self.status == "passed"
+    df: tuple[float, float] | None  # (numerator, denominator) of its F test
+    periods: int  # pre-period restrictions of the joint test
+    test: str | None = None  # joint (every pre period) | linear_trend (one slope, 1 df)
+    trend: float | None = None  # difference in the groups' slopes before the rollout, per period
+    trend_p: float | None = None
+    detectable_trend: float | None = None  # slope difference found with 80% power (same units)
 
 
 @dataclass(frozen=True)
@@ -154,10 +155,7 @@ class Results:
 
     def to_dict(self) -> dict:
         """The results JSON of DESIGN.md (plus extra fields)."""
-        data = _plain(dataclasses.asdict(self))
-        for kpi, source in zip(data["kpis"], self.kpis):
-            kpi["pre_trend"]["passed"] = source.pre_trend.passed
-        return data
+        return _plain(dataclasses.asdict(self))
 
     def to_frame(self):
         """One row per KPI: the headline columns."""
