@@ -58,6 +58,30 @@ def test_data_outside_the_folder_is_refused(how, write_experiment, tmp_path, run
     _no_traceback(result)
 
 
+@pytest.mark.parametrize("key", ["data", "groups"])
+def test_wildcards_in_a_path_cannot_reach_outside_files(key, write_experiment, tmp_path, runner):
+    """A folder literally named '*' inside the experiment, beside a symlink to another
+    account's folder: the data reader would expand 'data/*/x.csv' to both."""
+    other = _secret_outside(tmp_path)
+    (other / "groups.csv").write_text(f"unit,group\n{SECRET}0,T\n")
+    (tmp_path / "data" / "*").mkdir(parents=True)
+    panel_frame().to_csv(tmp_path / "data" / "*" / "data.csv", index=False)
+    (tmp_path / "data" / "*" / "groups.csv").write_text("unit,group\nU00,T\n")
+    (tmp_path / "data" / "link").symlink_to(other)
+    changes = ({"data": {"path": "data/*/data.csv"}} if key == "data" else
+               {"groups": {"column": None, "file": "data/*/groups.csv", "treatment": "T",
+                           "control": "C"}})
+    path = write_experiment(changes)
+    result, out = _report(runner, path, "--json", tmp_path / "r.json")
+    assert result.exit_code == 2, result.output
+    assert "wildcards" in result.output and "rename" in result.output
+    assert SECRET not in result.output and not out.exists()
+    summary_dir = tmp_path / "qbrs"
+    batch = invoke(runner, "batch", tmp_path, "-o", summary_dir, "--jobs", "1", "--quiet")
+    assert batch.exit_code == 1
+    assert SECRET not in (summary_dir / "summary.json").read_text()
+
+
 def test_allow_path_lets_a_trusted_definition_read_elsewhere(write_experiment, tmp_path, runner,
                                                              monkeypatch):
     other = _secret_outside(tmp_path)
@@ -204,8 +228,17 @@ def sql_experiment(write_experiment, tmp_path):
 
 def test_a_plain_select_still_works(sql_experiment, runner):
     path = sql_experiment("WITH t AS (SELECT * FROM tickets) SELECT * FROM t;")
-    result = invoke(runner, "analyze", path)
+    with __import__("warnings").catch_warnings():
+        __import__("warnings").simplefilter("error")  # no internal warning reaches the user
+        result = invoke(runner, "analyze", path)
     assert result.exit_code == 0, result.output
+
+
+def test_memory_limit_is_checked_with_an_example(sql_experiment, runner):
+    result = invoke(runner, "validate", sql_experiment("SELECT * FROM tickets",
+                                                       memory_limit="1KB"))
+    assert result.exit_code == 2 and "data.memory_limit" in result.output
+    assert "write e.g. 512MB or 4GB" in result.output
 
 
 @pytest.mark.parametrize("query, words", [
@@ -213,9 +246,9 @@ def test_a_plain_select_still_works(sql_experiment, runner):
     ("SELECT * FROM tickets UNION ALL SELECT * FROM read_csv('{secret}')", ["tried to read a file"]),
     ("SELECT * FROM glob('{outside}/*')", ["tried to read a file"]),
     ("SELECT * FROM 'https://example.com/data.csv'", ["tried to read a file"]),
-    ("COPY tickets TO '{written}'", ["COPY statement", "only a read-only SELECT"]),
+    ("COPY tickets TO '{written}'", ["reads it as COPY", "only a read-only SELECT"]),
     ("SELECT * FROM query('COPY tickets TO ''{written}''')", ["data.sql.query failed"]),
-    ("ATTACH '{other_db}' AS o", ["ATTACH statement"]),
+    ("ATTACH '{other_db}' AS o", ["reads it as ATTACH"]),
     ("INSTALL httpfs", ["only a read-only SELECT"]),
     ("LOAD httpfs", ["only a read-only SELECT"]),
     ("SELECT * FROM tickets; DROP TABLE tickets", ["2 statements"]),

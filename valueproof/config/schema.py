@@ -134,8 +134,7 @@ class DataSource(Strict):
     sql: SqlSource | None = Field(None, description="A SQL source instead of a file.")
     timeout: float = Field(300, gt=0, le=86_400,
                            description="Seconds a SQL query may run before it is stopped.")
-    memory_limit: str = Field("4GB", pattern=r"^\d+(\.\d+)?\s*(MB|GB|TB)$",
-                              description="Memory a SQL query may use, e.g. 4GB.")
+    memory_limit: str = Field("4GB", description="Memory a SQL query may use, e.g. 4GB.")
     sheet: str | None = Field(None, description="Worksheet of an .xlsx file (default: the first).")
     header_row: int | None = Field(
         None, ge=1, le=1000,
@@ -202,6 +201,13 @@ class DataSource(Strict):
                 "codes, e.g. '%d/%m/%Y' for 31/12/2026 or '%m/%d/%Y' for 12/31/2026"
             )
         return value
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _memory(cls, value: str) -> str:
+        if not re.fullmatch(r"\d+(\.\d+)?\s*(MB|GB|TB)", value.strip()):
+            raise ValueError(f"'{value}' is not an amount of memory; write e.g. 512MB or 4GB")
+        return value.strip()
 
     @model_validator(mode="after")
     def _one_source(self) -> DataSource:
@@ -370,7 +376,8 @@ PeriodName = Literal["day", "week", "month", "quarter", "year"]
 
 class Cost(Strict):
     label: str = Field(min_length=1)
-    amount: float = Field(gt=0, description="Positive amount in the ROI currency.")
+    amount: float = Field(gt=0, le=1e12, allow_inf_nan=False,
+                          description="Positive amount in the ROI currency.")
     per: PeriodName | None = Field(None, description="Recurring cost per this period.")
     once: bool = Field(False, description="A one-off cost.")
 
@@ -385,12 +392,12 @@ class Benefit(Strict):
     kpi: str
     label: str | None = None
     value_per_unit: float = Field(
-        gt=0, description="Money per one unit of the KPI's effect: per minute for a handle time "
+        gt=0, le=1e12, allow_inf_nan=False, description="Money per one unit of the KPI's effect: per minute for a handle time "
                           "in minutes; for a rate, per 1.0 of the rate (an effect of +0.05 is five "
                           "points), i.e. the money one extra success is worth."
     )
     volume: float = Field(
-        gt=0, description="How many of what the effect is per, in each 'per': observations "
+        gt=0, le=1e12, allow_inf_nan=False, description="How many of what the effect is per, in each 'per': observations "
                           "(tickets) for a mean KPI, the rate's denominator (closed deals, or "
                           "observations without one) for a rate, unit-periods (rep-weeks) for a "
                           "count, a sum or weight: units.")
@@ -499,6 +506,12 @@ class Experiment(Strict):
                 "definition may read only files under its folder. Copy the file into the folder, "
                 "or, if you trust this definition, allow the file's folder with --allow-path DIR "
                 "(or the VALUEPROOF_ALLOW_PATH environment variable)"
+            )
+        wildcards = sorted(set(str(full)) & set("*?[]{}"))
+        if wildcards:  # the data engine would expand them, reaching files never named
+            raise ConfigError(
+                f"{key}: '{path}' is {full}, whose name contains {' '.join(wildcards)}; the data "
+                "reader treats these as wildcards, so rename the file or folder without them"
             )
         if full.exists() and not full.is_file():
             kind = "a folder" if full.is_dir() else "not a regular file (a pipe, socket or device)"

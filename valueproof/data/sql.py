@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,9 +80,12 @@ class SqlSource:
             timer.start()
             try:
                 result = sandbox.execute(self.query)
-                # DuckDB 2 renamed fetch_arrow_table; the result must be fetched before close.
+                # DuckDB 2 renamed fetch_arrow_table (and warns that Arrow output of a cursor
+                # is a copy, which is what is wanted: the sandbox closes next)
                 fetch = getattr(result, "to_arrow_table", None) or result.fetch_arrow_table
-                return fetch()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    return fetch()
             except duckdb.InterruptException:
                 raise DataError(
                     f"data.sql.query did not finish within data.timeout ({self.timeout:g} s) and "
@@ -116,8 +120,8 @@ class SqlSource:
                             "one SELECT (or WITH … SELECT) statement, without ';' between others")
         kind = statements[0].type
         if kind != duckdb.StatementType.SELECT:
-            raise DataError(f"data.sql.query is a {kind.name} statement; only a read-only SELECT "
-                            "(or WITH … SELECT) is run")
+            raise DataError(f"data.sql.query is not a SELECT (DuckDB reads it as {kind.name}); "
+                            "only a read-only SELECT (or WITH … SELECT) is run")
 
     def fingerprint(self) -> str:
         digest = hashlib.sha256(self.query.encode())
