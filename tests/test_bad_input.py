@@ -128,3 +128,25 @@ def test_file_that_is_not_what_its_extension_says(runner, write_experiment, tmp_
     assert result.exit_code == 2
     assert "could not be read as PARQUET" in result.output
     assert "really is what its extension says" in result.output
+
+
+@pytest.mark.parametrize("brand, expected", [
+    ("primary: '#1B5E9E'\nfont: Comic\n", [":2:", "font", "unknown key", "page_size"]),
+    ("primary: blue\n", [":1:", "primary", "'blue' is not a colour", "#RRGGBB"]),
+])
+def test_brand_file_mistakes_name_line_and_fix(brand, expected, runner, write_experiment,
+                                               tmp_path):
+    (tmp_path / "brand.yaml").write_text(brand)
+    result = invoke(runner, "validate", write_experiment({"brand": "brand.yaml"}))
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    for text in expected:
+        assert text in result.output, (text, result.output)
+
+
+def test_group_file_that_is_not_utf8_says_how_to_save_it(runner, write_experiment, tmp_path):
+    (tmp_path / "groups.csv").write_bytes("unit,group\nU00,T\nU01,Zürich\n".encode("utf-16"))
+    path = write_experiment({"groups": {"column": None, "file": "groups.csv", "treatment": "T",
+                                        "control": "C"}})
+    result = invoke(runner, "validate", path)
+    assert result.exit_code == 2 and "groups.csv" in result.output
+    assert "UTF-8" in result.output or "encoding" in result.output, result.output

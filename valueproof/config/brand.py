@@ -33,9 +33,10 @@ def load_brand(path: Path | None) -> Brand:
     if path.stat().st_size > MAX_BYTES:
         raise ConfigError(f"{path}: is larger than {MAX_BYTES:,} bytes; a brand file is a few lines")
     try:
-        raw = parse_yaml(path.read_text(encoding="utf-8"), path)[0] or {}
+        raw, node = parse_yaml(path.read_text(encoding="utf-8"), path)
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: is not a UTF-8 text file; save the brand file as UTF-8 YAML") from None
+    raw = raw or {}
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected keys such as primary:, footer:, page_size:")
     try:
@@ -43,4 +44,13 @@ def load_brand(path: Path | None) -> Brand:
     except ValidationError as exc:
         error = exc.errors()[0]
         key = ".".join(str(p) for p in error["loc"])
-        raise ConfigError(f"{path}: {key}: {error['msg']}") from None
+        line = next((k.start_mark.line + 1 for k, _ in (node.value if node else [])
+                     if k.value == key), None)
+        where = f"{path}:{line}" if line else str(path)
+        if error["type"] == "extra_forbidden":
+            message = f"unknown key; the keys are {', '.join(Brand.model_fields)}"
+        elif error["type"] == "string_pattern_mismatch":
+            message = f"'{error['input']}' is not a colour; write it as #RRGGBB, e.g. #1B5E9E"
+        else:
+            message = error["msg"]
+        raise ConfigError(f"{where}: {key}: {message}") from None

@@ -410,7 +410,8 @@ def _register_assignment(con, experiment: Experiment) -> None:
         con.execute(f"CREATE TEMP VIEW assignment_raw AS SELECT * FROM read_csv({literal(str(path))}, all_varchar=true)")
         names = [r[0] for r in con.execute("DESCRIBE assignment_raw").fetchall()]
     except duckdb.Error as exc:
-        raise DataError(f"{path}: could not be read as CSV ({str(exc).splitlines()[0]})") from None
+        raise DataError(f"{path}: could not be read as CSV ({str(exc).splitlines()[0]}); save the "
+                        "group file as comma-separated UTF-8 text with a header row unit,group") from None
     if len(names) < 2:
         raise DataError(f"{path}: needs two columns, unit and group (with a header row)")
     con.execute(
