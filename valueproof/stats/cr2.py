@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 LEVERAGE_EXACT = 0.25  # above this a unit's adjustment is computed exactly, not by the series
-TOLERANCE = 1e-11  # relative size of the last series term kept
+TOLERANCE = 1e-10  # relative size of the last series term kept
 MAX_TERMS = 200
 
 
