@@ -344,10 +344,12 @@ def pre_trend_check(data: KPIData, cells: twfe.Cells, post: np.ndarray, fit: twf
     size holds in such designs. Both report the slope difference the check could detect with
     80% power (Roth 2022: a check that detects nothing may just be weak).
     """
-    trend = linear_trend(data, cells, post, se, alpha)
     q = len(pre_others)
     smallest = min(data.n_units().values())
     joint_ok = q >= 1 and (se not in ("cluster", "cr1") or q <= smallest - 1)
+    # the slope test decides only where the joint test cannot; beside a joint test, CR1 (the
+    # same in designs with enough units, and cheaper) gives its detectable trend
+    trend = linear_trend(data, cells, post, "cr1" if joint_ok and se == "cluster" else se, alpha)
     if joint_ok:
         statistic, df, p_value = joint_test(fit.coef[pre_others],
                                             fit.cov[np.ix_(pre_others, pre_others)],
