@@ -11,9 +11,8 @@ import datetime as dt
 import os
 from dataclasses import dataclass, field
 
-import numpy as np
 
-from valueproof.config.schema import KPI, Experiment
+from valueproof.config.schema import Experiment
 from valueproof.data import checks
 from valueproof.data.columns import numeric_expression, time_expression
 from valueproof.data.panel import Panel, aggregate_panel, align_to_period, kpi_aggregates
