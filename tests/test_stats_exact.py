@@ -186,3 +186,21 @@ def test_joint_test_handles_collinear_restrictions():
     assert df[0] == 1 and 0 <= p_value <= 1
     assert statistic == pytest.approx(1.0)
     assert p_value == pytest.approx(stats.f.sf(1.0, 1, 20))
+
+
+def test_relative_interval_is_fiellers():
+    """The bounds are where the t statistic of e - r c equals the critical value; when the
+    counterfactual level is itself indistinguishable from zero there are no bounds."""
+    estimate = did.Estimate(effect=-2.0, se=0.5, df=30, means={}, level=8.0, level_se=0.6,
+                            cov_effect_level=0.1, n_cells=100)
+    ratio, low, high = did.relative_effect(estimate, "none", 0.05)
+    t = stats.t.ppf(0.975, 30)
+    e, c = -2.0, 10.0
+    var_e, var_c, cov_ec = 0.25, 0.36 + 0.25 - 0.2, 0.1 - 0.25
+    assert ratio == pytest.approx(e / c)
+    for r in (low, high):
+        assert (e - r * c) ** 2 == pytest.approx(t**2 * (var_e - 2 * r * cov_ec + r**2 * var_c))
+    assert low < ratio < high
+    vague = did.Estimate(effect=-2.0, se=0.5, df=30, means={}, level=-1.5, level_se=3.0,
+                         cov_effect_level=0.0, n_cells=100)
+    assert did.relative_effect(vague, "none", 0.05)[1:] == (None, None)

@@ -176,3 +176,20 @@ def test_no_roi_and_no_criteria_without_those_keys(write_experiment):
     results = valueproof.analyze(write_experiment(frame=panel_frame()))
     assert results.roi is None and results.criteria == []
     assert results.to_dict()["roi"] is None
+
+
+def test_inconclusive_beside_an_interval_excluding_zero_says_why():
+    """Several KPIs: the unadjusted interval excludes zero, the adjusted p does not pass."""
+    import dataclasses
+    from types import SimpleNamespace
+
+    from valueproof.report.context import Words, verdict_sentence
+    from valueproof.report.formatting import Formatter
+
+    words = Words(lambda text: text, Formatter("en"))
+    kpi = dataclasses.replace(kpi_result(verdict="inconclusive"), p_value=0.03, p_adjusted=0.09)
+    results = SimpleNamespace(kpis=[kpi, kpi, kpi], alpha=0.05)
+    sentence = verdict_sentence(words, kpi, results)
+    assert "excludes zero" in sentence and "3 KPIs" in sentence and "0.090" in sentence
+    plain = dataclasses.replace(kpi, ci_low=-3.0, ci_high=0.5)
+    assert "excludes zero" not in verdict_sentence(words, plain, results)

@@ -333,6 +333,12 @@ PL = {
     "cluster-robust (by unit, CR2 with small-sample degrees of freedom)":
         "grupowane według jednostek, CR2 z poprawką stopni swobody dla małych prób",
     "cluster-robust (by unit, CR1)": "grupowane według jednostek, CR1",
+    "not estimable": "nie do oszacowania",
+    "Its 95%% interval alone excludes zero, but with %(k)s KPIs tested at once the adjusted "
+    "p-value (%(p)s) is not below %(alpha)s, so the change is not called significant.":
+        "Sam 95%% przedział nie obejmuje zera, ale przy jednoczesnym testowaniu wskaźników "
+        "(%(k)s) skorygowana wartość p (%(p)s) nie jest mniejsza niż %(alpha)s, więc zmiany nie "
+        "uznajemy za istotną.",
 }
 
 

@@ -100,7 +100,19 @@ def mde_text(words: Words, kpi: KPIResult) -> str:
     return "±" + _with_unit(words.fmt.number(kpi.mde * scale), change_unit)
 
 
-def verdict_sentence(words: Words, kpi: KPIResult) -> str:
+def verdict_sentence(words: Words, kpi: KPIResult, results: Results) -> str:
+    text = _verdict_text(words, kpi)
+    excludes_zero = kpi.ci_low > 0 or kpi.ci_high < 0
+    if kpi.verdict == "inconclusive" and excludes_zero and len(results.kpis) > 1:
+        text += " " + words(
+            "Its 95%% interval alone excludes zero, but with %(k)s KPIs tested at once the "
+            "adjusted p-value (%(p)s) is not below %(alpha)s, so the change is not called "
+            "significant.", k=words.fmt.fixed(len(results.kpis), 0),
+            p=words.fmt.p_value(kpi.p_adjusted), alpha=words.fmt.number(results.alpha, 2))
+    return text
+
+
+def _verdict_text(words: Words, kpi: KPIResult) -> str:
     if kpi.verdict == "improved":
         return words("An improvement: the change is larger than chance would explain.")
     if kpi.verdict == "worsened":
@@ -214,7 +226,7 @@ def kpi_page(words: Words, results: Results, kpi: KPIResult, groups: dict[str, s
         "estimand_sentence": estimand_sentence(words, kpi, names, period_name(words, results.period)),
         "sensitivity_sentence": sensitivity_sentence(words, kpi, scale, change_unit),
         "has_partial": any(p.partial for p in kpi.trend),
-        "verdict_sentence": verdict_sentence(words, kpi),
+        "verdict_sentence": verdict_sentence(words, kpi, results),
         "pre_trend_status": trend_status, "pre_trend_sentence": trend_text,
         "trend_svg": trend_svg, "event_svg": event_svg, "level_unit": level_unit,
         "means": [(name, level(t), level(c)) for name, t, c in means],
@@ -223,7 +235,9 @@ def kpi_page(words: Words, results: Results, kpi: KPIResult, groups: dict[str, s
                + " … " + _with_unit(fmt.fixed(kpi.effect_units_high * scale, 3, signed=True),
                                     change_unit)),
         "relative": fmt.percent(kpi.relative_effect, 3, signed=True),
-        "relative_ci": (fmt.percent(kpi.relative_ci_low, 3, signed=True) + " … "
+        "relative_ci": (words("not estimable") if kpi.relative_effect is not None
+                        and kpi.relative_ci_low is None and math.isfinite(kpi.se) else
+                        fmt.percent(kpi.relative_ci_low, 3, signed=True) + " … "
                         + fmt.percent(kpi.relative_ci_high, 3, signed=True)),
         "p": fmt.p_value(kpi.p_value), "p_adjusted": fmt.p_value(kpi.p_adjusted),
         "welch_p": fmt.p_value(robust.welch_p), "rank_p": fmt.p_value(robust.rank_p),

@@ -75,6 +75,9 @@ def _analyze(experiment: Experiment, dataset: Dataset) -> Results:
         permutation_p, draws, exact = permutation_pvalues(
             sums, treated_units, settings.permutations, settings.seed)
 
+    # The MDE at the alpha the verdict uses: with several KPIs the correction's worst case
+    # (Holm's and Bonferroni's alpha / K; Benjamini-Hochberg's smallest step is the same).
+    verdict_alpha = alpha / len(prepared) if settings.correction != "none" else alpha
     for (kpi, data, estimate), perm_p in zip(prepared, permutation_p):
         effect, error, df = estimate.effect, estimate.se, estimate.df
         t_crit = float(stats.t.ppf(1 - alpha / 2, df)) if df > 0 else float("nan")
@@ -110,7 +113,7 @@ def _analyze(experiment: Experiment, dataset: Dataset) -> Results:
             ci_low=effect - t_crit * error, ci_high=effect + t_crit * error,
             p_value=p_value,
             relative_effect=relative[0], relative_ci_low=relative[1], relative_ci_high=relative[2],
-            mde=did.power_mde(error, df, alpha), pre_trend=pre_trend,
+            mde=did.power_mde(error, df, verdict_alpha), pre_trend=pre_trend,
             effect_units=units[0], effect_units_low=units[1], effect_units_high=units[2],
             level=units[3], level_low=units[4], level_high=units[5],
             robustness=Robustness(welch_p, rank_p, perm_p, draws, exact, with_change),

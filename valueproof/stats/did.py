@@ -213,8 +213,14 @@ def _treated_post_level(data: KPIData, fit: twfe.TwfeFit) -> tuple[float, float,
 
 def relative_effect(estimate: Estimate, transform: str,
                     alpha: float) -> tuple[float | None, float | None, float | None]:
-    """Effect as a share of the counterfactual level (treated post level minus the effect), with
-    a delta-method CI; exp(effect) - 1 for log KPIs."""
+    """Effect as a share of the counterfactual level (treated post level minus the effect):
+    r = e / c with c = m - e, and its Fieller interval; exp(effect) - 1 for log KPIs.
+
+    Fieller's interval inverts the t test of e - r c = 0, so it stays honest when the
+    counterfactual level is itself uncertain (the delta method's symmetric interval missed the
+    truth mostly on the favourable side). When the counterfactual's own interval includes zero
+    the set is unbounded: the bounds are then None ("not estimable").
+    """
     t = _t_critical(alpha, estimate.df)
     effect, se = estimate.effect, estimate.se
     if transform == "log":
@@ -222,13 +228,21 @@ def relative_effect(estimate: Estimate, transform: str,
     counterfactual = estimate.level - effect
     if counterfactual == 0 or not np.isfinite(counterfactual):
         return None, None, None
-    ratio = effect / counterfactual
-    # r = e / (m - e): dr/de = m / (m - e)^2, dr/dm = -e / (m - e)^2
-    gradient = np.array([estimate.level, -effect]) / counterfactual**2
-    cov = np.array([[se**2, estimate.cov_effect_level],
-                    [estimate.cov_effect_level, estimate.level_se**2]])
-    ratio_se = float(np.sqrt(max(gradient @ cov @ gradient, 0.0)))
-    return float(ratio), float(ratio - t * ratio_se), float(ratio + t * ratio_se)
+    ratio = float(effect / counterfactual)
+    if not (np.isfinite(t) and np.isfinite(se)):
+        return ratio, None, None
+    var_e, cov_em, var_m = se**2, estimate.cov_effect_level, estimate.level_se**2
+    var_c = var_m + var_e - 2 * cov_em  # c = m - e
+    cov_ec = cov_em - var_e
+    # (e - r c)^2 = t^2 (var_e - 2 r cov_ec + r^2 var_c): a r^2 - 2 b r + k = 0
+    a = counterfactual**2 - t**2 * var_c
+    b = effect * counterfactual - t**2 * cov_ec
+    k = effect**2 - t**2 * var_e
+    disc = b * b - a * k
+    if a <= 0 or disc < 0:
+        return ratio, None, None
+    root = np.sqrt(disc)
+    return ratio, float((b - root) / a), float((b + root) / a)
 
 
 def in_kpi_units(estimate: Estimate, transform: str,

@@ -51,8 +51,10 @@ def _measure(criterion: Criterion, kpi: KPIResult) -> tuple[str, float, float, f
     if criterion.target.relative:
         if kpi.relative_effect is None:
             return "relative", criterion.target.value, float("nan"), float("nan"), float("nan")
-        return ("relative", criterion.target.value, kpi.relative_effect, kpi.relative_ci_low,
-                kpi.relative_ci_high)
+        unbounded = float("nan")  # a Fieller interval without bounds: nothing is certain
+        return ("relative", criterion.target.value, kpi.relative_effect,
+                unbounded if kpi.relative_ci_low is None else kpi.relative_ci_low,
+                unbounded if kpi.relative_ci_high is None else kpi.relative_ci_high)
     return ("absolute", criterion.target.value, kpi.effect_units, kpi.effect_units_low,
             kpi.effect_units_high)
 
