@@ -175,3 +175,47 @@ def test_two_units_observed_yearly_give_the_estimate_without_a_traceback(tmp_pat
     rendered = invoke(runner, "report", path, "-o", tmp_path / "r.pdf")
     assert rendered.exit_code == 0 and "Traceback" not in rendered.output, rendered.output
     assert (tmp_path / "r.pdf").stat().st_size > 10_000
+
+
+def test_few_treated_units_use_permutation_inference_with_an_inverted_interval(
+        tmp_path, runner, write_experiment):
+    from tests.conftest import panel_frame
+
+    path = write_experiment({"analysis": {"permutations": 2000}},
+                            frame=panel_frame(n_treated=3, n_control=20, effect=-2.0))
+    result = invoke(runner, "analyze", path, "--json", tmp_path / "r.json")
+    assert result.exit_code == 0, result.output
+    kpi = __import__("json").loads((tmp_path / "r.json").read_text())["kpis"][0]
+    assert kpi["inference"] == "permutation" and kpi["detectable"]
+    assert kpi["smallest_p"] == pytest.approx(1 / 1771)  # C(23, 3) assignments, enumerated
+    assert kpi["ci_low"] < -2.0 < kpi["ci_high"] < 0  # the true effect, and not zero
+    assert kpi["p_value"] == kpi["robustness"]["permutation_p"]
+
+    tiny = tmp_path / "tiny"
+    tiny.mkdir()
+    panel_frame(n_treated=2, n_control=2, effect=-5.0).to_csv(tiny / "data.csv", index=False)
+    definition = yaml.safe_load(path.read_text())
+    (tiny / "experiment.yaml").write_text(yaml.safe_dump(definition))
+    result = invoke(runner, "analyze", tiny / "experiment.yaml", "--json", tiny / "r.json")
+    assert result.exit_code == 0, result.output
+    kpi = __import__("json").loads((tiny / "r.json").read_text())["kpis"][0]
+    assert kpi["smallest_p"] == pytest.approx(1 / 6) and not kpi["detectable"]
+    assert kpi["mde"] is None and kpi["verdict"] == "inconclusive"
+    assert "not detectable with this design" in result.output
+
+
+def test_inverted_interval_covers_the_truth_with_three_pilot_units():
+    from valueproof.stats.permutation import inversion_interval
+    from tests.simulate import ar1_panel
+
+    rng = np.random.default_rng(21)
+    runs, covered = 120, 0
+    for _ in range(runs):
+        panel = ar1_panel(rng, n_units=33, n_periods=10, n_pre=5, rho=0.5, effect=1.0,
+                          treated_share=3 / 33)
+        data = did.KPIData(panel, SIM_KPI, True)
+        treated = np.zeros(33, bool)
+        treated[:3] = True
+        _, low, high, _ = inversion_interval(did.unit_sums(data, 33), treated, 2000, 1, 0.05)
+        covered += (low is None or low <= 1.0) and (high is None or 1.0 <= high)
+    assert covered / runs >= 0.90, covered / runs

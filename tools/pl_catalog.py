@@ -188,13 +188,16 @@ PL = {
     "fell": "spadek",
     "rose": "wzrost",
     "%(treatment)s: %(kpi)s %(direction)s by %(amount)s (%(relative)s) compared with "
-    "%(control)s (95%% CI %(low)s to %(high)s; %(p)s).":
+    "%(control)s (%(interval)s; %(p)s).":
         "%(treatment)s: %(kpi)s — %(direction)s o %(amount)s (%(relative)s) w porównaniu z "
-        "grupą: %(control)s (95%% CI od %(low)s do %(high)s; %(p)s).",
+        "grupą: %(control)s (%(interval)s; %(p)s).",
     "%(treatment)s: %(kpi)s %(direction)s by %(amount)s (%(relative)s) compared with before "
-    "the rollout (95%% CI %(low)s to %(high)s; %(p)s).":
+    "the rollout (%(interval)s; %(p)s).":
         "%(treatment)s: %(kpi)s — %(direction)s o %(amount)s (%(relative)s) w porównaniu z "
-        "okresem przed wdrożeniem (95%% CI od %(low)s do %(high)s; %(p)s).",
+        "okresem przed wdrożeniem (%(interval)s; %(p)s).",
+    "95%% CI %(low)s to %(high)s": "95%% przedział ufności od %(low)s do %(high)s",
+    "no 95%% interval: too few units to bound it":
+        "brak 95%% przedziału: za mało jednostek, by go ograniczyć",
     "An improvement: the change is larger than chance would explain.":
         "Poprawa: zmiana jest większa, niż mógłby wyjaśnić przypadek.",
     "A deterioration: the change went the wrong way, and by more than chance would explain.":
@@ -339,6 +342,11 @@ PL = {
         "Sam 95%% przedział nie obejmuje zera, ale przy jednoczesnym testowaniu wskaźników "
         "(%(k)s) skorygowana wartość p (%(p)s) nie jest mniejsza niż %(alpha)s, więc zmiany nie "
         "uznajemy za istotną.",
+    "Not detectable with this design: with %(n)s units with the product, no effect however "
+    "large could reach significance (the smallest possible p-value is %(p)s).":
+        "Niewykrywalne w tym układzie: przy liczbie jednostek z produktem równej %(n)s żaden "
+        "efekt, nawet bardzo duży, nie mógłby okazać się istotny (najmniejsza możliwa wartość p "
+        "to %(p)s).",
 }
 
 

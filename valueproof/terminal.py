@@ -66,8 +66,9 @@ def effect_text(kpi) -> str:
         return (f"{kpi.relative_effect:+.1%} [{kpi.relative_ci_low:+.1%}, "
                 f"{kpi.relative_ci_high:+.1%}]")
     scale, unit = change_scale(kpi)
-    if not math.isfinite(kpi.se):
-        return f"{kpi.effect * scale:+.3g}{unit} [no standard error]"
+    if not math.isfinite(kpi.ci_low) or not math.isfinite(kpi.ci_high):
+        bound = lambda v: f"{v * scale:+.3g}" if math.isfinite(v) else "…"  # noqa: E731
+        return f"{kpi.effect * scale:+.3g}{unit} [{bound(kpi.ci_low)}, {bound(kpi.ci_high)}]"
     return (f"{kpi.effect * scale:+.3g}{unit} [{kpi.ci_low * scale:+.3g}, "
             f"{kpi.ci_high * scale:+.3g}]")
 
@@ -94,7 +95,9 @@ def print_results(results) -> None:
         relative = "–" if kpi.relative_effect is None else f"{kpi.relative_effect:+.1%}"
         style = VERDICT_STYLE[kpi.verdict]
         verdict = kpi.verdict
-        if kpi.verdict == "inconclusive" and math.isfinite(kpi.mde):
+        if not kpi.detectable:
+            verdict += " (not detectable with this design)"
+        elif kpi.verdict == "inconclusive" and math.isfinite(kpi.mde):
             verdict += f" (MDE {effect_text_mde(kpi)})"
         table.add_row(kpi.label, effect_text(kpi), relative, p_text(kpi.p_value),
                       p_text(kpi.p_adjusted), kpi.pre_trend.status.replace("_", " "),

@@ -32,7 +32,7 @@ class Words:
 
     def __call__(self, message: str, **values) -> str:
         text = self.gettext(message)
-        return text % values if values else text
+        return text % values if values or "%%" in text else text
 
 
 def _kpi_scale(kpi: KPIResult, words: Words) -> tuple[float, str, str]:
@@ -79,18 +79,21 @@ def effect_sentence(words: Words, results: Results, kpi: KPIResult, groups: dict
     high = _with_unit(fmt.number(kpi.effect_units_high * scale, signed=True), change_unit)
     relative = fmt.percent(kpi.relative_effect, signed=True) if kpi.relative_effect is not None else "–"
     direction = words("fell") if kpi.effect_units < 0 else words("rose")
+    bounded = math.isfinite(kpi.effect_units_low) and math.isfinite(kpi.effect_units_high)
+    interval = (words("95%% CI %(low)s to %(high)s", low=low, high=high) if bounded
+                else words("no 95%% interval: too few units to bound it"))
     if results.method == "did":
         return words(
             "%(treatment)s: %(kpi)s %(direction)s by %(amount)s (%(relative)s) compared with "
-            "%(control)s (95%% CI %(low)s to %(high)s; %(p)s).",
+            "%(control)s (%(interval)s; %(p)s).",
             treatment=groups["treatment"], kpi=kpi.label, direction=direction, amount=amount,
-            relative=relative, control=groups["control"], low=low, high=high,
+            relative=relative, control=groups["control"], interval=interval,
             p=_p_text(words, results, kpi))
     return words(
         "%(treatment)s: %(kpi)s %(direction)s by %(amount)s (%(relative)s) compared with before "
-        "the rollout (95%% CI %(low)s to %(high)s; %(p)s).",
+        "the rollout (%(interval)s; %(p)s).",
         treatment=groups["treatment"], kpi=kpi.label, direction=direction, amount=amount,
-        relative=relative, low=low, high=high, p=_p_text(words, results, kpi))
+        relative=relative, interval=interval, p=_p_text(words, results, kpi))
 
 
 def mde_text(words: Words, kpi: KPIResult) -> str:
@@ -113,6 +116,11 @@ def verdict_sentence(words: Words, kpi: KPIResult, results: Results) -> str:
 
 
 def _verdict_text(words: Words, kpi: KPIResult) -> str:
+    if not kpi.detectable:
+        return words("Not detectable with this design: with %(n)s units with the product, no "
+                     "effect however large could reach significance (the smallest possible "
+                     "p-value is %(p)s).", n=words.fmt.fixed(kpi.n_units.get("treatment", 0), 0),
+                     p=words.fmt.number(kpi.smallest_p, 2))
     if kpi.verdict == "improved":
         return words("An improvement: the change is larger than chance would explain.")
     if kpi.verdict == "worsened":

@@ -9,7 +9,7 @@ from valueproof import __version__
 from valueproof.config import Experiment
 from valueproof.data import Dataset
 from valueproof.stats import did
-from valueproof.stats.permutation import permutation_pvalues
+from valueproof.stats.permutation import inversion_interval, permutation_pvalues
 from valueproof.stats.results import KPIResult, Results, Robustness
 
 CORRECTIONS = {"holm": "holm", "bh": "fdr_bh", "bonferroni": "bonferroni"}
@@ -29,6 +29,21 @@ def verdict_of(significant: bool, effect: float, better: str) -> str:
         return "inconclusive"
     good = effect < 0 if better == "lower" else effect > 0
     return "improved" if good else "worsened"
+
+
+def _interval_in_kpi_terms(estimate, transform: str, low: float, high: float, units, relative):
+    """The effect-in-KPI-units and relative bounds for an interval from test inversion (the
+    counterfactual level taken as measured)."""
+    level = estimate.level
+    counterfactual = level - estimate.effect
+    if transform == "log":
+        base = float(np.exp(counterfactual))
+        return ((units[0], base * float(np.expm1(low)), base * float(np.expm1(high)), *units[3:]),
+                (relative[0], float(np.expm1(low)), float(np.expm1(high))))
+    bounds = (low / counterfactual, high / counterfactual) if counterfactual > 0 else (None, None)
+    if counterfactual < 0:
+        bounds = (high / counterfactual, low / counterfactual)
+    return (units[0], low, high, *units[3:]), (relative[0], *bounds)
 
 
 def _sensitivity(data, se: str, alpha: float) -> dict | None:
@@ -67,6 +82,7 @@ def _analyze(experiment: Experiment, dataset: Dataset) -> Results:
         prepared.append((kpi, data, estimate))
 
     permutation_p, draws, exact = [None] * len(prepared), 0, False
+    sums = []
     if has_control:
         n_units = len(panel.unit_names)
         treated_units = np.zeros(n_units, bool)
@@ -83,7 +99,10 @@ def _analyze(experiment: Experiment, dataset: Dataset) -> Results:
         t_crit = float(stats.t.ppf(1 - alpha / 2, df)) if df > 0 else float("nan")
         model_p = float(2 * stats.t.sf(abs(effect / error), df)) if df > 0 else float("nan")
         n_units = data.n_units()
-        inference = "permutation" if n_units["treatment"] == 1 and perm_p is not None else "model"
+        # Few units with the product (1-3, or a group under 5): the permutation test leads, with
+        # its test-inversion interval and the smallest p-value the design can produce.
+        few = has_control and (n_units["treatment"] <= 3 or min(n_units.values()) < 5)
+        inference = "permutation" if few and perm_p is not None else "model"
         welch_p, rank_p, with_change = did.change_tests(data)
         pre_trend, points, trend = did.event_study(data, se, alpha)
         relative = did.relative_effect(estimate, kpi.transform, alpha)
@@ -104,16 +123,32 @@ def _analyze(experiment: Experiment, dataset: Dataset) -> Results:
             sensitivity = _sensitivity(data, se, alpha)
         warnings += [f.message for f in dataset.findings if f.kpi == kpi.id]
         p_value = perm_p if inference == "permutation" else model_p
+        ci_low, ci_high = effect - t_crit * error, effect + t_crit * error
+        smallest_p, detectable, mde = None, True, did.power_mde(error, df, verdict_alpha)
+        if inference == "permutation":
+            statistic, low, high, smallest_p = inversion_interval(
+                sums[len(partial)], treated_units, settings.permutations, settings.seed, alpha)
+            ci_low = float("-inf") if low is None else low
+            ci_high = float("inf") if high is None else high
+            units, relative = _interval_in_kpi_terms(estimate, kpi.transform, ci_low, ci_high,
+                                                     units, relative)
+            detectable = smallest_p < verdict_alpha
+            if not detectable:
+                mde = float("nan")  # no effect, however large, could reach significance
+                warnings.append(
+                    f"not detectable with this design: with {n_units['treatment']} treated and "
+                    f"{n_units['control']} control units the smallest p-value any effect could "
+                    f"give is {smallest_p:.3g}, not below {verdict_alpha:.3g}")
         partial.append(dict(
             id=kpi.id, label=kpi.display_label, unit=kpi.unit, better=kpi.better,
             aggregate=kpi.aggregate, transform=kpi.transform, estimand=did.estimand(kpi),
             method="did" if has_control else "pre_post", inference=inference, n_units=n_units,
             n_obs=data.n_obs, n_cells=estimate.n_cells,
             means=means, effect=effect, se=error, df=df,
-            ci_low=effect - t_crit * error, ci_high=effect + t_crit * error,
-            p_value=p_value,
+            ci_low=ci_low, ci_high=ci_high, p_value=p_value,
+            smallest_p=smallest_p, detectable=detectable,
             relative_effect=relative[0], relative_ci_low=relative[1], relative_ci_high=relative[2],
-            mde=did.power_mde(error, df, verdict_alpha), pre_trend=pre_trend,
+            mde=mde, pre_trend=pre_trend,
             effect_units=units[0], effect_units_low=units[1], effect_units_high=units[2],
             level=units[3], level_low=units[4], level_high=units[5],
             robustness=Robustness(welch_p, rank_p, perm_p, draws, exact, with_change),

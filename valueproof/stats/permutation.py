@@ -76,3 +76,74 @@ def _random_assignments(rng: np.random.Generator, size: int, n_units: int,
 def _count(estimates: np.ndarray, observed: np.ndarray, tolerance: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         return np.sum(np.abs(estimates) >= np.abs(observed) - tolerance, axis=0)
+
+
+def _assignments(n_units: int, n_treated: int, draws: int, seed: int):
+    """The assignments the permutation test uses, in batches: every one when there are no more
+    than `draws`, else `draws` uniform random ones (the same for every call with this seed)."""
+    if math.comb(n_units, n_treated) <= draws:
+        combos = itertools.combinations(range(n_units), n_treated)
+        while batch := list(itertools.islice(combos, CHUNK)):
+            assign = np.zeros((len(batch), n_units))
+            assign[np.repeat(np.arange(len(batch)), n_treated), np.array(batch).ravel()] = 1.0
+            yield assign
+        return
+    rng = np.random.default_rng(seed)
+    done = 0
+    while done < draws:
+        size = min(CHUNK, draws - done)
+        yield _random_assignments(rng, size, n_units, n_treated)
+        done += size
+
+
+def inversion_interval(sums: np.ndarray, treated: np.ndarray, draws: int, seed: int,
+                       alpha: float) -> tuple[float, float | None, float | None, float]:
+    """Randomization inference for one KPI when few units got the product.
+
+    sums: (units, 4) weighted pre sum, pre weight, post sum, post weight (`did.unit_sums`).
+    Under the hypothesis "the effect is d", removing d from the treated units' post values
+    leaves no effect, so the permutation test of the shifted data gives p(d). The statistic of
+    assignment A is linear in d: s_A - d h_A, with h_A the difference in the share of post
+    weight coming from truly treated units; the interval {d : p(d) > alpha} is found by
+    bisection on that cheap function. Returns (statistic, low, high, smallest attainable p);
+    a bound is None when no shift is rejected on that side.
+    """
+    n_units, n_treated = len(treated), int(treated.sum())
+    totals = sums.sum(axis=0)
+    truly = treated.astype(float)
+    marked = np.column_stack([sums[:, 3] * truly, sums[:, 3]])  # treated post weight, post weight
+    s, h = [], []
+    for assign in _assignments(n_units, n_treated, draws, seed):
+        s.append(_estimates(assign, sums, totals)[:, 0])
+        inside, total = assign @ marked, marked.sum(axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            h.append(inside[:, 0] / inside[:, 1] - (total[0] - inside[:, 0]) / (total[1] - inside[:, 1]))
+    s, h = np.concatenate(s), np.concatenate(h)
+    observed = float(_estimates(truly[None, :], sums, totals)[0, 0])
+    exact = math.comb(n_units, n_treated) <= draws
+    count = len(s)
+
+    def p_value(d: float) -> float:
+        extreme = np.sum(np.abs(s - d * h) >= abs(observed - d) - 1e-10 * max(1.0, abs(observed)))
+        return extreme / count if exact else (1 + extreme) / (1 + count)
+
+    smallest = 1 / count if exact else 1 / (1 + count)
+    scale = max(abs(observed), float(np.nanstd(s)), 1e-12)
+
+    def bound(direction: int) -> float | None:
+        inside_d, step = observed, scale
+        for _ in range(60):  # find a rejected shift on this side
+            outside_d = observed + direction * step
+            if p_value(outside_d) <= alpha:
+                break
+            step *= 2
+        else:
+            return None
+        for _ in range(60):
+            middle = (inside_d + outside_d) / 2
+            inside_d, outside_d = (middle, outside_d) if p_value(middle) > alpha else (inside_d, middle)
+        return float((inside_d + outside_d) / 2)
+
+    if smallest >= alpha:
+        return observed, None, None, smallest
+    return observed, bound(-1), bound(+1), smallest

@@ -108,6 +108,10 @@ class KPIResult:
     attrition: dict[str, dict[str, int]] = field(default_factory=dict)
     # the effect on units seen on both sides only, when some are not (effect, se, ci, units)
     sensitivity: dict | None = None
+    # permutation inference (few treated units): the smallest p-value the design can produce,
+    # and whether any effect could be called significant at all
+    smallest_p: float | None = None
+    detectable: bool = True
     warnings: list[str] = field(default_factory=list)
 
 
