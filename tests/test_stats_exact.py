@@ -204,3 +204,12 @@ def test_relative_interval_is_fiellers():
     vague = did.Estimate(effect=-2.0, se=0.5, df=30, means={}, level=-1.5, level_se=3.0,
                          cov_effect_level=0.0, n_cells=100)
     assert did.relative_effect(vague, "none", 0.05)[1:] == (None, None)
+
+
+def test_counterfactual_precision_flags_an_uncertain_level():
+    sharp = did.Estimate(effect=-2.0, se=0.5, df=30, means={}, level=8.0, level_se=0.6,
+                         cov_effect_level=0.1, n_cells=100)
+    vague = did.Estimate(effect=-2.0, se=0.5, df=30, means={}, level=1.0, level_se=1.5,
+                         cov_effect_level=0.0, n_cells=100)
+    assert did.counterfactual_precision(sharp) == pytest.approx(np.sqrt(0.36 + 0.25 - 0.2) / 10)
+    assert did.counterfactual_precision(vague) > 0.2

@@ -117,6 +117,12 @@ def _analyze(experiment: Experiment, dataset: Dataset) -> Results:
             warnings.append(
                 f"pre-trend check: a difference in trends before the rollout was detected "
                 f"(p = {pre_trend.p_value:.3g}), so the estimate may be biased")
+        imprecision = did.counterfactual_precision(estimate) if kpi.transform == "none" else None
+        if imprecision is not None and imprecision > 0.2 and relative[0] is not None:
+            warnings.append(
+                f"the level the treated group would have had without the product is itself "
+                f"uncertain (±{1.96 * imprecision:.0%}), so the relative effect is only rough; "
+                "read the effect in KPI units")
         attrition = did.attrition(data)
         sensitivity = None
         if any(a["left"] or a["joined"] for a in attrition.values()):

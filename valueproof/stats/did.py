@@ -245,6 +245,16 @@ def relative_effect(estimate: Estimate, transform: str,
     return ratio, float((b - root) / a), float((b + root) / a)
 
 
+def counterfactual_precision(estimate: Estimate) -> float | None:
+    """Standard error of the counterfactual level (treated post level - effect) relative to
+    the level itself; None for log KPIs or when it cannot be computed."""
+    counterfactual = estimate.level - estimate.effect
+    variance = (estimate.level_se**2 + estimate.se**2 - 2 * estimate.cov_effect_level)
+    if counterfactual == 0 or not np.isfinite(variance) or variance < 0:
+        return None
+    return float(np.sqrt(variance) / abs(counterfactual))
+
+
 def in_kpi_units(estimate: Estimate, transform: str,
                  alpha: float) -> tuple[float, float, float, float, float, float]:
     """(effect, low, high) in KPI units and the treated post level (value, low, high).
