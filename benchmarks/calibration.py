@@ -6,7 +6,11 @@ the false-positive rate of the model's DiD test under a true null, the coverage 
 interval, and the false-positive rate of the pre-trend test. Small and lopsided designs (2 vs 2,
 3 vs 100) are the ones customers really have.
 
-Run:  python benchmarks/calibration.py [--simulations 2000]
+For 1-3 pilot units (or a group under 5) the figures are those of what the tool reports there:
+the permutation test and its inverted interval. The power column simulates a true effect equal
+to the average MDE the tool reported under the null (one KPI, so alpha is not divided).
+
+Run:  python benchmarks/calibration.py [--simulations 1000]
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.simulate import SIM_KPI, ar1_panel  # noqa: E402
 from valueproof.stats import did  # noqa: E402
+from valueproof.stats.permutation import inversion_interval, permutation_pvalues  # noqa: E402
 
 CONFIGS = [  # treated units, control units, periods, pre periods, AR(1) rho, SE types
     (2, 2, 12, 6, 0.8, ("cluster", "cr1")),
@@ -29,6 +34,7 @@ CONFIGS = [  # treated units, control units, periods, pre periods, AR(1) rho, SE
     (5, 5, 12, 6, 0.8, ("cluster", "cr1")),
     (5, 25, 12, 6, 0.8, ("cluster", "cr1")),
     (3, 100, 12, 6, 0.8, ("cluster", "cr1")),
+    (1, 19, 12, 6, 0.8, ("cluster", "cr1")),
     (10, 10, 12, 6, 0.8, ("cluster", "cr1", "iid")),
     (25, 25, 12, 6, 0.8, ("cluster", "cr1", "iid")),
     (25, 25, 26, 13, 0.5, ("cluster", "iid")),
@@ -36,40 +42,71 @@ CONFIGS = [  # treated units, control units, periods, pre periods, AR(1) rho, SE
 ]
 
 
+def reported(data: did.KPIData, se: str, treated: np.ndarray, seed: int):
+    """(p, low, high, MDE, detectable) as `valueproof analyze` reports them: the model's test,
+    or with few pilot units the permutation test and its inverted interval."""
+    estimate = did.main_estimate(data, se)
+    n = data.n_units()
+    mde = did.power_mde(estimate.se, estimate.df, 0.05)
+    if n["treatment"] <= 3 or min(n.values()) < 5:
+        sums = did.unit_sums(data, len(treated))
+        p = permutation_pvalues([sums], treated, 2000, seed)[0][0]
+        _, low, high, smallest = inversion_interval(sums, treated, 2000, seed, 0.05)
+        if smallest < 0.05 and low is not None and high is not None:  # as analyze reports it
+            z = stats.norm.ppf(0.975)
+            mde = (high - low) / 2 * (z + stats.norm.ppf(did.POWER)) / z
+        return p, low, high, mde, smallest < 0.05
+    t = stats.t.ppf(0.975, estimate.df)
+    p = 2 * stats.t.sf(abs(estimate.effect / estimate.se), estimate.df)
+    return p, estimate.effect - t * estimate.se, estimate.effect + t * estimate.se, mde, True
+
+
 def simulate(treated, control, periods, pre, rho, se, n, rng, effect=0.5):
+    """False positives (of the detectable runs), coverage of `effect`, pre-trend false
+    detections, power at the average reported MDE, and the share of runs with no possible
+    verdict ("not detectable with this design")."""
     units, share = treated + control, treated / (treated + control)
-    null_reject = cover = pre_fail = pre_tested = 0
-    for _ in range(n):
-        data = did.KPIData(ar1_panel(rng, units, periods, pre, rho, effect=0.0, treated_share=share), SIM_KPI, True)
-        fit = did.main_estimate(data, se)
-        estimate, error = fit.effect, fit.se
-        null_reject += abs(estimate / error) > stats.t.ppf(0.975, fit.df)
+    flags = np.arange(units) < max(1, int(round(units * share)))
+    panel = lambda e: ar1_panel(rng, units, periods, pre, rho, effect=e, treated_share=share)  # noqa: E731
+    reject = cover = pre_fail = pre_tested = undetectable = 0
+    mdes = []
+    for i in range(n):
+        data = did.KPIData(panel(0.0), SIM_KPI, True)
+        p, _, _, mde, detectable = reported(data, se, flags, i)
+        undetectable += not detectable
+        reject += detectable and p < 0.05
+        mdes.append(mde)
         trend = did.event_study(data, se, 0.05)[0]
         pre_tested += trend.status != "not_testable"
         pre_fail += trend.status == "detected"
-        data = did.KPIData(ar1_panel(rng, units, periods, pre, rho, effect=effect, treated_share=share), SIM_KPI, True)
-        fit = did.main_estimate(data, se)
-        estimate, error = fit.effect, fit.se
-        t = stats.t.ppf(0.975, fit.df)
-        cover += estimate - t * error <= effect <= estimate + t * error
-    return null_reject / n, cover / n, pre_fail / max(pre_tested, 1)
+        _, low, high, _, _ = reported(did.KPIData(panel(effect), SIM_KPI, True), se, flags, i)
+        cover += (low is None or low <= effect) and (high is None or effect <= high)
+    mde = float(np.nanmean(mdes)) if undetectable < n else float("nan")  # no MDE is shown
+    power = 0
+    for i in range(n if np.isfinite(mde) else 0):
+        p, *_, detectable = reported(did.KPIData(panel(mde), SIM_KPI, True), se, flags, i)
+        power += detectable and p < 0.05
+    detectable_runs = max(n - undetectable, 1)
+    return (reject / detectable_runs, cover / n, pre_fail / max(pre_tested, 1),
+            power / n if np.isfinite(mde) else float("nan"), undetectable / n)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--simulations", type=int, default=2000)
+    parser.add_argument("--simulations", type=int, default=1000)
     args = parser.parse_args()
     rng = np.random.default_rng(20240601)
-    print(f"{args.simulations} simulations per row; alpha 0.05, 95% intervals")
+    print(f"{args.simulations} simulations per row; alpha 0.05, 95% intervals, one KPI")
     print("| treated / control | periods (pre) | rho | SE | false positives | CI coverage | "
-          "pre-trend false positives |")
-    print("| ---: | ---: | ---: | --- | ---: | ---: | ---: |")
+          "pre-trend false detections | power at the MDE | no verdict possible |")
+    print("| ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |")
     for treated, control, periods, pre, rho, ses in CONFIGS:
         for se in ses:
-            fp, cover, pre_fp = simulate(treated, control, periods, pre, rho, se,
-                                         args.simulations, rng)
+            fp, cover, pre_fp, power, none = simulate(treated, control, periods, pre, rho, se,
+                                                      args.simulations, rng)
             print(f"| {treated} / {control} | {periods} ({pre}) | {rho} | {se} | {fp:.1%} | "
-                  f"{cover:.1%} | {pre_fp:.1%} |", flush=True)
+                  f"{cover:.1%} | {pre_fp:.1%} | "
+                  f"{'–' if np.isnan(power) else f'{power:.0%}'} | {none:.0%} |", flush=True)
 
 if __name__ == "__main__":
     main()

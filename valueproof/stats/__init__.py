@@ -139,7 +139,14 @@ def _analyze(experiment: Experiment, dataset: Dataset) -> Results:
             units, relative = _interval_in_kpi_terms(estimate, kpi.transform, ci_low, ci_high,
                                                      units, relative)
             detectable = smallest_p < verdict_alpha
-            if not detectable:
+            if detectable:  # the MDE of this test: its interval at the verdict's alpha, widened
+                _, low_v, high_v, _ = inversion_interval(
+                    sums[len(partial)], treated_units, settings.permutations, settings.seed,
+                    verdict_alpha)
+                z = stats.norm.ppf(1 - verdict_alpha / 2)
+                mde = (float("nan") if low_v is None or high_v is None
+                       else (high_v - low_v) / 2 * (z + stats.norm.ppf(did.POWER)) / z)
+            else:
                 mde = float("nan")  # no effect, however large, could reach significance
                 warnings.append(
                     f"not detectable with this design: with {n_units['treatment']} treated and "

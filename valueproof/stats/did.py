@@ -381,7 +381,7 @@ def pre_trend_check(data: KPIData, cells: twfe.Cells, post: np.ndarray, fit: twf
         if np.isfinite(p_value):
             return PreTrend("detected" if p_value < alpha else "not_detected", p_value,
                             statistic, df, q, "joint", **trend)
-    if trend["trend_p"] is not None:
+    if trend["trend_p"] is not None and smallest >= 2:  # one unit: its own noise is the trend
         return PreTrend("detected" if trend["trend_p"] < alpha else "not_detected",
                         trend["trend_p"], None, None, q, "linear_trend", **trend)
     return PreTrend("not_testable", None, None, None, q)
