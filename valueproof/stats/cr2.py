@@ -122,13 +122,14 @@ def cr2(design: UnitDesign, WR: np.ndarray) -> tuple[np.ndarray, float, np.ndarr
     exact = design.leverage() > LEVERAGE_EXACT
     with np.errstate(invalid="ignore", divide="ignore"):
         residuals = np.where(design.sw > 0, WR / design.sw, 0.0)  # sqrt(w) * e
-    J, bread = design.J, design.bread
-    u = design.adjust(residuals, exact)
-    psi = design.xt(design.sw * u) @ bread[:J].T
+    bread = design.bread
     c = np.zeros(bread.shape[0])
     c[0] = 1.0
     z = design.sw * design.x(np.broadcast_to(bread @ c, design.m.shape))
-    q = design.adjust(z, exact)
+    q = design.adjust(z, exact)  # A_g Z_g M c
+    # each unit's influence c'M Z_g' A_g e_g = q_g . e_g (A_g is symmetric): one series serves
+    # both the variance and the degrees of freedom
+    psi = np.einsum("gt,gt->g", q, residuals)[:, None]
     r = design.xt(design.sw * q)
     rMr = np.einsum("gk,gk->g", r @ bread, r)
     d = (q * q).sum(axis=1) - rMr
