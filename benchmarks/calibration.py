@@ -25,7 +25,7 @@ from scipy import stats
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.simulate import SIM_KPI, ar1_panel  # noqa: E402
-from valueproof.stats import did  # noqa: E402
+from valueproof.stats import did, event_study  # noqa: E402
 from valueproof.stats.permutation import inversion_interval, permutation_pvalues  # noqa: E402
 
 CONFIGS = [  # treated units, control units, periods, pre periods, AR(1) rho, SE types
@@ -76,7 +76,7 @@ def simulate(treated, control, periods, pre, rho, se, n, rng, effect=0.5):
         undetectable += not detectable
         reject += detectable and p < 0.05
         mdes.append(mde)
-        trend = did.event_study(data, se, 0.05)[0]
+        trend = event_study.event_study(data, se, 0.05)[0]
         pre_tested += trend.status != "not_testable"
         pre_fail += trend.status == "detected"
         _, low, high, _, _ = reported(did.KPIData(panel(effect), SIM_KPI, True), se, flags, i)

@@ -19,7 +19,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.simulate import SIM_KPI, ar1_panel  # noqa: E402
-from valueproof.stats import did  # noqa: E402
+from valueproof.stats import did, event_study  # noqa: E402
 
 
 def ours(panel, se: str = "cluster") -> float:
@@ -28,7 +28,7 @@ def ours(panel, se: str = "cluster") -> float:
     with threadpool_limits(limits=1, user_api="blas"):  # as `valueproof analyze` runs it
         data = did.KPIData(panel, SIM_KPI, has_control=True)
         estimate = did.main_estimate(data, se)
-        did.event_study(data, se, 0.05)
+        event_study.event_study(data, se, 0.05)
         return estimate.effect
 
 

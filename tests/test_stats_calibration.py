@@ -6,7 +6,7 @@ import numpy as np
 from scipy import stats
 
 from tests.simulate import SIM_KPI, ar1_panel
-from valueproof.stats import did
+from valueproof.stats import did, event_study
 
 SIMULATIONS = 300
 
@@ -27,7 +27,7 @@ def _run(effect: float, se: str, rng) -> tuple[float, float, float]:
         t = stats.t.ppf(0.975, fit.df)
         reject += abs(estimate / error) > t
         cover += estimate - t * error <= effect <= estimate + t * error
-        pre_fail += did.event_study(data, se, 0.05)[0].status == "detected"
+        pre_fail += event_study.event_study(data, se, 0.05)[0].status == "detected"
     return reject / SIMULATIONS, cover / SIMULATIONS, pre_fail / SIMULATIONS
 
 
@@ -59,7 +59,7 @@ def test_small_lopsided_design_keeps_both_tests_near_alpha():
                                      treated_share=3 / 33), SIM_KPI, True)
         estimate = did.main_estimate(data, "cluster")
         reject += abs(estimate.effect / estimate.se) > stats.t.ppf(0.975, estimate.df)
-        pre_trend = did.event_study(data, "cluster", 0.05)[0]
+        pre_trend = event_study.event_study(data, "cluster", 0.05)[0]
         assert pre_trend.test == "linear_trend"
         detected += pre_trend.status == "detected"
     assert reject / runs <= _band(0.05, runs)[1], reject / runs
