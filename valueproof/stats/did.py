@@ -1,4 +1,5 @@
-"""Difference-in-differences per KPI: the headline estimate, its relative and level forms, power and the checks beside it (the event study is in `stats.event_study`).
+"""Difference-in-differences per KPI: the headline estimate, its relative and level forms,
+power and the checks beside it (the event study is in `stats.event_study`).
 
 The estimate is a weighted two-way fixed-effects regression on the unit x period table built by
 the data stage (`stats.twfe`): unit and period fixed effects for panels, group and period effects
