@@ -51,7 +51,7 @@ def test_iid_se_over_rejects_with_serial_correlation():
 def test_small_lopsided_design_keeps_both_tests_near_alpha():
     """3 pilot units against 30: CR2 with Bell-McCaffrey df for the effect, and a pre-trend
     check that does not cry wolf (the joint test's restrictions exceed what 3 units identify,
-    so the one-slope trend test decides)."""
+    so the randomization version of the joint test decides)."""
     rng = np.random.default_rng(11)
     runs, reject, detected = 300, 0, 0
     for _ in range(runs):
@@ -60,7 +60,7 @@ def test_small_lopsided_design_keeps_both_tests_near_alpha():
         estimate = did.main_estimate(data, "cluster")
         reject += abs(estimate.effect / estimate.se) > stats.t.ppf(0.975, estimate.df)
         pre_trend = event_study.event_study(data, "cluster", 0.05)[0]
-        assert pre_trend.test == "linear_trend"
+        assert pre_trend.test == "randomization"
         detected += pre_trend.status == "detected"
     assert reject / runs <= _band(0.05, runs)[1], reject / runs
     assert detected / runs <= _band(0.05, runs)[1], detected / runs

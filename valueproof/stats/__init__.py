@@ -104,7 +104,8 @@ def _analyze(experiment: Experiment, dataset: Dataset) -> Results:
         few = has_control and (n_units["treatment"] <= 3 or min(n_units.values()) < 5)
         inference = "permutation" if few and perm_p is not None else "model"
         welch_p, rank_p, with_change = did.change_tests(data)
-        pre_trend, points, trend = event_study.event_study(data, se, alpha)
+        pre_trend, points, trend = event_study.event_study(data, se, alpha,
+                                                           settings.permutations, settings.seed)
         relative = did.relative_effect(estimate, kpi.transform, alpha)
         units = did.in_kpi_units(estimate, kpi.transform, alpha)
         means = estimate.means if kpi.transform == "none" else {

@@ -3,6 +3,8 @@ treated x period term per period)."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy import stats
 
@@ -47,7 +49,8 @@ def _float(value) -> float | None:
     return None if value is None or not np.isfinite(value) else float(value)
 
 
-def event_study(data: KPIData, se: str, alpha: float) -> tuple[PreTrend, list[EventPoint], list[TrendPoint]]:
+def event_study(data: KPIData, se: str, alpha: float, permutations: int = 2000,
+                seed: int = 20240601) -> tuple[PreTrend, list[EventPoint], list[TrendPoint]]:
     """Treated - control gap per period relative to the average pre-rollout gap, the joint test
     that the pre-rollout gaps are equal, and the trend chart's group means.
 
@@ -84,19 +87,22 @@ def event_study(data: KPIData, se: str, alpha: float) -> tuple[PreTrend, list[Ev
                                  float(centred[p] - half), float(centred[p] + half),
                                  reference=False))
     pre_others = [i for i, p in enumerate(others) if p in set(pre)]
-    return pre_trend_check(data, cells, post, fit, pre_others, se, alpha), points, trend
+    return (pre_trend_check(data, cells, post, fit, pre_others, se, alpha, permutations, seed),
+            points, trend)
 
 
 def pre_trend_check(data: KPIData, cells: twfe.Cells, post: np.ndarray, fit: twfe.TwfeFit,
-                    pre_others: list[int], se: str, alpha: float) -> PreTrend:
+                    pre_others: list[int], se: str, alpha: float, permutations: int = 2000,
+                    seed: int = 20240601) -> PreTrend:
     """The pre-trend check's decision rule.
 
     The joint test of every pre-period gap decides when the clusters can identify its q
     restrictions (cluster SEs: q <= min(treated, control units) - 1; Hotelling's scaling keeps
-    its size). Otherwise - few treated units, or many pre periods - the one-degree-of-freedom
-    test of a linear difference in trends decides (CR2 with Bell-McCaffrey df by default), whose
-    size holds in such designs. Both report the slope difference the check could detect with
-    80% power (Roth 2022: a check that detects nothing may just be weak).
+    its size). Otherwise - few treated units, or many pre periods - the same joint hypothesis is
+    tested by randomization, when the design can produce a p-value below alpha; failing that,
+    the one-degree-of-freedom test of a linear difference in trends (CR2 with Bell-McCaffrey
+    df by default). All report the slope difference the check could detect with 80% power
+    (Roth 2022: a check that detects nothing may just be weak).
     """
     q = len(pre_others)
     smallest = min(data.n_units().values())
@@ -111,10 +117,50 @@ def pre_trend_check(data: KPIData, cells: twfe.Cells, post: np.ndarray, fit: twf
         if np.isfinite(p_value):
             return PreTrend("detected" if p_value < alpha else "not_detected", p_value,
                             statistic, df, q, "joint", **trend)
+    if q >= 1 and data.has_control:
+        p_value, attainable = randomization_joint_test(data, post, permutations, seed)
+        if attainable < alpha:
+            return PreTrend("detected" if p_value < alpha else "not_detected", p_value,
+                            None, None, q, "randomization", **trend)
     if trend["trend_p"] is not None and smallest >= 2:  # one unit: its own noise is the trend
         return PreTrend("detected" if trend["trend_p"] < alpha else "not_detected",
                         trend["trend_p"], None, None, q, "linear_trend", **trend)
     return PreTrend("not_testable", None, None, None, q)
+
+
+def randomization_joint_test(data: KPIData, post: np.ndarray, draws: int,
+                             seed: int) -> tuple[float, float]:
+    """Joint test of equal pre-rollout gaps by randomization, for designs whose units cannot
+    identify the model-based test: each unit's pre values are centred on its own pre mean (its
+    fixed effect), the statistic is the spread of the treated - control gaps across the pre
+    periods, and the treatment label is re-assigned across units (exactly when there are few
+    assignments). Returns (p-value, smallest attainable p-value)."""
+    from valueproof.stats.permutation import assignments
+
+    columns = np.flatnonzero(data.estimation)[~post]
+    W, WY = data.W[:, columns], data.WY[:, columns]
+    keep = W @ np.ones(len(columns)) > 0
+    W, WY, treated = W[keep], WY[keep], data.unit_treated[keep].astype(float)
+    own_mean = (WY @ np.ones(len(columns))) / (W @ np.ones(len(columns)))
+    centred = WY - W * own_mean[:, None]
+    totals, weights = centred.sum(axis=0), W.sum(axis=0)
+
+    def spread(assign: np.ndarray) -> np.ndarray:
+        inside, inside_w = assign @ centred, assign @ W
+        with np.errstate(invalid="ignore", divide="ignore"):
+            gap = inside / inside_w - (totals - inside) / (weights - inside_w)
+        gap -= np.nanmean(gap, axis=1, keepdims=True)
+        return np.nansum(gap**2, axis=1)
+
+    observed = spread(treated[None, :])[0]
+    statistics = np.concatenate([spread(a) for a in assignments(len(treated),
+                                                                int(treated.sum()), draws, seed)])
+    extreme = np.sum(statistics >= observed * (1 - 1e-10))
+    exact = math.comb(len(treated), int(treated.sum())) <= draws
+    count = len(statistics)
+    if exact:
+        return extreme / count, 1 / count
+    return (1 + extreme) / (1 + count), 1 / (1 + count)
 
 
 def linear_trend(data: KPIData, cells: twfe.Cells, post: np.ndarray, se: str,

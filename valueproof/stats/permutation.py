@@ -78,7 +78,7 @@ def _count(estimates: np.ndarray, observed: np.ndarray, tolerance: np.ndarray) -
         return np.sum(np.abs(estimates) >= np.abs(observed) - tolerance, axis=0)
 
 
-def _assignments(n_units: int, n_treated: int, draws: int, seed: int):
+def assignments(n_units: int, n_treated: int, draws: int, seed: int):
     """The assignments the permutation test uses, in batches: every one when there are no more
     than `draws`, else `draws` uniform random ones (the same for every call with this seed)."""
     if math.comb(n_units, n_treated) <= draws:
@@ -113,7 +113,7 @@ def inversion_interval(sums: np.ndarray, treated: np.ndarray, draws: int, seed: 
     truly = treated.astype(float)
     marked = np.column_stack([sums[:, 3] * truly, sums[:, 3]])  # treated post weight, post weight
     s, h = [], []
-    for assign in _assignments(n_units, n_treated, draws, seed):
+    for assign in assignments(n_units, n_treated, draws, seed):
         s.append(_estimates(assign, sums, totals)[:, 0])
         inside, total = assign @ marked, marked.sum(axis=0)
         with np.errstate(divide="ignore", invalid="ignore"):
