@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -83,3 +84,22 @@ def write_experiment(tmp_path):
 
 def invoke(runner: CliRunner, *args: str):
     return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def sales_account(root: Path, folder: str, customer: str, **changes) -> Path:
+    """A copy of the sales example (fewer permutations: faster) under another customer name."""
+    target = root / folder
+    shutil.copytree(EXAMPLES / "sales_rollout", target)
+    path = target / "experiment.yaml"
+    definition = yaml.safe_load(path.read_text())
+    definition["customer"]["name"] = customer
+    definition["analysis"]["permutations"] = 2000
+    for key, value in changes.items():
+        if value is None:
+            definition.pop(key, None)
+        elif isinstance(value, dict):
+            definition[key].update(value)
+        else:
+            definition[key] = value
+    path.write_text(yaml.safe_dump(definition, allow_unicode=True, sort_keys=False))
+    return target

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -12,22 +11,16 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 
-from tests.conftest import EXAMPLES, invoke
+from tests.conftest import EXAMPLES, invoke, sales_account
 from valueproof.batch import find_definitions, safe_name
 
 
 def _account(root: Path, name: str, customer: str, broken: bool = False) -> Path:
-    folder = root / name
-    shutil.copytree(EXAMPLES / "sales_rollout", folder)
-    path = folder / "experiment.yaml"
-    definition = yaml.safe_load(path.read_text())
-    definition["customer"]["name"] = customer
-    definition["analysis"]["permutations"] = 2000
-    if broken:
-        definition["kpis"][0]["numerator"] = "deals_wonn"  # a typo in a column name
-    path.write_text(yaml.safe_dump(definition, allow_unicode=True, sort_keys=False))
+    folder = sales_account(root, name, customer)
+    if broken:  # a typo in a column name
+        path = folder / "experiment.yaml"
+        path.write_text(path.read_text().replace("numerator: deals_won", "numerator: deals_wonn", 1))
     return folder
 
 

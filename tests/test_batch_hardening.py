@@ -16,28 +16,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import EXAMPLES, invoke
+from tests.conftest import EXAMPLES, invoke, sales_account
 
 VALUEPROOF = [sys.executable, "-m", "valueproof"]
-
-
-def account(root: Path, folder: str, customer: str, **changes) -> Path:
-    """A copy of the sales example (fewer permutations: faster) under another customer name."""
-    target = root / folder
-    shutil.copytree(EXAMPLES / "sales_rollout", target)
-    path = target / "experiment.yaml"
-    definition = yaml.safe_load(path.read_text())
-    definition["customer"]["name"] = customer
-    definition["analysis"]["permutations"] = 2000
-    for key, value in changes.items():
-        if value is None:
-            definition.pop(key, None)
-        elif isinstance(value, dict):
-            definition[key].update(value)
-        else:
-            definition[key] = value
-    path.write_text(yaml.safe_dump(definition, allow_unicode=True, sort_keys=False))
-    return target
 
 
 def summary(out: Path) -> dict[str, dict]:
@@ -57,20 +38,20 @@ def leftovers(out: Path) -> list[Path]:
 
 def broken_portfolio(root: Path) -> dict[str, str]:
     """One good account and many broken ones; folder -> words the failure message must contain."""
-    account(root, "good", "Good Account")
+    sales_account(root, "good", "Good Account")
     expected = {}
-    folder = account(root, "bad_date", "Bad Date")
+    folder = sales_account(root, "bad_date", "Bad Date")
     text = (folder / "experiment.yaml").read_text()
     (folder / "experiment.yaml").write_text(text.replace("rollout: 2026-05-04",
                                                          "rollout: 2026-02-30"))
     assert "rollout: 2026-02-30" in (folder / "experiment.yaml").read_text()
     expected["bad_date"] = "rollout"
-    folder = account(root, "device", "Device Data")
+    folder = sales_account(root, "device", "Device Data")
     definition = yaml.safe_load((folder / "experiment.yaml").read_text())
     definition["data"]["path"] = "/dev/zero"
     (folder / "experiment.yaml").write_text(yaml.safe_dump(definition, sort_keys=False))
     expected["device"] = "data.path"
-    folder = account(root, "fifo", "Fifo Data")
+    folder = sales_account(root, "fifo", "Fifo Data")
     data = folder / yaml.safe_load((folder / "experiment.yaml").read_text())["data"]["path"]
     data.unlink()
     os.mkfifo(data)
@@ -82,7 +63,7 @@ def broken_portfolio(root: Path) -> dict[str, str]:
     folder.mkdir()
     (folder / "experiment.yaml").write_bytes(bytes(range(256)) * 8)
     expected["binary"] = "UTF-8"
-    folder = account(root, "no_data", "No Data")
+    folder = sales_account(root, "no_data", "No Data")
     (folder / yaml.safe_load((folder / "experiment.yaml").read_text())["data"]["path"]).unlink()
     expected["no_data"] = "no_data"
     return expected
@@ -113,8 +94,8 @@ def test_every_kind_of_broken_account_fails_alone(tmp_path, jobs):
                     reason="root reads files whatever their permissions")
 def test_unreadable_definition_and_data_fail_alone(tmp_path, runner):
     root, out = tmp_path / "portfolio", tmp_path / "out"
-    (account(root, "secret", "Secret") / "experiment.yaml").chmod(0)
-    data = account(root, "secret_data", "Secret Data") / "data" / "rep_weeks.parquet"
+    (sales_account(root, "secret", "Secret") / "experiment.yaml").chmod(0)
+    data = sales_account(root, "secret_data", "Secret Data") / "data" / "rep_weeks.parquet"
     data.chmod(0)
     try:
         result = invoke(runner, "batch", root, "-o", out, "--dry-run")
@@ -127,7 +108,7 @@ def test_unreadable_definition_and_data_fail_alone(tmp_path, runner):
 
 def test_dry_run_lists_a_broken_account_with_its_message(tmp_path, runner):
     root = tmp_path / "portfolio"
-    account(root, "good", "Good Account")
+    sales_account(root, "good", "Good Account")
     (root / "binary").mkdir()
     (root / "binary" / "experiment.yaml").write_bytes(b"\xff\xfe\x00garbage")
     result = invoke(runner, "batch", root, "-o", tmp_path / "out", "--dry-run")
@@ -141,8 +122,8 @@ def test_dry_run_lists_a_broken_account_with_its_message(tmp_path, runner):
 
 def test_accounts_sharing_customer_and_quarter_get_stable_names(tmp_path, runner):
     root, out = tmp_path / "portfolio", tmp_path / "out"
-    north = account(root, "north", "Same Co")
-    south = account(root, "south", "Same Co")
+    north = sales_account(root, "north", "Same Co")
+    south = sales_account(root, "south", "Same Co")
 
     # Alone, an account gets the plain name ...
     assert invoke(runner, "batch", north, "-o", out, "-j", "1").exit_code == 0
@@ -173,7 +154,7 @@ def test_accounts_sharing_customer_and_quarter_get_stable_names(tmp_path, runner
 
 def test_customer_named_summary_does_not_overwrite_the_summary(tmp_path, runner):
     root, out = tmp_path / "portfolio", tmp_path / "out"
-    account(root, "acct", "Summary", quarter=None)
+    sales_account(root, "acct", "Summary", quarter=None)
     result = invoke(runner, "batch", root, "-o", out, "-j", "1", "--json")
     assert result.exit_code == 0, result.output
     assert (out / "summary-acct.pdf").is_file() and (out / "summary-acct.json").is_file()
@@ -184,7 +165,7 @@ def test_customer_named_summary_does_not_overwrite_the_summary(tmp_path, runner)
 
 def test_outputs_never_overwrite_an_accounts_input(tmp_path, runner):
     root = tmp_path / "portfolio"
-    folder = account(root, "acct", "Input Co", groups={"file": "summary.csv"})
+    folder = sales_account(root, "acct", "Input Co", groups={"file": "summary.csv"})
     shutil.copy(EXAMPLES / "sales_rollout" / "data" / "assignment.csv", folder / "summary.csv")
     before = (folder / "summary.csv").read_bytes()
     result = invoke(runner, "batch", folder, "-o", folder)
@@ -193,7 +174,7 @@ def test_outputs_never_overwrite_an_accounts_input(tmp_path, runner):
     assert (folder / "summary.csv").read_bytes() == before
     assert not list(folder.glob("*.pdf"))
 
-    other = account(root, "other", "Other Co", groups={"file": "other-co-2026-q3.pdf"})
+    other = sales_account(root, "other", "Other Co", groups={"file": "other-co-2026-q3.pdf"})
     shutil.copy(EXAMPLES / "sales_rollout" / "data" / "assignment.csv",
                 other / "other-co-2026-q3.pdf")
     result = invoke(runner, "batch", other, "-o", other, "--dry-run")
@@ -242,7 +223,7 @@ def assert_summary_matches_disk(out: Path) -> dict[str, dict]:
 def test_ctrl_c_stops_promptly_and_the_summary_matches_the_disk(tmp_path, jobs):
     root, out = tmp_path / "portfolio", tmp_path / "out"
     for i in range(ACCOUNTS):
-        account(root, f"acct{i:02d}", f"Customer {i:02d}")
+        sales_account(root, f"acct{i:02d}", f"Customer {i:02d}")
     status, stderr, seconds = interrupt(root, out, jobs, whole_group=False)
     assert status == 130, stderr
     assert seconds < 5, f"took {seconds:.1f} s to stop"
@@ -279,7 +260,7 @@ def test_portfolio_that_is_not_text_is_named(tmp_path, runner):
 
 def test_portfolios_listing_themselves_or_each_other_are_read_once(tmp_path, runner):
     root = tmp_path / "portfolio"
-    account(root, "good", "Good Account")
+    sales_account(root, "good", "Good Account")
     (tmp_path / "self.txt").write_text("self.txt\nportfolio/good\n")
     (tmp_path / "one.txt").write_text("two.txt\nportfolio/good\n")
     (tmp_path / "two.txt").write_text("one.txt\n")
@@ -291,7 +272,7 @@ def test_portfolios_listing_themselves_or_each_other_are_read_once(tmp_path, run
 
 def test_listed_path_that_does_not_exist_fails_that_account(tmp_path, runner):
     root, out = tmp_path / "portfolio", tmp_path / "out"
-    account(root, "good", "Good Account")
+    sales_account(root, "good", "Good Account")
     listing = tmp_path / "accounts.txt"
     listing.write_text("# accounts\nportfolio/good\nportfolio/gone/experiment.yaml\n")
     result = invoke(runner, "batch", listing, "-o", out, "-j", "1")
