@@ -107,9 +107,10 @@ def pre_trend_check(data: KPIData, cells: twfe.Cells, post: np.ndarray, fit: twf
     q = len(pre_others)
     smallest = min(data.n_units().values())
     joint_ok = q >= 1 and (se not in ("cluster", "cr1") or q <= smallest - 1)
-    # the slope test decides only where the joint test cannot; beside a joint test, CR1 (the
-    # same in designs with enough units, and cheaper) gives its detectable trend
-    trend = linear_trend(data, cells, post, "cr1" if joint_ok and se == "cluster" else se, alpha)
+    # the slope test decides only where the joint test cannot; beside a joint test, the slope
+    # of the event study's own pre-period gaps gives the detectable trend (no second fit)
+    trend = (gap_trend(fit, np.flatnonzero(~post), pre_others, alpha) if joint_ok
+             else linear_trend(data, cells, post, se, alpha))
     if joint_ok:
         statistic, df, p_value = joint_test(fit.coef[pre_others],
                                             fit.cov[np.ix_(pre_others, pre_others)],
@@ -161,6 +162,22 @@ def randomization_joint_test(data: KPIData, post: np.ndarray, draws: int,
     if exact:
         return extreme / count, 1 / count
     return (1 + extreme) / (1 + count), 1 / (1 + count)
+
+
+def gap_trend(fit: twfe.TwfeFit, pre: np.ndarray, pre_others: list[int], alpha: float) -> dict:
+    """Slope of the treated - control gaps over the pre periods (least squares on the period
+    index, the last pre period's gap being the reference 0), from the event-study fit."""
+    none = {"trend": None, "trend_p": None, "detectable_trend": None}
+    if len(pre) < 3 or fit.df <= 0:
+        return none
+    centred = pre - pre.mean()
+    weights = (centred / (centred @ centred))[:-1]  # the reference (last) has no coefficient
+    slope = float(weights @ fit.coef[pre_others])
+    error = float(np.sqrt(weights @ fit.cov[np.ix_(pre_others, pre_others)] @ weights))
+    if not np.isfinite(error) or error <= 0:
+        return none
+    return {"trend": slope, "trend_p": float(2 * stats.t.sf(abs(slope / error), fit.df)),
+            "detectable_trend": power_mde(error, fit.df, alpha)}
 
 
 def linear_trend(data: KPIData, cells: twfe.Cells, post: np.ndarray, se: str,
