@@ -281,10 +281,10 @@ PL = {
     "seasonality or other changes.":
         "Brak grupy kontrolnej: tylko porównanie przed i po, które nie oddziela wpływu produktu "
         "od sezonowości ani innych zmian.",
-    "Only one unit has the product, so the usual standard errors are unreliable; the p-value "
-    "shown comes from the permutation test.":
-        "Produkt ma tylko jedna jednostka, więc zwykłe błędy standardowe są zawodne; podana "
-        "wartość p pochodzi z testu permutacyjnego.",
+    "So few units are in a group that the usual standard errors are unreliable; the p-value "
+    "and interval shown come from the permutation test.":
+        "W jednej z grup jest tak mało jednostek, że zwykłe błędy standardowe są niewiarygodne; "
+        "wartość p i przedział pochodzą z testu permutacyjnego.",
     "Only %(units)s units in the group %(group)s: treat the interval with caution.":
         "Liczba jednostek w grupie %(group)s to tylko %(units)s: przedział należy traktować "
         "ostrożnie.",

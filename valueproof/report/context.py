@@ -403,8 +403,9 @@ def kpi_warnings(words: Words, results: Results, kpi: KPIResult, labels: dict[st
     own sentence)."""
     out = [finding_text(words, d, labels) for d in results.data_quality if d.get("kpi") == kpi.id]
     if kpi.inference == "permutation":
-        out.append(words("Only one unit has the product, so the usual standard errors are "
-                         "unreliable; the p-value shown comes from the permutation test."))
+        out.append(words("So few units are in a group that the usual standard errors are "
+                         "unreliable; the p-value and interval shown come from the permutation "
+                         "test."))
     for arm, count in kpi.n_units.items():
         if 1 < count < FEW_UNITS or (count == 1 and arm == "control"):
             out.append(words("Only %(units)s units in the group %(group)s: treat the interval "

@@ -54,7 +54,7 @@ def _sensitivity(data, se: str, alpha: float) -> dict | None:
     if fit is None or fit.df <= 0:
         return None
     effect, error = float(fit.coef[0]), float(np.sqrt(fit.cov[0, 0]))
-    t = float(stats.t.ppf(1 - alpha / 2, fit.df))
+    t = did.t_critical(alpha, fit.df)
     return {"effect": effect, "se": error, "ci_low": effect - t * error,
             "ci_high": effect + t * error, "units": int(both.sum())}
 
@@ -96,7 +96,7 @@ def _analyze(experiment: Experiment, dataset: Dataset) -> Results:
     verdict_alpha = alpha / len(prepared) if settings.correction != "none" else alpha
     for (kpi, data, estimate), perm_p in zip(prepared, permutation_p):
         effect, error, df = estimate.effect, estimate.se, estimate.df
-        t_crit = float(stats.t.ppf(1 - alpha / 2, df)) if df > 0 else float("nan")
+        t_crit = did.t_critical(alpha, df)
         model_p = float(2 * stats.t.sf(abs(effect / error), df)) if df > 0 else float("nan")
         n_units = data.n_units()
         # Few units with the product (1-3, or a group under 5): the permutation test leads, with

@@ -139,7 +139,7 @@ class Estimate:
 
     effect: float  # KPI units, or log points for log KPIs
     se: float  # nan when the design leaves no degrees of freedom
-    df: int
+    df: float
     means: dict[str, float]  # weighted cell means (model scale), descriptive
     level: float  # treated post-rollout weighted mean (model scale)
     level_se: float

@@ -1,8 +1,8 @@
 """Randomization inference: re-assign the treatment label across units, recompute every KPI's
 difference-in-differences, and see how often chance alone gives an effect as large.
 
-All KPIs share the same draws. Each draw's estimate comes from per-unit sums (sum and count of
-unit-period values before and after the rollout), so a draw is a matrix product, not a refit.
+All KPIs share the same draws. Each draw's estimate comes from per-unit sums (weighted sum and weight
+of the unit's cells before and after the rollout), so a draw is a matrix product, not a refit.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ CHUNK = 128
 
 def _estimates(assign: np.ndarray, sums: np.ndarray, totals: np.ndarray) -> np.ndarray:
     """DiD per draw and KPI. assign: (draws, units) 0/1; sums: (units, 4*K); totals: (4*K,)."""
-    treated = assign @ sums  # (draws, 4K): treated pre sum, pre count, post sum, post count per KPI
+    treated = assign @ sums  # (draws, 4K): treated pre sum, pre weight, post sum, post weight
     control = totals - treated
     t = treated.reshape(len(assign), -1, 4)
     c = control.reshape(len(assign), -1, 4)

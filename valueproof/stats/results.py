@@ -18,7 +18,7 @@ class PreTrend:
     statistic: float | None
     df: tuple[float, float] | None  # (numerator, denominator) of its F test
     periods: int  # pre-period restrictions of the joint test
-    test: str | None = None  # joint (every pre period) | linear_trend (one slope, 1 df)
+    test: str | None = None  # joint | randomization (every pre period) | linear_trend (1 df)
     trend: float | None = None  # difference in the groups' slopes before the rollout, per period
     trend_p: float | None = None
     detectable_trend: float | None = None  # slope difference found with 80% power (same units)
@@ -73,14 +73,14 @@ class KPIResult:
     transform: str
     estimand: str  # what the effect is per: per_observation | per_unit_period | pooled_ratio
     method: str  # did | pre_post
-    inference: str  # model | permutation (a single treated unit)
+    inference: str  # model | permutation (1-3 treated units or a group under 5)
     n_units: dict[str, int]
     n_obs: int
     n_cells: int
     means: dict[str, float]
     effect: float
     se: float
-    df: int
+    df: float  # Bell-McCaffrey df with CR2
     ci_low: float
     ci_high: float
     p_value: float

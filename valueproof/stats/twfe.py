@@ -11,8 +11,9 @@ the period, or of the period times the unit's treatment, so all cross products r
 over the dense units x periods matrices of weights and weighted values; the work is a few passes
 over that matrix and the K x K algebra is tiny.
 
-Standard errors follow pyfixest's `feols(..., weights=w)` exactly (checked in the tests):
-`cluster`/`cr1` = CRV1 by unit, small-sample factor G/(G-1) * (N-1)/(N-K) where K counts the
+Standard errors: `cluster` on a panel with one slope is CR2 with Bell-McCaffrey df
+(`stats.cr2`); otherwise the others follow pyfixest's `feols(..., weights=w)` exactly (checked
+in the tests): `cr1` (and `cluster` for a cross-section or several slopes) = CRV1 by unit, small-sample factor G/(G-1) * (N-1)/(N-K) where K counts the
 slopes, every period level and the fe levels not nested in the clusters, t with G-1 df; `hc1`
 and `iid` with N - (slopes, period dummies and fe levels) residual degrees of freedom.
 """
