@@ -115,6 +115,7 @@ def experiment_inputs(definition: Path, allowed_roots: tuple[Path, ...] = ()) ->
     inputs = {"experiment definition": definition / "experiment.yaml" if definition.is_dir()
               else definition}
     named = [("data.path", experiment.data.path), ("groups.file", experiment.groups.file),
+             ("rollout.file", getattr(experiment.rollout, "file", None)),
              ("brand", experiment.brand)]
     if experiment.data.sql is not None:
         from valueproof.data.sql import database_location

@@ -224,7 +224,9 @@ class DataSource(Strict):
 class Groups(Strict):
     column: str | None = Field(None, description="Column of the data holding the group.")
     file: Path | None = Field(None, description="CSV with two columns: unit, group.")
-    treatment: GroupValues = Field(description="Group value(s) of units that got the product.")
+    treatment: GroupValues | None = Field(
+        None, description="Group value(s) of units that got the product (not with a rollout in "
+                          "waves, where the rollout dates say who got it).")
     control: GroupValues | None = Field(
         None, description="Group value(s) of comparison units; omit for a (weaker) pre/post study."
     )
@@ -235,8 +237,15 @@ class Groups(Strict):
         None, description="How the report names the comparison units, e.g. 'Standard agents'."
     )
 
+    @property
+    def labels_only(self) -> bool:
+        return self.column is None and self.file is None and self.treatment is None \
+            and self.control is None
+
     @model_validator(mode="after")
     def _one_assignment(self) -> Groups:
+        if self.labels_only:  # a rollout in waves: names for the report only
+            return self
         if (self.column is None) == (self.file is None):
             raise ValueError("give exactly one of 'column' (in the data) or 'file' (unit, group)")
         if not self.treatment:
@@ -247,6 +256,26 @@ class Groups(Strict):
                 f"value(s) {sorted(overlap)} are listed as both treatment and control"
             )
         return self
+
+
+class Waves(Strict):
+    """A rollout in waves: each unit's own first date (or period) with the product."""
+
+    column: str | None = Field(
+        None, description="Column of the data holding each unit's first date (or integer period) "
+                          "with the product, the same on all its rows; empty: never treated.")
+    file: Path | None = Field(
+        None, description="CSV with two columns: unit, rollout (empty: never treated).")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Waves:
+        if (self.column is None) == (self.file is None):
+            raise ValueError("give exactly one of 'column' (in the data) or 'file' (unit, rollout)")
+        return self
+
+
+def _as_rollout(value: object) -> object:
+    return value if isinstance(value, dict) else _as_time_point(value)
 
 
 class Window(Strict):
@@ -278,6 +307,24 @@ class Analysis(Strict):
         2000, ge=2000, le=1_000_000, description="Randomization-inference draws (at least 2,000)."
     )
     seed: int = Field(20240601, ge=0, description="Seed of every random draw; reported.")
+    comparison: Literal["never_treated", "not_yet_treated"] = Field(
+        "never_treated", description="Rollout in waves: compare each wave with the units never "
+                                     "treated, or also with those not yet treated at the time.")
+    base_period: Literal["varying", "universal"] = Field(
+        "varying", description="Rollout in waves: before the rollout, compare each period with "
+                               "the one before it (varying, as R's did) or with the last period "
+                               "before the rollout (universal).")
+    bootstrap: int = Field(
+        0, ge=0, le=100_000, description="Rollout in waves: multiplier-bootstrap draws for a "
+                                         "simultaneous band on the effect-by-time chart (0: "
+                                         "pointwise intervals; at least 999 otherwise).")
+
+    @field_validator("bootstrap")
+    @classmethod
+    def _enough_draws(cls, value: int) -> int:
+        if 0 < value < 999:
+            raise ValueError(f"{value} draws are too few for a band; use 0 or at least 999")
+        return value
 
 
 class Action(Strict):
@@ -423,10 +470,16 @@ class Experiment(Strict):
     report_date: Date | None = Field(None, description="Date printed on the cover.")
     locale: str = Field("en", description="Language and number format of the report, e.g. en, pl.")
     data: DataSource
-    groups: Groups
-    rollout: Time
+    groups: Groups = Field(
+        default_factory=Groups, description="Who got the product; with a rollout in waves "
+                                            "only treatment_label and control_label.")
+    rollout: Annotated[TimePoint | Waves, BeforeValidator(_as_rollout)] = Field(
+        description="Date (or integer period) of a common rollout, or {column: NAME} / "
+                    "{file: PATH} for a rollout in waves.")
     pre: Window | None = None
     post: Window | None = None
+    window: Window | None = Field(
+        None, description="Rollout in waves: the dates (or periods) of data to use; default all.")
     analysis: Analysis = Field(default_factory=Analysis)
     kpis: list[KPI] = Field(min_length=1)
     success_criteria: list[Criterion] = Field(default_factory=list)
@@ -464,6 +517,16 @@ class Experiment(Strict):
                     raise LocatedError(
                         loc, f"'{item.kpi}' is not a KPI id; known ids: {', '.join(ids)}"
                     )
+        if self.staggered:
+            return self._consistent_waves()
+        if self.groups.labels_only:
+            raise LocatedError(
+                ("groups",), "a common rollout needs 'groups' with 'column' or 'file' and "
+                "'treatment' (and usually 'control'); for a rollout in waves write rollout: "
+                "{column: NAME} or {file: PATH}")
+        if self.window is not None:
+            raise LocatedError(("window",), "'window' goes with a rollout in waves; with one "
+                               "rollout date use 'pre' and 'post'")
         kind = type(self.rollout)
         for name in ("pre", "post"):
             window = getattr(self, name)
@@ -484,6 +547,24 @@ class Experiment(Strict):
                 f"the post window starts {self.post.start}, before the rollout {self.rollout}",
             )
         return self
+
+    def _consistent_waves(self) -> Experiment:
+        if not self.groups.labels_only:
+            raise LocatedError(
+                ("groups",), "with a rollout in waves the rollout dates say who got the product "
+                "(an empty rollout: never); 'groups' takes only treatment_label and control_label")
+        for name in ("pre", "post"):
+            if getattr(self, name) is not None:
+                raise LocatedError(
+                    (name,), f"'{name}' goes with one rollout date; with a rollout in waves each "
+                    "wave is compared with the period before it. To limit the data, use "
+                    "'window: {start, end}'")
+        return self
+
+    @property
+    def staggered(self) -> bool:
+        """A rollout in waves (each unit its own rollout date)."""
+        return isinstance(self.rollout, Waves)
 
     def kpi(self, kpi_id: str) -> KPI:
         return next(k for k in self.kpis if k.id == kpi_id)
@@ -543,4 +624,4 @@ class Experiment(Strict):
 
     @property
     def has_control(self) -> bool:
-        return bool(self.groups.control)
+        return self.staggered or bool(self.groups.control)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 
 from valueproof.config.schema import Experiment
-from valueproof.data import checks
+from valueproof.data import checks, waves as rollout_waves
 from valueproof.data.columns import numeric_expression, time_expression
 from valueproof.data.panel import Panel, aggregate_panel, align_to_period, kpi_aggregates
 from valueproof.data.sources import data_fingerprint, literal, quote, source_for
@@ -66,6 +66,7 @@ class Dataset:
     unit_counts: dict[str, int]  # arm -> distinct units over both windows
     findings: list[Finding] = field(default_factory=list)
     panel: Panel | None = None
+    waves: list = field(default_factory=list)  # rollout in waves: `waves.Wave`s in order
 
 
 def _describe_columns(con) -> dict[str, str]:
@@ -147,10 +148,13 @@ def load_dataset(experiment: Experiment, build_panel: bool = True) -> Dataset:
 
 def _load(con, experiment: Experiment, label: str, build_panel: bool, source=None) -> Dataset:
     data, groups = experiment.data, experiment.groups
+    staggered = experiment.staggered
     columns = _describe_columns(con)
     needed = {data.unit: "data.unit", data.time: "data.time"}
     if groups.column:
         needed[groups.column] = "groups.column"
+    if staggered and experiment.rollout.column:
+        needed[experiment.rollout.column] = "rollout.column"
     for i, kpi in enumerate(experiment.kpis):
         for name in kpi.columns:
             needed[name] = f"kpis[{i}] '{kpi.id}'"
@@ -162,33 +166,46 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source=Non
     if rows_read == 0:
         raise DataError(f"{label}: the data has a header but no rows; export the observations again")
 
-    time_expr = time_expression(con, data.time, columns[data.time], experiment.rollout, label,
+    time_kind = rollout_waves.time_kind_of(experiment, columns[data.time])
+    kind_of = (experiment.rollout if not staggered
+               else dt.date(2000, 1, 1) if time_kind == "date" else 0)
+    time_expr = time_expression(con, data.time, columns[data.time], kind_of, label,
                                  data.date_format)
-    time_kind = "date" if isinstance(experiment.rollout, dt.date) else "period"
     kpi_columns = sorted({c for k in experiment.kpis for c in k.columns})
     exprs = {c: numeric_expression(con, c, columns[c], label, data.decimal) for c in kpi_columns}
     aliases = {c: f"k{i}" for i, c in enumerate(kpi_columns)}
 
-    if groups.column:
-        group_expr, join = f"CAST({quote(groups.column)} AS VARCHAR)", ""
+    treatment, control = groups.treatment or [], groups.control or []
+    rollout_sql = ""
+    if staggered:  # the rollout says who got the product: never treated are the comparison
+        ro_expr, join = rollout_waves.rollout_expression(con, experiment, columns, time_kind, label)
+        rollout_sql = f", {ro_expr} AS ro"
+        group_expr = "'listed'" if experiment.rollout.column else \
+            "CASE WHEN rollouts.unit IS NOT NULL THEN 'listed' END"
+        arm_expr = ("CASE WHEN grp IS NULL THEN NULL WHEN ro IS NOT NULL THEN 'treatment' "
+                    "ELSE 'control' END")
+        control = ["never"]
     else:
-        _register_assignment(con, experiment)
-        checks.check_unit_ids(con, data.unit, groups.file, label)
-        group_expr = "assignment.grp"
-        join = f"LEFT JOIN assignment ON assignment.unit = CAST(raw.{quote(data.unit)} AS VARCHAR)"
-
-    treatment, control = groups.treatment, groups.control or []
-    arm_expr = (f"CASE WHEN grp IN ({_in_list(treatment)}) THEN 'treatment' "
-                + (f"WHEN grp IN ({_in_list(control)}) THEN 'control' " if control else "")
-                + "END")
+        if groups.column:
+            group_expr, join = f"CAST({quote(groups.column)} AS VARCHAR)", ""
+        else:
+            _register_assignment(con, experiment)
+            checks.check_unit_ids(con, data.unit, groups.file, label)
+            group_expr = "assignment.grp"
+            join = f"LEFT JOIN assignment ON assignment.unit = CAST(raw.{quote(data.unit)} AS VARCHAR)"
+        arm_expr = (f"CASE WHEN grp IN ({_in_list(treatment)}) THEN 'treatment' "
+                    + (f"WHEN grp IN ({_in_list(control)}) THEN 'control' " if control else "")
+                    + "END")
     selected = ", ".join(f"{exprs[c]} AS {aliases[c]}" for c in kpi_columns)
     # The one materialised copy of the rows; everything after reads it (or views over it).
     con.execute(
         f"CREATE TEMP TABLE obs AS SELECT *, {arm_expr} AS arm FROM ("
         f"SELECT CAST(raw.{quote(data.unit)} AS VARCHAR) AS unit, "
-        f"{time_expr} AS t, {group_expr} AS grp{', ' + selected if selected else ''} "
-        f"FROM raw {join})"
+        f"{time_expr} AS t, {group_expr} AS grp{rollout_sql}"
+        f"{', ' + selected if selected else ''} FROM raw {join})"
     )
+    if staggered:
+        rollout_waves.check_constant(con, experiment, label)
     checks.extreme_values(con, {c: aliases[c] for c in kpi_columns}, label)
     findings: list[Finding] = _value_findings(con, experiment, aliases)
 
@@ -221,7 +238,8 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source=Non
 
     present = {row[0] for row in con.execute("SELECT DISTINCT grp FROM obs").fetchall()}
     where = f"column '{groups.column}'" if groups.column else f"file {groups.file}"
-    for key, values in (("groups.treatment", treatment), ("groups.control", control)):
+    for key, values in () if staggered else (("groups.treatment", treatment),
+                                             ("groups.control", control)):
         absent = [v for v in values if v not in present]
         if absent:
             shown = ", ".join(sorted(str(v) for v in present if v is not None)[:10])
@@ -236,7 +254,14 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source=Non
         "SELECT count(*), count(DISTINCT unit), list(DISTINCT coalesce(grp, '(empty)'))[:5] "
         "FROM tagged WHERE arm IS NULL"
     ).fetchone()
-    if neither[0]:
+    if neither[0] and staggered:
+        findings.append(Finding(
+            "units_without_rollout",
+            f"{neither[1]} unit(s) ({neither[0]} rows) are not in the rollout file and are not "
+            "used; list them (with an empty rollout if they never got the product)",
+            params={"units": neither[1], "rows": neither[0]},
+        ))
+    elif neither[0]:
         findings.append(Finding(
             "units_in_neither_group",
             f"{neither[1]} unit(s) ({neither[0]} rows) are in neither group "
@@ -261,10 +286,16 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source=Non
     first, last = con.execute("SELECT min(t), max(t) FROM tagged WHERE arm IS NOT NULL").fetchone()
     if first is None:
         raise DataError(f"{label}: no rows belong to the treatment or control group")
-    pre, post = _resolve_windows(experiment, first, last, label)
-    bounds = [_sql_time(point) for point in (pre.start, pre.end, post.start, post.end)]
-    window_expr = (f"CASE WHEN t BETWEEN {bounds[0]} AND {bounds[1]} THEN 'pre' "
-                   f"WHEN t BETWEEN {bounds[2]} AND {bounds[3]} THEN 'post' END")
+    waves = []
+    if staggered:
+        pre, post, window_expr, waves, wave_findings = _wave_windows(
+            con, experiment, first, last, time_kind, label)
+        findings += wave_findings
+    else:
+        pre, post = _resolve_windows(experiment, first, last, label)
+        bounds = [_sql_time(point) for point in (pre.start, pre.end, post.start, post.end)]
+        window_expr = (f"CASE WHEN t BETWEEN {bounds[0]} AND {bounds[1]} THEN 'pre' "
+                       f"WHEN t BETWEEN {bounds[2]} AND {bounds[3]} THEN 'post' END")
     con.execute(f"CREATE TEMP VIEW windowed AS SELECT *, {window_expr} AS win FROM tagged "
                 "WHERE arm IS NOT NULL")
     con.execute("CREATE TEMP VIEW used AS SELECT * FROM windowed WHERE win IS NOT NULL")
@@ -279,7 +310,7 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source=Non
 
     cells = _cell_summaries(con)
     arms = ["treatment", "control"] if control else ["treatment"]
-    for arm in arms:
+    for arm in [] if staggered else arms:
         for window, bounds in (("pre", pre), ("post", post)):
             if not any(c.arm == arm and c.window == window and c.observations for c in cells):
                 raise DataError(
@@ -295,6 +326,9 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source=Non
     one_side = con.execute("SELECT count_if(NOT both_sides) FROM units").fetchone()[0]
     both = sum(unit_counts.values()) - one_side
     design = "panel" if both >= 0.5 * sum(unit_counts.values()) else "cross_section"
+    if staggered:
+        design, one_side = "staggered", 0
+        _check_comparison(experiment, unit_counts, label)
     if one_side and design == "panel":
         findings.append(Finding(
             "units_one_side",
@@ -343,14 +377,68 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source=Non
         # windows as the data cover them: a period cut by these edges is partial
         covered = {False: (max(pre.start, first), min(pre.end, last)),
                    True: (max(post.start, first), min(post.end, last))}
+        if staggered:  # one window: cells split at a rollout stay whole (see `waves`)
+            covered = {False: (max(pre.start, first), min(post.end, last))}
+            covered[True] = covered[False]
         panel = aggregate_panel(con, experiment, aliases, time_kind, covered)
     dataset = Dataset(
         source=label, fingerprint=data_fingerprint(experiment), time_kind=time_kind,
-        rollout=experiment.rollout, pre=pre, post=post, design=design, rows_read=rows_read,
+        rollout=waves[0].start if staggered else experiment.rollout, pre=pre, post=post,
+        design=design, rows_read=rows_read,
         rows_used=rows_used, cells=cells, missing=missing, unit_counts=unit_counts,
-        findings=findings, panel=panel,
+        findings=findings, panel=panel, waves=waves,
     )
     return dataset
+
+
+def _wave_windows(con, experiment: Experiment, first, last, time_kind: str, label: str):
+    """A rollout in waves: the data used (`window`, default all), each row's side of its own
+    unit's rollout, the waves, and the checks that each wave has a period before it."""
+    from valueproof.data.panel import period_expression
+
+    period = experiment.analysis.period
+    start = experiment.window.start if experiment.window else first
+    end = experiment.window.end if experiment.window else last
+    if isinstance(start, dt.date) != (time_kind == "date"):
+        raise DataError(f"{label}: 'window' must be written like the data's time column "
+                        f"({'dates' if time_kind == 'date' else 'integer periods'})")
+    period_of = lambda column: period_expression(time_kind, period, column)  # noqa: E731
+    findings = []
+    late = con.execute(f"SELECT count(DISTINCT unit) FROM obs WHERE ro > {_sql_time(end)}").fetchone()[0]
+    if late:
+        con.execute(f"UPDATE obs SET ro = NULL, arm = 'control' WHERE ro > {_sql_time(end)}")
+        findings.append(Finding(
+            "rollout_after_data",
+            f"{late} unit(s) got the product after the data end ({end}); they count as not yet "
+            "treated throughout", params={"units": late}))
+    early = con.execute(
+        f"SELECT count(DISTINCT unit), min(unit), min(ro) FROM obs WHERE ro IS NOT NULL AND "
+        f"{period_of('ro')} <= {period_of(_sql_time(start))}").fetchone()
+    if early[0]:
+        raise DataError(
+            f"{label}: {early[0]} unit(s) (e.g. '{early[1]}', rollout {early[2]}) got the product "
+            f"in the first {period} of the data ({start}) or before, so their wave has no period "
+            "before the rollout to compare with; use data (or window.start) that begin at least "
+            f"one {period} earlier, or leave those units out")
+    bounds = f"{_sql_time(start)} AND {_sql_time(end)}"
+    window_expr = (f"CASE WHEN t NOT BETWEEN {bounds} THEN NULL WHEN ro IS NOT NULL AND "
+                   f"{period_of('t')} >= {period_of('ro')} THEN 'post' ELSE 'pre' END")
+    waves = rollout_waves.waves_of(con, period_of("ro"), window_expr)
+    if not waves:
+        raise DataError(f"{label}: no unit has a rollout within the data ({start} – {end}); "
+                        "check the rollout column or file")
+    first_wave = waves[0].start
+    pre = Window(start, _shift(first_wave, -1))
+    post = Window(first_wave, end)
+    return pre, post, window_expr, waves, findings
+
+
+def _check_comparison(experiment: Experiment, unit_counts: dict[str, int], label: str) -> None:
+    if unit_counts.get("control", 0) == 0 and experiment.analysis.comparison == "never_treated":
+        raise DataError(
+            f"{label}: every unit gets the product at some point, so there is no never-treated "
+            "unit to compare with; set analysis.comparison: not_yet_treated to compare each "
+            "wave with the units not yet treated at the time")
 
 
 def _sql_time(point) -> str:

@@ -43,6 +43,12 @@ class Panel:
     values: dict[str, np.ndarray]
     counts: dict[str, np.ndarray]
     weights: dict[str, np.ndarray] = field(default_factory=dict)
+    # A rollout in waves: start of each unit's first period with the product (by unit code, as
+    # int64 days or periods), NEVER for units never treated; None for a common rollout.
+    cohort: np.ndarray | None = None
+
+
+NEVER = np.iinfo(np.int64).max
 
 
 def dense_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -79,10 +85,11 @@ def kpi_aggregates(kpi: KPI, exprs: dict[str, str]) -> tuple[str, str, str]:
     return f"{function}({col})", f"count({col})", f"count({col})"
 
 
-def period_expression(time_kind: str, period: str) -> str:
+def period_expression(time_kind: str, period: str, column: str = "t") -> str:
+    """SQL for the start of the period containing `column`."""
     if time_kind == "period" or period == "day":
-        return "t"
-    return f"CAST(date_trunc('{period}', t) AS DATE)"
+        return column
+    return f"CAST(date_trunc('{period}', {column}) AS DATE)"
 
 
 def align_to_period(day: dt.date, period: str) -> dt.date:
@@ -137,7 +144,18 @@ def aggregate_panel(con, experiment: Experiment, aliases: dict[str, str], time_k
         weights[kpi.id] = np.asarray(result[f"w{i}"], dtype=float)
         if kpi.aggregate in ("mean", "rate"):
             values[kpi.id][counts[kpi.id] == 0] = np.nan
-    panel = Panel(unit, unit_names, treated, post, periods, values, counts, weights)
+    cohort = None
+    if experiment.staggered:
+        start = period_expression(time_kind, experiment.analysis.period, "ro")
+        as_number = f"datediff('day', DATE '1970-01-01', {start})" if time_kind == "date" else start
+        rows = con.execute(
+            f"SELECT code, {as_number} FROM (SELECT unit, any_value(ro) AS ro FROM used "
+            "GROUP BY unit) JOIN unit_codes USING (unit) WHERE ro IS NOT NULL").fetchall()
+        cohort = np.full(len(unit_names), NEVER, dtype=np.int64)
+        if rows:
+            codes, starts = np.array(rows, dtype=np.int64).T
+            cohort[codes] = starts
+    panel = Panel(unit, unit_names, treated, post, periods, values, counts, weights, cohort)
     totals = [k for k in experiment.kpis if k.aggregate in ("count", "sum")]
     if totals:
         panel = _fill_grid(panel, [k.id for k in totals])
@@ -150,7 +168,9 @@ def aggregate_panel(con, experiment: Experiment, aliases: dict[str, str], time_k
 def _fill_grid(panel: Panel, totals: list[str]) -> Panel:
     """Add the missing cells of every unit's span (first to last event with rows): zero for the
     count and sum KPIs `totals`, missing for the others."""
-    event_keys, event = dense_codes(panel.period.view(np.int64) * 2 + panel.post)
+    # an event is a period and side of the rollout; in waves the side is the unit's own
+    side = panel.post if panel.cohort is None else np.zeros(len(panel.post), bool)
+    event_keys, event = dense_codes(panel.period.view(np.int64) * 2 + side)
     n_units, n_events = len(panel.unit_names), len(event_keys)
     present = np.zeros((n_units, n_events), bool)
     present[panel.unit, event] = True
@@ -173,12 +193,17 @@ def _fill_grid(panel: Panel, totals: list[str]) -> Panel:
         values[kpi_id] = extend(panel.values[kpi_id], 0.0 if kpi_id in totals else np.nan)
         counts[kpi_id] = extend(panel.counts[kpi_id], 0)
         weights[kpi_id] = extend(panel.weights[kpi_id], 0.0)
-    periods = np.concatenate([panel.period, (event_keys[missing_event] // 2).view(panel.period.dtype)])
+    filled = event_keys[missing_event] // 2
+    periods = np.concatenate([panel.period, filled.view(panel.period.dtype)])
+    if panel.cohort is None:
+        post = (event_keys[missing_event] % 2).astype(bool)
+    else:
+        post = filled >= panel.cohort[missing_unit]
     return Panel(
         unit=np.concatenate([panel.unit, missing_unit]), unit_names=panel.unit_names,
         treated=np.concatenate([panel.treated, treated_of_unit[missing_unit]]),
-        post=np.concatenate([panel.post, (event_keys[missing_event] % 2).astype(bool)]),
-        period=periods, values=values, counts=counts, weights=weights)
+        post=np.concatenate([panel.post, post]),
+        period=periods, values=values, counts=counts, weights=weights, cohort=panel.cohort)
 
 
 def _scale_partial_periods(panel: Panel, totals: list[str], period: str,

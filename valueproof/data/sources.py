@@ -219,7 +219,9 @@ def source_for(experiment) -> Source:
 def data_fingerprint(experiment) -> str:
     """SHA-256 over everything the data stage reads: the observations and the group file."""
     digest = hashlib.sha256(source_for(experiment).fingerprint().encode())
-    if experiment.groups.file is not None:
-        path = experiment.resolve(experiment.groups.file, "groups.file")
-        digest.update(FileSource(path).fingerprint().encode() if path.is_file() else b"missing")
+    for key, name in (("groups.file", experiment.groups.file),
+                      ("rollout.file", getattr(experiment.rollout, "file", None))):
+        if name is not None:
+            path = experiment.resolve(name, key)
+            digest.update(FileSource(path).fingerprint().encode() if path.is_file() else b"missing")
     return digest.hexdigest()

@@ -70,6 +70,9 @@ def analyze_dataset(experiment: Experiment, dataset: Dataset) -> Results:
 
 
 def _analyze(experiment: Experiment, dataset: Dataset) -> Results:
+    if dataset.design == "staggered":
+        return _finish(experiment, dataset, [_wave_fields(experiment, dataset, kpi)
+                                             for kpi in experiment.kpis])
     settings = experiment.analysis
     panel = dataset.panel
     has_control = experiment.has_control
@@ -169,7 +172,63 @@ def _analyze(experiment: Experiment, dataset: Dataset) -> Results:
             event_study=points, trend=trend, attrition=attrition, sensitivity=sensitivity,
             warnings=warnings,
         ))
+    return _finish(experiment, dataset, partial)
 
+
+def _wave_fields(experiment: Experiment, dataset: Dataset, kpi) -> dict:
+    """The result fields of one KPI of a rollout in waves (`stats.waves`)."""
+    from valueproof.stats import waves
+
+    settings = experiment.analysis
+    alpha = settings.alpha
+    verdict_alpha = alpha / len(experiment.kpis) if settings.correction != "none" else alpha
+    fit = waves.estimate_kpi(dataset.panel, kpi, settings, verdict_alpha)
+    estimate = fit["estimate"]
+    did.check_variance(kpi, estimate.se)
+    relative = did.relative_effect(estimate, kpi.transform, alpha)
+    units = did.in_kpi_units(estimate, kpi.transform, alpha)
+    if fit["inference"] == "permutation":
+        units, relative = _interval_in_kpi_terms(estimate, kpi.transform, fit["ci_low"],
+                                                 fit["ci_high"], units, relative)
+    means = estimate.means if kpi.transform == "none" else {
+        name: float(np.exp(value)) for name, value in estimate.means.items()}
+    n_units = fit["n_units"]
+    warnings = did.few_unit_warnings(n_units) + fit["warnings"]
+    pre_trend = fit["pre_trend"]
+    if pre_trend.status == "detected":
+        warnings.append(
+            f"pre-trend check: the waves and their comparison units already moved differently "
+            f"before the rollouts (p = {pre_trend.p_value:.3g}), so the estimate may be biased")
+    small = [w for w in dataset.waves if w.units < 3]
+    if small:
+        warnings.append(
+            f"{len(small)} wave(s) have fewer than 3 units ({', '.join(str(w.start) for w in small)}); "
+            "their own effects say little, they count in the average by their size")
+    warnings += [f.message for f in dataset.findings if f.kpi == kpi.id]
+    perm = fit["permutation"]
+    return dict(
+        id=kpi.id, label=kpi.display_label, unit=kpi.unit, better=kpi.better,
+        aggregate=kpi.aggregate, transform=kpi.transform, estimand=did.estimand(kpi),
+        method="did", inference=fit["inference"], n_units=n_units,
+        n_obs=fit["data"].n_obs, n_cells=estimate.n_cells, means=means,
+        effect=estimate.effect, se=estimate.se, df=fit["df"],
+        ci_low=fit["ci_low"], ci_high=fit["ci_high"], p_value=fit["p_value"],
+        smallest_p=fit["smallest_p"], detectable=fit["detectable"],
+        relative_effect=relative[0], relative_ci_low=relative[1], relative_ci_high=relative[2],
+        mde=fit["mde"], pre_trend=pre_trend,
+        effect_units=units[0], effect_units_low=units[1], effect_units_high=units[2],
+        level=units[3], level_low=units[4], level_high=units[5],
+        robustness=Robustness(None, None, perm["p_value"] if perm else None,
+                              perm["draws"] if perm else 0, False, {}),
+        event_study=fit["event_study"], trend=[], warnings=warnings,
+        aggregations=fit["aggregations"], group_time=fit["group_time"],
+    )
+
+
+def _finish(experiment: Experiment, dataset: Dataset, partial: list[dict]) -> Results:
+    """Adjust the p-values across KPIs, give the verdicts and assemble the results."""
+    settings = experiment.analysis
+    alpha, se = settings.alpha, settings.se
     testable = [i for i, p in enumerate(partial) if np.isfinite(p["p_value"])]
     adjusted = [float("nan")] * len(partial)
     for i, p_adj in zip(testable, adjust_pvalues([partial[i]["p_value"] for i in testable],
@@ -194,13 +253,17 @@ def _analyze(experiment: Experiment, dataset: Dataset) -> Results:
     warnings += [f"{k.label}: {w}" for k in kpis for w in k.warnings if w not in finding_messages]
     return Results(
         valueproof_version=__version__, experiment=experiment.name, design=dataset.design,
-        method="did" if has_control else "pre_post", alpha=alpha, se=se,
+        method="did" if experiment.has_control else "pre_post", alpha=alpha, se=se,
         correction=settings.correction, period=settings.period, seed=settings.seed,
         rollout=str(dataset.rollout),
         pre={"start": str(dataset.pre.start), "end": str(dataset.pre.end)},
         post={"start": str(dataset.post.start), "end": str(dataset.post.end)},
         data_fingerprint=dataset.fingerprint, definition_hash=experiment.definition_hash,
         kpis=kpis, warnings=warnings,
+        waves=[{"start": str(w.start), "first_rollout": str(w.first_rollout), "units": w.units}
+               for w in dataset.waves],
+        comparison=settings.comparison if dataset.design == "staggered" else None,
+        base_period=settings.base_period if dataset.design == "staggered" else None,
         data_quality=[{"kind": f.kind, "message": f.message, "kpi": f.kpi, "params": f.params}
                       for f in dataset.findings],
     )

@@ -120,7 +120,16 @@ def inversion_interval(sums: np.ndarray, treated: np.ndarray, draws: int, seed: 
             h.append(inside[:, 0] / inside[:, 1] - (total[0] - inside[:, 0]) / (total[1] - inside[:, 1]))
     s, h = np.concatenate(s), np.concatenate(h)
     observed = float(_estimates(truly[None, :], sums, totals)[0, 0])
-    exact = math.comb(n_units, n_treated) <= draws
+    low, high, smallest = invert(s, h, observed, math.comb(n_units, n_treated) <= draws, alpha)
+    return observed, low, high, smallest
+
+
+def invert(s: np.ndarray, h: np.ndarray, observed: float, exact: bool,
+           alpha: float) -> tuple[float | None, float | None, float]:
+    """The randomization interval {d : p(d) > alpha} of a statistic linear in the hypothesised
+    effect d: assignment A gives s_A - d h_A against the observed - d. Found by doubling then
+    bisection on each side. Returns (low, high, smallest attainable p); a bound is None when no
+    shift is rejected on that side (or no p-value can go below alpha)."""
     count = len(s)
 
     def p_value(d: float) -> float:
@@ -145,5 +154,5 @@ def inversion_interval(sums: np.ndarray, treated: np.ndarray, draws: int, seed: 
         return float((inside_d + outside_d) / 2)
 
     if smallest >= alpha:
-        return observed, None, None, smallest
-    return observed, bound(-1), bound(+1), smallest
+        return None, None, smallest
+    return bound(-1), bound(+1), smallest

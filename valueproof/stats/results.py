@@ -113,6 +113,10 @@ class KPIResult:
     smallest_p: float | None = None
     detectable: bool = True
     warnings: list[str] = field(default_factory=list)
+    # A rollout in waves (design "staggered"): the simple, group (the headline), dynamic and
+    # calendar aggregations, and every wave x period effect ATT(g,t).
+    aggregations: dict | None = None
+    group_time: list[dict] = field(default_factory=list)
 
 
 def _plain(value):
@@ -134,7 +138,7 @@ def _plain(value):
 class Results:
     valueproof_version: str
     experiment: str
-    design: str  # panel | cross_section
+    design: str  # panel | cross_section | staggered (a rollout in waves)
     method: str  # did | pre_post
     alpha: float
     se: str
@@ -153,6 +157,11 @@ class Results:
     roi: object | None = None
     improvement_plan: list = field(default_factory=list)
     next_quarter: list = field(default_factory=list)
+    # a rollout in waves: each wave's first period with the product, its earliest rollout and
+    # units; how waves were compared (never_treated | not_yet_treated) and the base period
+    waves: list[dict] = field(default_factory=list)
+    comparison: str | None = None
+    base_period: str | None = None
 
     def kpi(self, kpi_id: str) -> KPIResult:
         return next(k for k in self.kpis if k.id == kpi_id)

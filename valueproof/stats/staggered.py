@@ -1,0 +1,255 @@
+"""Rollouts in waves: Callaway & Sant'Anna (2021) group-time effects and their aggregations.
+
+A wave (cohort) g is the units whose first period with the product is g. For every wave and
+period t, ATT(g,t) compares the wave's change from a base period b to t with the change of
+comparison units over the same two periods:
+
+    ATT(g,t) = mean_{i in g}(Y_it - Y_ib) - mean_{j in C}(Y_jt - Y_jb)
+
+(the unconditional outcome-regression form, no covariates). After the rollout (t >= g) the base
+is the last period before it, b = g - 1; before the rollout b = t - 1 (`varying`, as R's `did`)
+or g - 1 (`universal`). The comparison units C are the never-treated, or also the units not yet
+treated by the later of t and b (`not_yet_treated`).
+
+Weights follow the common-rollout model: a unit's change weighs h = w_t w_b / (w_t + w_b), with w
+a cell's observations (a rate's denominator) for per-observation KPIs and 1 otherwise. That is the
+weight the two-period fixed-effects regression gives it; with equal weights every unit counts
+once and the estimator is exactly Callaway and Sant'Anna's. Units missing in t or b leave that
+comparison only.
+
+Inference works through influence functions: `influence[i, k]` is unit i's contribution to
+ATT number k (estimate - truth ~ column sum), so the variance of any linear aggregation is the
+sum of squares of its combined column: clustered by unit, as R's `did` computes it
+(mean(IF^2) / n). Aggregations weigh waves by their number of units and add the term for having
+estimated those shares (R's `wif`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+NEVER = -1
+
+
+@dataclass(frozen=True)
+class GroupTime:
+    """Every ATT(g,t) of one KPI; arrays of length K (one entry per wave x period)."""
+
+    cohort: np.ndarray  # period index of the wave's first period with the product
+    period: np.ndarray  # period index of t
+    base: np.ndarray  # period index of the base period b
+    att: np.ndarray
+    influence: np.ndarray  # (units, K)
+    treated: np.ndarray  # units of the wave used
+    compared: np.ndarray  # comparison units used
+    unit_cohort: np.ndarray  # (units,) wave of each unit, NEVER for the never treated
+    share: np.ndarray  # (K,) the wave's share of all units (R's pg)
+
+    @property
+    def post(self) -> np.ndarray:
+        return self.period >= self.cohort
+
+    @property
+    def se(self) -> np.ndarray:
+        return np.sqrt(np.einsum("ik,ik->k", self.influence, self.influence))
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """One aggregation of the ATT(g,t): the estimate and each unit's influence on it."""
+
+    estimate: float
+    influence: np.ndarray  # (units,)
+
+    @property
+    def se(self) -> float:
+        return float(np.sqrt(self.influence @ self.influence))
+
+
+def group_time(Y: np.ndarray, W: np.ndarray, cohort: np.ndarray, comparison: str = "never_treated",
+               base_period: str = "varying") -> GroupTime:
+    """ATT(g,t) for every wave and period.
+
+    Y: (units, periods) cell values (any value where W is 0); W: (units, periods) cell weights,
+    0 for a missing cell; cohort: (units,) index of each unit's first period with the product,
+    NEVER for units never treated. Periods are consecutive.
+    """
+    n_units, n_periods = W.shape
+    waves = np.unique(cohort[cohort != NEVER])
+    rows = []
+    for g in waves:
+        if g < 1:
+            raise ValueError("a wave needs a period before its rollout")
+        for t in range(n_periods):
+            if t >= g:
+                b = g - 1
+            elif base_period == "varying":
+                b = t - 1
+            else:
+                b = g - 1
+            if b < 0 or t == b:
+                continue
+            rows.append((g, t, b))
+    K = len(rows)
+    att = np.full(K, np.nan)
+    influence = np.zeros((n_units, K))
+    treated_n = np.zeros(K, np.int64)
+    compared_n = np.zeros(K, np.int64)
+    never = cohort == NEVER
+    by_pair = {}
+    for k, (g, t, b) in enumerate(rows):
+        key = (t, b)
+        if key not in by_pair:  # the change of every unit between b and t, and its weight
+            wt, wb = W[:, t], W[:, b]
+            both = (wt > 0) & (wb > 0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                h = np.where(both, wt * wb / (wt + wb), 0.0)
+            by_pair = {key: (h, np.where(both, Y[:, t] - Y[:, b], 0.0))}
+        h, change = by_pair[key]
+        in_wave = (cohort == g) & (h > 0)
+        if comparison == "never_treated":
+            control = never & (h > 0)
+        else:
+            control = (never | ((cohort > max(t, b)) & (cohort != g))) & (h > 0)
+        h_wave, h_control = h[in_wave].sum(), h[control].sum()
+        treated_n[k], compared_n[k] = in_wave.sum(), control.sum()
+        if h_wave <= 0 or h_control <= 0:
+            continue
+        mean_wave = h[in_wave] @ change[in_wave] / h_wave
+        mean_control = h[control] @ change[control] / h_control
+        att[k] = mean_wave - mean_control
+        influence[in_wave, k] = h[in_wave] * (change[in_wave] - mean_wave) / h_wave
+        influence[control, k] = -h[control] * (change[control] - mean_control) / h_control
+    rows = np.array(rows, dtype=np.int64).reshape(-1, 3)
+    keep = ~np.isnan(att)
+    sizes = {g: np.mean(cohort == g) for g in waves}
+    return GroupTime(
+        cohort=rows[keep, 0], period=rows[keep, 1], base=rows[keep, 2], att=att[keep],
+        influence=influence[:, keep], treated=treated_n[keep], compared=compared_n[keep],
+        unit_cohort=cohort, share=np.array([sizes[g] for g in rows[keep, 0]], dtype=float))
+
+
+def _share_influence(gt: GroupTime, cohorts: np.ndarray, shares: np.ndarray) -> np.ndarray:
+    """R's `wif`: the influence of estimating the waves' shares that weigh an aggregation,
+    (units, len(cohorts)), on the sum scale."""
+    n = len(gt.unit_cohort)
+    member = (gt.unit_cohort[:, None] == cohorts[None, :]).astype(float) - shares[None, :]
+    total = shares.sum()
+    out = member / total - np.outer(member.sum(axis=1), shares / total**2)
+    return out / n
+
+
+def _combine(gt: GroupTime, keep: np.ndarray, with_shares: bool = True) -> Aggregate:
+    """Share-weighted average of the ATT(g,t) selected by `keep` (bool over K)."""
+    shares = gt.share[keep]
+    weights = shares / shares.sum()
+    influence = gt.influence[:, keep] @ weights
+    if with_shares:
+        influence = influence + _share_influence(gt, gt.cohort[keep], shares) @ gt.att[keep]
+    return Aggregate(float(gt.att[keep] @ weights), influence)
+
+
+def _mean_of(parts: list[Aggregate]) -> Aggregate:
+    return Aggregate(float(np.mean([p.estimate for p in parts])),
+                     np.mean([p.influence for p in parts], axis=0))
+
+
+@dataclass(frozen=True)
+class Aggregations:
+    simple: Aggregate
+    group: Aggregate  # the headline: each wave's average post effect, weighted by wave size
+    by_wave: dict[int, Aggregate]
+    dynamic: dict[int, Aggregate]  # event time e = t - g (negative: before the rollout)
+    dynamic_overall: Aggregate
+    calendar: dict[int, Aggregate]
+    calendar_overall: Aggregate
+
+
+def aggregate(gt: GroupTime) -> Aggregations:
+    """R `did`'s aggte: simple, group, dynamic and calendar aggregations with influences."""
+    post = gt.post
+    if not post.any():
+        raise ValueError("no wave has a period after its rollout")
+    simple = _combine(gt, post)
+    waves = np.unique(gt.cohort[post])
+    by_wave = {int(g): _combine(gt, post & (gt.cohort == g), with_shares=False) for g in waves}
+    shares = np.array([np.mean(gt.unit_cohort == g) for g in waves])
+    weights = shares / shares.sum()
+    estimates = np.array([by_wave[int(g)].estimate for g in waves])
+    influence = np.column_stack([by_wave[int(g)].influence for g in waves]) @ weights
+    influence = influence + _share_influence(gt, waves, shares) @ estimates
+    group = Aggregate(float(estimates @ weights), influence)
+    event = gt.period - gt.cohort
+    dynamic = {int(e): _combine(gt, event == e) for e in np.unique(event)}
+    dynamic_overall = _mean_of([a for e, a in dynamic.items() if e >= 0])
+    calendar = {int(t): _combine(gt, post & (gt.period == t)) for t in np.unique(gt.period[post])}
+    return Aggregations(simple, group, by_wave, dynamic, dynamic_overall, calendar,
+                        _mean_of(list(calendar.values())))
+
+
+def simultaneous_critical(influences: np.ndarray, alpha: float, draws: int, seed: int) -> float:
+    """Critical value of a simultaneous band over several estimates (columns of `influences`,
+    units x estimates) by the multiplier bootstrap: Rademacher weights per unit, the maximum of
+    |bootstrap t| across estimates, its 1 - alpha quantile."""
+    se = np.sqrt(np.einsum("ij,ij->j", influences, influences))
+    usable = se > 0
+    if not usable.any():
+        return float("nan")
+    rng = np.random.default_rng(seed)
+    scaled = influences[:, usable] / se[usable]
+    largest = np.empty(draws)
+    for start in range(0, draws, 256):
+        size = min(256, draws - start)
+        signs = rng.choice(np.array([-1.0, 1.0]), size=(size, len(scaled)))
+        largest[start:start + size] = np.abs(signs @ scaled).max(axis=1)
+    return float(np.quantile(largest, 1 - alpha))
+
+
+def pre_trend_test(gt: GroupTime, dynamic: dict[int, Aggregate], clusters: int):
+    """Are the pre-rollout ATT(g,t) jointly zero?
+
+    Joint Wald test of every pre-rollout ATT(g,t) with their influence covariance, as an F test
+    with `clusters` (the smaller group's units) in the denominator (Hotelling's correction, so
+    the size holds with few units); when there are more restrictions than that allows, the
+    slope of the pre-rollout event-time effects (1 df). Returns (test, statistic, df, p, trend,
+    trend_p, trend_se) with None where not available.
+    """
+    pre = ~gt.post
+    q = int(pre.sum())
+    trend, trend_p, trend_se = _pre_slope(dynamic, clusters)
+    if q == 0:
+        return None, None, None, None, trend, trend_p, trend_se
+    psi = gt.influence[:, pre]
+    V = psi.T @ psi
+    theta = gt.att[pre]
+    if q <= clusters - 1:
+        try:
+            wald = float(theta @ np.linalg.solve(V, theta))
+        except np.linalg.LinAlgError:
+            wald = None
+        if wald is not None and np.isfinite(wald):
+            df2 = clusters - q
+            F = wald / q * df2 / (clusters - 1)
+            return "joint", F, (float(q), float(df2)), float(stats.f.sf(F, q, df2)), trend, trend_p, trend_se
+    if trend is None:
+        return None, None, None, None, None, None, None
+    return "linear_trend", None, (1.0, float(clusters - 1)), trend_p, trend, trend_p, trend_se
+
+
+def _pre_slope(dynamic: dict[int, Aggregate], clusters: int):
+    """Least-squares slope of the pre-rollout event-time effects, its p-value and SE."""
+    times = np.array(sorted(e for e in dynamic if e < 0), dtype=float)
+    if len(times) < 2 or clusters < 3:
+        return None, None, None
+    centred = times - times.mean()
+    weights = centred / (centred @ centred)
+    slope = float(sum(w * dynamic[int(e)].estimate for w, e in zip(weights, times)))
+    influence = sum(w * dynamic[int(e)].influence for w, e in zip(weights, times))
+    se = float(np.sqrt(influence @ influence))
+    if not se > 0:
+        return slope, None, None
+    p = float(2 * stats.t.sf(abs(slope / se), clusters - 1))
+    return slope, p, se
