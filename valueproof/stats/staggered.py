@@ -42,11 +42,16 @@ class GroupTime:
     period: np.ndarray  # period index of t
     base: np.ndarray  # period index of the base period b
     att: np.ndarray
-    influence: np.ndarray  # (units, K)
+    rows: np.ndarray  # (K, units): each unit's influence on each ATT(g,t)
     treated: np.ndarray  # units of the wave used
     compared: np.ndarray  # comparison units used
     unit_cohort: np.ndarray  # (units,) wave of each unit, NEVER for the never treated
     share: np.ndarray  # (K,) the wave's share of all units (R's pg)
+
+    @property
+    def influence(self) -> np.ndarray:
+        """(units, K) view: unit i's contribution to ATT number k."""
+        return self.rows.T
 
     @property
     def post(self) -> np.ndarray:
@@ -54,7 +59,7 @@ class GroupTime:
 
     @property
     def se(self) -> np.ndarray:
-        return np.sqrt(np.einsum("ik,ik->k", self.influence, self.influence))
+        return np.sqrt(np.einsum("ki,ki->k", self.rows, self.rows))
 
 
 @dataclass(frozen=True)
@@ -69,86 +74,93 @@ class Aggregate:
         return float(np.sqrt(self.influence @ self.influence))
 
 
+def _cells(g: int, t: int, base_period: str) -> int | None:
+    """The base period of ATT(g,t), or None when there is none."""
+    b = g - 1 if t >= g or base_period != "varying" else t - 1
+    return None if b < 0 or t == b else b
+
+
 def group_time(Y: np.ndarray, W: np.ndarray, cohort: np.ndarray, comparison: str = "never_treated",
                base_period: str = "varying") -> GroupTime:
     """ATT(g,t) for every wave and period.
 
     Y: (units, periods) cell values (any value where W is 0); W: (units, periods) cell weights,
     0 for a missing cell; cohort: (units,) index of each unit's first period with the product,
-    NEVER for units never treated. Periods are consecutive.
+    NEVER for units never treated. Periods are consecutive. Each ATT(g,t) touches only the
+    wave's and the comparison units, so the work is proportional to them, not to all units.
     """
     n_units, n_periods = W.shape
     waves = np.unique(cohort[cohort != NEVER])
-    rows = []
-    for g in waves:
-        if g < 1:
-            raise ValueError("a wave needs a period before its rollout")
-        for t in range(n_periods):
-            if t >= g:
-                b = g - 1
-            elif base_period == "varying":
-                b = t - 1
-            else:
-                b = g - 1
-            if b < 0 or t == b:
-                continue
-            rows.append((g, t, b))
+    if len(waves) and waves[0] < 1:
+        raise ValueError("a wave needs a period before its rollout")
+    rows = [(g, t, b) for g in waves for t in range(n_periods)
+            if (b := _cells(g, t, base_period)) is not None]
+    by_period_w, by_period_y = np.ascontiguousarray(W.T), np.ascontiguousarray(Y.T)
+    members = {g: np.flatnonzero(cohort == g) for g in waves}
+    never = cohort == NEVER
+    comparisons = {}
+
+    def comparison_units(g: int, later: int) -> np.ndarray:
+        key = (g, later) if comparison != "never_treated" else None
+        if key not in comparisons:
+            mask = never if key is None else never | ((cohort > later) & (cohort != g))
+            comparisons[key] = np.flatnonzero(mask)
+        return comparisons[key]
+
     K = len(rows)
     att = np.full(K, np.nan)
-    influence = np.zeros((n_units, K))
+    influence = np.zeros((K, n_units))
     treated_n = np.zeros(K, np.int64)
     compared_n = np.zeros(K, np.int64)
-    never = cohort == NEVER
-    by_pair = {}
     for k, (g, t, b) in enumerate(rows):
-        key = (t, b)
-        if key not in by_pair:  # the change of every unit between b and t, and its weight
-            wt, wb = W[:, t], W[:, b]
+        sides = []
+        for units in (members[g], comparison_units(g, max(t, b))):
+            wt, wb = by_period_w[t, units], by_period_w[b, units]
             both = (wt > 0) & (wb > 0)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                h = np.where(both, wt * wb / (wt + wb), 0.0)
-            by_pair = {key: (h, np.where(both, Y[:, t] - Y[:, b], 0.0))}
-        h, change = by_pair[key]
-        in_wave = (cohort == g) & (h > 0)
-        if comparison == "never_treated":
-            control = never & (h > 0)
-        else:
-            control = (never | ((cohort > max(t, b)) & (cohort != g))) & (h > 0)
-        h_wave, h_control = h[in_wave].sum(), h[control].sum()
-        treated_n[k], compared_n[k] = in_wave.sum(), control.sum()
-        if h_wave <= 0 or h_control <= 0:
+            units, wt, wb = units[both], wt[both], wb[both]
+            h = wt * wb / (wt + wb)
+            sides.append((units, h, by_period_y[t, units] - by_period_y[b, units]))
+        (wave_units, h_w, d_w), (control_units, h_c, d_c) = sides
+        treated_n[k], compared_n[k] = len(wave_units), len(control_units)
+        if not len(wave_units) or not len(control_units):
             continue
-        mean_wave = h[in_wave] @ change[in_wave] / h_wave
-        mean_control = h[control] @ change[control] / h_control
-        att[k] = mean_wave - mean_control
-        influence[in_wave, k] = h[in_wave] * (change[in_wave] - mean_wave) / h_wave
-        influence[control, k] = -h[control] * (change[control] - mean_control) / h_control
+        mean_w, mean_c = h_w @ d_w / h_w.sum(), h_c @ d_c / h_c.sum()
+        att[k] = mean_w - mean_c
+        influence[k, wave_units] = h_w * (d_w - mean_w) / h_w.sum()
+        influence[k, control_units] = -h_c * (d_c - mean_c) / h_c.sum()
     rows = np.array(rows, dtype=np.int64).reshape(-1, 3)
     keep = ~np.isnan(att)
     sizes = {g: np.mean(cohort == g) for g in waves}
     return GroupTime(
         cohort=rows[keep, 0], period=rows[keep, 1], base=rows[keep, 2], att=att[keep],
-        influence=influence[:, keep], treated=treated_n[keep], compared=compared_n[keep],
-        unit_cohort=cohort, share=np.array([sizes[g] for g in rows[keep, 0]], dtype=float))
+        rows=influence[keep] if not keep.all() else influence, treated=treated_n[keep],
+        compared=compared_n[keep], unit_cohort=cohort,
+        share=np.array([sizes[g] for g in rows[keep, 0]], dtype=float))
 
 
-def _share_influence(gt: GroupTime, cohorts: np.ndarray, shares: np.ndarray) -> np.ndarray:
-    """R's `wif`: the influence of estimating the waves' shares that weigh an aggregation,
-    (units, len(cohorts)), on the sum scale."""
+def _share_influence(gt: GroupTime, cohorts: np.ndarray, shares: np.ndarray,
+                     values: np.ndarray) -> np.ndarray:
+    """R's `wif` times the aggregated values: the influence (units,) of having estimated the
+    waves' shares that weigh an aggregation, on the sum scale. With m_ik = 1{G_i = c_k} - p_k,
+    wif = m / sum(p) - rowsum(m) p' / sum(p)^2; m @ x is looked up per unit's wave."""
     n = len(gt.unit_cohort)
-    member = (gt.unit_cohort[:, None] == cohorts[None, :]).astype(float) - shares[None, :]
+    index = np.where(gt.unit_cohort == NEVER, 0, gt.unit_cohort + 1)
+    size = int(max(index.max(), cohorts.max() + 1)) + 1
+    by_wave_x = np.bincount(cohorts + 1, values, size)[index]  # sum of x_k with c_k = G_i
+    by_wave_1 = np.bincount(cohorts + 1, None, size)[index]
     total = shares.sum()
-    out = member / total - np.outer(member.sum(axis=1), shares / total**2)
-    return out / n
+    member_x = by_wave_x - shares @ values
+    member_1 = by_wave_1 - total
+    return (member_x / total - member_1 * (shares @ values) / total**2) / n
 
 
 def _combine(gt: GroupTime, keep: np.ndarray, with_shares: bool = True) -> Aggregate:
     """Share-weighted average of the ATT(g,t) selected by `keep` (bool over K)."""
     shares = gt.share[keep]
     weights = shares / shares.sum()
-    influence = gt.influence[:, keep] @ weights
+    influence = weights @ gt.rows[keep]
     if with_shares:
-        influence = influence + _share_influence(gt, gt.cohort[keep], shares) @ gt.att[keep]
+        influence += _share_influence(gt, gt.cohort[keep], shares, gt.att[keep])
     return Aggregate(float(gt.att[keep] @ weights), influence)
 
 
@@ -179,8 +191,8 @@ def aggregate(gt: GroupTime) -> Aggregations:
     shares = np.array([np.mean(gt.unit_cohort == g) for g in waves])
     weights = shares / shares.sum()
     estimates = np.array([by_wave[int(g)].estimate for g in waves])
-    influence = np.column_stack([by_wave[int(g)].influence for g in waves]) @ weights
-    influence = influence + _share_influence(gt, waves, shares) @ estimates
+    influence = weights @ np.array([by_wave[int(g)].influence for g in waves])
+    influence += _share_influence(gt, waves, shares, estimates)
     group = Aggregate(float(estimates @ weights), influence)
     event = gt.period - gt.cohort
     dynamic = {int(e): _combine(gt, event == e) for e in np.unique(event)}
@@ -222,8 +234,8 @@ def pre_trend_test(gt: GroupTime, dynamic: dict[int, Aggregate], clusters: int):
     trend, trend_p, trend_se = _pre_slope(dynamic, clusters)
     if q == 0:
         return None, None, None, None, trend, trend_p, trend_se
-    psi = gt.influence[:, pre]
-    V = psi.T @ psi
+    psi = gt.rows[pre]
+    V = psi @ psi.T
     theta = gt.att[pre]
     if q <= clusters - 1:
         try:

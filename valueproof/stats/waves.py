@@ -122,9 +122,6 @@ def estimate_kpi(panel: Panel, kpi: KPI, settings, verdict_alpha: float) -> dict
                 "unless some units are never treated" if settings.comparison == "not_yet_treated"
                 else "")) from None
     n_units = data.n_units()
-    used_treated = int(np.unique(np.flatnonzero(np.abs(gt.influence[:, gt.post]).sum(1) > 0)
-                                 [data.cohort[np.abs(gt.influence[:, gt.post]).sum(1) > 0]
-                                  != staggered.NEVER]).size)
     clusters = max(min(n_units["treatment"], n_units["control"] if settings.comparison ==
                        "never_treated" else len(data.cohort) - 1), 1)
     df = float(clusters - 1)
@@ -153,7 +150,6 @@ def estimate_kpi(panel: Panel, kpi: KPI, settings, verdict_alpha: float) -> dict
                 f"not detectable with this design: with {n_units['treatment']} treated and "
                 f"{n_units['control']} comparison units the smallest p-value any effect could "
                 f"give is {smallest_p:.3g}, not below {verdict_alpha:.3g}")
-    del used_treated
     pre_trend = _pre_trend(gt, aggs, clusters, alpha)
     return dict(
         data=data, gt=gt, aggs=aggs, estimate=estimate, n_units=n_units, df=df,
@@ -192,7 +188,6 @@ def _event_points(data, aggs, df: float, alpha: float, settings) -> list[EventPo
 
 
 def _aggregations(data, gt, aggs, df: float, alpha: float, settings) -> dict:
-    crit = t_critical(alpha, df)
     band = None
     times = sorted(aggs.dynamic)
     if settings.bootstrap:
@@ -206,7 +201,6 @@ def _aggregations(data, gt, aggs, df: float, alpha: float, settings) -> dict:
             row["band_low"] = row["att"] - band * row["se"]
             row["band_high"] = row["att"] + band * row["se"]
         dynamic.append(row)
-    del crit
     return {
         "simple": _interval(aggs.simple.estimate, aggs.simple.se, df, alpha),
         "group": {**_interval(aggs.group.estimate, aggs.group.se, df, alpha),
