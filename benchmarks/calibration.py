@@ -10,7 +10,11 @@ For 1-3 pilot units (or a group under 5) the figures are those of what the tool 
 the permutation test and its inverted interval. The power column simulates a true effect equal
 to the average MDE the tool reported under the null (one KPI, so alpha is not divided).
 
-Run:  python benchmarks/calibration.py [--simulations 1000]
+Rollouts in waves (Callaway-Sant'Anna, group aggregation) get their own table: 20-50 units in
+2-3 waves with a never-treated group, and pilots of 1-3 units in waves against many, where the
+re-assignment of rollout dates leads.
+
+Run:  python benchmarks/calibration.py [--simulations 1000] [--only waves|common]
 """
 
 from __future__ import annotations
@@ -24,8 +28,9 @@ from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.simulate import SIM_KPI, ar1_panel  # noqa: E402
-from valueproof.stats import did, event_study  # noqa: E402
+from tests.simulate import SIM_KPI, ar1_panel, staggered_panel  # noqa: E402
+from valueproof.config.schema import Analysis  # noqa: E402
+from valueproof.stats import did, event_study, waves  # noqa: E402
 from valueproof.stats.permutation import inversion_interval, permutation_pvalues  # noqa: E402
 
 CONFIGS = [  # treated units, control units, periods, pre periods, AR(1) rho, SE types
@@ -91,11 +96,54 @@ def simulate(treated, control, periods, pre, rho, se, n, rng, effect=0.5):
             power / n if np.isfinite(mde) else float("nan"), undetectable / n)
 
 
+WAVE_CONFIGS = [  # units per wave, never-treated units, periods, rho
+    ((5, 5), 10, 12, 0.8),
+    ((5, 5, 5), 15, 12, 0.8),
+    ((4, 4, 4), 8, 12, 0.8),
+    ((10, 10), 30, 12, 0.8),
+    ((8, 8, 8), 26, 16, 0.5),
+    ((1, 2), 60, 12, 0.8),
+    ((2, 2), 10, 12, 0.8),
+]
+
+
+def simulate_waves(sizes, never, periods, rho, n, rng, effect=0.5):
+    """False positives, coverage of `effect`, pre-trend false detections of the headline
+    (group aggregation) as `analyze` reports it, and which inference it used."""
+    settings = Analysis()
+    reject = cover = pre_fail = pre_tested = 0
+    inference = set()
+    for _ in range(n):
+        fit = waves.estimate_kpi(staggered_panel(rng, sizes, never, periods, rho=rho),
+                                 SIM_KPI, settings, 0.05)
+        inference.add(fit["inference"])
+        reject += fit["p_value"] < 0.05
+        pre_tested += fit["pre_trend"].status != "not_testable"
+        pre_fail += fit["pre_trend"].status == "detected"
+        fit = waves.estimate_kpi(staggered_panel(rng, sizes, never, periods, rho=rho,
+                                                 effect=effect), SIM_KPI, settings, 0.05)
+        cover += fit["ci_low"] <= effect <= fit["ci_high"]
+    return reject / n, cover / n, pre_fail / max(pre_tested, 1), "/".join(sorted(inference))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--simulations", type=int, default=1000)
+    parser.add_argument("--only", choices=["waves", "common"])
     args = parser.parse_args()
     rng = np.random.default_rng(20240601)
+    if args.only != "common":
+        print(f"Rollouts in waves: {args.simulations} simulations per row; group aggregation")
+        print("| units per wave | never treated | periods | rho | inference | false positives "
+              "| CI coverage | pre-trend false detections |")
+        print("| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |")
+        for sizes, never, periods, rho in WAVE_CONFIGS:
+            fp, cover, pre_fp, how = simulate_waves(sizes, never, periods, rho,
+                                                    args.simulations, rng)
+            print(f"| {' + '.join(map(str, sizes))} | {never} | {periods} | {rho} | {how} | "
+                  f"{fp:.1%} | {cover:.1%} | {pre_fp:.1%} |", flush=True)
+        if args.only == "waves":
+            return
     print(f"{args.simulations} simulations per row; alpha 0.05, 95% intervals, one KPI")
     print("| treated / control | periods (pre) | rho | SE | false positives | CI coverage | "
           "pre-trend false detections | power at the MDE | no verdict possible |")
