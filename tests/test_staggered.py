@@ -115,7 +115,7 @@ def staggered_panel(seed: int, n_units: int, n_periods: int, waves: list[int],
     (rho 0.6), effects that differ by wave, by time since rollout and by unit. `waves` are
     rollout periods (0: never); `rows` the range of rows per unit-period (each a noisy copy)."""
     rng = np.random.default_rng(seed)
-    n_never = int(round(never_share * n_units))
+    n_never = round(never_share * n_units)
     cohort = np.concatenate([np.zeros(n_never, int),
                              np.array(waves)[np.arange(n_units - n_never) % len(waves)]])
     cohort = rng.permutation(cohort)
@@ -132,7 +132,8 @@ def staggered_panel(seed: int, n_units: int, n_periods: int, waves: list[int],
         for t, year in enumerate(periods):
             treated = cohort[i] and year >= cohort[i]
             wave_effect = 0.5 + 0.4 * waves.index(cohort[i]) if cohort[i] else 0.0
-            effect = (wave_effect * (1 + 0.3 * (year - cohort[i])) + unit_gain[i]) if treated else 0.0
+            effect = wave_effect * (1 + 0.3 * (year - cohort[i])) + unit_gain[i] if treated \
+                else 0.0
             mean = unit_level[i] + period_level[t] + noise[i, t] + effect
             for _ in range(rng.integers(rows[0], rows[1] + 1)):
                 out.append({"unit": i + 1, "year": int(year), "first_treat": int(cohort[i]),
@@ -204,8 +205,8 @@ def test_rollout_in_waves_agrees_with_csdid(design, comparison, base_period, run
     reference = {(g, t) for g, t in theirs["att_gt"] if base_period == "universal" and t == g - 1}
     assert all(theirs["att_gt"][key][0] == 0 for key in reference)
     assert set(ours) == set(theirs["att_gt"]) - reference
-    for key in ours:
-        assert_close(ours[key], theirs["att_gt"][key], ("ATT(g,t)", key))
+    for key, numbers in ours.items():
+        assert_close(numbers, theirs["att_gt"][key], ("ATT(g,t)", key))
 
     assert_close((kpi["effect"], kpi["se"]), theirs["group"], "headline")
     for name in ("simple", "group", "dynamic_overall", "calendar_overall"):
@@ -217,12 +218,12 @@ def test_rollout_in_waves_agrees_with_csdid(design, comparison, base_period, run
     dynamic = {d["event_time"]: (d["att"], d["se"]) for d in aggs["dynamic"]}
     assert set(dynamic) == set(theirs["dynamic_by"]) - ({-1} if base_period == "universal"
                                                         else set())
-    for e in dynamic:
-        assert_close(dynamic[e], theirs["dynamic_by"][e], ("event time", e))
+    for e, numbers in dynamic.items():
+        assert_close(numbers, theirs["dynamic_by"][e], ("event time", e))
     calendar = {int(c["period"]): (c["att"], c["se"]) for c in aggs["calendar"]}
     assert set(calendar) == set(theirs["calendar_by"])
-    for t in calendar:
-        assert_close(calendar[t], theirs["calendar_by"][t], ("calendar", t))
+    for t, numbers in calendar.items():
+        assert_close(numbers, theirs["calendar_by"][t], ("calendar", t))
 
 
 def test_estimator_module_agrees_with_csdid_on_matrices():
@@ -244,3 +245,257 @@ def test_estimator_module_agrees_with_csdid_on_matrices():
     assert_close((aggs.simple.estimate, aggs.simple.se), theirs["simple"], "simple")
     for e, agg in aggs.dynamic.items():
         assert_close((agg.estimate, agg.se), theirs["dynamic_by"][e], e)
+
+
+# --- 3. One rollout date: the same answer as a common rollout ---------------------------------
+
+def one_date_panel(seed: int, n_periods: int, rollout: int, effect: float,
+                   n_units: int = 40) -> pd.DataFrame:
+    """Half the units get the product at `rollout` (periods 1..n_periods); 1-4 rows per
+    unit-period, so that per-observation weights differ between cells."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n_units):
+        treated = i % 2 == 0
+        level, shock = rng.normal(10, 2), 0.0
+        for year in range(1, n_periods + 1):
+            shock = 0.5 * shock + rng.normal(0, 1)
+            for _ in range(rng.integers(1, 5)):
+                out.append({"unit": f"U{i:02d}", "year": year, "group": "T" if treated else "C",
+                            "first_treat": rollout if treated else 0,
+                            "y": round(level + 0.3 * year + shock + rng.normal(0, 1)
+                                       + (effect if treated and year >= rollout else 0), 6)})
+    return pd.DataFrame(out)
+
+
+def both_modes(runner, tmp_path: Path, frame: pd.DataFrame, rollout: int) -> tuple[dict, dict]:
+    (tmp_path / "common").mkdir()
+    (tmp_path / "waves").mkdir()
+    common = write_waves(tmp_path / "common", frame, rollout=rollout,
+                         groups={"column": "group", "treatment": "T", "control": "C"})
+    waves = write_waves(tmp_path / "waves", frame)
+    return only_kpi(analyze(runner, common)), only_kpi(analyze(runner, waves))
+
+
+def test_one_rollout_date_and_two_periods_give_the_common_rollout_effect(runner, tmp_path):
+    frame = one_date_panel(31, n_periods=2, rollout=2, effect=1.5)
+    assert frame.groupby(["unit", "year"]).size().nunique() > 1  # unequal cells
+    common, waves = both_modes(runner, tmp_path, frame, rollout=2)
+    assert waves["effect"] == pytest.approx(common["effect"], abs=1e-10)
+    (cell,) = waves["group_time"]
+    assert cell["att"] == pytest.approx(common["effect"], abs=1e-10)
+    assert waves["aggregations"]["simple"]["att"] == pytest.approx(common["effect"], abs=1e-10)
+    assert waves["n_units"] == common["n_units"] == {"treatment": 20, "control": 20}
+    assert waves["n_obs"] == common["n_obs"] == len(frame)
+    # per observation, not per unit: an unweighted CS estimate would differ
+    cells = frame.groupby(["unit", "year", "group"], as_index=False)["y"].mean()
+    wide = cells.pivot(index=["unit", "group"], columns="year", values="y").reset_index()
+    change = wide[2] - wide[1]
+    unweighted = change[wide.group == "T"].mean() - change[wide.group == "C"].mean()
+    assert abs(unweighted - common["effect"]) > 1e-3
+
+
+def test_one_rollout_date_and_more_periods_agree_within_intervals_under_the_null(
+        runner, tmp_path):
+    frame = one_date_panel(32, n_periods=6, rollout=4, effect=0.0)
+    common, waves = both_modes(runner, tmp_path, frame, rollout=4)
+    assert waves["effect"] != pytest.approx(common["effect"], abs=1e-6)  # different estimands
+    assert common["ci_low"] < waves["effect"] < common["ci_high"]
+    assert waves["ci_low"] < common["effect"] < waves["ci_high"]
+    assert waves["ci_low"] < 0 < waves["ci_high"] and common["ci_low"] < 0 < common["ci_high"]
+
+
+# --- 4. CLI behaviour and bad input -----------------------------------------------------------
+
+def small_waves(**changes) -> pd.DataFrame:
+    """30 units, periods 2001-2005, waves 2003 and 2004, a third never treated."""
+    return staggered_panel(41, 30, 5, [2003, 2004], **changes)
+
+
+def rollout_file(frame: pd.DataFrame) -> str:
+    """The rollout column of `frame` as a rollout file (empty: never)."""
+    first = frame.groupby("unit")["first_treat"].first()
+    return "unit,rollout\n" + "".join(f"{u},{g or ''}\n" for u, g in first.items())
+
+
+def _differing_rollout(frame: pd.DataFrame) -> pd.DataFrame:
+    unit = frame.loc[frame.first_treat == 2003, "unit"].iloc[0]
+    frame.loc[(frame.unit == unit) & (frame.year == 2005), "first_treat"] = 2004
+    return frame
+
+
+def _first_period_wave(frame: pd.DataFrame) -> pd.DataFrame:
+    frame.loc[frame.first_treat == 2003, "first_treat"] = 2001
+    return frame
+
+
+def _everyone_treated(frame: pd.DataFrame) -> pd.DataFrame:
+    frame.loc[frame.first_treat == 0, "first_treat"] = 2005
+    return frame
+
+
+def _common_rollout_with_window(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(group=np.where(frame.first_treat > 0, "T", "C"))
+
+
+# name: (change to the data, rollout file text from the data, definition keys, expected texts)
+BAD = {
+    "rollout differs within a unit": (_differing_rollout, None, {}, [
+        "data.csv", "has different rollouts in column 'first_treat'", "2003", "2004",
+        "the same on all its rows"]),
+    "rollout file value not a period": (None, lambda f: rollout_file(f).replace(
+        ",2003", ",soon", 1), {"rollout": {"file": "waves.csv"}}, [
+        "waves.csv", "'soon'", "not integer periods", "leave it empty"]),
+    "rollout file lists a unit twice": (None, lambda f: rollout_file(f) + "5,2001\n",
+                                        {"rollout": {"file": "waves.csv"}}, [
+        "waves.csv", "unit '5' is given more than one rollout", "give each unit one"]),
+    "wave in the first period": (_first_period_wave, None, {}, [
+        "data.csv", "in the first", "(2001)", "no period before the rollout", "window.start"]),
+    "nobody never treated": (_everyone_treated, None, {}, [
+        "data.csv", "no never-treated unit", "analysis.comparison: not_yet_treated"]),
+    "pre with waves": (None, None, {"pre": {"start": 2001, "end": 2002}}, [
+        "experiment.yaml", "pre:", "goes with one rollout date", "'window: {start, end}'"]),
+    "groups with waves": (None, None, {"groups": {"column": "first_treat", "treatment": 2003}}, [
+        "experiment.yaml", "groups:", "the rollout dates say who got the product",
+        "only treatment_label and control_label"]),
+    "window with a common rollout": (_common_rollout_with_window, None, {
+        "rollout": 2003, "groups": {"column": "group", "treatment": "T", "control": "C"},
+        "window": {"start": 2001, "end": 2005}}, [
+        "experiment.yaml", "window:", "goes with a rollout in waves", "use 'pre' and 'post'"]),
+    "too few bootstrap draws": (None, None, {"analysis": {"bootstrap": 10}}, [
+        "experiment.yaml", "analysis.bootstrap", "too few", "at least 999"]),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_bad_rollout_in_waves_gives_one_clear_message(case, runner, tmp_path):
+    mutate, file_text, changes, expected = BAD[case]
+    frame = small_waves()
+    if file_text is not None:
+        (tmp_path / "waves.csv").write_text(file_text(frame))
+        frame = frame.drop(columns="first_treat")
+    if mutate is not None:
+        frame = mutate(frame)
+    path = write_waves(tmp_path, frame, **changes)
+    out = tmp_path / "results.json"
+    result = invoke(runner, "analyze", path, "--json", out)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert result.output.startswith("Error: ") and result.output.count("Error") == 1
+    for text in expected:
+        assert text in result.output, (text, result.output)
+    assert not out.exists()
+
+
+def test_without_never_treated_units_not_yet_treated_compares_the_waves(runner, tmp_path):
+    frame = _everyone_treated(small_waves())
+    path = write_waves(tmp_path, frame, analysis={"comparison": "not_yet_treated"})
+    results = analyze(runner, path)
+    kpi = only_kpi(results)
+    assert results["comparison"] == "not_yet_treated"
+    assert [(w["start"], w["units"]) for w in results["waves"]] == [
+        ("2003", 11), ("2004", 10), ("2005", 9)]
+    assert kpi["n_units"] == {"treatment": 30, "control": 0}
+    # only the not-yet-treated compare: the last wave has no comparison after its rollout
+    post = [c for c in kpi["group_time"] if c["post"]]
+    assert {(c["cohort"], c["period"]) for c in post} == {
+        ("2003", "2003"), ("2003", "2004"), ("2004", "2004")}
+    assert all(c["comparison_units"] > 0 for c in kpi["group_time"])
+    assert np.isfinite(kpi["effect"]) and kpi["se"] > 0
+
+
+def test_without_never_treated_units_the_effects_after_rollout_agree_with_csdid(runner, tmp_path):
+    """R and csdid make the last wave the comparison and drop the periods from its rollout on;
+    the ATT(g,t) they report, and every aggregation after the rollout, are ours too. (Ours also
+    lists the last wave's own pre-rollout cells, which R drops: those event times differ.)"""
+    pytest.importorskip("csdid")
+    frame = _everyone_treated(small_waves())
+    theirs = csdid_numbers(frame, "notyettreated", "varying")
+    kpi = only_kpi(analyze(runner, write_waves(tmp_path, frame,
+                                                analysis={"comparison": "not_yet_treated"})))
+    aggs = kpi["aggregations"]
+    ours = {(int(c["cohort"]), int(c["period"])): (c["att"], c["se"]) for c in kpi["group_time"]}
+    assert set(theirs["att_gt"]) <= set(ours)
+    for key, numbers in theirs["att_gt"].items():
+        assert_close(ours[key], numbers, key)
+    for name in ("simple", "group", "dynamic_overall", "calendar_overall"):
+        assert_close((aggs[name]["att"], aggs[name]["se"]),
+                     theirs[name.replace("_overall", "")], name)
+    for d in aggs["dynamic"]:
+        if d["event_time"] >= -1:
+            assert_close((d["att"], d["se"]), theirs["dynamic_by"][d["event_time"]], d)
+
+
+def weekly_frame(seed: int = 5) -> tuple[pd.DataFrame, dict[str, dt.date | None]]:
+    """Daily rows (30% of days missing) of 30 units over 10 weeks from Monday 2026-01-05; 8
+    units get the product on Monday 2026-02-02, 8 on Wednesday 2026-02-18, the rest never.
+    The effect is -2 minutes from the rollout day on."""
+    rng = np.random.default_rng(seed)
+    start, rows, plan = dt.date(2026, 1, 5), [], {}
+    for i in range(30):
+        unit = f"A{i:02d}"
+        plan[unit] = dt.date(2026, 2, 2) if i < 8 else dt.date(2026, 2, 18) if i < 16 else None
+        level = rng.normal(20, 3)
+        for d in range(70):
+            day = start + dt.timedelta(days=d)
+            if rng.random() < 0.3:
+                continue
+            treated = plan[unit] is not None and day >= plan[unit]
+            rows.append({"unit": unit, "day": day.isoformat(),
+                         "minutes": round(level + rng.normal(0, 2) - (2.0 if treated else 0), 3)})
+    return pd.DataFrame(rows), plan
+
+
+def test_rollout_file_with_dates_in_weekly_periods_reports_units_it_does_not_list(
+        runner, tmp_path):
+    frame, plan = weekly_frame()
+    listed = [u for u in plan if u not in ("A28", "A29")]  # two never-treated units left out
+    (tmp_path / "waves.csv").write_text(
+        "unit,rollout\n" + "".join(f"{u},{plan[u] or ''}\n" for u in listed))
+    path = write_waves(tmp_path, frame, data={"path": "data.csv", "unit": "unit", "time": "day"},
+                       rollout={"file": "waves.csv"},
+                       kpis=[{"id": "minutes", "column": "minutes", "better": "lower"}])
+    results = analyze(runner, path)
+    kpi = only_kpi(results)
+    # a mid-week rollout starts its wave in the week that contains it
+    assert results["waves"] == [
+        {"start": "2026-02-02", "first_rollout": "2026-02-02", "units": 8},
+        {"start": "2026-02-16", "first_rollout": "2026-02-18", "units": 8}]
+    left_out = frame.unit.isin(["A28", "A29"]).sum()
+    assert any(f"2 unit(s) ({left_out} rows) are not in the rollout file" in w
+               for w in results["warnings"])
+    assert kpi["n_units"] == {"treatment": 16, "control": 12}  # not counted as comparison
+    assert kpi["n_obs"] == len(frame) - left_out
+    cells = {(c["cohort"], c["period"]) for c in kpi["group_time"]}
+    assert ("2026-02-16", "2026-02-16") in cells and ("2026-02-02", "2026-01-12") in cells
+    assert all(dt.date.fromisoformat(p).weekday() == 0 for _, p in cells)
+    # the mid-week rollout dilutes its first week towards zero, never beyond the -2 effect
+    assert -2.0 < kpi["effect"] < -1.0 and kpi["ci_high"] < 0
+
+
+def test_bootstrap_band_is_wider_than_pointwise_and_reproducible(runner, tmp_path):
+    frame = staggered_panel(51, 80, 7, [2003, 2005])
+    runs = []
+    for folder in ("first", "second"):
+        (tmp_path / folder).mkdir()
+        runs.append(analyze(runner, write_waves(tmp_path / folder, frame,
+                                                analysis={"bootstrap": 999})))
+    first, second = (only_kpi(r)["aggregations"] for r in runs)
+    assert first["band"] == "simultaneous"
+    assert first["band_critical"] > 1.99  # above the pointwise t quantile (df 23)
+    for point in first["dynamic"]:
+        assert point["band_low"] < point["ci_low"] < point["att"] < point["ci_high"] \
+            < point["band_high"]
+    assert first["dynamic"] == second["dynamic"] and runs[0]["seed"] == runs[1]["seed"]
+    # the effect-by-time chart draws the band
+    chart = only_kpi(runs[0])["event_study"]
+    assert [(p["ci_low"], p["ci_high"]) for p in chart] == [
+        (d["band_low"], d["band_high"]) for d in first["dynamic"]]
+
+
+def test_validate_accepts_a_rollout_in_waves(runner, tmp_path):
+    path = write_waves(tmp_path, small_waves(), window={"start": 2001, "end": 2005},
+                       groups={"treatment_label": "Pilot sites"})
+    result = invoke(runner, "validate", path)
+    assert result.exit_code == 0, result.output
+    assert "staggered" in result.output and "Traceback" not in result.output
