@@ -473,6 +473,22 @@ def test_rollout_file_with_dates_in_weekly_periods_reports_units_it_does_not_lis
     assert -2.0 < kpi["effect"] < -1.0 and kpi["ci_high"] < 0
 
 
+def test_rollout_file_with_a_value_that_is_not_a_date(runner, tmp_path):
+    frame, plan = weekly_frame()
+    (tmp_path / "waves.csv").write_text(
+        "unit,rollout\n" + "".join(f"{u},{plan[u] or ''}\n" for u in plan).replace(
+            "2026-02-18", "18/02/2026", 1))
+    path = write_waves(tmp_path, frame, data={"path": "data.csv", "unit": "unit", "time": "day"},
+                       rollout={"file": "waves.csv"},
+                       kpis=[{"id": "minutes", "column": "minutes", "better": "lower"}])
+    out = tmp_path / "results.json"
+    result = invoke(runner, "analyze", path, "--json", out)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    for text in ("waves.csv", "1 rollout value(s) are not dates (YYYY-MM-DD)", "'18/02/2026'"):
+        assert text in result.output, (text, result.output)
+    assert not out.exists()
+
+
 def test_bootstrap_band_is_wider_than_pointwise_and_reproducible(runner, tmp_path):
     frame = staggered_panel(51, 80, 7, [2003, 2005])
     runs = []
