@@ -347,6 +347,204 @@ PL = {
         "Niewykrywalne w tym układzie: przy liczbie jednostek z produktem równej %(n)s żaden "
         "efekt, nawet bardzo duży, nie mógłby okazać się istotny (najmniejsza możliwa wartość p "
         "to %(p)s).",
+    # A rollout in waves
+    "Effect of the product on %(kpi)s by time since rollout":
+        "Efekt produktu: %(kpi)s w zależności od czasu od wdrożenia",
+    "Rollout waves": "Fale wdrożenia",
+    "Wave": "Fala",
+    "First rollout": "Pierwsze wdrożenie",
+    "Units": "Jednostki",
+    "Other ways to average the effects": "Inne sposoby uśredniania efektów",
+    "%(units)s units": "jednostki: %(units)s",
+    "%(treatment)s: %(kpi)s %(direction)s by %(amount)s (%(relative)s) compared with "
+    "%(control)s, on average across the %(n)s waves (%(interval)s; %(p)s).":
+        "%(treatment)s: %(kpi)s — %(direction)s o %(amount)s (%(relative)s) w porównaniu z "
+        "grupą: %(control)s, średnio dla %(n)s fal wdrożenia (%(interval)s; %(p)s).",
+    "Before their rollouts the waves moved like the comparison units: no difference in trends "
+    "was detected (p = %(p)s).":
+        "Przed swoimi wdrożeniami fale zmieniały się tak jak jednostki porównawcze: nie wykryto "
+        "różnicy trendów (p = %(p)s).",
+    "Caution: before their rollouts the waves already moved differently from the comparison "
+    "units (p = %(p)s), so part of this difference may not be due to the product.":
+        "Uwaga: już przed swoimi wdrożeniami fale zmieniały się inaczej niż jednostki "
+        "porównawcze (p = %(p)s), więc część tej różnicy może nie wynikać z produktu.",
+    "With the product: before and after each unit's own rollout; comparison: before and after "
+    "the first wave.":
+        "Z produktem: przed własnym wdrożeniem każdej jednostki i po nim; grupa porównawcza: "
+        "przed pierwszą falą i po niej.",
+    "period": "okres",
+    "%(units)s units (%(rows)s rows) are not in the rollout file and were not used.":
+        "Jednostek spoza pliku wdrożeń: %(units)s (wiersze: %(rows)s); nie zostały użyte.",
+    "%(units)s units got the product only after the data end; they count as not yet treated "
+    "throughout.":
+        "Jednostki, które dostały produkt dopiero po końcu danych: %(units)s; przez cały okres "
+        "liczą się jako jeszcze bez produktu.",
+    "periods": "okresy",
+    "days": "dni",
+    "weeks": "tygodnie",
+    "months": "miesiące",
+    "quarters": "kwartały",
+    "Periods since rollout": "Okresy od wdrożenia",
+    "Days since rollout": "Dni od wdrożenia",
+    "Weeks since rollout": "Tygodnie od wdrożenia",
+    "Months since rollout": "Miesiące od wdrożenia",
+    "Quarters since rollout": "Kwartały od wdrożenia",
+    "Wave %(number)s": "Fala %(number)s",
+    "one rollout wave, from %(date)s": "jedna fala wdrożenia, od %(date)s",
+    "rollouts in %(n)s waves from %(first)s to %(last)s":
+        "wdrożenie w %(n)s falach od %(first)s do %(last)s",
+    "%(start)s – %(end)s; %(rollouts)s": "%(start)s – %(end)s; %(rollouts)s",
+    "Each wave is compared with the %(units)s units that never got it (%(control)s) and with "
+    "the waves that did not have it yet at the time.":
+        "Każdą falę porównujemy z jednostkami, które nigdy go nie dostały (%(control)s; "
+        "liczba: %(units)s), oraz z falami, które w danym czasie jeszcze go nie miały.",
+    "Each wave is compared with the %(units)s units that never got it (%(control)s).":
+        "Każdą falę porównujemy z jednostkami, które nigdy go nie dostały (%(control)s; "
+        "liczba: %(units)s).",
+    "The product reached %(units)s units in one wave, from %(date)s.":
+        "Produkt trafił do jednostek (liczba: %(units)s) w jednej fali, od %(date)s.",
+    "The product reached %(units)s units in %(n)s waves, from %(first)s to %(last)s.":
+        "Produkt trafił do jednostek (liczba: %(units)s) w %(n)s falach, od %(first)s do "
+        "%(last)s.",
+    "The average effect across waves is each wave's average effect over the %(periods)s since "
+    "its own rollout, averaged over the %(n)s waves weighted by their number of units%(unit)s: "
+    "%(sizes)s.":
+        "Średni efekt dla fal to średnia z efektów poszczególnych fal (każdy uśredniony po "
+        "okresach od jej własnego wdrożenia: %(periods)s), ważona liczbą jednostek%(unit)s w "
+        "każdej z %(n)s fal: %(sizes)s.",
+    "never treated; the later waves also count as comparison until their own rollout":
+        "nigdy bez produktu; późniejsze fale też służą do porównania aż do własnego wdrożenia",
+    "never treated": "nigdy bez produktu",
+    "First period with the product": "Pierwszy okres z produktem",
+    "First day with the product": "Pierwszy dzień z produktem",
+    "First week with the product": "Pierwszy tydzień z produktem",
+    "First month with the product": "Pierwszy miesiąc z produktem",
+    "First quarter with the product": "Pierwszy kwartał z produktem",
+    "Periods with the product in the data": "Okresy z produktem w danych",
+    "Days with the product in the data": "Dni z produktem w danych",
+    "Weeks with the product in the data": "Tygodnie z produktem w danych",
+    "Months with the product in the data": "Miesiące z produktem w danych",
+    "Quarters with the product in the data": "Kwartały z produktem w danych",
+    "Comparison: %(group)s": "Grupa porównawcza: %(group)s",
+    "Comparison units": "Jednostki porównawcze",
+    "Effect": "Efekt",
+    "Average across waves": "Średnio dla fal",
+    "The effect in each %(period)s since the waves' own rollouts (0 = the first %(period)s with "
+    "the product): how far the waves' KPI moved compared with %(control)s.":
+        "Efekt w kolejnych okresach (%(period)s) od własnego wdrożenia każdej fali (0 = pierwszy "
+        "okres z produktem): o ile wskaźnik fal zmienił się w porównaniu z grupą: %(control)s.",
+    "The bars are a simultaneous 95%% band: together they cover every point's true value with "
+    "95%% probability.":
+        "Pionowe odcinki to łączne 95%% pasmo: razem obejmują prawdziwe wartości wszystkich "
+        "punktów z prawdopodobieństwem 95%%.",
+    "The bars are pointwise 95%% intervals: each covers its own point's true value with 95%% "
+    "probability, not all of them at once.":
+        "Pionowe odcinki to punktowe 95%% przedziały: każdy obejmuje prawdziwą wartość swojego "
+        "punktu z prawdopodobieństwem 95%%, ale nie wszystkie naraz.",
+    "Before the rollout (grey, open circles) each point compares a %(period)s with the one "
+    "before it, so they should scatter around zero.":
+        "Przed wdrożeniem (szare, puste kółka) każdy punkt porównuje okres (%(period)s) z "
+        "poprzednim, więc punkty powinny rozkładać się wokół zera.",
+    "Before the rollout (grey, open circles) each point compares a %(period)s with the last one "
+    "before the rollout, so they should scatter around zero.":
+        "Przed wdrożeniem (szare, puste kółka) każdy punkt porównuje okres (%(period)s) z "
+        "ostatnim okresem przed wdrożeniem, więc punkty powinny rozkładać się wokół zera.",
+    "The dashed line is the average effect across waves; far from the rollout fewer waves "
+    "contribute, so those points are less precise.":
+        "Linia przerywana to średni efekt dla fal; daleko od wdrożenia wkład ma mniej fal, więc "
+        "te punkty są mniej precyzyjne.",
+    "Effect of the product in each wave and %(period)s since its rollout (0 = its first "
+    "%(period)s with the product), with 95%% intervals, in the KPI's unit; the last row is each "
+    "wave's own average. Only the %(periods)s after each rollout are shown; the %(periods)s "
+    "before it are in the charts, and every value is in the results JSON (group_time).":
+        "Efekt produktu w każdej fali i w każdym okresie (%(period)s) od jej wdrożenia (0 = "
+        "pierwszy okres z produktem), z 95%% przedziałami, w jednostkach wskaźnika; ostatni "
+        "wiersz to średnia danej fali. Pokazujemy tylko okresy po wdrożeniu; okresy przed nim są "
+        "na wykresach, a wszystkie wartości w wynikach JSON (group_time).",
+    "To keep the tables short, one row in %(step)s is shown.":
+        "Aby tabele były krótkie, pokazujemy co %(step)s. wiersz.",
+    "By calendar period": "Według okresu kalendarzowego",
+    "By calendar day": "Według dnia kalendarzowego",
+    "By calendar week": "Według tygodnia kalendarzowego",
+    "By calendar month": "Według miesiąca kalendarzowego",
+    "By calendar quarter": "Według kwartału kalendarzowego",
+    "Headline: by wave": "Główny wynik: według fal",
+    "All wave-periods alike": "Wszystkie okresy fal jednakowo",
+    "By time since rollout": "Według czasu od wdrożenia",
+    "%(wave)s (from %(start)s) has only %(units)s units: too small to say anything on its own; "
+    "it counts in the average across waves by its size.":
+        "%(wave)s (od %(start)s) ma tylko tyle jednostek: %(units)s – za mało, by sama o czymś "
+        "świadczyła; do średniej dla fal wchodzi z wagą swojej wielkości.",
+    "the units that did not have the product yet at the time (%(control)s, and the later waves "
+    "until their own rollout)":
+        "jednostkami, które w danym czasie jeszcze nie miały produktu (%(control)s oraz "
+        "późniejsze fale aż do własnego wdrożenia)",
+    "the units that never got the product (%(control)s)":
+        "jednostkami, które nigdy nie dostały produktu (%(control)s)",
+    "The product was rolled out in %(n)s waves, one group of units after another "
+    "(%(treatment)s). Each wave is compared with %(comparison)s over the same %(periods)s: the "
+    "wave's change since the last %(period)s before its own rollout, minus the comparison units' "
+    "change over the same %(periods)s. This gives one effect for every wave and %(period)s (the "
+    "group-time effects of Callaway and Sant'Anna, ATT(g,t)). A wave is never compared with "
+    "waves that already have the product, so an effect that builds up over time cannot distort "
+    "the result, as it can in an ordinary regression over waves.":
+        "Produkt wdrażano w %(n)s falach, jedna grupa jednostek po drugiej (%(treatment)s). "
+        "Każdą falę porównujemy z %(comparison)s w tych samych okresach (%(periods)s): zmiana "
+        "fali od ostatniego okresu przed jej własnym wdrożeniem minus zmiana jednostek "
+        "porównawczych w tych samych okresach. Daje to jeden efekt dla każdej fali i każdego "
+        "okresu (efekty grupa-czas Callawaya i Sant'Anny, ATT(g,t)). Fali nigdy nie porównujemy "
+        "z falami, które już mają produkt, więc efekt narastający z czasem nie może zniekształcić "
+        "wyniku, jak w zwykłej regresji na falach.",
+    "The headline effect of each KPI is the average across waves: each wave's average effect "
+    "over the %(periods)s since its rollout, averaged over the waves weighted by their number "
+    "of units. Averages count every observation once (rates pool all observations), and counts "
+    "are per unit and %(period)s. Uncertainty comes from each unit's influence on the "
+    "estimates, clustered by unit (so a unit resembling itself over time is allowed for), with "
+    "a t distribution on %(df)s degrees of freedom (the units of the smaller group minus one). "
+    "A change is called significant when its p-value, adjusted for testing several KPIs at once "
+    "(%(correction)s), is below %(alpha)s. The waves were not necessarily chosen at random; the "
+    "pre-trend check tests whether they moved like the comparison units before their rollouts.":
+        "Główny efekt każdego wskaźnika to średnia dla fal: średni efekt każdej fali w okresach "
+        "od jej wdrożenia (%(periods)s), uśredniony z wagą liczby jednostek w fali. Średnie "
+        "liczą każdą obserwację raz (wskaźniki procentowe łączą wszystkie obserwacje), a liczby "
+        "zdarzeń są liczone na jednostkę i okres (%(period)s). Niepewność wynika z wpływu każdej "
+        "jednostki na oszacowania, grupowanego według jednostek (dopuszcza to podobieństwo "
+        "jednostki do samej siebie w czasie), z rozkładem t o %(df)s stopniach swobody (liczba "
+        "jednostek mniejszej grupy minus jeden). Zmianę uznajemy za istotną, gdy jej wartość p, "
+        "skorygowana na testowanie wielu wskaźników naraz (%(correction)s), jest mniejsza niż "
+        "%(alpha)s. Fale nie musiały być wybrane losowo; test trendów przed wdrożeniem sprawdza, "
+        "czy przed swoimi wdrożeniami zmieniały się tak jak jednostki porównawcze.",
+    "The bars in the charts of the effect by time since rollout are simultaneous 95%% bands: "
+    "%(draws)s multiplier-bootstrap draws (seed %(seed)s) widen them so that together they "
+    "cover every point's true value with 95%% probability.":
+        "Odcinki na wykresach efektu według czasu od wdrożenia to łączne 95%% pasma: %(draws)s "
+        "losowań bootstrapu mnożnikowego (ziarno %(seed)s) poszerza je tak, by razem obejmowały "
+        "prawdziwe wartości wszystkich punktów z prawdopodobieństwem 95%%.",
+    "The bars in the charts of the effect by time since rollout are pointwise 95%% intervals: "
+    "each covers its own point's true value with 95%% probability, not all of them at once.":
+        "Odcinki na wykresach efektu według czasu od wdrożenia to punktowe 95%% przedziały: "
+        "każdy obejmuje prawdziwą wartość swojego punktu z prawdopodobieństwem 95%%, ale nie "
+        "wszystkie naraz.",
+    "With so few units, the p-value and interval of %(kpis)s come from a permutation test "
+    "instead: the rollout dates are reassigned at random across units %(draws)s times (seed "
+    "%(seed)s), keeping the waves' sizes.":
+        "Przy tak małej liczbie jednostek wartość p i przedział dla wskaźników (%(kpis)s) "
+        "pochodzą z testu permutacyjnego: daty wdrożeń są losowo przypisywane jednostkom "
+        "%(draws)s razy (ziarno %(seed)s), z zachowaniem wielkości fal.",
+    "The same effects of every wave and %(period)s can be averaged in other ways. The headline "
+    "weighs each wave by its number of units; “all wave-periods alike” weighs every wave and "
+    "%(period)s after its rollout by the wave's size; “by time since rollout” first averages "
+    "the waves at each %(period)s since rollout, then those %(periods)s; the calendar average "
+    "first averages each calendar %(period)s. When they agree, the headline does not hinge on "
+    "how the waves are weighed. Each with its 95%% interval.":
+        "Te same efekty każdej fali i okresu (%(period)s) można uśrednić inaczej. Główny wynik "
+        "waży każdą falę liczbą jej jednostek; „wszystkie okresy fal jednakowo” waży każdy okres "
+        "fali po wdrożeniu wielkością fali; „według czasu od wdrożenia” najpierw uśrednia fale w "
+        "każdym okresie od wdrożenia, potem te okresy; średnia kalendarzowa najpierw uśrednia "
+        "każdy okres kalendarzowy. Gdy wyniki są zgodne, główny wynik nie zależy od sposobu "
+        "ważenia fal. Każdy z 95%% przedziałem.",
+    "Effect by wave and %(period)s": "Efekt według fali i okresu (%(period)s)",
+    "Average since rollout": "Średnio od wdrożenia",
 }
 
 

@@ -25,15 +25,39 @@ def print_findings(out: Console, findings) -> None:
         out.print(f"  [yellow]![/yellow] {finding.message}")
 
 
+def waves_table(waves: list[dict], comparison: str | None, comparison_units: int) -> Table:
+    """A rollout in waves: each wave's first period with the product, its first rollout and
+    units, then the comparison group."""
+    table = Table(title="Rollout waves", title_justify="left")
+    for name in ("Wave", "First period with the product", "First rollout", "Units"):
+        table.add_column(name, justify="right" if name == "Units" else "left")
+    for number, wave in enumerate(waves, start=1):
+        table.add_row(str(number), str(wave["start"]), str(wave["first_rollout"]),
+                      f"{wave['units']:,}")
+    who = ("never treated, and later waves until their rollout"
+           if comparison == "not_yet_treated" else "never treated")
+    table.add_row("comparison", who, "–", f"{comparison_units:,}")
+    return table
+
+
 def print_validation(result: Validation) -> None:
     experiment, data = result.experiment, result.dataset
     out = console()
     out.print(f"[bold]{experiment.name}[/bold]  ({data.source})")
-    out.print(
-        f"Design: {data.design.replace('_', ' ')}; rollout {data.rollout}; "
-        f"pre {data.pre.start} – {data.pre.end}; post {data.post.start} – {data.post.end}; "
-        f"{data.rows_used:,} of {data.rows_read:,} rows used"
-    )
+    if data.design == "staggered":
+        out.print(
+            f"Design: rollout in {len(data.waves)} wave(s) (staggered), from "
+            f"{data.waves[0].first_rollout} to {data.waves[-1].first_rollout}; data "
+            f"{data.pre.start} – {data.post.end}; {data.rows_used:,} of {data.rows_read:,} rows used"
+        )
+        out.print(waves_table([vars(w) for w in data.waves], experiment.analysis.comparison,
+                              data.unit_counts.get("control", 0)))
+    else:
+        out.print(
+            f"Design: {data.design.replace('_', ' ')}; rollout {data.rollout}; "
+            f"pre {data.pre.start} – {data.pre.end}; post {data.post.start} – {data.post.end}; "
+            f"{data.rows_used:,} of {data.rows_read:,} rows used"
+        )
     cells = Table(title="Units and observations", title_justify="left")
     for name in ("Group", "Window", "Units", "Observations", "First", "Last"):
         cells.add_column(name, justify="right" if name in ("Units", "Observations") else "left")
@@ -50,7 +74,7 @@ def print_validation(result: Validation) -> None:
                      kpi.better, ", ".join(kpi.columns) or "(rows)", f"{missing / rows:.1%}")
     out.print(kpis)
     print_findings(out, data.findings)
-    for warning in result.asset_warnings:
+    for warning in result.wave_warnings + result.asset_warnings:
         out.print(f"  [yellow]![/yellow] {warning}")
     out.print("[green]Usable:[/green] valueproof can analyse this experiment.")
 
@@ -88,6 +112,11 @@ def print_results(results) -> None:
               else "before/after comparison (no control group)")
     out.print(f"[bold]{results.experiment}[/bold] — {method}, {results.design.replace('_', ' ')}, "
               f"SE {results.se}, alpha {results.alpha}, correction {results.correction}")
+    if results.design == "staggered":
+        out.print(waves_table(results.waves, results.comparison,
+                              max((k.n_units.get("control", 0) for k in results.kpis), default=0)))
+        out.print("Effects are averages across waves: each wave's average effect since its "
+                  "rollout, weighted by the waves' units.")
     table = Table(title_justify="left")
     for name in ("KPI", "Effect [95% CI]", "Relative", "p", "p adj.", "Pre-trend", "Verdict"):
         table.add_column(name, justify="left" if name in ("KPI", "Verdict", "Pre-trend") else "right")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from valueproof.config import Experiment, load_experiment
@@ -16,6 +16,17 @@ class Validation:
     experiment: Experiment
     dataset: Dataset
     asset_warnings: list[str]  # logos the report will leave out, and why
+    wave_warnings: list[str] = field(default_factory=list)  # rollout in waves: waves too small
+
+
+SMALL_WAVE = 3  # units: a wave smaller than this says nothing on its own
+
+
+def wave_warnings(dataset: Dataset) -> list[str]:
+    """A rollout in waves: every wave with fewer than `SMALL_WAVE` units."""
+    return [f"wave {number} (from {wave.first_rollout}) has only {wave.units} unit(s): too small "
+            "to say anything on its own; it counts in the average across waves by its size"
+            for number, wave in enumerate(dataset.waves, start=1) if wave.units < SMALL_WAVE]
 
 
 def check_assets(experiment: Experiment) -> list[str]:
@@ -49,4 +60,5 @@ def validate(path: str | Path, allowed_roots: tuple[Path, ...] = ()) -> Validati
     """Load and check a definition and its data without running any statistics."""
     experiment = load_experiment(path, allowed_roots)
     warnings = check_assets(experiment)
-    return Validation(experiment, load_dataset(experiment, build_panel=False), warnings)
+    dataset = load_dataset(experiment, build_panel=False)
+    return Validation(experiment, dataset, warnings, wave_warnings(dataset))

@@ -243,6 +243,55 @@ def event_study_chart(font_dir: Path, style: ChartStyle, periods: list[str], pos
     return _svg(fig)
 
 
+def _event_ticks(times: list[int], most: int = 9) -> list[int]:
+    """Ticks at multiples of a round step (1, 2, 4, 5, 10, …) that include 0."""
+    span = max(times) - min(times)
+    step = next(s for s in (1, 2, 4, 5, 10, 20, 25, 50, 100, 10**9) if span / s <= most - 1)
+    return [t for t in range(min(times), max(times) + 1) if t % step == 0]
+
+
+def dynamic_chart(font_dir: Path, style: ChartStyle, times: list[int],
+                  points: list[tuple[float, float, float]], scale: float, y_label: str,
+                  x_label: str, rollout_label: str, effect: float | None = None,
+                  effect_label: str = "") -> str:
+    """A rollout in waves: the effect by time since each wave's rollout (event time, 0 = the
+    first period with the product) with its interval or band; before the rollout grey open
+    circles, after it filled points in the brand colour; `effect` (the headline average across
+    waves) is drawn across the post periods with a direct label."""
+    fig = _matplotlib(font_dir)(figsize=(WIDTH_IN, 2.6))
+    ax = fig.add_axes((0.09, 0.19, 0.72, 0.75))  # as `_figure`, with room for the x label
+    ax.axhline(0, color=style.muted, linewidth=0.8)
+    for is_post, colour in ((False, style.neutral), (True, style.primary)):
+        index = [i for i, t in enumerate(times) if (t >= 0) == is_post]
+        if not index:
+            continue
+        bars = [i for i in index if points[i][1] is not None and math.isfinite(points[i][1])]
+        ax.vlines([times[i] for i in bars], [points[i][1] * scale for i in bars],
+                  [points[i][2] * scale for i in bars], color=colour, linewidth=1.2)
+        ax.plot([times[i] for i in index], [points[i][0] * scale for i in index], "o",
+                color=colour, markersize=4.2, linestyle="none",
+                markerfacecolor=colour if is_post else "white", markeredgewidth=1.1)
+    after = [t for t in times if t >= 0]
+    if effect is not None and after and math.isfinite(effect):
+        ax.hlines(effect * scale, -0.4, after[-1] + 0.4, color=style.primary,
+                  linestyle=(0, (4, 3)), linewidth=0.9)
+        ax.annotate(_fit(effect_label, 0.19 * WIDTH_IN * 72 - 6, lines=3, chars=16,
+                         weight="bold"), (after[-1] + 0.4, effect * scale), xytext=(6, 0),
+                    textcoords="offset points", va="center", color=style.primary,
+                    fontsize=8.5, fontweight="bold", annotation_clip=False)
+    if min(times) < 0 <= max(times):
+        ax.axvline(-0.5, color=style.ink, linestyle=(0, (4, 3)), linewidth=0.9)
+        ax.annotate(_fit(rollout_label, 150, size=8), (-0.5, 1.0),
+                    xycoords=("data", "axes fraction"), xytext=(4, -2),
+                    textcoords="offset points", va="top", fontsize=8, color=style.ink)
+    ticks = _event_ticks(times)
+    ax.set_xticks(ticks, [str(t) for t in ticks])  # hyphen-minus: the font has no U+2212
+    ax.set_xlim(min(times) - 0.7, max(times) + 0.7)
+    ax.set_xlabel(_fit(x_label, 0.72 * WIDTH_IN * 72))
+    ax.set_ylabel(_fit(y_label, _YLABEL_ROOM * 2.6 * 72))
+    return _svg(fig)
+
+
 def roi_chart(font_dir: Path, style: ChartStyle, items: list[tuple[str, float, str]],
               axis_label: str, tick_format) -> str:
     """Horizontal bars: each benefit (+ or −), each cost (−) and the net, in money."""

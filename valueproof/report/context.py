@@ -82,6 +82,13 @@ def effect_sentence(words: Words, results: Results, kpi: KPIResult, groups: dict
     bounded = math.isfinite(kpi.effect_units_low) and math.isfinite(kpi.effect_units_high)
     interval = (words("95%% CI %(low)s to %(high)s", low=low, high=high) if bounded
                 else words("no 95%% interval: too few units to bound it"))
+    if results.design == "staggered":
+        return words(
+            "%(treatment)s: %(kpi)s %(direction)s by %(amount)s (%(relative)s) compared with "
+            "%(control)s, on average across the %(n)s waves (%(interval)s; %(p)s).",
+            treatment=groups["treatment"], kpi=kpi.label, direction=direction, amount=amount,
+            relative=relative, control=groups["control"], n=len(results.waves),
+            interval=interval, p=_p_text(words, results, kpi))
     if results.method == "did":
         return words(
             "%(treatment)s: %(kpi)s %(direction)s by %(amount)s (%(relative)s) compared with "
@@ -130,11 +137,15 @@ def _verdict_text(words: Words, kpi: KPIResult) -> str:
                  "have detected changes larger than %(mde)s.", mde=mde_text(words, kpi))
 
 
-def pre_trend_sentence(words: Words, kpi: KPIResult, method: str, period: str) -> tuple[str, str]:
+def pre_trend_sentence(words: Words, kpi: KPIResult, method: str, period: str,
+                       waves: bool = False) -> tuple[str, str]:
     trend = kpi.pre_trend
     if trend.status == "not_detected":
-        text = words("Before the rollout no difference between the groups' trends was detected "
-                     "(p = %(p)s).", p=words.fmt.fixed(trend.p_value, 2))
+        text = (words("Before their rollouts the waves moved like the comparison units: no "
+                      "difference in trends was detected (p = %(p)s).",
+                      p=words.fmt.fixed(trend.p_value, 2)) if waves else
+                words("Before the rollout no difference between the groups' trends was detected "
+                      "(p = %(p)s).", p=words.fmt.fixed(trend.p_value, 2)))
         if trend.detectable_trend is not None and math.isfinite(trend.detectable_trend):
             scale, _, change_unit = _kpi_scale(kpi, words)
             size = (words.fmt.percent(math.expm1(abs(trend.detectable_trend)), 2)
@@ -143,6 +154,11 @@ def pre_trend_sentence(words: Words, kpi: KPIResult, method: str, period: str) -
             text += " " + words("The check would have noticed a difference in trends of about "
                                 "%(size)s per %(period)s.", size=size, period=period)
         return "not_detected", text
+    if trend.status == "detected" and waves:
+        return "detected", words("Caution: before their rollouts the waves already moved "
+                                 "differently from the comparison units (p = %(p)s), so part of "
+                                 "this difference may not be due to the product.",
+                                 p=words.fmt.p_value(trend.p_value))
     if trend.status == "detected":
         return "detected", words("Caution: before the rollout the groups' trends differed "
                                  "(p = %(p)s), so part of this difference may not be due to the "
@@ -201,27 +217,37 @@ def kpi_page(words: Words, results: Results, kpi: KPIResult, groups: dict[str, s
              names: dict[str, str | None]) -> dict:
     fmt = words.fmt
     scale, level_unit, change_unit = _kpi_scale(kpi, words)
-    periods = [_period_label(fmt, p.period, time_kind) for p in kpi.trend]
-    post = [p.post for p in kpi.trend]
-    y_label = kpi.label + (f" ({level_unit})" if level_unit else "")
-    trend_svg = charts.trend_chart(
-        font_dir, style, periods, post,
-        [(p.treatment, p.treatment_low, p.treatment_high) for p in kpi.trend],
-        None if results.method != "did" else
-        [(p.control, p.control_low, p.control_high) for p in kpi.trend],
-        {name: label[:1].upper() + label[1:] for name, label in groups.items()}, scale, y_label,
-        words("Rollout"), [p.partial for p in kpi.trend])
+    staggered = results.design == "staggered"
+    period = analysis_period(words, results, time_kind)
+    trend_svg = figure = waves_sentence = means_note = None
+    if staggered:  # no common rollout date: the effect by time since each wave's rollout
+        from valueproof.report import waves
+
+        figure = waves.effect_figure(words, results, kpi, style, font_dir, groups, time_kind)
+        waves_sentence = waves.meaning_sentence(words, results, names, time_kind)
+        means_note = words("With the product: before and after each unit's own rollout; "
+                           "comparison: before and after the first wave.")
+    else:
+        periods = [_period_label(fmt, p.period, time_kind) for p in kpi.trend]
+        post = [p.post for p in kpi.trend]
+        y_label = kpi.label + (f" ({level_unit})" if level_unit else "")
+        trend_svg = charts.trend_chart(
+            font_dir, style, periods, post,
+            [(p.treatment, p.treatment_low, p.treatment_high) for p in kpi.trend],
+            None if results.method != "did" else
+            [(p.control, p.control_low, p.control_high) for p in kpi.trend],
+            {name: label[:1].upper() + label[1:] for name, label in groups.items()}, scale,
+            y_label, words("Rollout"), [p.partial for p in kpi.trend])
     gap_unit = words("log points") if kpi.transform == "log" else change_unit
     event_svg = None
-    if kpi.event_study:
+    if kpi.event_study and not staggered:
         event_svg = charts.event_study_chart(
             font_dir, style, [_period_label(fmt, p.period, time_kind) for p in kpi.event_study],
             [p.post for p in kpi.event_study],
             [(p.coefficient, p.ci_low, p.ci_high) for p in kpi.event_study],
             1.0 if kpi.transform == "log" else scale,
             words("Gap vs before") + (f" ({gap_unit})" if gap_unit else ""), kpi.effect)
-    trend_status, trend_text = pre_trend_sentence(words, kpi, results.method,
-                                                  period_name(words, results.period))
+    trend_status, trend_text = pre_trend_sentence(words, kpi, results.method, period, staggered)
     means = [(words("Before"), kpi.means.get("treatment_pre"), kpi.means.get("control_pre")),
              (words("After"), kpi.means.get("treatment_post"), kpi.means.get("control_post"))]
     level = lambda v: fmt.fixed(v * scale, 3 if abs(v * scale) < 10 else 2) if v is not None else "–"  # noqa: E731
@@ -231,7 +257,8 @@ def kpi_page(words: Words, results: Results, kpi: KPIResult, groups: dict[str, s
         "verdict_label": verdict_labels(words)[kpi.verdict],
         "verdict_symbol": VERDICT_SYMBOL[kpi.verdict],
         "sentence": effect_sentence(words, results, kpi, groups),
-        "estimand_sentence": estimand_sentence(words, kpi, names, period_name(words, results.period)),
+        "estimand_sentence": estimand_sentence(words, kpi, names, period),
+        "waves_sentence": waves_sentence, "figure": figure, "means_note": means_note,
         "sensitivity_sentence": sensitivity_sentence(words, kpi, scale, change_unit),
         "has_partial": any(p.partial for p in kpi.trend),
         "verdict_sentence": verdict_sentence(words, kpi, results),
@@ -327,6 +354,12 @@ def roi_section(words: Words, results: Results, style: charts.ChartStyle, font_d
     }
 
 
+def analysis_period(words: Words, results: Results, time_kind: str) -> str:
+    """The analysis period in words ('week'); integer periods (years, week numbers) are just
+    'period', whatever `analysis.period` says."""
+    return words("period") if time_kind == "period" else period_name(words, results.period)
+
+
 def period_name(words: Words, per: str) -> str:
     return {"day": words("day"), "week": words("week"), "month": words("month"),
             "quarter": words("quarter"), "year": words("year")}[per]
@@ -391,6 +424,12 @@ def finding_text(words: Words, finding: dict, labels: dict[str, str]) -> str:
         "conflicting_rows": lambda: words(
             "%(sets)s sets of rows agree on everything but the KPI values, which differ; all were "
             "kept.", sets=n("sets")),
+        "units_without_rollout": lambda: words(
+            "%(units)s units (%(rows)s rows) are not in the rollout file and were not used.",
+            units=n("units"), rows=n("rows")),
+        "rollout_after_data": lambda: words(
+            "%(units)s units got the product only after the data end; they count as not yet "
+            "treated throughout.", units=n("units")),
         "no_control_group": lambda: words(
             "No control group: a before/after comparison only, which cannot separate the "
             "product from seasonality or other changes."),
@@ -398,7 +437,8 @@ def finding_text(words: Words, finding: dict, labels: dict[str, str]) -> str:
     return texts[finding["kind"]]() if finding["kind"] in texts else finding["message"]
 
 
-def kpi_warnings(words: Words, results: Results, kpi: KPIResult, labels: dict[str, str]) -> list[str]:
+def kpi_warnings(words: Words, results: Results, kpi: KPIResult, labels: dict[str, str],
+                 time_kind: str = "date") -> list[str]:
     """What weakens this KPI's evidence, in the reader's language (the pre-trend check has its
     own sentence)."""
     out = [finding_text(words, d, labels) for d in results.data_quality if d.get("kpi") == kpi.id]
@@ -406,6 +446,10 @@ def kpi_warnings(words: Words, results: Results, kpi: KPIResult, labels: dict[st
         out.append(words("So few units are in a group that the usual standard errors are "
                          "unreliable; the p-value and interval shown come from the permutation "
                          "test."))
+    if results.design == "staggered":
+        from valueproof.report import waves
+
+        out += waves.small_wave_warnings(words, results, time_kind)
     for arm, count in kpi.n_units.items():
         if 1 < count < FEW_UNITS or (count == 1 and arm == "control"):
             out.append(words("Only %(units)s units in the group %(group)s: treat the interval "
@@ -413,6 +457,18 @@ def kpi_warnings(words: Words, results: Results, kpi: KPIResult, labels: dict[st
                              group=words("with the product") if arm == "treatment"
                              else words("for comparison")))
     return out
+
+
+def time_kind_of(experiment: Experiment, results: Results) -> str:
+    """date | period: whether the report's times are dates or integer periods (a rollout in
+    waves has no one rollout in the definition: its first wave's start says)."""
+    if not experiment.staggered:
+        return "date" if isinstance(experiment.rollout, dt.date) else "period"
+    try:
+        dt.date.fromisoformat(results.rollout)
+    except ValueError:
+        return "period"
+    return "date"
 
 
 def report_date(experiment: Experiment, results: Results) -> str:
@@ -446,7 +502,7 @@ def summary_paragraph(words: Words, context: dict) -> str:
 def build_context(experiment: Experiment, results: Results, brand: Brand, gettext,
                   locale: str, font_dir: Path) -> dict:
     fmt = Formatter(locale)
-    time_kind = "date" if isinstance(experiment.rollout, dt.date) else "period"
+    time_kind = time_kind_of(experiment, results)
     date = report_date(experiment, results)
     words = Words(gettext, fmt)
     style = charts.ChartStyle(primary=brand.primary, neutral=brand.neutral)
@@ -459,7 +515,7 @@ def build_context(experiment: Experiment, results: Results, brand: Brand, gettex
     kpis = [kpi_page(words, results, k, groups, style, font_dir, time_kind, names)
             for k in results.kpis]
     for page in kpis:
-        page["warnings"] = kpi_warnings(words, results, results.kpi(page["id"]), labels)
+        page["warnings"] = kpi_warnings(words, results, results.kpi(page["id"]), labels, time_kind)
     context = {
         "lang": fmt.language, "dir": "rtl" if fmt.rtl else "ltr",
         "title": words("Quarterly Business Review"),
@@ -505,5 +561,10 @@ def build_context(experiment: Experiment, results: Results, brand: Brand, gettex
         "pre_trend_labels": {"not_detected": words("none detected"),
                              "detected": words("detected"), "not_testable": words("not testable")},
     }
+    if results.design == "staggered":
+        from valueproof.report import waves
+
+        context.update(waves.waves_context(words, results, groups, time_kind,
+                                           experiment.analysis.bootstrap))
     context["summary_paragraph"] = summary_paragraph(words, context)
     return context
