@@ -415,11 +415,12 @@ def _wave_windows(con, experiment: Experiment, first, last, time_kind: str, labe
         f"SELECT count(DISTINCT unit), min(unit), min(ro) FROM obs WHERE ro IS NOT NULL AND "
         f"{period_of('ro')} <= {period_of(_sql_time(start))}").fetchone()
     if early[0]:
+        step = period if time_kind == "date" else "period"
         raise DataError(
             f"{label}: {early[0]} unit(s) (e.g. '{early[1]}', rollout {early[2]}) got the product "
-            f"in the first {period} of the data ({start}) or before, so their wave has no period "
+            f"in the first {step} of the data ({start}) or before, so their wave has no period "
             "before the rollout to compare with; use data (or window.start) that begin at least "
-            f"one {period} earlier, or leave those units out")
+            f"one {step} earlier, or leave those units out")
     bounds = f"{_sql_time(start)} AND {_sql_time(end)}"
     window_expr = (f"CASE WHEN t NOT BETWEEN {bounds} THEN NULL WHEN ro IS NOT NULL AND "
                    f"{period_of('t')} >= {period_of('ro')} THEN 'post' ELSE 'pre' END")

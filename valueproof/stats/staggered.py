@@ -91,6 +91,11 @@ def group_time(Y: np.ndarray, W: np.ndarray, cohort: np.ndarray, comparison: str
     """
     n_units, n_periods = W.shape
     waves = np.unique(cohort[cohort != NEVER])
+    if comparison != "never_treated" and len(waves) and not np.any(cohort == NEVER):
+        # As R's did: nobody is never treated, so the last wave serves as the comparison and
+        # the periods from its rollout on (when nobody is left untreated) are not used.
+        cohort = np.where(cohort == waves[-1], NEVER, cohort)
+        n_periods, waves = int(waves[-1]), waves[:-1]
     if len(waves) and waves[0] < 1:
         raise ValueError("a wave needs a period before its rollout")
     rows = [(g, t, b) for g in waves for t in range(n_periods)
@@ -220,21 +225,22 @@ def simultaneous_critical(influences: np.ndarray, alpha: float, draws: int, seed
     return float(np.quantile(largest, 1 - alpha))
 
 
-def pre_trend_test(gt: GroupTime, dynamic: dict[int, Aggregate], clusters: int):
+def pre_trend_test(gt: GroupTime, dynamic: dict[int, Aggregate], clusters: int,
+                   base_period: str = "varying"):
     """Are the pre-rollout ATT(g,t) jointly zero?
 
     Joint Wald test of every pre-rollout ATT(g,t) with their influence covariance, as an F test
     with `clusters` (the smaller group's units) in the denominator (Hotelling's correction, so
-    the size holds with few units); when there are more restrictions than that allows, the
-    slope of the pre-rollout event-time effects (1 df). Returns (test, statistic, df, p, trend,
+    the size holds with few units); when there are more restrictions than that allows, a 1-df
+    test of the pre-rollout trend (`pre_trend`). Returns (test, statistic, df, p, trend,
     trend_p, trend_se) with None where not available.
     """
     pre = ~gt.post
     q = int(pre.sum())
-    trend, trend_p, trend_se = _pre_slope(dynamic, clusters)
+    psi = corrected_rows(gt, pre)
+    trend, trend_p, trend_se = pre_trend(gt, dynamic, psi, clusters, base_period)
     if q == 0:
         return None, None, None, None, trend, trend_p, trend_se
-    psi = gt.rows[pre]
     V = psi @ psi.T
     theta = gt.att[pre]
     if q <= clusters - 1:
@@ -246,22 +252,68 @@ def pre_trend_test(gt: GroupTime, dynamic: dict[int, Aggregate], clusters: int):
             df2 = clusters - q
             F = wald / q * df2 / (clusters - 1)
             return "joint", F, (float(q), float(df2)), float(stats.f.sf(F, q, df2)), trend, trend_p, trend_se
-    if trend is None:
-        return None, None, None, None, None, None, None
+    if trend_p is None:
+        return None, None, None, None, trend, None, trend_se
     return "linear_trend", None, (1.0, float(clusters - 1)), trend_p, trend, trend_p, trend_se
 
 
-def _pre_slope(dynamic: dict[int, Aggregate], clusters: int):
-    """Least-squares slope of the pre-rollout event-time effects, its p-value and SE."""
-    times = np.array(sorted(e for e in dynamic if e < 0), dtype=float)
-    if len(times) < 2 or clusters < 3:
+def corrected_rows(gt: GroupTime, keep: np.ndarray) -> np.ndarray:
+    """The influence rows `keep` with each side's small-sample correction: R's influence
+    function estimates a mean's variance with n, not n - 1, in the denominator, which with a
+    wave of 2 units halves it. The reported SEs stay R's (they are published and compared);
+    the pre-trend check, ours alone, uses these."""
+    rows = gt.rows[keep].copy()
+    for k, (g, n_wave, n_comparison) in enumerate(zip(gt.cohort[keep], gt.treated[keep],
+                                                     gt.compared[keep])):
+        in_wave = gt.unit_cohort == g
+        rows[k, in_wave] *= np.sqrt(n_wave / (n_wave - 1)) if n_wave > 1 else np.nan
+        rows[k, ~in_wave] *= np.sqrt(n_comparison / (n_comparison - 1)) if n_comparison > 1 \
+            else np.nan
+    return rows
+
+
+def pre_trend(gt: GroupTime, dynamic: dict[int, Aggregate], rows: np.ndarray, clusters: int,
+              base_period: str = "varying"):
+    """The waves' drift against their comparison before the rollout, per period, with its
+    p-value (t with clusters - 1 df) and SE (from the corrected influence `rows` of the
+    pre-rollout ATT(g,t)). With a varying base each pre-rollout effect is already a one-period
+    change, so the drift is their mean; with a universal base they are levels against the last
+    period before the rollout (0 there), so it is their slope."""
+    times = sorted(e for e in dynamic if e < 0)
+    if clusters < 3 or not times:
         return None, None, None
-    centred = times - times.mean()
-    weights = centred / (centred @ centred)
-    slope = float(sum(w * dynamic[int(e)].estimate for w, e in zip(weights, times)))
-    influence = sum(w * dynamic[int(e)].influence for w, e in zip(weights, times))
+    if base_period == "varying":
+        weights = np.full(len(times), 1 / len(times))
+        points = times
+    else:
+        points = times + ([-1] if -1 not in times else [])
+        if len(points) < 2:
+            return None, None, None
+        centred = np.array(points, dtype=float) - np.mean(points)
+        weights = (centred / (centred @ centred))[:len(times)]  # the reference point adds 0
+    slope = float(sum(w * dynamic[e].estimate for w, e in zip(weights, times)))
+    pre = ~gt.post
+    event, shares = (gt.period - gt.cohort)[pre], gt.share[pre]
+    combination = np.zeros(len(event))  # the slope as a combination of the pre ATT(g,t)
+    for w, e in zip(weights, times):
+        at = event == e
+        combination[at] += w * shares[at] / shares[at].sum()
+    influence = combination @ rows
     se = float(np.sqrt(influence @ influence))
     if not se > 0:
         return slope, None, None
-    p = float(2 * stats.t.sf(abs(slope / se), clusters - 1))
+    df = min(clusters - 1, welch_df(influence, gt.unit_cohort))
+    p = float(2 * stats.t.sf(abs(slope / se), df))
     return slope, p, se
+
+
+def welch_df(influence: np.ndarray, unit_cohort: np.ndarray) -> float:
+    """Welch-Satterthwaite degrees of freedom of a variance summed over groups of units (each
+    wave, the never treated): sum(v)^2 / sum(v_s^2 / (n_s - 1)). Three waves of 2 units give
+    about 3, however many comparison units there are."""
+    _, group = np.unique(unit_cohort, return_inverse=True)
+    parts = np.bincount(group, influence**2)
+    sizes = np.bincount(group, (influence != 0).astype(float))
+    used = sizes > 1
+    denominator = np.sum(parts[used] ** 2 / (sizes[used] - 1))
+    return float(parts.sum() ** 2 / denominator) if denominator > 0 else float("nan")

@@ -150,7 +150,7 @@ def estimate_kpi(panel: Panel, kpi: KPI, settings, verdict_alpha: float) -> dict
                 f"not detectable with this design: with {n_units['treatment']} treated and "
                 f"{n_units['control']} comparison units the smallest p-value any effect could "
                 f"give is {smallest_p:.3g}, not below {verdict_alpha:.3g}")
-    pre_trend = _pre_trend(gt, aggs, clusters, alpha)
+    pre_trend = _pre_trend(gt, aggs, clusters, alpha, settings.base_period)
     return dict(
         data=data, gt=gt, aggs=aggs, estimate=estimate, n_units=n_units, df=df,
         p_value=p_value, ci_low=ci_low, ci_high=ci_high, inference=inference,
@@ -162,9 +162,9 @@ def estimate_kpi(panel: Panel, kpi: KPI, settings, verdict_alpha: float) -> dict
     )
 
 
-def _pre_trend(gt, aggs, clusters: int, alpha: float) -> PreTrend:
+def _pre_trend(gt, aggs, clusters: int, alpha: float, base_period: str) -> PreTrend:
     test, statistic, df, p, trend, trend_p, trend_se = staggered.pre_trend_test(
-        gt, aggs.dynamic, clusters)
+        gt, aggs.dynamic, clusters, base_period)
     q = int((~gt.post).sum())
     detectable = (power_mde(trend_se, clusters - 1, alpha)
                   if trend_se is not None and clusters > 1 else None)
@@ -178,21 +178,26 @@ def _event_points(data, aggs, df: float, alpha: float, settings) -> list[EventPo
     """The effect by time since rollout (dynamic aggregation) with pointwise intervals, or a
     simultaneous band from the multiplier bootstrap when `analysis.bootstrap` asks for one."""
     times = sorted(aggs.dynamic)
-    crit = t_critical(alpha, df)
-    if settings.bootstrap:
-        columns = np.column_stack([aggs.dynamic[e].influence for e in times])
-        crit = staggered.simultaneous_critical(columns, alpha, settings.bootstrap, settings.seed)
+    crit = _band_critical(aggs, times, df, alpha, settings) or t_critical(alpha, df)
     return [EventPoint(str(e), e >= 0, aggs.dynamic[e].estimate,
                        aggs.dynamic[e].estimate - crit * aggs.dynamic[e].se,
                        aggs.dynamic[e].estimate + crit * aggs.dynamic[e].se) for e in times]
 
 
+def _band_critical(aggs, times, df: float, alpha: float, settings) -> float | None:
+    """The simultaneous band's critical value (multiplier bootstrap), never below the pointwise
+    t value: the bootstrap has no small-sample correction, and a band must cover at least as
+    much as each interval. None without `analysis.bootstrap`."""
+    if not settings.bootstrap:
+        return None
+    columns = np.column_stack([aggs.dynamic[e].influence for e in times])
+    critical = staggered.simultaneous_critical(columns, alpha, settings.bootstrap, settings.seed)
+    return float(np.nanmax([critical, t_critical(alpha, df)]))
+
+
 def _aggregations(data, gt, aggs, df: float, alpha: float, settings) -> dict:
-    band = None
     times = sorted(aggs.dynamic)
-    if settings.bootstrap:
-        columns = np.column_stack([aggs.dynamic[e].influence for e in times])
-        band = staggered.simultaneous_critical(columns, alpha, settings.bootstrap, settings.seed)
+    band = _band_critical(aggs, times, df, alpha, settings)
     dynamic = []
     for e in times:
         row = {"event_time": e, **_interval(aggs.dynamic[e].estimate, aggs.dynamic[e].se, df,
