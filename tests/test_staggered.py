@@ -404,10 +404,9 @@ def test_without_never_treated_units_not_yet_treated_compares_the_waves(runner, 
     assert np.isfinite(kpi["effect"]) and kpi["se"] > 0
 
 
-def test_without_never_treated_units_the_effects_after_rollout_agree_with_csdid(runner, tmp_path):
+def test_without_never_treated_units_agree_with_csdid(runner, tmp_path):
     """R and csdid make the last wave the comparison and drop the periods from its rollout on;
-    the ATT(g,t) they report, and every aggregation after the rollout, are ours too. (Ours also
-    lists the last wave's own pre-rollout cells, which R drops: those event times differ.)"""
+    so do we: the same ATT(g,t), aggregations and event times."""
     pytest.importorskip("csdid")
     frame = _everyone_treated(small_waves())
     theirs = csdid_numbers(frame, "notyettreated", "varying")
@@ -415,15 +414,15 @@ def test_without_never_treated_units_the_effects_after_rollout_agree_with_csdid(
                                                 analysis={"comparison": "not_yet_treated"})))
     aggs = kpi["aggregations"]
     ours = {(int(c["cohort"]), int(c["period"])): (c["att"], c["se"]) for c in kpi["group_time"]}
-    assert set(theirs["att_gt"]) <= set(ours)
+    assert set(theirs["att_gt"]) == set(ours)
     for key, numbers in theirs["att_gt"].items():
         assert_close(ours[key], numbers, key)
     for name in ("simple", "group", "dynamic_overall", "calendar_overall"):
         assert_close((aggs[name]["att"], aggs[name]["se"]),
                      theirs[name.replace("_overall", "")], name)
+    assert {d["event_time"] for d in aggs["dynamic"]} == set(theirs["dynamic_by"])
     for d in aggs["dynamic"]:
-        if d["event_time"] >= -1:
-            assert_close((d["att"], d["se"]), theirs["dynamic_by"][d["event_time"]], d)
+        assert_close((d["att"], d["se"]), theirs["dynamic_by"][d["event_time"]], d)
 
 
 def weekly_frame(seed: int = 5) -> tuple[pd.DataFrame, dict[str, dt.date | None]]:
@@ -507,6 +506,17 @@ def test_bootstrap_band_is_wider_than_pointwise_and_reproducible(runner, tmp_pat
     chart = only_kpi(runs[0])["event_study"]
     assert [(p["ci_low"], p["ci_high"]) for p in chart] == [
         (d["band_low"], d["band_high"]) for d in first["dynamic"]]
+
+
+def test_bootstrap_band_never_narrower_than_pointwise_with_few_units(runner, tmp_path):
+    """16 units (5 never treated): the bootstrap's own critical value is below the t quantile
+    with 4 df, so the band takes the t quantile; it never claims more than each interval."""
+    frame = staggered_panel(52, 16, 4, [2003], never_share=5 / 16)
+    kpi = only_kpi(analyze(runner, write_waves(tmp_path, frame, analysis={"bootstrap": 999})))
+    aggregations = kpi["aggregations"]
+    assert aggregations["band_critical"] >= 2.776  # t(0.975, 4)
+    for point in aggregations["dynamic"]:
+        assert point["band_low"] <= point["ci_low"] and point["band_high"] >= point["ci_high"]
 
 
 def test_validate_accepts_a_rollout_in_waves(runner, tmp_path):
