@@ -415,6 +415,11 @@ PL = {
     "never treated; the later waves also count as comparison until their own rollout":
         "nigdy bez produktu; późniejsze fale też służą do porównania aż do własnego wdrożenia",
     "never treated": "nigdy bez produktu",
+    "Each wave is compared with the waves that did not have it yet at the time.":
+        "Każdą falę porównujemy z falami, które w danym czasie jeszcze go nie miały.",
+    "no unit is never treated: the later waves are the comparison until their own rollout":
+        "każda jednostka dostała produkt: do porównania służą późniejsze fale aż do własnego "
+        "wdrożenia",
     "First period with the product": "Pierwszy okres z produktem",
     "First day with the product": "Pierwszy dzień z produktem",
     "First week with the product": "Pierwszy tydzień z produktem",

@@ -73,7 +73,10 @@ def summary_sentence(words: Words, results: Results, groups: dict[str, str],
     treated = sum(w["units"] for w in results.waves)
     control = groups["control"]
     units = fmt.fixed(comparison_units(results), 0)
-    if results.comparison == "not_yet_treated":
+    if results.comparison == "not_yet_treated" and not comparison_units(results):
+        comparison = words("Each wave is compared with the waves that did not have it yet at "
+                           "the time.")
+    elif results.comparison == "not_yet_treated":
         comparison = words("Each wave is compared with the %(units)s units that never got it "
                            "(%(control)s) and with the waves that did not have it yet at the "
                            "time.", control=control, units=units)
@@ -119,7 +122,10 @@ def waves_block(words: Words, results: Results, groups: dict[str, str], time_kin
              "units": fmt.fixed(w["units"], 0),
              "periods": fmt.fixed(post_periods.get(w["start"], 0), 0)}
             for i, w in enumerate(results.waves, start=1)]
-    if results.comparison == "not_yet_treated":
+    if results.comparison == "not_yet_treated" and not comparison_units(results):
+        note = words("no unit is never treated: the later waves are the comparison until their "
+                     "own rollout")
+    elif results.comparison == "not_yet_treated":
         note = words("never treated; the later waves also count as comparison until their own "
                      "rollout")
     else:
