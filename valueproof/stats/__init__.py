@@ -245,6 +245,9 @@ def _finish(experiment: Experiment, dataset: Dataset, partial: list[dict]) -> Re
         warnings_se = [f"se: {se} treats every unit-period as independent, but units are "
                        "observed in several periods and resemble themselves over time, so its "
                        "intervals are too narrow; use se: cluster"]
+    elif se != "cluster" and dataset.design == "staggered":
+        warnings_se = [f"se: {se} is not used for a rollout in waves: its standard errors come "
+                       "from the influence function, clustered by unit"]
     else:
         warnings_se = []
     # Every warning at the top level; those about one KPI also beside it (KPIResult.warnings).

@@ -230,9 +230,9 @@ def pre_trend_test(gt: GroupTime, dynamic: dict[int, Aggregate], clusters: int,
     """Are the pre-rollout ATT(g,t) jointly zero?
 
     Joint Wald test of every pre-rollout ATT(g,t) with their influence covariance, as an F test
-    with `clusters` (the smaller group's units) in the denominator (Hotelling's correction, so
-    the size holds with few units); when there are more restrictions than that allows, a 1-df
-    test of the pre-rollout trend (`pre_trend`). Returns (test, statistic, df, p, trend,
+    with `clusters` (the smaller group's units) in the denominator (Hotelling's correction), when
+    there are at most half as many restrictions as those units; otherwise (where the joint test
+    has next to no power) a 1-df test of the pre-rollout trend (`pre_trend`). Returns (test, statistic, df, p, trend,
     trend_p, trend_se) with None where not available.
     """
     pre = ~gt.post
@@ -243,7 +243,7 @@ def pre_trend_test(gt: GroupTime, dynamic: dict[int, Aggregate], clusters: int,
         return None, None, None, None, trend, trend_p, trend_se
     V = psi @ psi.T
     theta = gt.att[pre]
-    if q <= clusters - 1:
+    if 2 * q <= clusters - 1:  # enough units for the covariance of every restriction
         try:
             wald = float(theta @ np.linalg.solve(V, theta))
         except np.linalg.LinAlgError:
