@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.speed_panel import best_of  # noqa: E402
 from valueproof.stats import staggered  # noqa: E402
 
 WAVES = np.array([staggered.NEVER, 4, 7, 10, 13, 16, 19])
@@ -66,15 +66,6 @@ def reference(Y, cohort) -> float:
                     control_group="nevertreated").fit(est_method="reg", bstrap=False)
         fit.aggte(typec="group", bstrap=False)
     return float(fit.atte["overall_att"]) if hasattr(fit, "atte") else float("nan")
-
-
-def best_of(function, repeats: int = 3) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:

@@ -35,6 +35,20 @@ def straddling_period(panel: Panel):
     return first_post if np.any(panel.period[~panel.post] == first_post) else None
 
 
+def model_scale(kpi: KPI, values: np.ndarray) -> np.ndarray:
+    """Cell values on the scale the model uses: logs for `transform: log` (which needs
+    positive values), else as they are."""
+    if kpi.transform != "log":
+        return values
+    if np.any(values <= 0):
+        raise DataError(
+            f"KPI '{kpi.id}': transform 'log' needs positive values, but "
+            f"{int(np.sum(values <= 0))} unit-period value(s) are zero or negative; "
+            "use transform: none"
+        )
+    return np.log(values)
+
+
 class KPIData:
     """One KPI's usable cells as dense units x events matrices, ready for the estimators.
 
@@ -55,15 +69,7 @@ class KPIData:
             keep &= panel.treated
         if keep.all():
             keep = slice(None)  # views, not copies, of every array below
-        y = values[keep]
-        if kpi.transform == "log":
-            if np.any(y <= 0):
-                raise DataError(
-                    f"KPI '{kpi.id}': transform 'log' needs positive values, but "
-                    f"{int(np.sum(y <= 0))} unit-period value(s) are zero or negative; "
-                    "use transform: none"
-                )
-            y = np.log(y)
+        y = model_scale(kpi, values[keep])
         self.kpi = kpi
         self.has_control = has_control
         self.unit_effects = unit_effects

@@ -19,7 +19,7 @@ from valueproof.data import Panel
 from valueproof.data.panel import NEVER, dense_codes
 from valueproof.errors import DataError
 from valueproof.stats import staggered
-from valueproof.stats.did import Estimate, power_mde, t_critical
+from valueproof.stats.did import Estimate, model_scale, power_mde, t_critical
 from valueproof.stats.permutation import invert
 from valueproof.stats.results import EventPoint, PreTrend
 
@@ -32,14 +32,7 @@ class WaveData:
         weights = (panel.weights.get(kpi.id, counts).astype(float) if kpi.per_observation
                    else np.ones(len(values)))
         keep = ~np.isnan(values) & (weights > 0)
-        y = values[keep]
-        if kpi.transform == "log":
-            if np.any(y <= 0):
-                raise DataError(
-                    f"KPI '{kpi.id}': transform 'log' needs positive values, but "
-                    f"{int(np.sum(y <= 0))} unit-period value(s) are zero or negative; "
-                    "use transform: none")
-            y = np.log(y)
+        y = model_scale(kpi, values[keep])
         self.kpi = kpi
         self.n_obs = int(counts[keep].sum())
         units, row = dense_codes(panel.unit[keep])
