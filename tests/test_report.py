@@ -53,9 +53,13 @@ def test_pdf_has_every_kpi_roi_and_status(support_pdf):
     for label in ("Average handle time", "First-contact resolution",
                   "Customer satisfaction (CSAT)", "Reopen rate"):
         assert label in text
-    assert "4.3×" in text  # headline ROI (results: 4.33)
-    assert "range 2.2× to 6.4×" in text
-    for status in ("Achieved", "On track", "Not achieved"):
+    # ROI as a percentage with the plain ratio, never as a multiple (results: 4.33)
+    assert "433%" in text and "€5.33 back for every €1 spent" in text and "×" not in text
+    assert "range 223% to 643%" in text
+    # money that adds up: benefit 226,000 - cost 42,000 = net 184,000 (rounded alike)
+    assert "Projected benefit €226,000, cost €42,000, net €184,000 over 12 months" in text
+    assert "Measured Jul 1, 2026 – Sep 30, 2026" in text and "projection" in text
+    for status in ("Achieved", "At risk", "Not achieved"):
         assert status in text
     assert "Got worse" in text  # the bad KPI is in the summary, not buried
     assert "What did not work, and the plan" in text
@@ -79,7 +83,7 @@ def test_polish_report_uses_polish_words_and_numbers(sales_pdf):
     text = _flat(_text(sales_pdf))
     assert "Kwartalny przegląd biznesowy" in text
     assert "Podsumowanie dla zarządu" in text and "Osiągnięty" in text
-    assert "4,4×" in text  # decimal comma
+    assert "444%" in text and "5,44 zł" in text  # ROI as a percentage; decimal comma
     assert "2 340" in text  # thousands separated by a (non-breaking) space
     assert "zł" in text
 

@@ -10,14 +10,14 @@ import pytest
 
 from tests.conftest import EXAMPLES, invoke, panel_frame
 from valueproof.config.schema import ROI, Criterion
-from valueproof.stats.results import KPIResult, PreTrend, Robustness
+from valueproof.stats.results import EventPoint, KPIResult, PreTrend, Robustness
 from valueproof.value.criteria import STATUSES, direction_warnings, score_criterion
 from valueproof.value.roi import compute_roi
 
 
 def kpi_result(effect=-2.0, low=-3.0, high=-1.0, better="lower", verdict="improved",
                relative=(-0.2, -0.3, -0.1), level=(8.0, 7.5, 8.5), kpi_id="aht",
-               transform="none", units=None) -> KPIResult:
+               transform="none", units=None, trend=None) -> KPIResult:
     units = units or (effect, low, high)
     return KPIResult(
         id=kpi_id, label=kpi_id, unit="min", better=better, aggregate="mean", transform=transform,
@@ -28,7 +28,9 @@ def kpi_result(effect=-2.0, low=-3.0, high=-1.0, better="lower", verdict="improv
         relative_ci_high=relative[2], significant=verdict != "inconclusive",
         improved=verdict == "improved", verdict=verdict, mde=1.4,
         pre_trend=PreTrend("not_detected", 0.5, 1.0, (3, 36), 3),
-        robustness=Robustness(0.01, 0.01, 0.01, 2000, False, {}), event_study=[], trend=[],
+        robustness=Robustness(0.01, 0.01, 0.01, 2000, False, {}),
+        event_study=[EventPoint(f"w{i}", True, c, c - 1, c + 1) for i, c in enumerate(trend or [])],
+        trend=[],
         effect_units=units[0], effect_units_low=units[1], effect_units_high=units[2],
         level=level[0], level_low=level[1], level_high=level[2])
 
@@ -40,6 +42,15 @@ def roi(**changes) -> ROI:
             "benefits": [{"kpi": "aht", "value_per_unit": 0.5, "volume": 10000, "per": "month"}]}
     base.update(changes)
     return ROI.model_validate(base)
+
+
+def test_shown_totals_add_up():
+    from valueproof.value.roi import shown_totals
+
+    assert shown_totals(230_412, 42_480) == (230_000, 42_000, 188_000)
+    assert shown_totals(1_234.6, 99.4) == (1_230, 100, 1_130)
+    benefit, cost, net = shown_totals(-5_555, 20_000)
+    assert benefit - cost == net == -25_600
 
 
 def test_roi_by_hand_recurring_and_one_off_costs():
@@ -54,6 +65,12 @@ def test_roi_by_hand_recurring_and_one_off_costs():
     assert result.roi_high == pytest.approx((180_000 - 18_000) / 18_000)
     # payback: the one-off 6,000 over a monthly net of 10,000 - 1,000
     assert result.payback_months == pytest.approx(6000 / 9000)
+    assert result.ratio == pytest.approx(120_000 / 18_000)  # back for every 1 spent
+    # the measured quarter on its own: 3 months of benefit against 3 months of licence + setup
+    measured = compute_roi(roi(), {"aht": kpi_result()}, (dt.date(2026, 7, 1), dt.date(2026, 9, 30)))
+    months = 92 / (365.25 / 12)
+    assert measured.realised["benefit"] == pytest.approx(10_000 * months)
+    assert measured.realised["cost"] == pytest.approx(1000 * months + 6000)
 
 
 def test_roi_weekly_volume_and_yearly_cost():
@@ -112,28 +129,74 @@ def criterion(**fields) -> Criterion:
     return Criterion.model_validate({"kpi": "aht", **fields})
 
 
+STEEPENING = [-0.5, -1.0, -1.5, -2.0, -2.5]  # the effect grows 0.5 min a week
+FLAT = [-2.0, -2.1, -1.9, -2.0, -2.0]
+
+
 @pytest.mark.parametrize("spec, kpi, status, confident", [
     ({"target": "-15%"}, kpi_result(), "achieved", False),
     ({"target": "-5%"}, kpi_result(), "achieved", True),
     ({"target": -1.5}, kpi_result(), "achieved", False),
     ({"level": 8.6}, kpi_result(), "achieved", True),
-    ({"target": "-40%", "by": "2026-12-31"}, kpi_result(), "on_track", False),
-    ({"target": "-40%", "by": "2026-09-01"}, kpi_result(), "not_achieved", False),
+    # before the deadline: on track only when the trend reaches the target in time
+    ({"target": "-40%", "by": "2026-12-31"}, kpi_result(trend=STEEPENING), "on_track", False),
+    ({"target": "-40%", "by": "2026-12-31"}, kpi_result(trend=FLAT), "at_risk", False),
+    ({"target": "-40%", "by": "2026-10-07"}, kpi_result(trend=STEEPENING), "at_risk", False),
+    ({"target": "-40%", "by": "2026-12-31"}, kpi_result(), "at_risk", False),
+    ({"target": "-10%", "by": "2026-12-31"},
+     kpi_result(effect=1, low=0.5, high=1.5, verdict="worsened", relative=(0.1, 0.05, 0.15)),
+     "at_risk", False),
+    # past the deadline: achieved or not achieved, nothing else
+    ({"target": "-40%", "by": "2026-09-01"}, kpi_result(trend=STEEPENING), "not_achieved", False),
     ({"target": "-10%"}, kpi_result(effect=1, low=0.5, high=1.5, verdict="worsened",
                                     relative=(0.1, 0.05, 0.15)), "not_achieved", False),
     ({"target": "-10%"}, kpi_result(effect=-0.5, low=-1.5, high=0.5, verdict="inconclusive",
-                                    relative=(-0.05, -0.15, 0.05)), "inconclusive", False),
+                                    relative=(-0.05, -0.15, 0.05)), "not_achieved", False),
     ({"target": "-10%", "by": "2027-01-01"},
      kpi_result(effect=-0.5, low=-1.5, high=0.5, verdict="inconclusive",
                 relative=(-0.05, -0.15, 0.05)), "inconclusive", False),
-    ({"target": "-25%"}, kpi_result(verdict="inconclusive", relative=(-0.2, -0.3, -0.1)),
-     "inconclusive", False),
+    ({"target": "-25%", "by": "2027-01-01"},
+     kpi_result(verdict="inconclusive", relative=(-0.2, -0.3, -0.1)), "inconclusive", False),
 ])
 def test_every_status_is_reachable(spec, kpi, status, confident):
     result = score_criterion(criterion(**spec), kpi, AS_OF)
     assert result.status in STATUSES
     assert result.status == status, result.reason
     assert result.with_confidence is confident
+
+
+def test_progress_and_projection():
+    """-2 min is 20% of a -40% target... as a share: measured / target; the steepening trend
+    (0.5 min a week) carried 13 weeks to the deadline."""
+    result = score_criterion(criterion(target="-40%", by="2026-12-30"),
+                             kpi_result(trend=STEEPENING), AS_OF)
+    assert result.progress == pytest.approx(0.5)  # -20% of -40%
+    weeks = (dt.date(2026, 12, 30) - AS_OF).days / 7
+    counterfactual = 8.0 - (-2.0)
+    assert result.projected == pytest.approx(-0.2 - 0.5 * weeks / counterfactual)
+
+
+def test_goal_due_before_the_report_date_is_settled(runner, tmp_path):
+    """The scorecard is judged at the report date: a goal due 30 Sep in a report dated
+    12 Oct is achieved or not achieved, never on track."""
+    import shutil
+
+    import yaml
+
+    folder = tmp_path / "support"
+    shutil.copytree(EXAMPLES / "support_copilot", folder)
+    path = folder / "experiment.yaml"
+    definition = yaml.safe_load(path.read_text())
+    definition["report_date"] = dt.date(2026, 10, 12)
+    definition.pop("as_of", None)
+    for goal in definition["success_criteria"]:
+        goal["by"] = dt.date(2026, 9, 30)
+    path.write_text(yaml.safe_dump(definition, allow_unicode=True))
+    out = tmp_path / "r.json"
+    assert invoke(runner, "analyze", path, "--json", out).exit_code == 0
+    data = json.loads(out.read_text())
+    assert {c["status"] for c in data["criteria"]} <= {"achieved", "not_achieved"}
+    assert all(c["as_of"] == "2026-10-12" and c["deadline_passed"] for c in data["criteria"])
 
 
 def test_target_in_the_wrong_direction_warns(write_experiment):
@@ -149,9 +212,15 @@ def test_analyze_prints_scorecard_and_roi(runner, tmp_path):
     result = invoke(runner, "analyze", EXAMPLES / "support_copilot", "--json", out)
     assert result.exit_code == 0, result.output
     assert "Success criteria" in result.output and "ROI over 12 months" in result.output
+    output = " ".join(result.output.split())
+    # ROI as a percentage with the plain ratio, the projection apart from the measured period
+    assert "ROI over 12 months: 433% (5.33 EUR back for every 1 EUR spent" in output
+    assert "projected benefit 226,000 EUR, cost 42,000 EUR, net 184,000 EUR" in output
+    assert "measured 2026-07-01 – 2026-09-30" in output and "×" not in output
     data = json.loads(out.read_text())
     statuses = {c["kpi"]: c["status"] for c in data["criteria"]}
-    assert statuses == {"handle_time": "achieved", "fcr": "on_track", "csat": "not_achieved",
+    # fcr improved significantly, but at its trend it would not reach +10 points by 31 Dec
+    assert statuses == {"handle_time": "achieved", "fcr": "at_risk", "csat": "not_achieved",
                         "reopen_rate": "not_achieved"}
     assert {"currency", "benefit", "cost", "roi", "roi_low", "roi_high",
             "payback_months"} <= set(data["roi"])
@@ -166,7 +235,8 @@ def test_sales_example_has_a_mix_and_positive_roi(runner, tmp_path):
     out = tmp_path / "r.json"
     assert invoke(runner, "analyze", EXAMPLES / "sales_rollout", "--json", out).exit_code == 0
     data = json.loads(out.read_text())
-    assert {c["status"] for c in data["criteria"]} == {"achieved", "on_track", "inconclusive"}
+    # judged at the report date (12 Oct): the goals due 30 Jun and 30 Sep are settled
+    assert [c["status"] for c in data["criteria"]] == ["not_achieved", "not_achieved", "achieved"]
     assert data["roi"]["currency"] == "PLN" and data["roi"]["roi_low"] > 0
 
 

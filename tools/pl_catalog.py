@@ -42,14 +42,18 @@ PL = {
     "KPI": "Wskaźnik",
     "Agreed on": "Data uzgodnienia",
     "with confidence": "z pewnością statystyczną",
-    "Achieved: the estimate reaches the target and the improvement is statistically significant. "
-    "On track: a significant improvement, the deadline is still ahead. Not achieved: the KPI got "
-    "worse, or even the most favourable end of the 95%% confidence interval falls short. "
-    "Inconclusive: the data cannot yet tell.":
-        "Osiągnięty: oszacowanie osiąga cel, a poprawa jest istotna statystycznie. Na dobrej "
-        "drodze: istotna poprawa, termin jeszcze nie minął. Nieosiągnięty: wskaźnik się "
-        "pogorszył albo nawet najkorzystniejszy kraniec 95%% przedziału ufności nie sięga celu. "
-        "Nierozstrzygnięty: dane jeszcze tego nie rozstrzygają.",
+    "Goals are judged at the report date. Achieved: the estimate reaches the target and the "
+    "improvement is statistically significant. On track: a significant improvement whose trend "
+    "reaches the target by the deadline. At risk: the deadline is ahead, but the KPI got worse, "
+    "falls short for sure, or its trend does not reach the target in time. Not achieved: the "
+    "deadline has passed without the target being reached and shown. Inconclusive: the deadline "
+    "is ahead and the data cannot yet tell.":
+        "Cele oceniamy na dzień raportu. Osiągnięty: oszacowanie osiąga cel, a poprawa jest "
+        "istotna statystycznie. Na dobrej drodze: istotna poprawa, której trend osiągnie cel "
+        "przed terminem. Zagrożony: termin jeszcze nie minął, ale wskaźnik się pogorszył, na "
+        "pewno nie sięga celu albo jego trend nie osiągnie celu na czas. Nieosiągnięty: termin "
+        "minął, a osiągnięcia celu nie wykazano. Nierozstrzygnięty: termin jeszcze nie minął, a "
+        "dane nie pozwalają tego rozstrzygnąć.",
     "Outcome": "Wynik",
     "Trend of %(kpi)s, before and after the rollout": "Przebieg: %(kpi)s przed wdrożeniem i po nim",
     "Average per period, with 95%% confidence bands. The dashed line marks the rollout.":
@@ -61,10 +65,15 @@ PL = {
     "Units (with product / comparison) · observations":
         "Jednostki (z produktem / porównawcze) · obserwacje",
     "Return on investment": "Zwrot z inwestycji",
-    "Benefit %(benefit)s, cost %(cost)s, net %(net)s over %(months)s months; payback "
+    "Projected benefit %(benefit)s, cost %(cost)s, net %(net)s over %(months)s months; payback "
     "%(payback)s.":
-        "Korzyść %(benefit)s, koszt %(cost)s, netto %(net)s w ciągu %(months)s miesięcy; zwrot "
-        "nakładów: %(payback)s.",
+        "Prognozowana korzyść %(benefit)s, koszt %(cost)s, netto %(net)s w ciągu %(months)s "
+        "miesięcy; zwrot nakładów: %(payback)s.",
+    "%(back)s back for every %(one)s spent": "każdy wydany %(one)s przynosi %(back)s",
+    "Measured %(start)s – %(end)s: %(benefit)s of benefit against %(cost)s of cost so far. The "
+    "%(months)s-month figures are a projection at the measured effects.":
+        "W mierzonym okresie %(start)s – %(end)s: %(benefit)s korzyści wobec %(cost)s kosztów. "
+        "Kwoty za %(months)s miesięcy to prognoza przy zmierzonych efektach.",
     "Benefits and costs": "Korzyści i koszty",
     "Benefit": "Korzyść",
     "Volume per month": "Wolumen miesięcznie",
@@ -179,6 +188,8 @@ PL = {
     "pp": "p.p.",
     "Achieved": "Osiągnięty",
     "On track": "Na dobrej drodze",
+    "At risk": "Zagrożony",
+    "goal at risk": "cel zagrożony",
     "Not achieved": "Nieosiągnięty",
     "Inconclusive": "Nierozstrzygnięty",
     "Improved": "Poprawa",
@@ -304,10 +315,10 @@ PL = {
         "%(inconclusive)s.",
     "%(achieved)s of %(total)s goals agreed at onboarding are achieved.":
         "Osiągnięte cele uzgodnione na starcie: %(achieved)s z %(total)s.",
-    "At the measured effects the net return is %(roi)s the cost over %(months)s months "
-    "(%(range)s).":
-        "Przy zmierzonych efektach zwrot netto w ciągu %(months)s miesięcy wynosi %(roi)s "
-        "kosztu (%(range)s).",
+    "Projected over %(months)s months at the measured effects, the return on investment is "
+    "%(roi)s (%(range)s): %(ratio)s.":
+        "W prognozie na %(months)s miesięcy przy zmierzonych efektach zwrot z inwestycji wynosi "
+        "%(roi)s (%(range)s): %(ratio)s.",
     "none detected": "nie wykryto",
     "detected": "wykryto",
     "not testable": "nie do sprawdzenia",

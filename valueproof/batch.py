@@ -53,11 +53,16 @@ class Outcome:
     account: str
     definition: str
     status: str  # rendered | skipped | failed | interrupted
-    criteria_met: str = ""
-    roi: float | None = None
+    experiment: str = ""
+    criteria_met: int | None = None  # goals achieved, of criteria_total (two columns: a
+    criteria_total: int | None = None  # spreadsheet would read "1/3" as a date)
+    roi: float | None = None  # (benefit - cost) / cost; 4.52 is 452%
     seconds: float = 0.0
     pdf: str = ""
     error: str = ""
+
+
+SUMMARY_FIELDS = ("experiment", "criteria_met", "criteria_total", "roi")  # kept for skipped ones
 
 
 @dataclass
@@ -323,9 +328,11 @@ def render_task(task: Task, options: BatchOptions, folder: Path) -> Outcome:
     except Exception as exc:  # a bug must not stop the other accounts; say what it was
         outcome.error = f"internal error: {type(exc).__name__}: {exc}"
     else:
-        met = sum(c.status == "achieved" for c in results.criteria)
         outcome.status = "rendered"
-        outcome.criteria_met = f"{met}/{len(results.criteria)}" if results.criteria else ""
+        outcome.experiment = results.experiment
+        if results.criteria:
+            outcome.criteria_met = sum(c.status == "achieved" for c in results.criteria)
+            outcome.criteria_total = len(results.criteria)
         outcome.roi = results.roi.roi if results.roi else None
         outcome.pdf = f"{task.name}.pdf"
     outcome.seconds = round(time.perf_counter() - start, 2)
@@ -428,9 +435,10 @@ class BatchRun:
                 self._finish(Outcome(task.account, str(task.definition), "failed", error=task.error),
                              on_done)
             elif task.reason == "up to date":
+                summary = {key: value for key, value in state[task.name].get("summary", {}).items()
+                           if key in SUMMARY_FIELDS}
                 self._finish(Outcome(task.account, str(task.definition), "skipped",
-                                     pdf=f"{task.name}.pdf", **state[task.name].get("summary", {})),
-                             on_done)
+                                     pdf=f"{task.name}.pdf", **summary), on_done)
             else:
                 todo.append(task)
         return todo
@@ -451,7 +459,7 @@ class BatchRun:
                                  f"({exc.strerror})")
         if outcome.status == "rendered":
             state[task.name] = {"key": task.key, "definition": str(task.definition), "summary": {
-                "criteria_met": outcome.criteria_met, "roi": outcome.roi}}
+                name: getattr(outcome, name) for name in SUMMARY_FIELDS}}
         else:  # not up to date any more; the name stays this account's
             state[task.name] = {"definition": str(task.definition)}
         self._finish(outcome, on_done)

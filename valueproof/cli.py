@@ -94,7 +94,11 @@ def report(experiment: Path, output: Path, html_path: Path | None, locale: str |
     line = (f"{len(verdicts)} KPIs: {verdicts.count('improved')} improved, "
             f"{verdicts.count('worsened')} got worse, {verdicts.count('inconclusive')} inconclusive")
     if results.roi is not None:
-        line += f"; ROI {results.roi.roi:.2f}× ({results.roi.roi_low:.2f}× – {results.roi.roi_high:.2f}×)"
+        from valueproof.terminal import roi_percent
+
+        roi = results.roi
+        line += (f"; ROI {roi_percent(roi.roi)} ({roi_percent(roi.roi_low)} – "
+                 f"{roi_percent(roi.roi_high)})")
     click.echo(line)
     for warning in results.warnings:
         click.echo(f"  ! {warning}")

@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from valueproof.validate import Validation
+from valueproof.value.roi import shown_totals
 
 
 def console() -> Console:
@@ -103,6 +104,15 @@ def p_text(p: float | None) -> str:
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
+def roi_percent(value: float) -> str:
+    """ROI as a percentage ("452%", "43%", "1.2%"), never as a multiple."""
+    if not math.isfinite(value):
+        return "–"
+    percent = value * 100
+    digits = max(0, 1 - int(math.floor(math.log10(abs(percent))))) if percent else 0
+    return f"{percent:,.{digits}f}%"
+
+
 VERDICT_STYLE = {"improved": "green", "worsened": "red", "inconclusive": "yellow"}
 
 
@@ -146,7 +156,7 @@ def effect_text_mde(kpi) -> str:
     return f"±{kpi.mde * scale:.3g}{unit}"
 
 
-STATUS_STYLE = {"achieved": ("green", "✔"), "on_track": ("cyan", "➜"),
+STATUS_STYLE = {"achieved": ("green", "✔"), "on_track": ("cyan", "➜"), "at_risk": ("magenta", "!"),
                 "not_achieved": ("red", "✘"), "inconclusive": ("yellow", "?")}
 
 
@@ -181,11 +191,17 @@ def print_value(results) -> None:
         money = lambda v: f"{v:,.0f} {roi.currency}"  # noqa: E731
         payback = ("never at the estimated effects" if roi.payback_months is None
                    else f"{roi.payback_months:.1f} months")
-        times = lambda v: f"{v:.2f}×" if math.isfinite(v) else "–"  # noqa: E731
-        out.print(f"[bold]ROI over {roi.horizon_months} months:[/bold] {times(roi.roi)} "
-                  f"(range {times(roi.roi_low)} – {times(roi.roi_high)}, conservative "
-                  f"{times(roi.roi_conservative)}); benefit {money(roi.benefit)}, "
-                  f"cost {money(roi.cost)}, net {money(roi.net)}; payback {payback}")
+        benefit, cost, net = shown_totals(roi.benefit, roi.cost)
+        out.print(f"[bold]ROI over {roi.horizon_months} months:[/bold] {roi_percent(roi.roi)} "
+                  f"({roi.ratio:,.2f} {roi.currency} back for every 1 {roi.currency} spent; "
+                  f"range {roi_percent(roi.roi_low)} – {roi_percent(roi.roi_high)}, "
+                  f"conservative {roi_percent(roi.roi_conservative)}); projected benefit "
+                  f"{money(benefit)}, cost {money(cost)}, net {money(net)}; payback {payback}")
+        if roi.realised:
+            got, spent, _ = shown_totals(roi.realised["benefit"], roi.realised["cost"])
+            out.print(f"  measured {roi.realised['start']} – {roi.realised['end']}: "
+                      f"benefit {money(got)} against cost {money(spent)} so far; the "
+                      f"{roi.horizon_months}-month figures are a projection")
     if results.improvement_plan:
         out.print("[bold]Improvement plan:[/bold]")
         for item in results.improvement_plan:
@@ -232,13 +248,14 @@ def run_batch(tasks, options, dry_run: bool, quiet: bool) -> int:
               for s in ("rendered", "skipped", "failed", "interrupted")}
     if not quiet and not runner.interrupted:
         table = Table(title="Summary", title_justify="left")
-        for name in ("Account", "Status", "Criteria met", "ROI", "Time (s)", "Error"):
+        for name in ("Account", "Status", "Goals achieved", "ROI", "Time (s)", "Error"):
             table.add_column(name, justify="right" if name in ("ROI", "Time (s)") else "left",
                              overflow="fold")
         for o in outcomes:
             style = {"rendered": "green", "skipped": "cyan", "failed": "red"}[o.status]
-            table.add_row(o.account, f"[{style}]{o.status}[/{style}]", o.criteria_met,
-                          "" if o.roi is None else f"{o.roi:.2f}×",
+            met = "" if o.criteria_total is None else f"{o.criteria_met} of {o.criteria_total}"
+            table.add_row(o.account, f"[{style}]{o.status}[/{style}]", met,
+                          "" if o.roi is None else roi_percent(o.roi),
                           f"{o.seconds:.1f}" if o.status == "rendered" else "", o.error)
         out.print(table)
     elapsed = time.perf_counter() - started

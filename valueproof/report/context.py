@@ -18,8 +18,10 @@ from valueproof.data.load import FEW_UNITS
 from valueproof.report import charts
 from valueproof.report.formatting import Formatter
 from valueproof.stats.results import KPIResult, Results
+from valueproof.value.roi import shown_totals
 
-STATUS_SYMBOL = {"achieved": "✓", "on_track": "→", "not_achieved": "✗", "inconclusive": "?"}
+STATUS_SYMBOL = {"achieved": "✓", "on_track": "→", "at_risk": "!", "not_achieved": "✗",
+                 "inconclusive": "?"}
 VERDICT_SYMBOL = {"improved": "▲", "worsened": "▼", "inconclusive": "●"}
 
 
@@ -50,7 +52,8 @@ def _with_unit(text: str, unit: str) -> str:
 
 def status_labels(words: Words) -> dict[str, str]:
     return {"achieved": words("Achieved"), "on_track": words("On track"),
-            "not_achieved": words("Not achieved"), "inconclusive": words("Inconclusive")}
+            "at_risk": words("At risk"), "not_achieved": words("Not achieved"),
+            "inconclusive": words("Inconclusive")}
 
 
 def verdict_labels(words: Words) -> dict[str, str]:
@@ -316,6 +319,14 @@ def roi_section(words: Words, results: Results, style: charts.ChartStyle, font_d
     if roi is None:
         return None
     fmt, money = words.fmt, (lambda v: words.fmt.money(v, roi.currency, sig=None))
+    # every figure a reader can add up does add up: prose rounds benefit and cost alike and
+    # derives the net; tables show whole units and their totals are the sums of their rows
+    benefit, cost, net = shown_totals(roi.benefit, roi.cost)
+    rows = {name: [round(getattr(b, name)) for b in roi.benefits]
+            for name in ("total", "total_low", "total_high")}
+    cost_rows = [round(c.total) for c in roi.costs]
+    conservative = sum(r for r, b in zip(rows["total"], roi.benefits) if b.counted_conservative)
+    percent = lambda v: fmt.percent(v, sig=3 if abs(v) >= 1 else 2)  # noqa: E731
     items = [(b.label, b.total, "benefit" if b.total >= 0 else "loss") for b in roi.benefits]
     items += [(c.label, -c.total, "cost") for c in roi.costs]
     items.append((words("Net value"), roi.net, "net"))
@@ -330,28 +341,49 @@ def roi_section(words: Words, results: Results, style: charts.ChartStyle, font_d
     else:
         payback = words("%(months)s months", months=fmt.number(roi.payback_months, 2))
     return {
-        "headline": fmt.multiple(roi.roi),
-        "range": words("range %(low)s to %(high)s", low=fmt.multiple(roi.roi_low),
-                       high=fmt.multiple(roi.roi_high)),
-        "conservative": words("conservative %(value)s", value=fmt.multiple(roi.roi_conservative)),
-        "net": fmt.money(roi.net, roi.currency), "benefit": fmt.money(roi.benefit, roi.currency),
-        "cost": fmt.money(roi.cost, roi.currency), "payback": payback,
+        "headline": percent(roi.roi),
+        "ratio": words("%(back)s back for every %(one)s spent",
+                       back=fmt.money(roi.ratio, roi.currency, sig=None),
+                       one=fmt.money(1, roi.currency, sig=1)),
+        "range": words("range %(low)s to %(high)s", low=percent(roi.roi_low),
+                       high=percent(roi.roi_high)),
+        "conservative": words("conservative %(value)s", value=percent(roi.roi_conservative)),
+        "net": money(net), "benefit": money(benefit), "cost": money(cost), "payback": payback,
+        "realised": _realised(words, roi),
         "months": roi.horizon_months, "currency": roi.currency, "chart": chart,
         "benefits": [{
             "label": b.label, "kpi": results.kpi(b.kpi).label,
             "volume": fmt.number(b.monthly_volume, 3),
             "value_per_unit": fmt.money(b.value_per_unit, roi.currency, sig=None),
-            "total": money(b.total), "low": money(b.total_low), "high": money(b.total_high),
+            "total": money(total), "low": money(low), "high": money(high),
             "counted": b.counted_conservative, "negative": b.total < 0,
-        } for b in roi.benefits],
-        "costs": [{"label": c.label, "total": money(c.total),
+        } for b, total, low, high in zip(roi.benefits, rows["total"], rows["total_low"],
+                                         rows["total_high"])],
+        "costs": [{"label": c.label, "total": money(shown),
                    "basis": (words("one-off") if c.once else
                              words("%(amount)s per %(period)s", amount=money(c.amount),
-                                   period=period_name(words, c.per)))} for c in roi.costs],
-        "totals": {"benefit": money(roi.benefit), "benefit_low": money(roi.benefit_low),
-                   "benefit_high": money(roi.benefit_high), "cost": money(roi.cost),
-                   "net": money(roi.net), "conservative": money(roi.benefit_conservative)},
+                                   period=period_name(words, c.per)))}
+                  for c, shown in zip(roi.costs, cost_rows)],
+        "totals": {"benefit": money(sum(rows["total"])), "benefit_low": money(sum(rows["total_low"])),
+                   "benefit_high": money(sum(rows["total_high"])), "cost": money(sum(cost_rows)),
+                   "net": money(sum(rows["total"]) - sum(cost_rows)),
+                   "conservative": money(conservative)},
     }
+
+
+def _realised(words: Words, roi) -> str | None:
+    """What the measured period itself returned, apart from the projection."""
+    realised = roi.realised
+    if not realised:
+        return None
+    fmt = words.fmt
+    benefit, cost, _ = shown_totals(realised["benefit"], realised["cost"])
+    return words("Measured %(start)s – %(end)s: %(benefit)s of benefit against %(cost)s of "
+                 "cost so far. The %(months)s-month figures are a projection at the measured "
+                 "effects.", start=fmt.date(realised["start"], "medium"),
+                 end=fmt.date(realised["end"], "medium"),
+                 benefit=fmt.money(benefit, roi.currency, sig=None),
+                 cost=fmt.money(cost, roi.currency, sig=None), months=roi.horizon_months)
 
 
 def analysis_period(words: Words, results: Results, time_kind: str) -> str:
@@ -367,7 +399,7 @@ def period_name(words: Words, per: str) -> str:
 
 def plan_items(words: Words, results: Results) -> list[dict]:
     reasons = {"worsened": words("got worse"), "inconclusive": words("inconclusive"),
-               "not_achieved": words("goal not achieved")}
+               "not_achieved": words("goal not achieved"), "at_risk": words("goal at risk")}
     defaults = {
         "worsened": words("Investigate why this KPI got worse among the units that use the "
                           "product, and agree a fix with the customer."),
@@ -493,9 +525,10 @@ def summary_paragraph(words: Words, context: dict) -> str:
                             achieved=achieved, total=len(context["criteria"]))
     roi = context["roi"]
     if roi:
-        text += " " + words("At the measured effects the net return is %(roi)s the cost over "
-                            "%(months)s months (%(range)s).", roi=roi["headline"],
-                            months=roi["months"], range=roi["range"])
+        text += " " + words("Projected over %(months)s months at the measured effects, the "
+                            "return on investment is %(roi)s (%(range)s): %(ratio)s.",
+                            roi=roi["headline"], months=roi["months"], range=roi["range"],
+                            ratio=roi["ratio"])
     return text
 
 

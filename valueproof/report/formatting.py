@@ -93,12 +93,6 @@ class Formatter:
         """Axis ticks: 150K, 150 tys."""
         return format_compact_decimal(value, locale=self.locale, fraction_digits=1).replace("-", "−")
 
-    def multiple(self, value: float | None) -> str:
-        """ROI as a multiple: 3.1×."""
-        if value is None or not math.isfinite(value):
-            return "–"
-        return self.number(value, sig=2) + "×"
-
     def date(self, value: dt.date | str | None, style: str = "long") -> str:
         if value is None:
             return "–"

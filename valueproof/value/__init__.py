@@ -13,12 +13,24 @@ from valueproof.value.roi import compute_roi
 
 
 def as_of_date(experiment: Experiment, results: Results) -> dt.date | None:
-    """The date the scorecard is judged at: `as_of`, else the end of the post window."""
+    """The date the scorecard is judged at: `as_of`, else the report date (a goal due before
+    the report is dated is settled), else the end of the post window."""
     if experiment.as_of is not None:
         return experiment.as_of
+    if experiment.report_date is not None:
+        return experiment.report_date
     try:
         return dt.date.fromisoformat(results.post["end"])
     except ValueError:  # integer periods: no calendar date to judge deadlines by
+        return None
+
+
+def measured_period(results: Results) -> tuple[dt.date, dt.date] | None:
+    """The post window as dates (None for integer periods)."""
+    try:
+        return (dt.date.fromisoformat(results.post["start"]),
+                dt.date.fromisoformat(results.post["end"]))
+    except ValueError:
         return None
 
 
@@ -26,7 +38,7 @@ def assess_value(experiment: Experiment, results: Results) -> Results:
     """Results with criteria, ROI, improvement plan and next-quarter goals added."""
     kpis = {k.id: k for k in results.kpis}
     criteria = score_criteria(experiment, kpis, as_of_date(experiment, results))
-    roi = compute_roi(experiment.roi, kpis) if experiment.roi else None
+    roi = compute_roi(experiment.roi, kpis, measured_period(results)) if experiment.roi else None
     warnings = direction_warnings(experiment)
     return dataclasses.replace(
         results,

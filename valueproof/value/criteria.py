@@ -1,16 +1,23 @@
 """Scoring the success criteria agreed at onboarding against the measured effects.
 
+A goal is judged at the as-of date (`as_of`, else the report date, else the end of the data).
 Rules, checked in this order (the README has the same table):
 
+Past the deadline (`by` on or before the as-of date), a goal is settled:
 1. achieved      the estimate reaches the target and the KPI improved significantly (adjusted
                  p-value); for a `level` target, the treated group's post-rollout level reaches it
-2. not_achieved  the KPI got significantly worse
-3. on_track      the deadline (`by`) is after the as-of date and the KPI improved significantly,
-                 but the target is not reached yet
-4. not_achieved  the whole confidence interval falls short of the target
-5. inconclusive  otherwise: the interval still includes the target, so the data cannot tell
+2. not_achieved  otherwise (the reason says whether it fell short for sure, got worse, or the
+                 data could not show it)
+Before the deadline:
+3. achieved      as 1
+4. on_track      the KPI improved significantly and the trend of the effect since the rollout,
+                 carried on to the deadline, reaches the target
+5. inconclusive  neither better nor worse for sure, and the interval still includes the target
+6. at_risk       otherwise: it got worse, falls short for sure, or its trend does not reach the
+                 target in time
 
-`with_confidence` says the whole interval lies beyond the target (not just the estimate).
+`with_confidence` says the whole interval lies beyond the target (not just the estimate);
+`progress` is the share of a change target reached so far (0.7: 70% of the way).
 """
 
 from __future__ import annotations
@@ -22,7 +29,8 @@ from dataclasses import dataclass, field
 from valueproof.config.schema import Criterion, Experiment
 from valueproof.stats.results import KPIResult
 
-STATUSES = ("achieved", "on_track", "not_achieved", "inconclusive")
+STATUSES = ("achieved", "on_track", "at_risk", "not_achieved", "inconclusive")
+PERIOD_DAYS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12, "quarter": 365.25 / 4}
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,8 @@ class CriterionResult:
     deadline_passed: bool
     reason: str  # why this status, in one English sentence (the report words it itself)
     actions: list[dict] = field(default_factory=list)
+    progress: float | None = None  # share of a change target reached (measured / target)
+    projected: float | None = None  # the measure carried on to the deadline by its trend
 
 
 def _measure(criterion: Criterion, kpi: KPIResult) -> tuple[str, float, float, float, float]:
@@ -59,7 +69,37 @@ def _measure(criterion: Criterion, kpi: KPIResult) -> tuple[str, float, float, f
             kpi.effect_units_high)
 
 
-def score_criterion(criterion: Criterion, kpi: KPIResult, as_of: dt.date | None) -> CriterionResult:
+def _projection(kind: str, kpi: KPIResult, measured: float, by: dt.date | None,
+                as_of: dt.date | None, period: str) -> float | None:
+    """The measure at the deadline if the effect keeps its trend since the rollout: the
+    least-squares slope of the post-rollout points of the event study (per period; for a
+    rollout in waves, per period since each wave's rollout), carried on from the as-of date.
+    None when there is no trend to carry (fewer than 3 post points, integer periods)."""
+    points = [p for p in kpi.event_study if p.post and math.isfinite(p.coefficient)]
+    if by is None or as_of is None or len(points) < 3 or period not in PERIOD_DAYS:
+        return None
+    x = list(range(len(points)))
+    y = [p.coefficient for p in points]
+    mean_x, mean_y = sum(x) / len(x), sum(y) / len(y)
+    slope = (sum((a - mean_x) * (b - mean_y) for a, b in zip(x, y))
+             / sum((a - mean_x) ** 2 for a in x))
+    ahead = max((by - as_of).days, 0) / PERIOD_DAYS[period]
+    gain = slope * ahead  # model scale: KPI units, or log points
+    if kpi.transform == "log":
+        if kind == "relative":
+            return (1 + measured) * math.exp(gain) - 1
+        if kind == "absolute":
+            base = kpi.level - kpi.effect_units  # counterfactual level, in KPI units
+            return (base + measured) * math.exp(gain) - base
+        return measured * math.exp(gain)
+    if kind == "relative":
+        base = kpi.level - kpi.effect
+        return measured + gain / base if base else None
+    return measured + gain
+
+
+def score_criterion(criterion: Criterion, kpi: KPIResult, as_of: dt.date | None,
+                    period: str = "week") -> CriterionResult:
     kind, target, measured, low, high = _measure(criterion, kpi)
     up = kpi.better == "higher"
     beyond = (lambda v: v >= target) if up else (lambda v: v <= target)
@@ -69,30 +109,49 @@ def score_criterion(criterion: Criterion, kpi: KPIResult, as_of: dt.date | None)
     confident = math.isfinite(unfavourable) and beyond(unfavourable)
     short_for_sure = math.isfinite(favourable) and not beyond(favourable)
     deadline_passed = criterion.by is None or as_of is None or criterion.by <= as_of
+    projected = None if deadline_passed else _projection(kind, kpi, measured, criterion.by,
+                                                         as_of, period)
     if reached and (kind == "level" or kpi.verdict == "improved"):
         status, reason = "achieved", "the estimate reaches the target" + (
             "" if kind == "level" else " and the improvement is significant")
+    elif deadline_passed:
+        status = "not_achieved"
+        reason = ("the KPI got significantly worse" if kpi.verdict == "worsened" else
+                  "the whole confidence interval falls short of the target" if short_for_sure
+                  else "the estimate falls short of the target" if kpi.verdict == "improved"
+                  else "the data cannot show that the target was reached by the deadline")
+    elif kpi.verdict == "improved" and projected is not None and beyond(projected):
+        status, reason = "on_track", ("significant improvement whose trend reaches the target "
+                                      "by the deadline")
     elif kpi.verdict == "worsened":
-        status, reason = "not_achieved", "the KPI got significantly worse"
-    elif not deadline_passed and kpi.verdict == "improved":
-        status, reason = "on_track", "significant improvement, target not reached yet, deadline ahead"
+        status, reason = "at_risk", "the KPI got significantly worse; the deadline is ahead"
+    elif kpi.verdict == "improved":
+        status, reason = "at_risk", ("significant improvement, but its trend does not reach "
+                                     "the target by the deadline" if projected is not None else
+                                     "significant improvement, target not reached yet and no "
+                                     "trend to show it will be")
     elif short_for_sure:
-        status, reason = "not_achieved", "the whole confidence interval falls short of the target"
+        status, reason = "at_risk", "the whole confidence interval falls short of the target"
     else:
         status, reason = "inconclusive", "the confidence interval still includes the target"
+    # how far towards the target (a change the wrong way, or a level, has no progress)
+    progress = (measured / target if kind != "level" and math.isfinite(measured)
+                and measured * target > 0 else None)
     return CriterionResult(
         kpi=kpi.id, label=criterion.label or "", kind=kind, target=target, measured=measured,
         measured_low=low, measured_high=high, status=status,
         with_confidence=bool(confident and status == "achieved"), reached=bool(reached),
         by=criterion.by, agreed_on=criterion.agreed_on, as_of=as_of,
         deadline_passed=deadline_passed, reason=reason,
-        actions=[a.model_dump() for a in criterion.actions],
+        actions=[a.model_dump() for a in criterion.actions], progress=progress,
+        projected=projected,
     )
 
 
 def score_criteria(experiment: Experiment, kpis: dict[str, KPIResult],
                    as_of: dt.date | None) -> list[CriterionResult]:
-    return [score_criterion(c, kpis[c.kpi], as_of) for c in experiment.success_criteria]
+    return [score_criterion(c, kpis[c.kpi], as_of, experiment.analysis.period)
+            for c in experiment.success_criteria]
 
 
 def direction_warnings(experiment: Experiment) -> list[str]:

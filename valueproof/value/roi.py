@@ -5,11 +5,18 @@ benefit of a KPI = improvement (effect in KPI units, signed so that better is po
 A KPI that got worse gives a negative benefit: it is never dropped. The range recomputes every
 benefit at the pessimistic (low) and optimistic (high) end of its 95% interval; the conservative
 figure counts improvements only where they are significant, and every worsening at its estimate.
-Money stays unrounded here; it is rounded only when shown.
+ROI is (benefit - cost) / cost, shown as a percentage ("ROI 452%"), with the plain ratio
+benefit / cost beside it ("5.52 back for every 1 spent"); never as a multiple of the net, which
+a reader takes for the ratio. The horizon figures are a projection at the measured effect; what
+the measured period itself realised (`realised`) is kept apart. Money stays unrounded here;
+`shown_totals` rounds benefit and cost alike and derives the net from the rounded parts, so the
+figures a reader sees add up.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from dataclasses import dataclass
 
 from valueproof.config.schema import ROI, Benefit, Cost
@@ -63,6 +70,22 @@ class ROIResult:
     payback_months: float | None  # None: never pays back at the estimated effects
     benefits: list[BenefitLine]
     costs: list[CostLine]
+    ratio: float = math.nan  # benefit / cost: money back for every 1 spent
+    ratio_low: float = math.nan
+    ratio_high: float = math.nan
+    # the measured (post) period itself: {start, end, months, benefit, benefit_low,
+    # benefit_high, cost}; None without calendar dates
+    realised: dict | None = None
+
+
+def shown_totals(benefit: float, cost: float, significant: int = 3) -> tuple[float, float, float]:
+    """Benefit and cost rounded to one common unit (`significant` digits of the larger), and
+    the net as the difference of the rounded figures: 230,000 - 42,000 = 188,000, never a
+    separately rounded 190,000."""
+    largest = max(abs(benefit), abs(cost))
+    unit = 10.0 ** max(0, math.floor(math.log10(largest)) - significant + 1) if largest else 1.0
+    b, c = round(benefit / unit) * unit, round(cost / unit) * unit
+    return b, c, b - c
 
 
 def cost_line(cost: Cost, horizon: int) -> CostLine:
@@ -88,7 +111,10 @@ def benefit_line(benefit: Benefit, kpi: KPIResult, horizon: int) -> BenefitLine:
     )
 
 
-def compute_roi(roi: ROI, kpis: dict[str, KPIResult]) -> ROIResult:
+def compute_roi(roi: ROI, kpis: dict[str, KPIResult],
+                measured: tuple[dt.date, dt.date] | None = None) -> ROIResult:
+    """ROI over the horizon; `measured` is the post window, whose realised benefit and cost
+    are reported apart from the projection."""
     horizon = roi.horizon_months
     benefits = [benefit_line(b, kpis[b.kpi], horizon) for b in roi.benefits]
     costs = [cost_line(c, horizon) for c in roi.costs]
@@ -100,10 +126,21 @@ def compute_roi(roi: ROI, kpis: dict[str, KPIResult]) -> ROIResult:
     monthly_net = sum(b.monthly for b in benefits) - sum(c.monthly for c in costs)
     one_off = sum(c.total for c in costs if c.once)
     payback = one_off / monthly_net if monthly_net > 0 else None
+    realised = None
+    if measured is not None:
+        months = ((measured[1] - measured[0]).days + 1) / DAYS_PER_MONTH
+        realised = {
+            "start": measured[0].isoformat(), "end": measured[1].isoformat(), "months": months,
+            "benefit": sum(b.monthly for b in benefits) * months,
+            "benefit_low": sum(b.total_low for b in benefits) / horizon * months,
+            "benefit_high": sum(b.total_high for b in benefits) / horizon * months,
+            "cost": sum(c.monthly for c in costs) * months + one_off,
+        }
     return ROIResult(
         currency=roi.currency, horizon_months=horizon, benefit=benefit, benefit_low=low,
         benefit_high=high, benefit_conservative=conservative, cost=cost, net=benefit - cost,
         roi=(benefit - cost) / cost, roi_low=(low - cost) / cost, roi_high=(high - cost) / cost,
         roi_conservative=(conservative - cost) / cost, payback_months=payback,
-        benefits=benefits, costs=costs,
+        benefits=benefits, costs=costs, ratio=benefit / cost, ratio_low=low / cost,
+        ratio_high=high / cost, realised=realised,
     )
