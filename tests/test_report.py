@@ -192,6 +192,14 @@ def test_missing_output_folder_and_bad_locale(tmp_path, runner):
     assert result.exit_code == 2 and "does not exist" in result.output
     result = invoke(runner, "report", example, "-o", tmp_path / "q.pdf", "--locale", "xx")
     assert result.exit_code == 2 and "not a known locale" in result.output
+    # a language without a complete catalogue is an error naming the complete ones (not a
+    # report in English with a German "und"); a region variant uses its language's catalogue
+    result = invoke(runner, "report", example, "-o", tmp_path / "q.pdf", "--locale", "de")
+    assert result.exit_code == 2 and "complete languages: en, pl" in result.output
+    assert not (tmp_path / "q.pdf").exists()
+    result = invoke(runner, "report", EXAMPLES / "sales_rollout", "-o", tmp_path / "q.pdf",
+                    "--locale", "pl_PL")
+    assert result.exit_code == 0 and (tmp_path / "q.pdf").is_file()
 
 
 def test_right_to_left_is_a_locale_away(support_pdf):

@@ -103,13 +103,24 @@ class LocatedError(ValueError):
 
 
 def check_locale(value: str) -> str:
-    """The locale if Babel knows it; ValueError naming it otherwise."""
+    """The locale if Babel knows it and the report has a complete catalogue for its language
+    (a region variant such as de_AT uses its language's words with its own number, date and
+    currency formats); ValueError naming it otherwise."""
     from babel import Locale, UnknownLocaleError
 
     try:
-        Locale.parse(value.replace("-", "_"))
+        language = Locale.parse(value.replace("-", "_")).language
     except (UnknownLocaleError, ValueError, TypeError):
-        raise ValueError(f"'{value}' is not a known locale; use e.g. en, pl, de, ar") from None
+        raise ValueError(f"'{value}' is not a known locale; use e.g. en, pl, en_GB") from None
+    if language != "en":
+        from valueproof.report.i18n import complete_languages
+
+        complete = complete_languages()
+        if language not in complete:
+            raise ValueError(
+                f"'{value}': the report has no complete translation into this language yet; "
+                f"complete languages: {', '.join(complete)} (a region variant such as "
+                f"{complete[-1]}_{complete[-1].upper()} uses its language's words)")
     return value
 
 

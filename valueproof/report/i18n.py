@@ -28,5 +28,28 @@ def translations(locales_dir: Path, locale: str) -> NullTranslations:
     return NullTranslations()
 
 
+def locales_dir() -> Path:
+    """report_templates/locales, shipped inside the wheel."""
+    from importlib import resources
+
+    return Path(str(resources.files("report_templates"))) / "locales"
+
+
+@functools.lru_cache(maxsize=4)
+def complete_languages(folder: Path | None = None) -> tuple[str, ...]:
+    """Languages whose catalogue translates every message (none missing or fuzzy), and English,
+    the source text."""
+    folder = folder or locales_dir()
+    complete = ["en"]
+    for po in sorted(folder.glob("*/LC_MESSAGES/messages.po")):
+        with po.open("rb") as handle:
+            catalog = read_po(handle)
+        messages = [m for m in catalog if m.id]
+        if all((all(m.string) if isinstance(m.string, tuple) else m.string) and not m.fuzzy
+               for m in messages):
+            complete.append(po.parent.parent.name)
+    return tuple(complete)
+
+
 def available_locales(locales_dir: Path) -> list[str]:
     return sorted(["en"] + [p.name for p in locales_dir.iterdir() if (p / "LC_MESSAGES").is_dir()])
