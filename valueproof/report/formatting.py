@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 
 from babel import Locale
 from babel.dates import format_date
@@ -19,6 +20,24 @@ def round_significant(value: float, digits: int = 2) -> float:
     if value == 0 or not math.isfinite(value):
         return value
     return round(value, digits - 1 - int(math.floor(math.log10(abs(value)))))
+
+
+#: Languages whose typography keeps a one-letter word (a conjunction or preposition) off the end
+#: of a line: Polish, Czech, Slovak.
+ONE_LETTER_TIES = {"pl", "cs", "sk"}
+_ONE_LETTER = re.compile(r"(?<![\w\u00a0])([A-Za-zÀ-ž])\s+(?=\S)")
+NBSP = "\u00a0"
+
+
+def decimals_for_interval(low: float | None, high: float | None, digits: int = 2) -> int:
+    """Decimals that show an interval's half-width with `digits` significant figures: every
+    number of one KPI (estimate, bounds, levels) is then shown with the same decimals, never
+    "9.440" beside "11.72". Half-width 0.4 -> 2 decimals, 2.5 -> 1, 25 -> 0."""
+    if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)) \
+            or high <= low:
+        return 2
+    half = (high - low) / 2
+    return max(0, digits - 1 - int(math.floor(math.log10(half))))
 
 
 def _decimals_for(value: float, digits: int) -> int:
@@ -104,8 +123,16 @@ class Formatter:
         return format_date(value, format=style, locale=self.locale)
 
     def p_value(self, value: float | None) -> str:
+        """"0.628", or "< 0.001" held together by a no-break space."""
         if value is None or not math.isfinite(value):
             return "–"
         if value < 0.001:
-            return "< " + self.fixed(0.001, 3)
+            return "<" + NBSP + self.fixed(0.001, 3)
         return self.fixed(value, 3)
+
+    def tie(self, text: str) -> str:
+        """Text with a no-break space after each one-letter word in languages whose typography
+        wants it (Polish "w", "z", "i", "a"...), so that none ends a line."""
+        if self.locale.language not in ONE_LETTER_TIES:
+            return text
+        return _ONE_LETTER.sub(lambda m: m.group(1) + NBSP, text)

@@ -1,0 +1,29 @@
+"""Number formatting rules of the report (units; the report tests see them in the PDF)."""
+
+from __future__ import annotations
+
+from valueproof.report.formatting import NBSP, Formatter, decimals_for_interval
+
+
+def test_one_precision_per_kpi_from_its_interval():
+    # the half-width shown with two significant figures decides every number of the KPI
+    assert decimals_for_interval(-3.2, -2.4) == 2  # half-width 0.4
+    assert decimals_for_interval(9.0, 14.0) == 1  # 2.5
+    assert decimals_for_interval(-60, 10) == 0  # 35
+    assert decimals_for_interval(0.01, 0.02) == 4
+    assert decimals_for_interval(None, 1.0) == 2 and decimals_for_interval(1.0, 1.0) == 2
+    fmt = Formatter("en")
+    digits = decimals_for_interval(9.44, 11.72)
+    assert [fmt.fixed(v, digits) for v in (9.44, 11.72)] == ["9.4", "11.7"]
+
+
+def test_p_values_do_not_break_and_keep_the_locale():
+    assert Formatter("en").p_value(0.0002) == "<" + NBSP + "0.001"
+    assert Formatter("pl").p_value(0.0002) == "<" + NBSP + "0,001"
+    assert Formatter("en").p_value(0.6281) == "0.628"
+
+
+def test_one_letter_words_never_end_a_line_in_polish():
+    tied = Formatter("pl").tie("Wzrost o 5 punktów w grupie i w porównaniu z grupą")
+    assert tied == f"Wzrost o{NBSP}5 punktów w{NBSP}grupie i{NBSP}w{NBSP}porównaniu z{NBSP}grupą"
+    assert Formatter("en").tie("a b c") == "a b c"  # English typography does not ask for it
