@@ -42,9 +42,10 @@ def _experiment(write_experiment, tmp_path: Path, changes: dict, footer: str = "
 
 
 def _svgs(html: str) -> list[str]:
-    """The charts of a report's HTML, as SVG text."""
-    return [base64.b64decode(data).decode("utf-8")
-            for data in re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)]
+    """The SVG images of a report's HTML copy (the charts are inline, logos data URIs), as text."""
+    return re.findall(r"<svg\b.*?</svg>", html, flags=re.S) + [
+        base64.b64decode(data).decode("utf-8")
+        for data in re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)]
 
 
 # --- 1. no customer text inside CSS -------------------------------------------------------------

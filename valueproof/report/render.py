@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import itertools
 import mimetypes
 import os
 import re
@@ -144,11 +145,52 @@ def render_html(experiment: Experiment, results: Results, locale: str | None = N
 
 
 def inline_stylesheet(html: str, folder: Path) -> str:
-    """Put style.css, with its fonts as data URIs, inside the HTML."""
+    """Put style.css, with its fonts as data URIs, and the screen layout (screen.css) inside the
+    HTML. The PDF never sees screen.css."""
     css = (folder / "style.css").read_text(encoding="utf-8")
     css = re.sub(r'url\("fonts/([^"]+)"\)',
                  lambda m: f'url("{_data_uri(folder / "fonts" / m.group(1))}")', css)
-    return html.replace('<link rel="stylesheet" href="style.css">', f"<style>{css}</style>")
+    screen = (folder / "screen.css").read_text(encoding="utf-8")
+    return html.replace('<link rel="stylesheet" href="style.css">',
+                        f"<style>{css}</style>\n<style>{screen}</style>")
+
+
+_TABLE = re.compile(r"<table\b.*?</table>", re.S)
+_IMG = re.compile(r"<img\b[^>]*>")
+_ATTRIBUTE = re.compile(r'\b(src|alt)="([^"]*)"')
+_SVG_URI = "data:image/svg+xml;base64,"
+
+
+def screen_html(html: str, folder: Path, logos: dict[str, str | None]) -> str:
+    """The standalone HTML copy, for a browser: one file with its stylesheets and fonts inside,
+    each table in a box of its own that scrolls sideways on a narrow screen (the page itself
+    never does), and the charts as inline SVG so that their text is set in the page's fonts (an
+    SVG shown as an image cannot use them). Logos stay images: they are customer files."""
+    # a phone lays the page out at its own width (without this, at 980 px and scaled down)
+    html = html.replace('<meta charset="utf-8">', '<meta charset="utf-8">\n<meta name="viewport" '
+                        'content="width=device-width, initial-scale=1">', 1)
+    html = _TABLE.sub(lambda m: f'<div class="table-scroll">{m.group()}</div>', html)
+    numbers = itertools.count(1)
+    kept = {uri for uri in logos.values() if uri}
+    html = _IMG.sub(lambda m: _inline_chart(m.group(), kept, next(numbers)), html)
+    return inline_stylesheet(html, folder)
+
+
+def _inline_chart(tag: str, kept: set[str], number: int) -> str:
+    """An <img> of one of our SVG charts as the <svg> itself, labelled with the image's alt
+    text and its ids made unique in the page; any other image unchanged."""
+    attributes = dict(_ATTRIBUTE.findall(tag))
+    src = attributes.get("src", "")
+    if not src.startswith(_SVG_URI) or src in kept:
+        return tag
+    svg = base64.b64decode(src[len(_SVG_URI):]).decode("utf-8")
+    prefix = f"chart{number}-"
+    # ids and references inside tags only: the text between them is the customer's
+    svg = re.sub(r"<[^>]+>", lambda element: re.sub(r'(\bid="|url\(#|href="#)', rf"\g<1>{prefix}",
+                                                element.group()), svg)
+    # the alt text is already escaped for an attribute by the template
+    label = attributes.get("alt", "")
+    return svg.replace("<svg ", f'<svg class="chart" role="img" aria-label="{label}" ', 1)
 
 
 @dataclass(frozen=True)
@@ -166,7 +208,7 @@ def render_report(experiment: Experiment, results: Results, locale: str | None =
     logos, warnings = logo_sources(experiment)
     html, base = render_html(experiment, results, locale, logos=logos)
     pdf = pdf_bytes(html, base, experiment, results)
-    return RenderedReport(pdf, inline_stylesheet(html, base) if with_html else None, warnings)
+    return RenderedReport(pdf, screen_html(html, base, logos) if with_html else None, warnings)
 
 
 def pdf_bytes(html: str, base: Path, experiment: Experiment, results: Results) -> bytes:
