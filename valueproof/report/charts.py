@@ -44,7 +44,11 @@ def _matplotlib(font_dir: Path):
             "svg.fonttype": "none",  # text stays text: searchable, and set in the report's font
             "svg.hashsalt": "valueproof",  # stable element ids
             "text.parse_math": False,  # labels are customer text: '$50/h … $5' is not mathtext
-            "font.family": [FONT_FAMILY, "Noto Sans Arabic"],  # per-glyph fallback
+            # per-glyph fallback; the generic family ends the SVG's font list (a viewer without
+            # the shipped fonts draws sans-serif, not its default serif), and expands to the same
+            # two fonts, so matplotlib measures and falls back exactly as before
+            "font.family": [FONT_FAMILY, "Noto Sans Arabic", "sans-serif"],
+            "font.sans-serif": [FONT_FAMILY, "Noto Sans Arabic"],
             "font.size": 8.5,
             "axes.unicode_minus": False,  # the shipped Noto Sans has no U+2212
             "axes.spines.top": False,
