@@ -7,13 +7,19 @@ import io
 import math
 import re
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 FONT_FAMILY = "Noto Sans"
+MINUS_FONT = "Noto Sans Math"  # a two-glyph subset: the true minus sign (U+2212) the text uses
 WIDTH_IN = 6.6  # fits the A4 / Letter text width at 18 mm margins
+
+
+def _plain_number(value: float) -> str:
+    return f"{value:g}".replace("-", "\u2212")
 
 
 @dataclass(frozen=True)
@@ -24,6 +30,8 @@ class ChartStyle:
     positive: str = "#1E7F4F"
     ink: str = "#1F2933"
     muted: str = "#6B7680"
+    # value axis tick labels in the report's locale (decimal comma, true minus)
+    number: Callable[[float], str] = _plain_number
 
 
 _configured = False
@@ -47,10 +55,10 @@ def _matplotlib(font_dir: Path):
             # per-glyph fallback; the generic family ends the SVG's font list (a viewer without
             # the shipped fonts draws sans-serif, not its default serif), and expands to the same
             # two fonts, so matplotlib measures and falls back exactly as before
-            "font.family": [FONT_FAMILY, "Noto Sans Arabic", "sans-serif"],
-            "font.sans-serif": [FONT_FAMILY, "Noto Sans Arabic"],
+            "font.family": [FONT_FAMILY, "Noto Sans Arabic", MINUS_FONT, "sans-serif"],
+            "font.sans-serif": [FONT_FAMILY, "Noto Sans Arabic", MINUS_FONT],
             "font.size": 8.5,
-            "axes.unicode_minus": False,  # the shipped Noto Sans has no U+2212
+            "axes.unicode_minus": True,  # drawn from MINUS_FONT, as in the text
             "axes.spines.top": False,
             "axes.spines.right": False,
             "axes.linewidth": 0.6,
@@ -143,15 +151,22 @@ def _text_width(text: str, weight: str, size: float) -> float:
     return text_to_path.get_text_width_height_descent(text, properties, ismath=False)[0]
 
 
-# A y label is centred on the axes (0.14 to 0.94 of the figure's height); up to 0.88 of the
-# figure's height it stays inside the figure as drawn in the PDF, longer ones were cut off.
-_YLABEL_ROOM = 0.88
-
-
 def _figure(figure_class, height: float):
     fig = figure_class(figsize=(WIDTH_IN, height))
-    ax = fig.add_axes((0.09, 0.14, 0.72, 0.80))  # fixed layout: room for direct labels at right
+    # fixed layout: room for direct labels at right and for the value axis' title on top
+    ax = fig.add_axes((0.09, 0.14, 0.72, 1 - 0.14 - 0.26 / height))
     return fig, ax
+
+
+def _value_axis(ax, style: ChartStyle, title: str) -> None:
+    """Tick labels of the value axis in the report's locale, and the axis' title written
+    above it, left-aligned (a long title fits the chart's width instead of being cut off at
+    the chart's height, as a rotated label was)."""
+    from matplotlib.ticker import FuncFormatter
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: style.number(value)))
+    ax.set_title(_fit(title, 0.9 * WIDTH_IN * 72, size=8), loc="left", fontsize=8,
+                 color="#3E4C59", pad=4, x=-0.09 / 0.72 + 0.01)
 
 
 def _ticks(labels: list[str], most: int = 7) -> list[int]:
@@ -214,7 +229,7 @@ def trend_chart(font_dir: Path, style: ChartStyle, periods: list[str], post: lis
     ticks = _ticks(periods)
     ax.set_xticks(ticks, [periods[i] for i in ticks])
     ax.set_xlim(-0.3, len(periods) - 0.7)
-    ax.set_ylabel(_fit(y_label, _YLABEL_ROOM * 2.6 * 72))
+    _value_axis(ax, style, y_label)
     return _svg(fig)
 
 
@@ -243,7 +258,7 @@ def event_study_chart(font_dir: Path, style: ChartStyle, periods: list[str], pos
     ticks = _ticks(periods)
     ax.set_xticks(ticks, [periods[i] for i in ticks])
     ax.set_xlim(-0.5, len(periods) - 0.5)
-    ax.set_ylabel(_fit(y_label, _YLABEL_ROOM * 2.1 * 72))
+    _value_axis(ax, style, y_label)
     return _svg(fig)
 
 
@@ -263,7 +278,7 @@ def dynamic_chart(font_dir: Path, style: ChartStyle, times: list[int],
     circles, after it filled points in the brand colour; `effect` (the headline average across
     waves) is drawn across the post periods with a direct label."""
     fig = _matplotlib(font_dir)(figsize=(WIDTH_IN, 2.6))
-    ax = fig.add_axes((0.09, 0.19, 0.72, 0.75))  # as `_figure`, with room for the x label
+    ax = fig.add_axes((0.09, 0.19, 0.72, 0.71))  # as `_figure`, with room for the x label
     ax.axhline(0, color=style.muted, linewidth=0.8)
     for is_post, colour in ((False, style.neutral), (True, style.primary)):
         index = [i for i, t in enumerate(times) if (t >= 0) == is_post]
@@ -289,10 +304,10 @@ def dynamic_chart(font_dir: Path, style: ChartStyle, times: list[int],
                     xycoords=("data", "axes fraction"), xytext=(4, -2),
                     textcoords="offset points", va="top", fontsize=8, color=style.ink)
     ticks = _event_ticks(times)
-    ax.set_xticks(ticks, [str(t) for t in ticks])  # hyphen-minus: the font has no U+2212
+    ax.set_xticks(ticks, [style.number(t) for t in ticks])
     ax.set_xlim(min(times) - 0.7, max(times) + 0.7)
     ax.set_xlabel(_fit(x_label, 0.72 * WIDTH_IN * 72))
-    ax.set_ylabel(_fit(y_label, _YLABEL_ROOM * 2.6 * 72))
+    _value_axis(ax, style, y_label)
     return _svg(fig)
 
 
@@ -305,7 +320,9 @@ def roi_chart(font_dir: Path, style: ChartStyle, items: list[tuple[str, float, s
     colours = {"benefit": style.positive, "loss": style.negative, "cost": style.neutral,
                "net": style.primary}
     y = list(range(len(items)))[::-1]
-    ax.barh(y, [v for _, v, _ in items], color=[colours[k] for _, _, k in items], height=0.62)
+    values = [v for _, v, _ in items]
+    ax.set_axisbelow(True)  # gridlines behind the bars
+    ax.barh(y, values, color=[colours[k] for _, _, k in items], height=0.62)
     # tick labels: the room left of the axes (0.34 of the width) less the tick padding
     ax.set_yticks(y, [_fit(label, 0.34 * WIDTH_IN * 72 - 6, lines=2, chars=30)
                       for label, _, _ in items])
@@ -315,8 +332,15 @@ def roi_chart(font_dir: Path, style: ChartStyle, items: list[tuple[str, float, s
     from matplotlib.ticker import MaxNLocator
 
     ax.xaxis.set_major_locator(MaxNLocator(5))
-    # plain hyphen-minus: matplotlib measures text with the shipped font, which has no U+2212
-    ax.xaxis.set_major_formatter(lambda value, _: tick_format(value).replace("−", "-"))
+    ax.xaxis.set_major_formatter(lambda value, _: tick_format(value))
+    # each bar's value at its end (outside the bar), room for it on both sides
+    low, high = min(0.0, *values), max(0.0, *values)
+    pad = 0.24 * (high - low or 1.0)
+    ax.set_xlim(low - (pad if low < 0 else 0), high + (pad if high > 0 else 0))
+    for position, value in zip(y, values):
+        ax.annotate(tick_format(value), (value, position), xytext=(3 if value >= 0 else -3, 0),
+                    textcoords="offset points", va="center",
+                    ha="left" if value >= 0 else "right", fontsize=7.5, color=style.ink)
     ax.set_xlabel(_fit(axis_label, 0.62 * WIDTH_IN * 72))
     ax.tick_params(axis="y", length=0)
     return _svg(fig)
