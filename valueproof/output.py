@@ -108,7 +108,8 @@ def _same_file(a: Path, b: Path) -> bool:
 
 def experiment_inputs(definition: Path, allowed_roots: tuple[Path, ...] = ()) -> dict[str, Path]:
     """Every file a definition makes a command read: the definition itself, its data (file or
-    DuckDB database), group file, brand file and logos, keyed by what each one is."""
+    DuckDB database), group file, adoption files, brand file and logos, keyed by what each
+    one is."""
     from valueproof.config import load_experiment
 
     experiment = load_experiment(definition, allowed_roots)
@@ -117,6 +118,9 @@ def experiment_inputs(definition: Path, allowed_roots: tuple[Path, ...] = ()) ->
     named = [("data.path", experiment.data.path), ("groups.file", experiment.groups.file),
              ("rollout.file", getattr(experiment.rollout, "file", None)),
              ("brand", experiment.brand)]
+    from valueproof.data.sources import adoption_files
+
+    named += adoption_files(experiment)
     if experiment.data.sql is not None:
         from valueproof.data.sql import database_location
 

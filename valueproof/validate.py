@@ -17,6 +17,7 @@ class Validation:
     dataset: Dataset
     asset_warnings: list[str]  # logos the report will leave out, and why
     wave_warnings: list[str] = field(default_factory=list)  # rollout in waves: waves too small
+    adoption: object | None = None  # `valueproof.adoption.results.AdoptionOutcome`
 
 
 SMALL_WAVE = 3  # units: a wave smaller than this says nothing on its own
@@ -61,4 +62,17 @@ def validate(path: str | Path, allowed_roots: tuple[Path, ...] = ()) -> Validati
     experiment = load_experiment(path, allowed_roots)
     warnings = check_assets(experiment)
     dataset = load_dataset(experiment, build_panel=False)
-    return Validation(experiment, dataset, warnings, wave_warnings(dataset))
+    return Validation(experiment, dataset, warnings, wave_warnings(dataset),
+                      check_adoption(experiment, dataset))
+
+
+def check_adoption(experiment: Experiment, dataset: Dataset):
+    """The adoption numbers at the date the scorecard is judged at (reading the adoption files
+    checks them: errors stop here, findings come back as warnings); None without adoption."""
+    import datetime as dt
+
+    from valueproof.adoption import assess_adoption
+    from valueproof.value import judged_at
+
+    post_end = dataset.post.end if isinstance(dataset.post.end, dt.date) else None
+    return assess_adoption(experiment, judged_at(experiment, post_end))

@@ -140,12 +140,9 @@ class SqlSource(Strict):
     query: str = Field(min_length=1, description="SELECT returning one row per observation.")
 
 
-class DataSource(Strict):
-    path: Path | None = Field(None, description="Data file: .csv, .parquet, .xlsx or .json.")
-    sql: SqlSource | None = Field(None, description="A SQL source instead of a file.")
-    timeout: float = Field(300, gt=0, le=86_400,
-                           description="Seconds a SQL query may run before it is stopped.")
-    memory_limit: str = Field("4GB", description="Memory a SQL query may use, e.g. 4GB.")
+class FileReading(Strict):
+    """How a data file is read: the options shared by the main data and the adoption files."""
+
     sheet: str | None = Field(None, description="Worksheet of an .xlsx file (default: the first).")
     header_row: int | None = Field(
         None, ge=1, le=1000,
@@ -163,14 +160,6 @@ class DataSource(Strict):
     date_format: str | None = Field(
         None, description="strptime format of text dates that are not YYYY-MM-DD, e.g. '%d/%m/%Y'."
     )
-    unit: str = Field(min_length=1, description="Column naming what was treated (clustering level).")
-    time: str = Field(min_length=1, description="Column with the observation's date or period.")
-    observation_name: str | None = Field(
-        None, max_length=40,
-        description="What one row is, as the report names it (e.g. 'ticket'); says what an "
-                    "effect is per.")
-    unit_name: str | None = Field(
-        None, max_length=40, description="What one unit is, as the report names it (e.g. 'agent').")
 
     @field_validator("delimiter")
     @classmethod
@@ -213,6 +202,31 @@ class DataSource(Strict):
             )
         return value
 
+    @model_validator(mode="after")
+    def _separators_differ(self) -> FileReading:
+        if self.delimiter is not None and self.delimiter == self.decimal:
+            raise ValueError(
+                f"'delimiter' and 'decimal' are both '{self.decimal}'; a file with decimal commas "
+                "separates its fields with something else, usually ';'"
+            )
+        return self
+
+
+class DataSource(FileReading):
+    path: Path | None = Field(None, description="Data file: .csv, .parquet, .xlsx or .json.")
+    sql: SqlSource | None = Field(None, description="A SQL source instead of a file.")
+    timeout: float = Field(300, gt=0, le=86_400,
+                           description="Seconds a SQL query may run before it is stopped.")
+    memory_limit: str = Field("4GB", description="Memory a SQL query may use, e.g. 4GB.")
+    unit: str = Field(min_length=1, description="Column naming what was treated (clustering level).")
+    time: str = Field(min_length=1, description="Column with the observation's date or period.")
+    observation_name: str | None = Field(
+        None, max_length=40,
+        description="What one row is, as the report names it (e.g. 'ticket'); says what an "
+                    "effect is per.")
+    unit_name: str | None = Field(
+        None, max_length=40, description="What one unit is, as the report names it (e.g. 'agent').")
+
     @field_validator("memory_limit")
     @classmethod
     def _memory(cls, value: str) -> str:
@@ -222,11 +236,6 @@ class DataSource(Strict):
 
     @model_validator(mode="after")
     def _one_source(self) -> DataSource:
-        if self.delimiter is not None and self.delimiter == self.decimal:
-            raise ValueError(
-                f"'delimiter' and 'decimal' are both '{self.decimal}'; a file with decimal commas "
-                "separates its fields with something else, usually ';'"
-            )
         if (self.path is None) == (self.sql is None):
             raise ValueError("give exactly one of 'path' (a data file) or 'sql' (url and query)")
         return self
@@ -469,6 +478,154 @@ class ROI(Strict):
     benefits: list[Benefit] = Field(min_length=1)
 
 
+class AdoptionFile(FileReading):
+    """A file of the adoption data, read like the main data (any format it accepts)."""
+
+    path: Path = Field(description="Data file: .csv, .parquet, .xlsx or .json.")
+
+
+class UsageData(AdoptionFile):
+    user: str = Field(min_length=1, description="Column naming the user.")
+    time: str = Field(min_length=1, description="Column with the date (or date and time) of use.")
+    feature: str | None = Field(None, description="Column naming the feature used.")
+
+
+class TrainingData(AdoptionFile):
+    user: str = Field(min_length=1, description="Column naming the user.")
+    completed: str = Field(min_length=1, description="Column with the date the user completed "
+                                                     "the training (empty: not yet).")
+
+
+class NpsData(AdoptionFile):
+    score: str = Field(min_length=1, description="Column with the 0-10 answer.")
+    time: str = Field(min_length=1, description="Column with the date of the answer.")
+
+
+class TicketData(AdoptionFile):
+    opened: str = Field(min_length=1, description="Column with the date (and time) opened.")
+    resolved: str = Field(min_length=1, description="Column with the date (and time) resolved "
+                                                    "(empty: still open).")
+    priority: str | None = Field(None, description="Column with the ticket's priority.")
+
+
+def _as_licences(value: object) -> object:
+    """`licences: 120` is a seat count; a mapping names a seat column or a licence list."""
+    if isinstance(value, bool) or not isinstance(value, (int, dict)):
+        raise ValueError("expected the seats bought (a number such as 120), {column: NAME} (a "
+                         "column of the usage data) or {path: FILE, user: COLUMN} (a licence list)")
+    return {"count": value} if isinstance(value, int) else value
+
+
+class Licences(FileReading):
+    """Seats bought: a number, a column of the usage data, or a list of licensed users."""
+
+    count: int | None = Field(None, ge=1, le=10_000_000, description="Seats bought.")
+    column: str | None = Field(None, min_length=1, description="Column of the usage data with "
+                                                               "the seats bought on that date.")
+    path: Path | None = Field(None, description="Licence list: one row per licensed user.")
+    user: str | None = Field(None, min_length=1, description="Licence list: column naming the user.")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Licences:
+        if sum(v is not None for v in (self.count, self.column, self.path)) != 1:
+            raise ValueError("give the seats as a number, or {column: NAME}, or a licence list "
+                             "{path: FILE, user: COLUMN} — one of them")
+        if (self.path is None) != (self.user is None):
+            raise ValueError("a licence list needs both 'path' (the file) and 'user' (its column)")
+        return self
+
+
+class Feature(Strict):
+    id: Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, (int, float)) else v)] \
+        = Field(min_length=1, description="A value of the usage data's feature column.")
+    label: str | None = Field(None, description="Name shown to the customer (default: id).")
+
+    @property
+    def display_label(self) -> str:
+        return self.label or self.id
+
+
+class Adoption(Strict):
+    """Adoption, training, support and NPS data beside the experiment (all optional)."""
+
+    licences: Annotated[Licences, BeforeValidator(_as_licences)] | None = Field(
+        None, description="Seats bought: a number, {column: NAME} on the usage data, or a "
+                          "licence list {path: FILE, user: COLUMN}.")
+    usage: UsageData | None = Field(None, description="One row per user action or user-day.")
+    features: list[Feature] = Field(default_factory=list,
+                                    description="Values of the feature column worth showing.")
+    training: TrainingData | None = None
+    nps: NpsData | None = None
+    tickets: TicketData | None = None
+    onboarded_on: Date | None = Field(None, description="Start of the first-90-days view.")
+
+    @model_validator(mode="after")
+    def _usage_for_usage_keys(self) -> Adoption:
+        if self.usage is None:
+            for key, needs in (("features", self.features),
+                               ("licences", self.licences and self.licences.column),
+                               ("onboarded_on", self.onboarded_on)):
+                if needs:
+                    raise LocatedError((key,), f"'{key}' needs 'usage' (the usage data)")
+        elif self.features and self.usage.feature is None:
+            raise LocatedError(("usage", "feature"), "'features' needs the feature column: "
+                               "add 'feature: COLUMN' to usage")
+        ids = [f.id for f in self.features]
+        for i, feature_id in enumerate(ids):
+            if feature_id in ids[:i]:
+                raise LocatedError(("features", i, "id"), f"feature '{feature_id}' is listed twice")
+        return self
+
+
+class HealthWeights(Strict):
+    """Weight of each component in the health score; a component left out weighs nothing."""
+
+    usage: float | None = Field(None, ge=0, le=1000, description="Utilisation of licences.")
+    training: float | None = Field(None, ge=0, le=1000, description="Training completion.")
+    support: float | None = Field(None, ge=0, le=1000,
+                                  description="Tickets resolved within 72 hours.")
+    nps: float | None = Field(None, ge=0, le=1000, description="Net Promoter Score.")
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> HealthWeights:
+        if not any(self.model_dump().values()):
+            raise ValueError("give at least one component a weight above 0, e.g. usage: 0.4")
+        return self
+
+
+class HealthThresholds(Strict):
+    green: float = Field(70, ge=0, le=100, description="Score from which the status is green.")
+    amber: float = Field(50, ge=0, le=100, description="Score from which the status is amber.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> HealthThresholds:
+        if self.amber >= self.green:
+            raise ValueError(f"'amber' ({self.amber:g}) must be below 'green' ({self.green:g})")
+        return self
+
+
+class Health(Strict):
+    components: HealthWeights = Field(
+        default_factory=lambda: HealthWeights(usage=0.4, training=0.2, support=0.2, nps=0.2),
+        description="Weights (default usage 0.4, training 0.2, support 0.2, nps 0.2).")
+    thresholds: HealthThresholds = Field(default_factory=HealthThresholds)
+
+
+def _as_roadmap_item(value: object) -> object:
+    return {"item": value} if isinstance(value, str) else value
+
+
+def _as_when(value: object) -> object:
+    return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else (
+        str(value) if isinstance(value, int) and not isinstance(value, bool) else value)
+
+
+class RoadmapItem(Strict):
+    item: str = Field(min_length=1, description="What is coming.")
+    when: Annotated[str, BeforeValidator(_as_when)] | None = Field(
+        None, description="When, e.g. 2027-Q1 or a date.")
+
+
 class Experiment(Strict):
     """A whole experiment definition, as written in experiment.yaml."""
 
@@ -497,6 +654,16 @@ class Experiment(Strict):
     as_of: Date | None = None
     next_quarter: list[Annotated[Goal, BeforeValidator(_as_goal)]] = Field(default_factory=list)
     roi: ROI | None = None
+    adoption: Adoption | None = Field(
+        None, description="Licences, usage, training, NPS and support tickets.")
+    health: Health | None = Field(
+        None, description="Health score weights and thresholds (default weights without it).")
+    highlights: list[Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=list, description="Wins the CSM wants in the summary.")
+    roadmap: list[Annotated[RoadmapItem, BeforeValidator(_as_roadmap_item)]] = Field(
+        default_factory=list, description="What is coming, with when.")
+    asks: list[Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=list, description="What we need from the customer.")
 
     # Set by the loader, not by the analyst: the folder that relative paths resolve against.
     _base_dir: Path = PrivateAttr(default=Path("."))
@@ -528,6 +695,9 @@ class Experiment(Strict):
                     raise LocatedError(
                         loc, f"'{item.kpi}' is not a KPI id; known ids: {', '.join(ids)}"
                     )
+        if self.health is not None and self.adoption is None:
+            raise LocatedError(("health",), "'health' scores the adoption data: add 'adoption' "
+                               "(usage, training, nps or tickets), or remove 'health'")
         if self.staggered:
             return self._consistent_waves()
         if self.groups.labels_only:

@@ -217,11 +217,24 @@ def source_for(experiment) -> Source:
 
 
 def data_fingerprint(experiment) -> str:
-    """SHA-256 over everything the data stage reads: the observations and the group file."""
+    """SHA-256 over everything the data and adoption stages read: the observations, the group
+    or rollout file, and the adoption files."""
     digest = hashlib.sha256(source_for(experiment).fingerprint().encode())
     for key, name in (("groups.file", experiment.groups.file),
-                      ("rollout.file", getattr(experiment.rollout, "file", None))):
+                      ("rollout.file", getattr(experiment.rollout, "file", None)),
+                      *adoption_files(experiment)):
         if name is not None:
             path = experiment.resolve(name, key)
             digest.update(FileSource(path).fingerprint().encode() if path.is_file() else b"missing")
     return digest.hexdigest()
+
+
+def adoption_files(experiment) -> list[tuple[str, Path]]:
+    """(key, path as written) of every adoption file of the definition."""
+    adoption = experiment.adoption
+    if adoption is None:
+        return []
+    specs = [(name, getattr(adoption, name)) for name in ("usage", "training", "nps", "tickets")]
+    specs.append(("licences", adoption.licences))
+    return [(f"adoption.{name}.path", spec.path) for name, spec in specs
+            if spec is not None and spec.path is not None]

@@ -162,6 +162,14 @@ class Results:
     waves: list[dict] = field(default_factory=list)
     comparison: str | None = None
     base_period: str | None = None
+    # adoption data (`valueproof.adoption.results`): licences, active users, features, training,
+    # support; NPS; the health score with its components; and the CSM's own words
+    adoption: object | None = None
+    nps: object | None = None
+    health: object | None = None
+    highlights: list[str] = field(default_factory=list)
+    roadmap: list[dict] = field(default_factory=list)
+    asks: list[str] = field(default_factory=list)
 
     def kpi(self, kpi_id: str) -> KPIResult:
         return next(k for k in self.kpis if k.id == kpi_id)
