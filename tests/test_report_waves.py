@@ -75,13 +75,13 @@ def test_kpi_pages_show_the_effect_by_weeks_since_rollout(waves_report):
     for page in kpi_pages:
         assert "Weeks since rollout" in page and "Rollout" in page
         assert "Average across waves" in page
-        assert "The bars are a simultaneous 95% band" in page  # analysis.bootstrap: 999
+        assert "(a simultaneous band)" in page  # analysis.bootstrap: 999
         assert ("The average effect across waves is each wave's average effect over the weeks "
                 "since its own rollout, averaged over the 3 waves weighted by their number of "
                 "units (agent): 8, 9, and 7.") in page
         assert "on average across the 3 waves" in page
         assert "Before their rollouts the waves" in page
-        assert "Average per period, with 95% confidence bands" not in page  # no trend chart
+        assert "Average per period; the shaded bands" not in page  # no trend chart
     assert all(k["aggregations"]["band"] == "simultaneous" for k in results["kpis"])
 
 
@@ -104,7 +104,7 @@ def test_appendix_wave_by_week_table_equals_the_json(waves_report):
     kpi = next(k for k in results["kpis"] if k["id"] == "handle_time")
     assert 0.1 <= kpi["se"] < 1  # so its table has two decimals
     table = appendix[appendix.index("Average handle time (min)"):
-                     appendix.index("First-contact resolution (pp)")]
+                     appendix.index("First-contact resolution (percentage points)")]
     post = [row for row in kpi["group_time"] if row["post"]]
     assert len(post) == 19 + 14 + 9  # each wave's weeks with the product
     by_week = {}

@@ -226,8 +226,11 @@ def test_analyze_prints_scorecard_and_roi(runner, tmp_path):
             "payback_months"} <= set(data["roi"])
     assert data["roi"]["roi_low"] > 0 < data["roi"]["roi"]
     assert data["criteria"][0]["target"] == -0.15
-    kinds = {(p["kind"], p["kpi"]) for p in data["improvement_plan"]}
-    assert ("kpi", "reopen_rate") in kinds and ("kpi", "csat") in kinds
+    # one plan entry per KPI, its open goals under it (fcr improved, but its goal is at risk)
+    plan = {p["kpi"]: p for p in data["improvement_plan"]}
+    assert list(plan) == ["reopen_rate", "fcr", "csat"]  # worse first, inconclusive last
+    assert [g["status"] for g in plan["reopen_rate"]["goals"]] == ["not_achieved"]
+    assert plan["fcr"]["default_action"] == "short_of_target"
     assert data["next_quarter"][1]["goal"].startswith("Bring the reopen rate")
 
 
@@ -253,13 +256,13 @@ def test_inconclusive_beside_an_interval_excluding_zero_says_why():
     import dataclasses
     from types import SimpleNamespace
 
-    from valueproof.report.context import Words, verdict_sentence
+    from valueproof.report.context import Words, adjusted_note
     from valueproof.report.formatting import Formatter
 
     words = Words(lambda text: text, Formatter("en"))
     kpi = dataclasses.replace(kpi_result(verdict="inconclusive"), p_value=0.03, p_adjusted=0.09)
     results = SimpleNamespace(kpis=[kpi, kpi, kpi], alpha=0.05)
-    sentence = verdict_sentence(words, kpi, results)
+    sentence = adjusted_note(words, kpi, results)  # in the KPI's detail box
     assert "excludes zero" in sentence and "3 KPIs" in sentence and "0.090" in sentence
     plain = dataclasses.replace(kpi, ci_low=-3.0, ci_high=0.5)
-    assert "excludes zero" not in verdict_sentence(words, plain, results)
+    assert adjusted_note(words, plain, results) is None

@@ -17,28 +17,15 @@ PL = {
     "Net value": "Wartość netto",
     "payback": "zwrot nakładów",
     "Results by KPI": "Wyniki według wskaźników",
-    "Success criteria agreed at onboarding": "Kryteria sukcesu uzgodnione na starcie",
     "Goal": "Cel",
-    "Target": "Cel liczbowy",
-    "Measured": "Zmierzono",
     "Deadline": "Termin",
     "Status": "Status",
-    "Areas to improve": "Obszary do poprawy",
-    "got worse; see the plan on page “What did not work”":
-        "pogorszenie; zob. plan na stronie „Co nie zadziałało”",
-    "inconclusive: no change large enough to measure":
-        "wynik nierozstrzygnięty: brak zmiany na tyle dużej, by ją zmierzyć",
     "There is no control group: these results compare the same units before and after the "
     "rollout, which cannot separate the product from seasonality or other changes. Read them "
     "as weaker evidence.":
         "Brak grupy kontrolnej: wyniki porównują te same jednostki przed wdrożeniem i po nim, "
         "co nie pozwala oddzielić wpływu produktu od sezonowości ani innych zmian. Należy je "
         "traktować jako słabszy dowód.",
-    "The goals we agreed": "Uzgodnione cele",
-    "These are the success criteria agreed when the product was introduced. They are judged as "
-    "they were written, on the dates they were agreed for.":
-        "To kryteria sukcesu uzgodnione przy wprowadzeniu produktu. Oceniamy je dokładnie w "
-        "brzmieniu i terminach, na które się umówiliśmy.",
     "KPI": "Wskaźnik",
     "Agreed on": "Data uzgodnienia",
     "with confidence": "z pewnością statystyczną",
@@ -56,14 +43,6 @@ PL = {
         "dane nie pozwalają tego rozstrzygnąć.",
     "Outcome": "Wynik",
     "Trend of %(kpi)s, before and after the rollout": "Przebieg: %(kpi)s przed wdrożeniem i po nim",
-    "Average per period, with 95%% confidence bands. The dashed line marks the rollout.":
-        "Średnia w okresie z 95%% pasmem ufności. Linia przerywana oznacza wdrożenie.",
-    "Effect (95%% CI)": "Efekt (95%% CI)",
-    "Relative effect (95%% CI)": "Efekt względny (95%% CI)",
-    "p-value / adjusted": "Wartość p / skorygowana",
-    "Smallest detectable effect (80%% power)": "Najmniejszy wykrywalny efekt (moc 80%%)",
-    "Units (with product / comparison) · observations":
-        "Jednostki (z produktem / porównawcze) · obserwacje",
     "Return on investment": "Zwrot z inwestycji",
     "Projected benefit %(benefit)s, cost %(cost)s, net %(net)s over %(months)s months; payback "
     "%(payback)s.":
@@ -95,8 +74,6 @@ PL = {
         "jest istotna statystycznie (pozycje oznaczone * są w niej pominięte); wskaźnik, który "
         "się pogorszył, zawsze pomniejsza korzyść.",
     "What did not work, and the plan": "Co nie zadziałało i plan działań",
-    "Item": "Pozycja",
-    "Why": "Powód",
     "Action": "Działanie",
     "Owner": "Odpowiedzialny",
     "By": "Termin",
@@ -138,18 +115,6 @@ PL = {
         "gdy jej wartość p, skorygowana na testowanie kilku wskaźników naraz (%(correction)s), "
         "jest mniejsza niż %(alpha)s. Grupy nie musiały być przydzielone losowo; test trendów "
         "sprzed wdrożenia sprawdza, czy zmieniały się podobnie przed wdrożeniem.",
-    "Uncertainty is measured with %(se)s standard errors (clustering by unit, the default, "
-    "allows for a unit resembling itself over time). A change is called significant when its "
-    "p-value, adjusted for testing several KPIs at once (%(correction)s), is below %(alpha)s. "
-    "The groups were not necessarily assigned at random; the pre-trend check tests whether they "
-    "moved alike before the rollout.":
-        "Każda jednostka wnosi jedną wartość na okres, więc bardzo aktywna jednostka nie "
-        "przeważa nad innymi. Niepewność mierzymy błędami standardowymi typu %(se)s "
-        "(domyślne grupowanie według jednostek uwzględnia to, że jednostka jest podobna do "
-        "siebie w czasie). Zmianę nazywamy istotną, gdy jej wartość p, skorygowana na testowanie "
-        "kilku wskaźników naraz (%(correction)s), jest mniejsza niż %(alpha)s. Grupy nie musiały "
-        "być przydzielone losowo; test trendów sprzed wdrożenia sprawdza, czy zmieniały się "
-        "podobnie przed wdrożeniem.",
     "As robustness checks, each KPI is also tested with a Welch t-test and a rank test on the "
     "change of every unit, and with a permutation test that reassigns the product at random "
     "%(draws)s times (seed %(seed)s).":
@@ -171,11 +136,6 @@ PL = {
         "z 95%% przedziałami. Przed wdrożeniem (szare) punkty powinny rozkładać się wokół zera; "
         "po nim (kolor) pokazują narastanie efektu. Linia przerywana to efekt główny: w "
         "zrównoważonym panelu jest średnią punktów po wdrożeniu.",
-    "(the hollow point), with 95%% intervals. Before the rollout (grey) the points should "
-    "scatter around zero; after it (colour) they show the effect building up.":
-        "Różnica między grupami w każdym okresie względem ostatniego okresu przed wdrożeniem "
-        "(pusty punkt), z 95%% przedziałami. Przed wdrożeniem (szare) punkty powinny rozkładać "
-        "się wokół zera; po nim (kolor) pokazują narastanie efektu.",
     "Event study of %(kpi)s": "Analiza zdarzeń: %(kpi)s",
     "Data quality": "Jakość danych",
     "No data-quality problems were found.": "Nie znaleziono problemów z jakością danych.",
@@ -185,46 +145,21 @@ PL = {
     "Data fingerprint (SHA-256)": "Odcisk danych (SHA-256)",
     "The same definition and data always give the same report.":
         "Ta sama definicja i te same dane zawsze dają ten sam raport.",
-    "pp": "p.p.",
     "Achieved": "Osiągnięty",
     "On track": "Na dobrej drodze",
     "At risk": "Zagrożony",
-    "goal at risk": "cel zagrożony",
     "Not achieved": "Nieosiągnięty",
     "Inconclusive": "Nierozstrzygnięty",
     "Improved": "Poprawa",
     "Got worse": "Pogorszenie",
-    "p %(p)s; adjusted for %(n)s KPIs: p %(adjusted)s":
-        "p %(p)s; po korekcie na %(n)s wskaźniki: p %(adjusted)s",
     "fell": "spadek",
     "rose": "wzrost",
-    "%(treatment)s: %(kpi)s %(direction)s by %(amount)s (%(relative)s) compared with "
-    "%(control)s (%(interval)s; %(p)s).":
-        "%(treatment)s: %(kpi)s — %(direction)s o %(amount)s (%(relative)s) w porównaniu z "
-        "grupą: %(control)s (%(interval)s; %(p)s).",
-    "%(treatment)s: %(kpi)s %(direction)s by %(amount)s (%(relative)s) compared with before "
-    "the rollout (%(interval)s; %(p)s).":
-        "%(treatment)s: %(kpi)s — %(direction)s o %(amount)s (%(relative)s) w porównaniu z "
-        "okresem przed wdrożeniem (%(interval)s; %(p)s).",
-    "95%% CI %(low)s to %(high)s": "95%% przedział ufności od %(low)s do %(high)s",
-    "no 95%% interval: too few units to bound it":
-        "brak 95%% przedziału: za mało jednostek, by go ograniczyć",
     "An improvement: the change is larger than chance would explain.":
         "Poprawa: zmiana jest większa, niż mógłby wyjaśnić przypadek.",
     "A deterioration: the change went the wrong way, and by more than chance would explain.":
         "Pogorszenie: zmiana poszła w złą stronę i jest większa, niż mógłby wyjaśnić przypadek.",
-    "Inconclusive: the data cannot tell this change from chance. They could only have detected "
-    "changes larger than %(mde)s.":
-        "Wynik nierozstrzygnięty: dane nie pozwalają odróżnić tej zmiany od przypadku. Mogły "
-        "wykryć jedynie zmiany większe niż %(mde)s.",
-    "Before the rollout no difference between the groups' trends was detected (p = %(p)s).":
-        "Przed wdrożeniem nie wykryto różnicy między trendami grup (p = %(p)s).",
     "The check would have noticed a difference in trends of about %(size)s per %(period)s.":
         "Test wychwyciłby różnicę trendów rzędu %(size)s na okres (%(period)s).",
-    "Caution: before the rollout the groups' trends differed (p = %(p)s), so part of this "
-    "difference may not be due to the product.":
-        "Uwaga: przed wdrożeniem trendy grup się różniły (p = %(p)s), więc część tej różnicy "
-        "może nie wynikać z produktu.",
     "there is no control group": "brak grupy kontrolnej",
     "too few periods or units before the rollout": "za mało okresów lub jednostek przed wdrożeniem",
     "The pre-trend check could not be run: %(why)s.":
@@ -234,12 +169,10 @@ PL = {
     "Gap vs before": "Różnica wzgl. okresu przed",
     "Before": "Przed",
     "After": "Po",
-    "reach %(level)s": "osiągnąć %(level)s",
     "Over %(months)s months (%(currency)s)": "W ciągu %(months)s miesięcy (%(currency)s)",
     "not within reach at the measured effects": "nieosiągalny przy zmierzonych efektach",
     "within the first month": "w pierwszym miesiącu",
     "%(months)s months": "%(months)s mies.",
-    "range %(low)s to %(high)s": "zakres od %(low)s do %(high)s",
     "conservative %(value)s": "ostrożnie %(value)s",
     "one-off": "jednorazowo",
     "%(amount)s per %(period)s": "%(amount)s / %(period)s",
@@ -248,21 +181,6 @@ PL = {
     "month": "miesiąc",
     "quarter": "kwartał",
     "year": "rok",
-    "got worse": "pogorszenie",
-    "inconclusive": "nierozstrzygnięty",
-    "goal not achieved": "cel nieosiągnięty",
-    "Investigate why this KPI got worse among the units that use the product, and agree a fix "
-    "with the customer.":
-        "Zbadać, dlaczego wskaźnik pogorszył się w jednostkach korzystających z produktu, i "
-        "uzgodnić z klientem działania naprawcze.",
-    "Gather more evidence: extend the pilot or add units, since this data could only detect "
-    "large changes.":
-        "Zebrać więcej danych: wydłużyć pilotaż lub dodać jednostki, bo obecne dane wykrywają "
-        "tylko duże zmiany.",
-    "Review adoption among the pilot's users and agree a recovery plan for this goal.":
-        "Przeanalizować wykorzystanie produktu przez użytkowników pilotażu i uzgodnić plan "
-        "naprawczy dla tego celu.",
-    "goal inconclusive": "cel nierozstrzygnięty",
     "%(rows)s rows are exact duplicates of another row; they were kept.":
         "Wiersze będące dokładnymi duplikatami innych: %(rows)s; pozostawiono je.",
     "%(rows)s rows have no value in column %(column)s and were not used.":
@@ -309,12 +227,6 @@ PL = {
     "heteroskedasticity-robust (HC1)": "odporne na heteroskedastyczność (HC1)",
     "classical (iid)": "klasyczne (iid)",
     "no correction": "bez korekty",
-    "none": "brak",
-    "Improved: %(improved)s. Got worse: %(worsened)s. Inconclusive: %(inconclusive)s.":
-        "Poprawa: %(improved)s. Pogorszenie: %(worsened)s. Wynik nierozstrzygnięty: "
-        "%(inconclusive)s.",
-    "%(achieved)s of %(total)s goals agreed at onboarding are achieved.":
-        "Osiągnięte cele uzgodnione na starcie: %(achieved)s z %(total)s.",
     "Projected over %(months)s months at the measured effects, the return on investment is "
     "%(roi)s (%(range)s): %(ratio)s.":
         "W prognozie na %(months)s miesięcy przy zmierzonych efektach zwrot z inwestycji wynosi "
@@ -339,11 +251,6 @@ PL = {
     "Measured per unit%(name)s and %(period)s: each unit counts once in every %(period)s.":
         "Efekt liczony na jednostkę%(name)s i okres (%(period)s): każda jednostka liczy się raz "
         "w każdym okresie.",
-    "%(left)s units were seen only before the rollout and %(joined)s only after it. On the "
-    "%(units)s units seen on both sides the effect is %(effect)s (95%% CI %(low)s … %(high)s).":
-        "Jednostki obecne tylko przed wdrożeniem: %(left)s, tylko po nim: %(joined)s. Dla "
-        "jednostek obecnych po obu stronach (%(units)s) efekt wynosi %(effect)s (95%% przedział "
-        "ufności %(low)s … %(high)s).",
     "cluster-robust (by unit, CR2 with small-sample degrees of freedom)":
         "grupowane według jednostek, CR2 z poprawką stopni swobody dla małych prób",
     "cluster-robust (by unit, CR1)": "grupowane według jednostek, CR1",
@@ -367,18 +274,6 @@ PL = {
     "Units": "Jednostki",
     "Other ways to average the effects": "Inne sposoby uśredniania efektów",
     "%(units)s units": "jednostki: %(units)s",
-    "%(treatment)s: %(kpi)s %(direction)s by %(amount)s (%(relative)s) compared with "
-    "%(control)s, on average across the %(n)s waves (%(interval)s; %(p)s).":
-        "%(treatment)s: %(kpi)s — %(direction)s o %(amount)s (%(relative)s) w porównaniu z "
-        "grupą: %(control)s, średnio dla %(n)s fal wdrożenia (%(interval)s; %(p)s).",
-    "Before their rollouts the waves moved like the comparison units: no difference in trends "
-    "was detected (p = %(p)s).":
-        "Przed swoimi wdrożeniami fale zmieniały się tak jak jednostki porównawcze: nie wykryto "
-        "różnicy trendów (p = %(p)s).",
-    "Caution: before their rollouts the waves already moved differently from the comparison "
-    "units (p = %(p)s), so part of this difference may not be due to the product.":
-        "Uwaga: już przed swoimi wdrożeniami fale zmieniały się inaczej niż jednostki "
-        "porównawcze (p = %(p)s), więc część tej różnicy może nie wynikać z produktu.",
     "With the product: before and after each unit's own rollout; comparison: before and after "
     "the first wave.":
         "Z produktem: przed własnym wdrożeniem każdej jednostki i po nim; grupa porównawcza: "
@@ -449,14 +344,6 @@ PL = {
     "the product): how far the waves' KPI moved compared with %(control)s.":
         "Efekt w kolejnych okresach (%(period)s) od własnego wdrożenia każdej fali (0 = pierwszy "
         "okres z produktem): o ile wskaźnik fal zmienił się w porównaniu z grupą: %(control)s.",
-    "The bars are a simultaneous 95%% band: together they cover every point's true value with "
-    "95%% probability.":
-        "Pionowe odcinki to łączne 95%% pasmo: razem obejmują prawdziwe wartości wszystkich "
-        "punktów z prawdopodobieństwem 95%%.",
-    "The bars are pointwise 95%% intervals: each covers its own point's true value with 95%% "
-    "probability, not all of them at once.":
-        "Pionowe odcinki to punktowe 95%% przedziały: każdy obejmuje prawdziwą wartość swojego "
-        "punktu z prawdopodobieństwem 95%%, ale nie wszystkie naraz.",
     "Before the rollout (grey, open circles) each point compares a %(period)s with the one "
     "before it, so they should scatter around zero.":
         "Przed wdrożeniem (szare, puste kółka) każdy punkt porównuje okres (%(period)s) z "
@@ -561,6 +448,184 @@ PL = {
         "ważenia fal. Każdy z 95%% przedziałem.",
     "Effect by wave and %(period)s": "Efekt według fali i okresu (%(period)s)",
     "Average since rollout": "Średnio od wdrożenia",
+    # Pages 1-2 carry the story; plain language on the main pages; the plan per KPI
+    "How to read this report": "Jak czytać ten raport",
+    "The product reached the units in waves. Each wave is compared over the same time with "
+    "units that did not have the product yet: the extra change in the wave since its rollout is "
+    "the effect of the product.":
+        "Produkt trafiał do jednostek falami. Każdą falę porównujemy w tym samym czasie z "
+        "jednostkami, które jeszcze nie miały produktu: dodatkowa zmiana w fali od jej wdrożenia "
+        "to efekt produktu.",
+    "Units with the product are compared with comparable units without it, before and after the "
+    "rollout: the extra change in the group with the product is its effect. The change in the "
+    "comparison group shows what would have happened anyway.":
+        "Jednostki z produktem porównujemy z podobnymi jednostkami bez niego, przed wdrożeniem i "
+        "po nim: dodatkowa zmiana w grupie z produktem to jego efekt. Zmiana w grupie "
+        "porównawczej pokazuje, co stałoby się i tak.",
+    "Without a comparison group, the results compare the same units before and after the "
+    "rollout.":
+        "Bez grupy porównawczej wyniki porównują te same jednostki przed wdrożeniem i po nim.",
+    "Likely range: where the true effect lies with 95%% confidence. Improved or got worse: a "
+    "change larger than chance would explain.":
+        "Prawdopodobny zakres: przedział, w którym z 95%% pewnością leży prawdziwy efekt. Poprawa "
+        "lub pogorszenie: zmiana większa, niż mógłby wyjaśnić przypadek.",
+    "Inconclusive is not the same as no change: the change is too small to detect with this "
+    "data, and the report says how large a change it could have detected.":
+        "Wynik nierozstrzygnięty to nie to samo co brak zmiany: zmiana jest zbyt mała, by ją "
+        "wykryć na tych danych, a raport podaje, jak dużą zmianę dałoby się wykryć.",
+    "Percentage points measure the change of a percentage: from 60%% to 66%% is 6 percentage "
+    "points (a 10%% increase).":
+        "Punkty procentowe (pkt proc.) mierzą zmianę odsetka: z 60%% do 66%% to 6 pkt proc. "
+        "(wzrost o 10%%).",
+    "Page 2 has the summary. The statistics (p-values, tests) are in each KPI’s details and in "
+    "the appendix, with a glossary.":
+        "Podsumowanie jest na stronie 2. Statystyki (wartości p, testy) są w szczegółach każdego "
+        "wskaźnika i w załączniku, wraz ze słowniczkiem.",
+    "Goals agreed at onboarding": "Cele uzgodnione na starcie",
+    "Progress": "Postęp",
+    "Next steps": "Następne kroki",
+    "The whole plan, KPI by KPI:": "Cały plan, wskaźnik po wskaźniku:",
+    "page": "strona",
+    "Step": "Krok",
+    "Average per period; the shaded bands are the likely range of each average. The dashed line "
+    "marks the rollout.":
+        "Średnia w okresie; cieniowane pasma to prawdopodobny zakres każdej średniej. Linia "
+        "przerywana oznacza wdrożenie.",
+    "Details for analysts": "Szczegóły dla analityków",
+    "Average": "Średnia",
+    "95%% confidence interval": "95%% przedział ufności",
+    "Relative effect": "Efekt względny",
+    "Smallest detectable effect": "Najmniejszy wykrywalny efekt",
+    "Observations": "Obserwacje",
+    "Significance: %(p)s.": "Istotność: %(p)s.",
+    "Pre-trend check: %(p)s.": "Test trendów przed wdrożeniem: %(p)s.",
+    "One entry per KPI that got worse, is inconclusive or falls short of a goal, with its goals "
+    "under it, most urgent first.":
+        "Jedna pozycja na każdy wskaźnik, który się pogorszył, jest nierozstrzygnięty lub nie "
+        "sięga celu, z jego celami pod spodem; najpilniejsze najpierw.",
+    "KPI and its goals": "Wskaźnik i jego cele",
+    "Glossary": "Słowniczek",
+    "The extra change in the group with the product, beyond the change in the comparison group "
+    "over the same time (difference-in-differences).":
+        "Dodatkowa zmiana w grupie z produktem ponad zmianę w grupie porównawczej w tym samym "
+        "czasie (różnica różnic).",
+    "Likely range": "Prawdopodobny zakres",
+    "The 95%% confidence interval: the range in which the true effect lies with 95%% "
+    "confidence.":
+        "95%% przedział ufności: zakres, w którym z 95%% pewnością leży prawdziwy efekt.",
+    "Percentage point": "Punkt procentowy",
+    "The unit of a change in a percentage: from 60%% to 66%% is 6 percentage points, or a 10%% "
+    "increase.":
+        "Jednostka zmiany odsetka: z 60%% do 66%% to 6 punktów procentowych, czyli wzrost o 10%%.",
+    "Significant, p-value": "Istotność, wartość p",
+    "The p-value is how often chance alone would produce a change at least this large. A change "
+    "is significant (improved or got worse) when the p-value, adjusted for testing several KPIs "
+    "at once, is below %(alpha)s.":
+        "Wartość p mówi, jak często sam przypadek dałby zmianę co najmniej tak dużą. Zmiana jest "
+        "istotna (poprawa lub pogorszenie), gdy wartość p, skorygowana na badanie kilku "
+        "wskaźników naraz, jest mniejsza niż %(alpha)s.",
+    "The data cannot tell the change from chance. It is not the same as no change: the change "
+    "may be real but too small to detect with this data.":
+        "Dane nie pozwalają odróżnić zmiany od przypadku. To nie to samo co brak zmiany: zmiana "
+        "może być prawdziwa, ale zbyt mała, by ją wykryć na tych danych.",
+    "The smallest true effect this data would detect 8 times out of 10 (80%% power); smaller "
+    "changes can go unnoticed.":
+        "Najmniejszy prawdziwy efekt, który te dane wykryłyby 8 razy na 10 (moc 80%%); mniejsze "
+        "zmiany mogą umknąć.",
+    "Tests whether the two groups moved alike before the rollout, which the comparison relies "
+    "on.":
+        "Sprawdza, czy obie grupy zmieniały się podobnie przed wdrożeniem; na tym opiera się "
+        "porównanie.",
+    "Goal status": "Status celu",
+    "Return on investment (ROI)": "Zwrot z inwestycji (ROI)",
+    "(benefit − cost) / cost, as a percentage: 100%% means the product returned twice its cost. "
+    "The conservative figure counts only significant improvements.":
+        "(korzyść − koszt) / koszt, w procentach: 100%% oznacza, że produkt zwrócił dwukrotność "
+        "swojego kosztu. Wariant ostrożny liczy tylko istotne poprawy.",
+    "percentage points": "pkt proc.",
+    "%(p)s; adjusted for %(n)s KPIs: %(adjusted)s": "%(p)s; po korekcie na %(n)s wskaźniki: %(adjusted)s",
+    "likely range %(low)s to %(high)s": "prawdopodobny zakres od %(low)s do %(high)s",
+    "no likely range: too few units to bound it":
+        "brak prawdopodobnego zakresu: za mało jednostek, by go ograniczyć",
+    "%(treatment)s: %(kpi)s %(direction)s by %(amount)s (%(relative)s) compared with "
+    "%(control)s, on average across the %(n)s waves (%(interval)s).":
+        "%(treatment)s: %(kpi)s — %(direction)s o %(amount)s (%(relative)s) w porównaniu z "
+        "grupą: %(control)s, średnio w %(n)s falach (%(interval)s).",
+    "%(treatment)s: %(kpi)s %(direction)s by %(amount)s (%(relative)s) compared with "
+    "%(control)s (%(interval)s).":
+        "%(treatment)s: %(kpi)s — %(direction)s o %(amount)s (%(relative)s) w porównaniu z "
+        "grupą: %(control)s (%(interval)s).",
+    "%(treatment)s: %(kpi)s %(direction)s by %(amount)s (%(relative)s) compared with before "
+    "the rollout (%(interval)s).":
+        "%(treatment)s: %(kpi)s — %(direction)s o %(amount)s (%(relative)s) w porównaniu z "
+        "okresem przed wdrożeniem (%(interval)s).",
+    "%(kpi)s down %(amount)s": "%(kpi)s: spadek o %(amount)s",
+    "%(kpi)s up %(amount)s": "%(kpi)s: wzrost o %(amount)s",
+    "not detectable with this design: too few units with the product":
+        "niewykrywalne w tym układzie: za mało jednostek z produktem",
+    "too small to detect with this data: we could detect changes larger than %(mde)s":
+        "zbyt mała, by ją wykryć na tych danych: wykrylibyśmy zmiany większe niż %(mde)s",
+    "No KPI improved measurably yet": "Żaden wskaźnik nie poprawił się jeszcze w mierzalny sposób",
+    "No KPI changed by more than this data can detect yet: the results are inconclusive.":
+        "Żaden wskaźnik nie zmienił się jeszcze bardziej, niż te dane pozwalają wykryć: wyniki "
+        "są nierozstrzygnięte.",
+    "%(wins)s.": "%(wins)s.",
+    "%(wins)s; %(losses)s is the priority for next quarter.":
+        "%(wins)s; priorytet na następny kwartał: %(losses)s.",
+    "%(wins)s; %(losses)s are the priorities for next quarter.":
+        "%(wins)s; priorytety na następny kwartał: %(losses)s.",
+    "Inconclusive: %(meaning)s. That is not the same as no change.":
+        "Wynik nierozstrzygnięty: %(meaning)s. To nie to samo co brak zmiany.",
+    "Before their rollouts the waves moved like the comparison units: no difference in trends "
+    "was detected.":
+        "Przed swoimi wdrożeniami fale zmieniały się jak jednostki porównawcze: nie wykryto "
+        "różnicy trendów.",
+    "Before the rollout no difference between the groups' trends was detected.":
+        "Przed wdrożeniem nie wykryto różnicy między trendami grup.",
+    "Caution: before their rollouts the waves already moved differently from the comparison "
+    "units, so part of this difference may not be due to the product.":
+        "Uwaga: przed swoimi wdrożeniami fale zmieniały się już inaczej niż jednostki "
+        "porównawcze, więc część tej różnicy może nie wynikać z produktu.",
+    "Caution: before the rollout the groups' trends differed, so part of this difference may "
+    "not be due to the product.":
+        "Uwaga: przed wdrożeniem trendy grup się różniły, więc część tej różnicy może nie "
+        "wynikać z produktu.",
+    "%(left)s units were seen only before the rollout and %(joined)s only after it. On the "
+    "%(units)s units seen on both sides the effect is %(effect)s (likely range %(low)s to "
+    "%(high)s).":
+        "Jednostki obecne tylko przed wdrożeniem: %(left)s, tylko po nim: %(joined)s. Dla "
+        "jednostek obecnych po obu stronach (%(units)s) efekt wynosi %(effect)s (prawdopodobny "
+        "zakres od %(low)s do %(high)s).",
+    "%(measured)s of the %(target)s target": "%(measured)s z celu %(target)s",
+    "%(measured)s against a target of %(target)s": "%(measured)s wobec celu %(target)s",
+    "at the current trend %(projected)s by the deadline":
+        "przy obecnym trendzie %(projected)s w terminie",
+    "Got worse: %(change)s": "Pogorszenie: %(change)s",
+    "Improved (%(change)s), but short of its goal": "Poprawa (%(change)s), ale poniżej celu",
+    "Inconclusive: %(meaning)s": "Wynik nierozstrzygnięty: %(meaning)s",
+    "Investigate why %(kpi)s got worse among the units that use the product, and agree a fix "
+    "with the customer.":
+        "Zbadać, dlaczego wskaźnik „%(kpi)s” pogorszył się wśród jednostek korzystających z "
+        "produktu, i uzgodnić z klientem poprawkę.",
+    "Agree with the customer how to close the gap to the target: wider use, training, or a "
+    "later date.":
+        "Uzgodnić z klientem, jak zmniejszyć odległość od celu: szersze użycie, szkolenia albo "
+        "późniejszy termin.",
+    "Gather more evidence: extend the pilot or add units, so that smaller changes can be "
+    "detected.":
+        "Zebrać więcej danych: przedłużyć pilotaż lub dodać jednostki, by dało się wykryć "
+        "mniejsze zmiany.",
+    "to agree": "do uzgodnienia",
+    "Goals agreed at onboarding: %(achieved)s of %(total)s achieved.":
+        "Cele uzgodnione na starcie: osiągnięte %(achieved)s z %(total)s.",
+    "The bars are likely ranges, widened so that together they cover every point's true value "
+    "with 95%% probability (a simultaneous band).":
+        "Słupki to prawdopodobne zakresy, poszerzone tak, by razem z 95%% prawdopodobieństwem "
+        "obejmowały prawdziwą wartość każdego punktu (pasmo jednoczesne).",
+    "The bars are likely ranges: each covers its own point's true value with 95%% probability, "
+    "not all of them at once.":
+        "Słupki to prawdopodobne zakresy: każdy obejmuje prawdziwą wartość swojego punktu z 95%% "
+        "prawdopodobieństwem, ale nie wszystkie naraz.",
 }
 
 

@@ -203,10 +203,25 @@ def print_value(results) -> None:
                       f"benefit {money(got)} against cost {money(spent)} so far; the "
                       f"{roi.horizon_months}-month figures are a projection")
     if results.improvement_plan:
+        from rich.markup import escape
+
         out.print("[bold]Improvement plan:[/bold]")
-        for item in results.improvement_plan:
-            actions = "; ".join(a["do"] for a in item.actions) or item.default_action_text
-            out.print(f"  • {item.label} ({item.reason.replace('_', ' ')}): {actions}")
+        for item in plan_texts(results):
+            out.print(f"  • [bold]{escape(item['label'])}[/bold] — {escape(item['why'])}")
+            for goal in item["goals"]:
+                out.print(f"      goal: {escape(goal['label'])} ({goal['status_label']})")
+            for action in item["actions"]:
+                out.print(f"      → {escape(action['do'])} — owner: {escape(action['owner'])}; "
+                          f"by: {action['by']}")
+
+
+def plan_texts(results) -> list[dict]:
+    """The improvement plan in the report's English words: the PDF and the terminal say the
+    same thing ('to agree' for a missing owner or date)."""
+    from valueproof.report.context import Words, plan_items
+    from valueproof.report.formatting import Formatter
+
+    return plan_items(Words(lambda message: message, Formatter("en")), results)
 
 
 def run_batch(tasks, options, dry_run: bool, quiet: bool) -> int:

@@ -40,7 +40,7 @@ class Words:
 def _kpi_scale(kpi: KPIResult, words: Words) -> tuple[float, str, str]:
     """(scale, unit of levels, unit of changes): rates are shown in % and percentage points."""
     if kpi.unit == "%":
-        return 100.0, "%", words("pp")
+        return 100.0, "%", words("percentage points")
     return 1.0, kpi.unit, kpi.unit
 
 
@@ -61,49 +61,127 @@ def verdict_labels(words: Words) -> dict[str, str]:
             "inconclusive": words("Inconclusive")}
 
 
+def _p_equals(fmt: Formatter, p: float | None) -> str | None:
+    """'p = 0.54' or 'p < 0.001'; None without a p-value."""
+    if p is None or not math.isfinite(p):
+        return None
+    shown = fmt.p_value(p).replace(" ", "\u00a0")  # never broken across lines
+    return f"p\u00a0{shown}" if shown.startswith("<") else f"p\u00a0=\u00a0{shown}"
+
+
 def _p_text(words: Words, results: Results, kpi: KPIResult) -> str:
-    fmt = words.fmt
-    p = fmt.p_value(kpi.p_value)
-    p = p if p.startswith("<") else f"= {p}"
+    """'p = 0.003; adjusted for 4 KPIs: p = 0.012' (for the detail box)."""
+    p = _p_equals(words.fmt, kpi.p_value) or "–"
     if results.correction == "none" or len(results.kpis) < 2:
-        return f"p {p}"
-    adjusted = fmt.p_value(kpi.p_adjusted)
-    adjusted = adjusted if adjusted.startswith("<") else f"= {adjusted}"
-    return words("p %(p)s; adjusted for %(n)s KPIs: p %(adjusted)s", p=p,
-                 n=len(results.kpis), adjusted=adjusted)
+        return p
+    return words("%(p)s; adjusted for %(n)s KPIs: %(adjusted)s", p=p, n=len(results.kpis),
+                 adjusted=_p_equals(words.fmt, kpi.p_adjusted) or "–")
 
 
 def effect_sentence(words: Words, results: Results, kpi: KPIResult, groups: dict[str, str]) -> str:
-    """'Pilot agents: Average handle time fell by 2.5 min (−21%) compared with …'."""
+    """'Pilot agents: Average handle time fell by 2.5 min (−21%) compared with … (likely range
+    −2.7 min to −2.2 min).' Plain words: the p-values are in the KPI's detail box."""
     fmt = words.fmt
     scale, _, change_unit = _kpi_scale(kpi, words)
     amount = _with_unit(fmt.number(abs(kpi.effect_units) * scale), change_unit)
-    low = _with_unit(fmt.number(kpi.effect_units_low * scale, signed=True), change_unit)
+    low = fmt.number(kpi.effect_units_low * scale, signed=True)  # the unit once, after high
     high = _with_unit(fmt.number(kpi.effect_units_high * scale, signed=True), change_unit)
     relative = fmt.percent(kpi.relative_effect, signed=True) if kpi.relative_effect is not None else "–"
     direction = words("fell") if kpi.effect_units < 0 else words("rose")
     bounded = math.isfinite(kpi.effect_units_low) and math.isfinite(kpi.effect_units_high)
-    interval = (words("95%% CI %(low)s to %(high)s", low=low, high=high) if bounded
-                else words("no 95%% interval: too few units to bound it"))
+    interval = (words("likely range %(low)s to %(high)s", low=low, high=high) if bounded
+                else words("no likely range: too few units to bound it"))
     if results.design == "staggered":
         return words(
             "%(treatment)s: %(kpi)s %(direction)s by %(amount)s (%(relative)s) compared with "
-            "%(control)s, on average across the %(n)s waves (%(interval)s; %(p)s).",
+            "%(control)s, on average across the %(n)s waves (%(interval)s).",
             treatment=groups["treatment"], kpi=kpi.label, direction=direction, amount=amount,
             relative=relative, control=groups["control"], n=len(results.waves),
-            interval=interval, p=_p_text(words, results, kpi))
+            interval=interval)
     if results.method == "did":
         return words(
             "%(treatment)s: %(kpi)s %(direction)s by %(amount)s (%(relative)s) compared with "
-            "%(control)s (%(interval)s; %(p)s).",
+            "%(control)s (%(interval)s).",
             treatment=groups["treatment"], kpi=kpi.label, direction=direction, amount=amount,
-            relative=relative, control=groups["control"], interval=interval,
-            p=_p_text(words, results, kpi))
+            relative=relative, control=groups["control"], interval=interval)
     return words(
         "%(treatment)s: %(kpi)s %(direction)s by %(amount)s (%(relative)s) compared with before "
-        "the rollout (%(interval)s; %(p)s).",
+        "the rollout (%(interval)s).",
         treatment=groups["treatment"], kpi=kpi.label, direction=direction, amount=amount,
-        relative=relative, interval=interval, p=_p_text(words, results, kpi))
+        relative=relative, interval=interval)
+
+
+def magnitude(words: Words, kpi: KPIResult) -> str:
+    """A KPI's change in the customer's terms, signed: '−21% (−2.5 min)', '+6.2 percentage
+    points' (a rate's change is in points, never a % of a %), '−14%' (a log KPI)."""
+    fmt = words.fmt
+    if kpi.transform == "log" and kpi.relative_effect is not None:
+        return fmt.percent(kpi.relative_effect, signed=True)
+    scale, _, change_unit = _kpi_scale(kpi, words)
+    absolute = _with_unit(fmt.number(kpi.effect_units * scale, signed=True), change_unit)
+    if kpi.unit == "%" or kpi.relative_effect is None:
+        return absolute
+    return f"{fmt.percent(kpi.relative_effect, signed=True)} ({absolute})"
+
+
+def _change_words(words: Words, kpi: KPIResult) -> str:
+    """'Average handle time down 21% (2.5 min)': the headline's wording of one KPI."""
+    fmt = words.fmt
+    scale, _, change_unit = _kpi_scale(kpi, words)
+    absolute = _with_unit(fmt.number(abs(kpi.effect_units) * scale), change_unit)
+    if kpi.transform == "log" and kpi.relative_effect is not None:
+        amount = fmt.percent(abs(kpi.relative_effect))
+    elif kpi.unit == "%" or kpi.relative_effect is None:
+        amount = absolute
+    else:
+        amount = f"{fmt.percent(abs(kpi.relative_effect))} ({absolute})"
+    if kpi.effect_units < 0:
+        return words("%(kpi)s down %(amount)s", kpi=kpi.label, amount=amount)
+    return words("%(kpi)s up %(amount)s", kpi=kpi.label, amount=amount)
+
+
+def inconclusive_text(words: Words, kpi: KPIResult) -> str:
+    """What 'inconclusive' means for this KPI, the same words everywhere: not 'no change', but
+    a change too small for this data, with the smallest it could have detected."""
+    if not kpi.detectable:
+        return words("not detectable with this design: too few units with the product")
+    return words("too small to detect with this data: we could detect changes larger than "
+                 "%(mde)s", mde=mde_text(words, kpi))
+
+
+def verdict_note(words: Words, kpi: KPIResult) -> str:
+    """The short note beside a KPI's badge on page 2 and in the plan."""
+    if kpi.verdict == "inconclusive":
+        return inconclusive_text(words, kpi)
+    return magnitude(words, kpi)
+
+
+def headline_sentence(words: Words, results: Results) -> str:
+    """Page 2's first sentence: what improved and by how much, and what got worse (the priority
+    for next quarter). 'Average handle time down 21% (2.5 min) and First-contact resolution up
+    6.2 percentage points; Reopen rate up 6 percentage points is the priority for next
+    quarter.'"""
+    from babel.lists import format_list
+
+    def listing(kpis):
+        return format_list([_change_words(words, k) for k in kpis], locale=words.fmt.locale)
+
+    improved = [k for k in results.kpis if k.verdict == "improved"]
+    worsened = [k for k in results.kpis if k.verdict == "worsened"]
+    if improved:
+        wins = listing(improved)
+    elif worsened:
+        wins = words("No KPI improved measurably yet")
+    else:
+        return words("No KPI changed by more than this data can detect yet: the results are "
+                     "inconclusive.")
+    if not worsened:
+        return words("%(wins)s.", wins=wins)
+    if len(worsened) == 1:
+        return words("%(wins)s; %(losses)s is the priority for next quarter.", wins=wins,
+                     losses=listing(worsened))
+    return words("%(wins)s; %(losses)s are the priorities for next quarter.", wins=wins,
+                 losses=listing(worsened))
 
 
 def mde_text(words: Words, kpi: KPIResult) -> str:
@@ -113,19 +191,8 @@ def mde_text(words: Words, kpi: KPIResult) -> str:
     return "±" + _with_unit(words.fmt.number(kpi.mde * scale), change_unit)
 
 
-def verdict_sentence(words: Words, kpi: KPIResult, results: Results) -> str:
-    text = _verdict_text(words, kpi)
-    excludes_zero = kpi.ci_low > 0 or kpi.ci_high < 0
-    if kpi.verdict == "inconclusive" and excludes_zero and len(results.kpis) > 1:
-        text += " " + words(
-            "Its 95%% interval alone excludes zero, but with %(k)s KPIs tested at once the "
-            "adjusted p-value (%(p)s) is not below %(alpha)s, so the change is not called "
-            "significant.", k=words.fmt.fixed(len(results.kpis), 0),
-            p=words.fmt.p_value(kpi.p_adjusted), alpha=words.fmt.number(results.alpha, 2))
-    return text
-
-
-def _verdict_text(words: Words, kpi: KPIResult) -> str:
+def verdict_sentence(words: Words, kpi: KPIResult) -> str:
+    """The verdict in plain words, under the effect sentence of the KPI's page."""
     if not kpi.detectable:
         return words("Not detectable with this design: with %(n)s units with the product, no "
                      "effect however large could reach significance (the smallest possible "
@@ -136,8 +203,20 @@ def _verdict_text(words: Words, kpi: KPIResult) -> str:
     if kpi.verdict == "worsened":
         return words("A deterioration: the change went the wrong way, and by more than chance "
                      "would explain.")
-    return words("Inconclusive: the data cannot tell this change from chance. They could only "
-                 "have detected changes larger than %(mde)s.", mde=mde_text(words, kpi))
+    return words("Inconclusive: %(meaning)s. That is not the same as no change.",
+                 meaning=inconclusive_text(words, kpi))
+
+
+def adjusted_note(words: Words, kpi: KPIResult, results: Results) -> str | None:
+    """For the detail box: why an interval that excludes zero is still not significant."""
+    excludes_zero = kpi.ci_low > 0 or kpi.ci_high < 0
+    if kpi.verdict != "inconclusive" or not excludes_zero or len(results.kpis) < 2:
+        return None
+    return words(
+        "Its 95%% interval alone excludes zero, but with %(k)s KPIs tested at once the "
+        "adjusted p-value (%(p)s) is not below %(alpha)s, so the change is not called "
+        "significant.", k=words.fmt.fixed(len(results.kpis), 0),
+        p=words.fmt.p_value(kpi.p_adjusted), alpha=words.fmt.number(results.alpha, 2))
 
 
 def pre_trend_sentence(words: Words, kpi: KPIResult, method: str, period: str,
@@ -145,10 +224,9 @@ def pre_trend_sentence(words: Words, kpi: KPIResult, method: str, period: str,
     trend = kpi.pre_trend
     if trend.status == "not_detected":
         text = (words("Before their rollouts the waves moved like the comparison units: no "
-                      "difference in trends was detected (p = %(p)s).",
-                      p=words.fmt.fixed(trend.p_value, 2)) if waves else
-                words("Before the rollout no difference between the groups' trends was detected "
-                      "(p = %(p)s).", p=words.fmt.fixed(trend.p_value, 2)))
+                      "difference in trends was detected.") if waves else
+                words("Before the rollout no difference between the groups' trends was "
+                      "detected."))
         if trend.detectable_trend is not None and math.isfinite(trend.detectable_trend):
             scale, _, change_unit = _kpi_scale(kpi, words)
             size = (words.fmt.percent(math.expm1(abs(trend.detectable_trend)), 2)
@@ -159,13 +237,11 @@ def pre_trend_sentence(words: Words, kpi: KPIResult, method: str, period: str,
         return "not_detected", text
     if trend.status == "detected" and waves:
         return "detected", words("Caution: before their rollouts the waves already moved "
-                                 "differently from the comparison units (p = %(p)s), so part of "
-                                 "this difference may not be due to the product.",
-                                 p=words.fmt.p_value(trend.p_value))
+                                 "differently from the comparison units, so part of this "
+                                 "difference may not be due to the product.")
     if trend.status == "detected":
-        return "detected", words("Caution: before the rollout the groups' trends differed "
-                                 "(p = %(p)s), so part of this difference may not be due to the "
-                                 "product.", p=words.fmt.p_value(trend.p_value))
+        return "detected", words("Caution: before the rollout the groups' trends differed, so "
+                                 "part of this difference may not be due to the product.")
     why = (words("there is no control group") if method == "pre_post"
            else words("too few periods or units before the rollout"))
     return "not_testable", words("The pre-trend check could not be run: %(why)s.", why=why)
@@ -209,8 +285,8 @@ def sensitivity_sentence(words: Words, kpi: KPIResult, scale: float, change_unit
     else:
         value = lambda v: _with_unit(fmt.number(v * scale, 3, signed=True), change_unit)  # noqa: E731
     return words("%(left)s units were seen only before the rollout and %(joined)s only after it. "
-                 "On the %(units)s units seen on both sides the effect is %(effect)s (95%% CI "
-                 "%(low)s … %(high)s).", left=fmt.fixed(left, 0), joined=fmt.fixed(joined, 0),
+                 "On the %(units)s units seen on both sides the effect is %(effect)s (likely "
+                 "range %(low)s to %(high)s).", left=fmt.fixed(left, 0), joined=fmt.fixed(joined, 0),
                  units=fmt.fixed(s["units"], 0), effect=value(s["effect"]),
                  low=value(s["ci_low"]), high=value(s["ci_high"]))
 
@@ -264,14 +340,17 @@ def kpi_page(words: Words, results: Results, kpi: KPIResult, groups: dict[str, s
         "waves_sentence": waves_sentence, "figure": figure, "means_note": means_note,
         "sensitivity_sentence": sensitivity_sentence(words, kpi, scale, change_unit),
         "has_partial": any(p.partial for p in kpi.trend),
-        "verdict_sentence": verdict_sentence(words, kpi, results),
+        "verdict_sentence": verdict_sentence(words, kpi),
+        "adjusted_note": adjusted_note(words, kpi, results),
+        "magnitude": verdict_note(words, kpi),
         "pre_trend_status": trend_status, "pre_trend_sentence": trend_text,
         "trend_svg": trend_svg, "event_svg": event_svg, "level_unit": level_unit,
         "means": [(name, level(t), level(c)) for name, t, c in means],
-        "effect": _with_unit(fmt.fixed(kpi.effect_units * scale, 3, signed=True), change_unit),
-        "ci": (_with_unit(fmt.fixed(kpi.effect_units_low * scale, 3, signed=True), change_unit)
-               + " … " + _with_unit(fmt.fixed(kpi.effect_units_high * scale, 3, signed=True),
-                                    change_unit)),
+        # the detail box's table: units in the row labels, bare numbers in the cells
+        "change_unit": change_unit,
+        "effect": fmt.fixed(kpi.effect_units * scale, 3, signed=True),
+        "ci": (fmt.fixed(kpi.effect_units_low * scale, 3, signed=True) + " … "
+               + fmt.fixed(kpi.effect_units_high * scale, 3, signed=True)),
         "relative": fmt.percent(kpi.relative_effect, 3, signed=True),
         "relative_ci": (words("not estimable") if kpi.relative_effect is not None
                         and kpi.relative_ci_low is None and math.isfinite(kpi.se) else
@@ -281,32 +360,55 @@ def kpi_page(words: Words, results: Results, kpi: KPIResult, groups: dict[str, s
         "welch_p": fmt.p_value(robust.welch_p), "rank_p": fmt.p_value(robust.rank_p),
         "permutation_p": fmt.p_value(robust.permutation_p),
         "mde": mde_text(words, kpi),
-        "units": kpi.n_units, "n_obs": fmt.fixed(kpi.n_obs, 0),
+        "mde_value": (words.fmt.percent(math.expm1(kpi.mde)) if kpi.transform == "log"
+                      else fmt.number(kpi.mde * scale)),
+        "mde_unit": "%" if kpi.transform == "log" else change_unit,
+        "p_text": _p_text(words, results, kpi),
+        "pre_trend_p": _p_equals(fmt, kpi.pre_trend.p_value),
+        "units": {arm: fmt.fixed(n, 0) for arm, n in kpi.n_units.items()},
+        "n_obs": fmt.fixed(kpi.n_obs, 0),
     }
 
 
-def _target_text(words: Words, criterion, kpi: KPIResult) -> tuple[str, str]:
+def progress_text(words: Words, criterion, kpi: KPIResult) -> str:
+    """A goal's progress in words: '−21% of the −15% target', '+6.2 percentage points of the
+    +8 target', '+91% against a target of −1.0%' (the wrong way), '4.08 points against a target
+    of 4.3 points'; with the trend's projection when the deadline is ahead."""
     fmt = words.fmt
     scale, level_unit, change_unit = _kpi_scale(kpi, words)
+    if criterion.measured is None or not math.isfinite(criterion.measured):
+        return "–"
     if criterion.kind == "relative":
-        return fmt.percent(criterion.target, signed=True), fmt.percent(criterion.measured, signed=True)
-    if criterion.kind == "level":
-        return (words("reach %(level)s", level=_with_unit(fmt.number(criterion.target * scale, 3),
-                                                           level_unit)),
-                _with_unit(fmt.number(criterion.measured * scale, 3), level_unit))
-    return (_with_unit(fmt.number(criterion.target * scale, 3, signed=True), change_unit),
-            _with_unit(fmt.number(criterion.measured * scale, 2, signed=True), change_unit))
+        show = lambda v: fmt.percent(v, signed=True)  # noqa: E731
+        measured, target, bare = show(criterion.measured), show(criterion.target), None
+    elif criterion.kind == "level":
+        show = lambda v: _with_unit(fmt.number(v * scale, 3), level_unit)  # noqa: E731
+        measured, target, bare = show(criterion.measured), show(criterion.target), None
+    else:
+        show = lambda v: _with_unit(fmt.number(v * scale, 2, signed=True), change_unit)  # noqa: E731
+        measured, target = show(criterion.measured), show(criterion.target)
+        bare = fmt.number(criterion.target * scale, 3, signed=True)
+    if criterion.progress is not None:
+        text = words("%(measured)s of the %(target)s target", measured=measured,
+                     target=bare or target)
+    else:
+        text = words("%(measured)s against a target of %(target)s", measured=measured,
+                     target=target)
+    if criterion.projected is not None and criterion.status in ("on_track", "at_risk"):
+        text += "; " + words("at the current trend %(projected)s by the deadline",
+                             projected=show(criterion.projected))
+    return text
 
 
 def criteria_rows(words: Words, results: Results) -> list[dict]:
+    """The scorecard: every goal as agreed (with its dates), its progress in words, its status."""
     labels = status_labels(words)
     rows = []
     for criterion in results.criteria:
         kpi = results.kpi(criterion.kpi)
-        target, measured = _target_text(words, criterion, kpi)
         rows.append({
-            "goal": criterion.label or kpi.label, "kpi": kpi.label, "target": target,
-            "measured": measured, "status": criterion.status,
+            "goal": criterion.label or kpi.label, "kpi": kpi.label,
+            "progress": progress_text(words, criterion, kpi), "status": criterion.status,
             "status_label": labels[criterion.status], "symbol": STATUS_SYMBOL[criterion.status],
             "confident": criterion.with_confidence, "by": words.fmt.date(criterion.by, "medium"),
             "agreed_on": words.fmt.date(criterion.agreed_on, "medium"),
@@ -345,7 +447,7 @@ def roi_section(words: Words, results: Results, style: charts.ChartStyle, font_d
         "ratio": words("%(back)s back for every %(one)s spent",
                        back=fmt.money(roi.ratio, roi.currency, sig=None),
                        one=fmt.money(1, roi.currency, sig=1)),
-        "range": words("range %(low)s to %(high)s", low=percent(roi.roi_low),
+        "range": words("likely range %(low)s to %(high)s", low=percent(roi.roi_low),
                        high=percent(roi.roi_high)),
         "conservative": words("conservative %(value)s", value=percent(roi.roi_conservative)),
         "net": money(net), "benefit": money(benefit), "cost": money(cost), "payback": payback,
@@ -397,30 +499,57 @@ def period_name(words: Words, per: str) -> str:
             "quarter": words("quarter"), "year": words("year")}[per]
 
 
+def _plan_why(words: Words, kpi: KPIResult) -> str:
+    """Why a KPI is in the plan, fitting its verdict."""
+    if kpi.verdict == "worsened":
+        return words("Got worse: %(change)s", change=magnitude(words, kpi))
+    if kpi.verdict == "improved":
+        return words("Improved (%(change)s), but short of its goal", change=magnitude(words, kpi))
+    return words("Inconclusive: %(meaning)s", meaning=inconclusive_text(words, kpi))
+
+
+def _default_action(words: Words, code: str, label: str) -> str:
+    return {
+        "worsened": words("Investigate why %(kpi)s got worse among the units that use the "
+                          "product, and agree a fix with the customer.", kpi=label),
+        "short_of_target": words("Agree with the customer how to close the gap to the "
+                                 "target: wider use, training, or a later date."),
+        "inconclusive": words("Gather more evidence: extend the pilot or add units, so that "
+                              "smaller changes can be detected."),
+    }[code]
+
+
 def plan_items(words: Words, results: Results) -> list[dict]:
-    reasons = {"worsened": words("got worse"), "inconclusive": words("inconclusive"),
-               "not_achieved": words("goal not achieved"), "at_risk": words("goal at risk")}
-    defaults = {
-        "worsened": words("Investigate why this KPI got worse among the units that use the "
-                          "product, and agree a fix with the customer."),
-        "inconclusive": words("Gather more evidence: extend the pilot or add units, since this "
-                              "data could only detect large changes."),
-        "criterion": words("Review adoption among the pilot's users and agree a recovery plan "
-                           "for this goal."),
-    }
+    """The improvement plan: one entry per KPI, its open goals under it, its actions (a missing
+    owner or date reads 'to agree'). The terminal prints the same texts (in English)."""
+    labels = status_labels(words)
+    to_agree = words("to agree")
     items = []
     for item in results.improvement_plan:
-        reason = reasons.get(item.reason, words("goal inconclusive") if item.kind == "criterion"
-                             else item.reason)
-        actions = [{"do": a["do"], "owner": a.get("owner") or "",
-                    "by": words.fmt.date(a.get("by"), "medium") if a.get("by") else ""}
+        kpi = results.kpi(item.kpi)
+        actions = [{"do": a["do"], "owner": a.get("owner") or to_agree,
+                    "by": words.fmt.date(a.get("by"), "medium") if a.get("by") else to_agree,
+                    "owner_missing": not a.get("owner"), "by_missing": not a.get("by")}
                    for a in item.actions]
         if not actions:
-            actions = [{"do": defaults[item.default_action], "owner": "", "by": "",
-                        "default": True}]
-        items.append({"label": item.label, "kind": item.kind, "reason": reason,
-                      "actions": actions})
+            actions = [{"do": _default_action(words, item.default_action, item.label),
+                        "owner": to_agree, "by": to_agree, "owner_missing": True,
+                        "by_missing": True, "default": True}]
+        goals = [{"label": g.label, "status": g.status, "status_label": labels[g.status],
+                  "symbol": STATUS_SYMBOL[g.status]} for g in item.goals]
+        items.append({"kpi": item.kpi, "label": item.label, "verdict": item.verdict,
+                      "why": _plan_why(words, kpi), "goals": goals, "actions": actions})
     return items
+
+
+def next_steps(words: Words, plan: list[dict], next_quarter: list[dict], most: int = 5) -> list[dict]:
+    """Page 2's next steps: the first action of each plan entry, most urgent first, then the
+    goals for next quarter; at most `most`."""
+    steps = [{"kpi": item["label"], **item["actions"][0]} for item in plan]
+    steps += [{"kpi": None, "do": g["goal"], "owner": g["owner"], "by": g["by"],
+               "owner_missing": g["owner_missing"], "by_missing": g["by_missing"]}
+              for g in next_quarter]
+    return steps[:most]
 
 
 def finding_text(words: Words, finding: dict, labels: dict[str, str]) -> str:
@@ -509,27 +638,19 @@ def report_date(experiment: Experiment, results: Results) -> str:
 
 
 def summary_paragraph(words: Words, context: dict) -> str:
-    """The executive summary in plain words: verdicts, goals achieved, ROI with its range."""
-    from babel.lists import format_list
-
-    def listing(labels):
-        return format_list(labels, locale=words.fmt.locale) if labels else words("none")
-
-    verdicts = context["by_verdict"]
-    text = words("Improved: %(improved)s. Got worse: %(worsened)s. Inconclusive: %(inconclusive)s.",
-                 improved=listing(verdicts["improved"]), worsened=listing(verdicts["worsened"]),
-                 inconclusive=listing(verdicts["inconclusive"]))
+    """The sentence after the headline: goals achieved, and the ROI with its likely range."""
+    parts = []
     if context["criteria"]:
         achieved = sum(c["status"] == "achieved" for c in context["criteria"])
-        text += " " + words("%(achieved)s of %(total)s goals agreed at onboarding are achieved.",
-                            achieved=achieved, total=len(context["criteria"]))
+        parts.append(words("Goals agreed at onboarding: %(achieved)s of %(total)s achieved.",
+                           achieved=achieved, total=len(context["criteria"])))
     roi = context["roi"]
     if roi:
-        text += " " + words("Projected over %(months)s months at the measured effects, the "
-                            "return on investment is %(roi)s (%(range)s): %(ratio)s.",
-                            roi=roi["headline"], months=roi["months"], range=roi["range"],
-                            ratio=roi["ratio"])
-    return text
+        parts.append(words("Projected over %(months)s months at the measured effects, the "
+                           "return on investment is %(roi)s (%(range)s): %(ratio)s.",
+                           roi=roi["headline"], months=roi["months"], range=roi["range"],
+                           ratio=roi["ratio"]))
+    return " ".join(parts)
 
 
 def build_context(experiment: Experiment, results: Results, brand: Brand, gettext,
@@ -573,8 +694,9 @@ def build_context(experiment: Experiment, results: Results, brand: Brand, gettex
         "criteria": criteria_rows(words, results),
         "roi": roi_section(words, results, style, font_dir),
         "plan": plan_items(words, results),
-        "next_quarter": [{"goal": g["goal"], "owner": g.get("owner") or "",
-                          "by": fmt.date(g.get("by"), "medium") if g.get("by") else ""}
+        "next_quarter": [{"goal": g["goal"], "owner": g.get("owner") or words("to agree"),
+                          "by": fmt.date(g.get("by"), "medium") if g.get("by") else words("to agree"),
+                          "owner_missing": not g.get("owner"), "by_missing": not g.get("by")}
                          for g in results.next_quarter],
         "method": results.method,
         "alpha": fmt.number(results.alpha, 2),
@@ -599,5 +721,7 @@ def build_context(experiment: Experiment, results: Results, brand: Brand, gettex
 
         context.update(waves.waves_context(words, results, groups, time_kind,
                                            experiment.analysis.bootstrap))
+    context["headline"] = headline_sentence(words, results)
     context["summary_paragraph"] = summary_paragraph(words, context)
+    context["next_steps"] = next_steps(words, context["plan"], context["next_quarter"])
     return context

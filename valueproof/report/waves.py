@@ -189,10 +189,10 @@ def effect_figure(words: Words, results: Results, kpi: KPIResult, style: charts.
                      "%(control)s.", control=groups["control"],
                      period=_singular(words, results.period, time_kind))]
     caption.append(
-        words("The bars are a simultaneous 95%% band: together they cover every point's true "
-              "value with 95%% probability.") if simultaneous else
-        words("The bars are pointwise 95%% intervals: each covers its own point's true value "
-              "with 95%% probability, not all of them at once."))
+        words("The bars are likely ranges, widened so that together they cover every point's "
+              "true value with 95%% probability (a simultaneous band).") if simultaneous else
+        words("The bars are likely ranges: each covers its own point's true value with 95%% "
+              "probability, not all of them at once."))
     caption.append(
         words("Before the rollout (grey, open circles) each point compares a %(period)s with "
               "the one before it, so they should scatter around zero.",
