@@ -46,6 +46,11 @@ def _matplotlib(font_dir: Path):
     from matplotlib.figure import Figure
 
     if not _configured:
+        import logging
+
+        # bold text looks for a bold face of every fallback family; the minus sign's subset has
+        # none, and needs none (it is only ever used for the sign), so that lookup is not news
+        logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
         for font in sorted(font_dir.glob("NotoSans*.ttf")):
             font_manager.fontManager.addfont(str(font))
         matplotlib.rcParams.update({
