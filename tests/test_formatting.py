@@ -27,3 +27,25 @@ def test_one_letter_words_never_end_a_line_in_polish():
     tied = Formatter("pl").tie("Wzrost o 5 punktów w grupie i w porównaniu z grupą")
     assert tied == f"Wzrost o{NBSP}5 punktów w{NBSP}grupie i{NBSP}w{NBSP}porównaniu z{NBSP}grupą"
     assert Formatter("en").tie("a b c") == "a b c"  # English typography does not ask for it
+
+
+def test_polish_report_ties_one_letter_words_and_keeps_one_precision_per_kpi():
+    """Through the real Polish report: no one-letter word can end a line, markup and styles
+    are untouched, and a KPI's estimate, interval and levels share their decimals."""
+    import re
+
+    import valueproof
+    from tests.conftest import EXAMPLES
+    from valueproof.config import load_experiment
+    from valueproof.report.render import render_html
+
+    results = valueproof.analyze(EXAMPLES / "sales_rollout")
+    html, _ = render_html(load_experiment(EXAMPLES / "sales_rollout"), results)
+    text = re.sub(r"<style.*?</style>|<svg.*?</svg>|<[^>]+>", "\x00", html, flags=re.S)
+    assert " w" + NBSP in html
+    assert re.search(r"(?<=[ \t\n])[wzioauWZIOAU][ \t\n]+(?=\w)", text) is None
+    assert '<link rel="stylesheet" href="style.css">' in html  # markup left alone
+    cycle = results.kpi("cycle_days")
+    digits = decimals_for_interval(cycle.effect_units_low, cycle.effect_units_high)
+    shown = Formatter("pl").fixed(cycle.effect_units, digits, signed=True)
+    assert shown in html and digits == 1

@@ -16,7 +16,7 @@ from valueproof.config import Experiment
 from valueproof.config.brand import Brand
 from valueproof.data.load import FEW_UNITS
 from valueproof.report import charts
-from valueproof.report.formatting import Formatter
+from valueproof.report.formatting import Formatter, decimals_for_interval
 from valueproof.stats.results import KPIResult, Results
 from valueproof.value.roi import shown_totals
 
@@ -329,7 +329,13 @@ def kpi_page(words: Words, results: Results, kpi: KPIResult, groups: dict[str, s
     trend_status, trend_text = pre_trend_sentence(words, kpi, results.method, period, staggered)
     means = [(words("Before"), kpi.means.get("treatment_pre"), kpi.means.get("control_pre")),
              (words("After"), kpi.means.get("treatment_post"), kpi.means.get("control_post"))]
-    level = lambda v: fmt.fixed(v * scale, 3 if abs(v * scale) < 10 else 2) if v is not None else "–"  # noqa: E731
+    # one precision for every number of this KPI, from its interval: never "9.440" beside "11.72"
+    digits = decimals_for_interval(kpi.effect_units_low * scale, kpi.effect_units_high * scale)
+    rel_digits = decimals_for_interval(
+        None if kpi.relative_ci_low is None else kpi.relative_ci_low * 100,
+        None if kpi.relative_ci_high is None else kpi.relative_ci_high * 100)
+    level = lambda v: fmt.fixed(v * scale, digits) if v is not None else "–"  # noqa: E731
+    relative = lambda v: fmt.percent_fixed(v, rel_digits, signed=True)  # noqa: E731
     robust = kpi.robustness
     return {
         "id": kpi.id, "label": kpi.label, "verdict": kpi.verdict,
@@ -348,14 +354,13 @@ def kpi_page(words: Words, results: Results, kpi: KPIResult, groups: dict[str, s
         "means": [(name, level(t), level(c)) for name, t, c in means],
         # the detail box's table: units in the row labels, bare numbers in the cells
         "change_unit": change_unit,
-        "effect": fmt.fixed(kpi.effect_units * scale, 3, signed=True),
-        "ci": (fmt.fixed(kpi.effect_units_low * scale, 3, signed=True) + " … "
-               + fmt.fixed(kpi.effect_units_high * scale, 3, signed=True)),
-        "relative": fmt.percent(kpi.relative_effect, 3, signed=True),
+        "effect": fmt.fixed(kpi.effect_units * scale, digits, signed=True),
+        "ci": (fmt.fixed(kpi.effect_units_low * scale, digits, signed=True) + " … "
+               + fmt.fixed(kpi.effect_units_high * scale, digits, signed=True)),
+        "relative": relative(kpi.relative_effect),
         "relative_ci": (words("not estimable") if kpi.relative_effect is not None
                         and kpi.relative_ci_low is None and math.isfinite(kpi.se) else
-                        fmt.percent(kpi.relative_ci_low, 3, signed=True) + " … "
-                        + fmt.percent(kpi.relative_ci_high, 3, signed=True)),
+                        relative(kpi.relative_ci_low) + " … " + relative(kpi.relative_ci_high)),
         "p": fmt.p_value(kpi.p_value), "p_adjusted": fmt.p_value(kpi.p_adjusted),
         "welch_p": fmt.p_value(robust.welch_p), "rank_p": fmt.p_value(robust.rank_p),
         "permutation_p": fmt.p_value(robust.permutation_p),
@@ -659,7 +664,8 @@ def build_context(experiment: Experiment, results: Results, brand: Brand, gettex
     time_kind = time_kind_of(experiment, results)
     date = report_date(experiment, results)
     words = Words(gettext, fmt)
-    style = charts.ChartStyle(primary=brand.primary, neutral=brand.neutral)
+    style = charts.ChartStyle(primary=brand.primary, neutral=brand.neutral,
+                              number=lambda value: fmt.number(value, sig=6))
     groups = {
         "treatment": experiment.groups.treatment_label or words("Units with the product"),
         "control": experiment.groups.control_label or words("comparison units"),

@@ -87,6 +87,15 @@ class Formatter:
         pattern = f"+{body};-{body}" if signed else body
         return format_percent(rounded, format=pattern, locale=self.locale).replace("-", "−")
 
+    def percent_fixed(self, value: float | None, decimals: int, signed: bool = False) -> str:
+        """A percentage with fixed decimals (0.2146, 1 -> '21.5%'): one precision for a KPI's
+        relative effect and its bounds."""
+        if value is None or not math.isfinite(value):
+            return "–"
+        body = "#,##0" + ("." + "0" * decimals if decimals else "") + "%"
+        pattern = f"+{body};-{body}" if signed else body
+        return format_percent(value, format=pattern, locale=self.locale).replace("-", "−")
+
     def money(self, value: float | None, currency: str, sig: int | None = 2) -> str:
         """Money in prose: two significant figures; `sig=None` for exact table values."""
         if value is None or not math.isfinite(value):

@@ -17,6 +17,7 @@ from valueproof.config.brand import load_brand
 from valueproof.errors import ReportError
 from valueproof.report.charts import printable
 from valueproof.report.context import build_context, report_date
+from valueproof.report.formatting import Formatter
 from valueproof.report.i18n import translations
 from valueproof.stats.results import Results
 
@@ -141,7 +142,33 @@ def render_html(experiment: Experiment, results: Results, locale: str | None = N
     env.filters["breakable"] = breakable
     env.install_gettext_translations(gettext, newstyle=True)
     html = env.get_template("qbr.html").render(**context)
-    return html, folder
+    return tie_one_letter_words(html, Formatter(locale)), folder
+
+
+_MARKUP = re.compile(r"(<[^>]*>)")
+
+
+def tie_one_letter_words(html: str, fmt: Formatter) -> str:
+    """The page's text with a no-break space after one-letter words where the language's
+    typography wants it (Polish, Czech, Slovak: `Formatter.tie`); markup, styles and scripts
+    are left as they are."""
+    from valueproof.report.formatting import ONE_LETTER_TIES
+
+    if fmt.locale.language not in ONE_LETTER_TIES:
+        return html
+    out, skip = [], None
+    for part in _MARKUP.split(html):
+        if part.startswith("<"):
+            name = re.match(r"</?\s*([a-zA-Z0-9]+)", part)
+            tag = name.group(1).lower() if name else ""
+            if skip is None and tag in ("style", "script", "svg") and not part.startswith("</"):
+                skip = tag
+            elif skip == tag and part.startswith("</"):
+                skip = None
+            out.append(part)
+        else:
+            out.append(part if skip else fmt.tie(part))
+    return "".join(out)
 
 
 def inline_stylesheet(html: str, folder: Path) -> str:
