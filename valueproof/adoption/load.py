@@ -4,7 +4,7 @@ Each file is read exactly as the main data is (`FileSource`: CSV dialects, Parqu
 the same sandbox) into the view `raw`, checked, copied into its own table with only the columns
 the numbers need, and `raw` dropped before the next file. Tables made here:
 
-- `usage(u VARCHAR, d DATE, f VARCHAR, seats DOUBLE)`: one row per user, day (and feature);
+- `usage(u VARCHAR, d DATE, f VARCHAR, seats DOUBLE)`: one row per row of the usage file;
 - `licensed(u VARCHAR)`: a licence list;
 - `training(u VARCHAR, c DATE)`: `c` NULL when not completed;
 - `nps(s INTEGER, d DATE)`;
@@ -26,6 +26,7 @@ from valueproof.data.columns import (
     NUMERIC_PREFIXES,
     date_format_hint,
     excel_serial_hint,
+    not_missing,
     numeric_expression,
     present_text,
     unparseable,
@@ -43,7 +44,7 @@ class FileSummary:
     key: str  # adoption.usage, adoption.training, ...
     path: str  # as the definition writes it
     rows: int  # rows read
-    used: int  # rows kept (with a user and a date, ...)
+    used: int  # rows used (those with a user and a date, ...)
     first: str | None  # earliest date
     last: str | None
     distinct: int | None  # users (usage, training, licence list); answers/tickets otherwise
@@ -70,9 +71,10 @@ def _source(spec: FileReading, path, text_columns: tuple[str, ...]) -> FileSourc
 
 
 def moment_expression(con, column: str, sql_type: str, label: str, key: str,
-                      date_format: str | None) -> str:
+                      date_format: str | None, check: bool = True) -> str:
     """SQL turning a date or date-and-time column into a TIMESTAMP (a date is its midnight);
-    DataError when a non-empty value does not convert."""
+    DataError when a non-empty value does not convert (unless `check` is False: the caller
+    counts them itself, in a pass it makes anyway, and calls `not_moments`)."""
     col = quote(column)
     if sql_type == "DATE" or sql_type.startswith("TIMESTAMP"):
         return f"CAST({col} AS TIMESTAMP)"
@@ -82,18 +84,26 @@ def moment_expression(con, column: str, sql_type: str, label: str, key: str,
     text = f"CAST({col} AS VARCHAR)"
     expr = (f"try_strptime({text}, {literal(date_format)})" if date_format
             else f"TRY_CAST({present_text(col)} AS TIMESTAMP)")
-    count, example = unparseable(con, col, expr)
-    if count:
-        hint = None if date_format else date_format_hint(con, col)  # names data.date_format
-        if hint:
-            raise DataError(f"{label}: column '{column}' (from {key}) {hint}")
-        fix = ("fix those values, or data.date_format" if date_format else
-               "write dates as YYYY-MM-DD (or YYYY-MM-DD HH:MM), or set data.date_format "
-               "(e.g. '%d/%m/%Y')" + excel_serial_hint(con, col, example))
-        kind = f"dates written as '{date_format}'" if date_format else "dates"
-        raise DataError(f"{label}: column '{column}' (from {key}) has {count} value(s) that are "
-                        f"not {kind} (e.g. '{example}'); {fix}")
+    if check:
+        not_moments(con, column, label, key, date_format, *unparseable(con, col, expr))
     return expr
+
+
+def not_moments(con, column: str, label: str, key: str, date_format: str | None, count: int,
+                example: str | None) -> None:
+    """DataError when `count` values of a date column did not convert, with the likely fix."""
+    if not count:
+        return
+    col = quote(column)
+    hint = None if date_format else date_format_hint(con, col)  # names data.date_format
+    if hint:
+        raise DataError(f"{label}: column '{column}' (from {key}) {hint}")
+    fix = ("fix those values, or data.date_format" if date_format else
+           "write dates as YYYY-MM-DD (or YYYY-MM-DD HH:MM), or set data.date_format "
+           "(e.g. '%d/%m/%Y')" + excel_serial_hint(con, col, example))
+    kind = f"dates written as '{date_format}'" if date_format else "dates"
+    raise DataError(f"{label}: column '{column}' (from {key}) has {count} value(s) that are "
+                    f"not {kind} (e.g. '{example}'); {fix}")
 
 
 class _File:
@@ -113,23 +123,23 @@ class _File:
         self.types = found
         self.rows = 0
 
-    def counted(self, rows: int, kept: int, what: str, loaded: Loaded) -> None:
-        """Note the rows read and kept: none read or none kept is an error, some left out a
-        finding."""
+    def counted(self, rows: int, kept: int, needed: str, lacking: str, loaded: Loaded) -> None:
+        """Note the rows read and kept (those with `needed`): none read or none kept is an
+        error, some left out (`lacking` it) a finding."""
         self.rows = rows
         if rows == 0:
             raise DataError(f"{self.label}: the file has a header but no rows ({self.key}); "
                             "export it again, or remove the key")
         if kept == 0:
-            raise DataError(f"{self.label}: no row has {what}; check the columns {self.key} "
+            raise DataError(f"{self.label}: no row has {needed}; check the columns {self.key} "
                             "names")
         if kept < rows:
-            loaded.findings.append(f"{self.label}: {rows - kept:,} row(s) have no {what} and "
+            loaded.findings.append(f"{self.label}: {rows - kept:,} row(s) have {lacking} and "
                                    "are not used")
 
-    def moment(self, column: str, what: str) -> str:
+    def moment(self, column: str, what: str, check: bool = True) -> str:
         return moment_expression(self.con, column, self.types[column], self.label,
-                                 f"{self.key}.{what}", self.spec.date_format)
+                                 f"{self.key}.{what}", self.spec.date_format, check)
 
     def number(self, column: str) -> str:
         return numeric_expression(self.con, column, self.types[column], self.label,
@@ -208,30 +218,37 @@ def _summary(file: _File, table: str, date_column: str, users: bool) -> FileSumm
 
 
 def _count(file: _File, condition: str) -> tuple[int, int]:
-    return file.con.execute(f"SELECT count(*), count_if({condition}) FROM raw").fetchone()
+    return file.con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE {condition}) FROM raw").fetchone()
 
 
 def _usage(file: _File, spec, adoption, loaded: Loaded) -> FileSummary:
-    day = f"CAST({file.moment(spec.time, 'time')} AS DATE)"
+    moment = file.moment(spec.time, "time", check=False)
+    time = quote(spec.time)
     feature = _text(spec.feature) if spec.feature else "NULL"
     seats = (file.number(adoption.licences.column) if adoption.licences
              and adoption.licences.column else "CAST(NULL AS DOUBLE)")
-    # One row per user, day and feature: the numbers count users, never actions, so the
-    # (often much larger) action log shrinks to what they need, in one pass over the file.
+    # One pass over the file: the rows as the numbers need them, and the dates that do not
+    # convert flagged (their text kept only for the message).
     file.con.execute(
-        f"CREATE TEMP TABLE usage AS SELECT u, d, f, max(seats) AS seats, count(*) AS n FROM ("
-        f"SELECT {_text(spec.user)} AS u, {day} AS d, {feature} AS f, {seats} AS seats FROM raw) "
-        "GROUP BY ALL")
-    rows, kept = file.con.execute(
-        "SELECT coalesce(sum(n), 0), coalesce(sum(n) FILTER (WHERE u IS NOT NULL AND "
-        "d IS NOT NULL), 0) FROM usage").fetchone()
-    file.counted(int(rows), int(kept), "both a user and a date", loaded)
-    file.con.execute("DELETE FROM usage WHERE u IS NULL OR d IS NULL")
-    return _summary(file, "usage", "d", users=True)
+        "CREATE TEMP TABLE usage AS SELECT u, CAST(m AS DATE) AS d, f, seats, "
+        f"CASE WHEN m IS NULL AND {not_missing('t')} THEN CAST(t AS VARCHAR) END AS example "
+        f"FROM (SELECT {_text(spec.user)} AS u, {moment} AS m, {feature} AS f, "
+        f"{seats} AS seats, {time} AS t FROM raw)")
+    rows, kept, bad, example = file.con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE u IS NOT NULL AND d IS NOT NULL), "
+        "count(example), any_value(example) FROM usage").fetchone()
+    not_moments(file.con, spec.time, file.label, f"{file.key}.time", spec.date_format,
+                bad, example)
+    file.counted(rows, kept, "both a user and a date", "no user or no date", loaded)
+    if kept < rows:
+        file.con.execute("DELETE FROM usage WHERE u IS NULL OR d IS NULL")
+    file.con.execute("ALTER TABLE usage DROP COLUMN example")
+    return dataclasses.replace(_summary(file, "usage", "d", users=True), used=int(kept))
 
 
 def _licences(file: _File, spec, adoption, loaded: Loaded) -> FileSummary:
-    file.counted(*_count(file, f"{_text(spec.user)} IS NOT NULL"), "a user", loaded)
+    file.counted(*_count(file, f"{_text(spec.user)} IS NOT NULL"), "a user", "no user", loaded)
     file.con.execute(f"CREATE TEMP TABLE licensed AS SELECT DISTINCT {_text(spec.user)} AS u "
                      f"FROM raw WHERE {_text(spec.user)} IS NOT NULL")
     users = file.con.execute("SELECT count(*) FROM licensed").fetchone()[0]
@@ -240,7 +257,7 @@ def _licences(file: _File, spec, adoption, loaded: Loaded) -> FileSummary:
 
 def _training(file: _File, spec, adoption, loaded: Loaded) -> FileSummary:
     completed = f"CAST({file.moment(spec.completed, 'completed')} AS DATE)"
-    file.counted(*_count(file, f"{_text(spec.user)} IS NOT NULL"), "a user", loaded)
+    file.counted(*_count(file, f"{_text(spec.user)} IS NOT NULL"), "a user", "no user", loaded)
     # A user trained twice counts once, from the first completion.
     file.con.execute(
         f"CREATE TEMP TABLE training AS SELECT u, min(c) AS c FROM (SELECT {_text(spec.user)} "
@@ -260,7 +277,7 @@ def _nps(file: _File, spec, adoption, loaded: Loaded) -> FileSummary:
             f"that are not whole numbers from 0 to 10 (e.g. {example:g}); NPS answers are 0-10: "
             "fix or remove them (a 1-5 or 1-7 scale is not NPS)")
     file.counted(*_count(file, f"{score} IS NOT NULL AND {day} IS NOT NULL"),
-                 "both an answer and a date", loaded)
+                 "both an answer and a date", "no answer or no date", loaded)
     file.con.execute(f"CREATE TEMP TABLE nps AS SELECT CAST(s AS INTEGER) AS s, d FROM ("
                      f"SELECT {score} AS s, {day} AS d FROM raw) "
                      "WHERE s IS NOT NULL AND d IS NOT NULL")
@@ -271,7 +288,8 @@ def _tickets(file: _File, spec, adoption, loaded: Loaded) -> FileSummary:
     opened = file.moment(spec.opened, "opened")
     resolved = file.moment(spec.resolved, "resolved")
     priority = _text(spec.priority) if spec.priority else "NULL"
-    file.counted(*_count(file, f"{opened} IS NOT NULL"), "an opening date", loaded)
+    file.counted(*_count(file, f"{opened} IS NOT NULL"), "an opening date", "no opening date",
+                 loaded)
     file.con.execute(f"CREATE TEMP TABLE tickets AS SELECT o, r, p FROM (SELECT {opened} AS o, "
                      f"{resolved} AS r, {priority} AS p FROM raw) WHERE o IS NOT NULL")
     bad, opened_at, resolved_at = file.con.execute(
