@@ -74,10 +74,57 @@ def print_validation(result: Validation) -> None:
         kpis.add_row(kpi.display_label, kpi.aggregate + (" (log)" if kpi.transform == "log" else ""),
                      kpi.better, ", ".join(kpi.columns) or "(rows)", f"{missing / rows:.1%}")
     out.print(kpis)
+    if result.adoption is not None:
+        print_adoption(out, result.adoption)
     print_findings(out, data.findings)
-    for warning in result.wave_warnings + result.asset_warnings:
+    adoption_warnings = result.adoption.warnings if result.adoption is not None else []
+    for warning in result.wave_warnings + result.asset_warnings + adoption_warnings:
         out.print(f"  [yellow]![/yellow] {warning}")
     out.print("[green]Usable:[/green] valueproof can analyse this experiment.")
+
+
+def print_adoption(out: Console, outcome) -> None:
+    """The adoption files (rows read and used, dates covered) and their numbers at the as-of
+    date, in one line each."""
+    from rich.markup import escape
+
+    adoption, nps, health = outcome.adoption, outcome.nps, outcome.health
+    files = Table(title="Adoption data", title_justify="left")
+    for name in ("Key", "File", "Rows", "Used", "First", "Last", "Users / answers"):
+        files.add_column(name, justify="right" if name in ("Rows", "Used", "Users / answers")
+                         else "left")
+    for source in adoption.sources:
+        files.add_row(source.key, escape(source.path), f"{source.rows:,}", f"{source.used:,}",
+                      source.first or "–", source.last or "–",
+                      "–" if source.distinct is None else f"{source.distinct:,}")
+    out.print(files)
+    period = adoption.period
+    lines = [f"As of {adoption.as_of} ({period.quarter}: {period.start} – {period.end})"]
+    if adoption.active_users is not None:
+        of = (f" of {adoption.licences:,} licences ({adoption.utilisation:.1%})"
+              if adoption.utilisation is not None else "")
+        sticky = "–" if adoption.stickiness is None else f"{adoption.stickiness:.2f}"
+        shares = ", ".join(f"{f.label} {f.share:.0%}" for f in adoption.features
+                           if f.share is not None)
+        lines.append(f"active users (28 days): {adoption.active_users:,}{of}; stickiness "
+                     f"{sticky}" + (f"; features used by them: {shares}" if shares else ""))
+    if adoption.training is not None and adoption.training.share is not None:
+        training = adoption.training
+        lines.append(f"training completed: {training.share:.1%} ({training.completed:,} of "
+                     f"{training.base:,} {training.basis.replace('_', ' ')})")
+    if adoption.support is not None:
+        line = adoption.support.current
+        hours = lambda v: "–" if v is None else f"{v:,.1f} h"  # noqa: E731
+        lines.append(f"support tickets: {line.opened:,} opened ({line.per_week:.1f} a week), "
+                     f"time to resolution median {hours(line.median_hours)}, 90th percentile "
+                     f"{hours(line.p90_hours)}, {line.backlog:,} open at {period.end}")
+    if nps is not None and nps.score is not None:
+        lines.append(f"NPS: {nps.score:+.0f} [{nps.ci_low:+.0f}, {nps.ci_high:+.0f}] from "
+                     f"{nps.n:,} answers" + (" (fewer than 30: a caution)" if nps.caution else ""))
+    if health is not None:
+        lines.append(f"health score: {health.score:.0f} ({health.status})")
+    for line in lines:
+        out.print(f"  {escape(line)}")
 
 
 def change_scale(kpi) -> tuple[float, str]:
