@@ -508,3 +508,19 @@ def test_a_usage_time_that_is_not_a_date_is_an_error(adoption_experiment, runner
     _fails(runner, adoption_experiment(frames={"usage.csv": usage}),
            "usage.csv", "column 'ts' (from adoption.usage.time) has 1 value(s) that are not "
            "dates (e.g. 'yesterday')", "adoption.usage.date_format")
+
+
+def test_adoption_files_in_other_formats_and_dialects(adoption_experiment, runner, tmp_path):
+    training_frame().to_excel(tmp_path / "training.xlsx", index=False)
+    answers = nps_frame()
+    answers["answered_on"] = pd.to_datetime(answers["answered_on"]).dt.strftime("%d.%m.%Y")
+    text = "Ankieta NPS – zespół wsparcia\n" + answers.to_csv(index=False, sep=";")
+    (tmp_path / "nps_pl.csv").write_bytes(text.encode("cp1250"))
+    path = adoption_experiment({
+        "training": {"path": "training.xlsx", "user": "user", "completed": "completed_on"},
+        "nps": {"path": "nps_pl.csv", "score": "score", "time": "answered_on",
+                "encoding": "cp1250", "delimiter": ";", "header_row": 2,
+                "date_format": "%d.%m.%Y"}})
+    results = analyze_json(runner, path, tmp_path)
+    assert results["adoption"]["training"]["completed"] == 60
+    assert (results["nps"]["score"], results["nps"]["n"]) == (pytest.approx(30), 100)

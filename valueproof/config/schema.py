@@ -523,7 +523,8 @@ class Licences(FileReading):
     column: str | None = Field(None, min_length=1, description="Column of the usage data with "
                                                                "the seats bought on that date.")
     path: Path | None = Field(None, description="Licence list: one row per licensed user.")
-    user: str | None = Field(None, min_length=1, description="Licence list: column naming the user.")
+    user: str | None = Field(None, min_length=1,
+                             description="Licence list: column naming the user.")
 
     @model_validator(mode="after")
     def _one_kind(self) -> Licences:
@@ -548,7 +549,8 @@ class Feature(Strict):
 class Adoption(Strict):
     """Adoption, training, support and NPS data beside the experiment (all optional)."""
 
-    licences: Annotated[Licences, BeforeValidator(_as_licences)] | None = Field(
+    licences: Annotated[Licences, BeforeValidator(
+        _as_licences, json_schema_input_type=int | Licences)] | None = Field(
         None, description="Seats bought: a number, {column: NAME} on the usage data, or a "
                           "licence list {path: FILE, user: COLUMN}.")
     usage: UsageData | None = Field(None, description="One row per user action or user-day.")
