@@ -9,12 +9,13 @@ and the others' weights renormalised; `missing` says which. Status: green from
 from __future__ import annotations
 
 from valueproof.adoption.results import Health, HealthComponent
+from valueproof.adoption.support import TARGET_HOURS
 from valueproof.config.schema import Health as HealthSettings
 
 RULES = {
     "usage": "utilisation (active users / licences) x 100, at most 100",
     "training": "share of users who completed training x 100, at most 100",
-    "support": "share of tickets resolved within 72 hours x 100",
+    "support": f"share of tickets resolved within {TARGET_HOURS} hours x 100",
     "nps": "(NPS + 100) / 2",
 }
 
