@@ -16,6 +16,8 @@ from valueproof.adoption.results import NPS, NPSPeriod, Period
 
 CAUTION_N = 30
 Z = NormalDist().inv_cdf(0.975)
+TALLY = ("count(*) FILTER (WHERE s >= 9), count(*) FILTER (WHERE s BETWEEN 7 AND 8), "
+         "count(*) FILTER (WHERE s <= 6)")
 
 
 def nps_interval(promoters: int, passives: int, detractors: int
@@ -32,8 +34,8 @@ def nps_interval(promoters: int, passives: int, detractors: int
 
 def counts(con, period: Period) -> tuple[int, int, int]:
     """(promoters, passives, detractors) among the answers dated within the period."""
-    return con.execute("SELECT count_if(s >= 9), count_if(s BETWEEN 7 AND 8), count_if(s <= 6) "
-                       "FROM nps WHERE d BETWEEN ? AND ?", [period.start, period.end]).fetchone()
+    return con.execute(f"SELECT {TALLY} FROM nps WHERE d BETWEEN ? AND ?",
+                       [period.start, period.end]).fetchone()
 
 
 def _period(period: Period, tally: tuple[int, int, int]) -> NPSPeriod:
@@ -53,9 +55,8 @@ def nps(con, current: Period, previous: Period) -> NPS:
         spread = Z * math.sqrt(se ** 2 + old_se ** 2)
         change_low, change_high = change - spread, change + spread
     months = con.execute(
-        "SELECT CAST(date_trunc('month', d) AS DATE), count_if(s >= 9), "
-        "count_if(s BETWEEN 7 AND 8), count_if(s <= 6) FROM nps WHERE d BETWEEN ? AND ? "
-        "GROUP BY 1 ORDER BY 1", [previous.start, current.end]).fetchall()
+        f"SELECT CAST(date_trunc('month', d) AS DATE), {TALLY} FROM nps "
+        "WHERE d BETWEEN ? AND ? GROUP BY 1 ORDER BY 1", [previous.start, current.end]).fetchall()
     by_month = [{"month": month, "n": a + b + c, "score": nps_interval(a, b, c)[0]}
                 for month, a, b, c in months]
     share = (lambda k: k / n if n else None)

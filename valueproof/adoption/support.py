@@ -26,13 +26,13 @@ def _lines(con, period: Period, by_priority: bool) -> list[SupportLine]:
     group = "GROUP BY ROLLUP (p)" if by_priority else ""
     rows = con.execute(
         f"""SELECT {'grouping(p) = 1, p' if by_priority else 'true, NULL'},
-            count_if(o >= $start AND o < $end),
-            count_if(r >= $start AND r < $end),
+            count(*) FILTER (WHERE o >= $start AND o < $end),
+            count(*) FILTER (WHERE r >= $start AND r < $end),
             quantile_cont(date_diff('second', o, r) / 3600.0, [0.5, 0.9])
                 FILTER (WHERE r >= $start AND r < $end),
-            count_if(o < $end AND (r IS NULL OR r >= $end)),
-            count_if(o >= $start AND o + INTERVAL {TARGET_HOURS} HOUR <= $end),
-            count_if(o >= $start AND o + INTERVAL {TARGET_HOURS} HOUR <= $end
+            count(*) FILTER (WHERE o < $end AND (r IS NULL OR r >= $end)),
+            count(*) FILTER (WHERE o >= $start AND o + INTERVAL {TARGET_HOURS} HOUR <= $end),
+            count(*) FILTER (WHERE o >= $start AND o + INTERVAL {TARGET_HOURS} HOUR <= $end
                      AND r <= o + INTERVAL {TARGET_HOURS} HOUR)
         FROM tickets {group}""", {"start": start, "end": end}).fetchall()
     weeks = period.days / 7

@@ -134,15 +134,18 @@ def _completion(con, basis: str, at: dt.date, seats: int | None) -> tuple[int, i
     """(completed, base) at date `at` on the given basis."""
     if basis == "list":
         return con.execute(
-            "SELECT count_if(t.c <= ?), (SELECT count(*) FROM licensed) FROM licensed l "
+            "SELECT count(*) FILTER (WHERE t.c <= ?), count(*) FROM licensed l "
             "LEFT JOIN training t USING (u)", [at]).fetchone()
     if basis == "licences":
-        return con.execute("SELECT count_if(c <= ?) FROM training", [at]).fetchone()[0], seats
+        done = con.execute("SELECT count(*) FILTER (WHERE c <= ?) FROM training", [at])
+        return done.fetchone()[0], seats
     if basis == "active_users":
         return con.execute(
-            "SELECT count_if(t.c <= ?), count(*) FROM (SELECT DISTINCT u FROM usage WHERE d "
-            "BETWEEN ? AND ?) a LEFT JOIN training t USING (u)", [at, *window(at)]).fetchone()
-    return con.execute("SELECT count_if(c <= ?), count(*) FROM training", [at]).fetchone()
+            "SELECT count(*) FILTER (WHERE t.c <= ?), count(*) FROM (SELECT DISTINCT u FROM usage "
+            "WHERE d BETWEEN ? AND ?) a LEFT JOIN training t USING (u)",
+            [at, *window(at)]).fetchone()
+    return con.execute("SELECT count(*) FILTER (WHERE c <= ?), count(*) FROM training",
+                       [at]).fetchone()
 
 
 def _month_ends(start: dt.date, end: dt.date) -> list[dt.date]:
