@@ -429,9 +429,10 @@ def roi_section(words: Words, results: Results, style: charts.ChartStyle, font_d
     # every figure a reader can add up does add up: prose rounds benefit and cost alike and
     # derives the net; tables show whole units and their totals are the sums of their rows
     benefit, cost, net = shown_totals(roi.benefit, roi.cost)
-    rows = {name: [round(getattr(b, name)) for b in roi.benefits]
+    whole = lambda v: round(v) if math.isfinite(v) else v  # noqa: E731  (an unbounded range: "–")
+    rows = {name: [whole(getattr(b, name)) for b in roi.benefits]
             for name in ("total", "total_low", "total_high")}
-    cost_rows = [round(c.total) for c in roi.costs]
+    cost_rows = [whole(c.total) for c in roi.costs]
     conservative = sum(r for r, b in zip(rows["total"], roi.benefits) if b.counted_conservative)
     percent = lambda v: fmt.percent(v, sig=3 if abs(v) >= 1 else 2)  # noqa: E731
     items = [(b.label, b.total, "benefit" if b.total >= 0 else "loss") for b in roi.benefits]

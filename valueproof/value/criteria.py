@@ -8,6 +8,9 @@ Past the deadline (`by` on or before the as-of date), a goal is settled:
                  p-value); for a `level` target, the treated group's post-rollout level reaches it
 2. not_achieved  otherwise (the reason says whether it fell short for sure, got worse, or the
                  data could not show it)
+Without a deadline (or without calendar dates) there is nothing to settle or to project to:
+achieved as 1; not_achieved when the KPI got worse or the whole interval falls short of the
+target; inconclusive otherwise.
 Before the deadline:
 3. achieved      as 1
 4. on_track      the KPI improved significantly and the trend of the effect since the rollout,
@@ -108,12 +111,19 @@ def score_criterion(criterion: Criterion, kpi: KPIResult, as_of: dt.date | None,
     favourable, unfavourable = (high, low) if up else (low, high)
     confident = math.isfinite(unfavourable) and beyond(unfavourable)
     short_for_sure = math.isfinite(favourable) and not beyond(favourable)
-    deadline_passed = criterion.by is None or as_of is None or criterion.by <= as_of
-    projected = None if deadline_passed else _projection(kind, kpi, measured, criterion.by,
-                                                         as_of, period)
+    open_ended = criterion.by is None or as_of is None
+    deadline_passed = not open_ended and criterion.by <= as_of
+    projected = None if open_ended or deadline_passed else _projection(
+        kind, kpi, measured, criterion.by, as_of, period)
     if reached and (kind == "level" or kpi.verdict == "improved"):
         status, reason = "achieved", "the estimate reaches the target" + (
             "" if kind == "level" else " and the improvement is significant")
+    elif open_ended:
+        status, reason = (("not_achieved", "the KPI got significantly worse")
+                          if kpi.verdict == "worsened" else
+                          ("not_achieved", "the whole confidence interval falls short of the target")
+                          if short_for_sure else
+                          ("inconclusive", "the confidence interval still includes the target"))
     elif deadline_passed:
         status = "not_achieved"
         reason = ("the KPI got significantly worse" if kpi.verdict == "worsened" else

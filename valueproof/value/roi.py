@@ -82,6 +82,8 @@ def shown_totals(benefit: float, cost: float, significant: int = 3) -> tuple[flo
     """Benefit and cost rounded to one common unit (`significant` digits of the larger), and
     the net as the difference of the rounded figures: 230,000 - 42,000 = 188,000, never a
     separately rounded 190,000."""
+    if not (math.isfinite(benefit) and math.isfinite(cost)):
+        return benefit, cost, benefit - cost
     largest = max(abs(benefit), abs(cost))
     unit = 10.0 ** max(0, math.floor(math.log10(largest)) - significant + 1) if largest else 1.0
     b, c = round(benefit / unit) * unit, round(cost / unit) * unit
