@@ -626,6 +626,173 @@ PL = {
     "not all of them at once.":
         "Słupki to prawdopodobne zakresy: każdy obejmuje prawdziwą wartość swojego punktu z 95%% "
         "prawdopodobieństwem, ale nie wszystkie naraz.",
+    # Adoption and health (issue 14)
+    "Account health": "Kondycja konta",
+    "Wins this quarter": "Sukcesy w tym kwartale",
+    "Adoption and health": "Wykorzystanie i kondycja konta",
+    "Component": "Składnik",
+    "Measured": "Zmierzono",
+    "Points (0–100)": "Punkty (0–100)",
+    "Weight": "Waga",
+    "Contribution": "Wkład",
+    "Health score": "Wskaźnik kondycji",
+    "Each component scores 0–100 points: a share counts as its percentage, and NPS as (NPS + "
+    "100) ÷ 2. Its contribution is its points times its weight; the contributions add up to the "
+    "score.":
+        "Każdy składnik dostaje 0–100 punktów: udział liczy się jako jego procent, a NPS jako "
+        "(NPS + 100) ÷ 2. Wkład to punkty razy waga; wkłady sumują się do wyniku.",
+    "Licences and active users": "Licencje i aktywni użytkownicy",
+    "Active users per week against the licences bought":
+        "Aktywni użytkownicy tygodniowo wobec kupionych licencji",
+    "Distinct users with any use from Monday to Sunday; the dashed line is the licences bought.":
+        "Różni użytkownicy, którzy choć raz użyli produktu od poniedziałku do niedzieli; linia "
+        "przerywana to liczba kupionych licencji.",
+    "Feature": "Funkcja",
+    "Active users who used it": "Aktywni użytkownicy, którzy jej użyli",
+    "Share of active users": "Udział wśród aktywnych",
+    "Training": "Szkolenie",
+    "Completed by": "Ukończone do",
+    "Share trained": "Odsetek przeszkolonych",
+    "Support": "Wsparcie",
+    "Tickets": "Zgłoszenia",
+    "Opened": "Otwarte",
+    "Per week": "Tygodniowo",
+    "Median time to resolution (hours)": "Mediana czasu rozwiązania (godziny)",
+    "90th percentile (hours)": "90. percentyl (godziny)",
+    "Resolved within %(hours)s hours": "Rozwiązane w ciągu %(hours)s godz.",
+    "Open at the end": "Otwarte na koniec",
+    "priority": "priorytet",
+    "Net Promoter Score (NPS)": "Net Promoter Score (NPS)",
+    "NPS over time": "NPS w czasie",
+    "The first 90 days": "Pierwsze 90 dni",
+    "Activation curve: licences that had used the product by each day since onboarding":
+        "Krzywa aktywacji: licencje, których użytkownicy skorzystali z produktu do danego dnia "
+        "od wdrożenia",
+    "Coming next from us": "Co przygotowujemy",
+    "Roadmap": "Plan rozwoju",
+    "When": "Kiedy",
+    "What we ask of you": "O co prosimy",
+    "Green": "Zielony",
+    "Amber": "Żółty",
+    "Red": "Czerwony",
+    "Usage": "Użycie",
+    "NPS": "NPS",
+    "%(share)s of licences in use": "%(share)s licencji w użyciu",
+    "%(share)s completed the training": "%(share)s ukończyło szkolenie",
+    "%(share)s of tickets resolved within %(hours)s hours":
+        "%(share)s zgłoszeń rozwiązanych w ciągu %(hours)s godz.",
+    "NPS %(score)s": "NPS %(score)s",
+    "no usage data": "brak danych o użyciu",
+    "no licence count to compare the active users with":
+        "brak liczby licencji, z którą można porównać aktywnych użytkowników",
+    "no training data": "brak danych o szkoleniach",
+    "no support tickets": "brak zgłoszeń do wsparcia",
+    "no ticket opened in %(quarter)s early enough to be judged":
+        "żadne zgłoszenie z %(quarter)s nie zostało otwarte dość wcześnie, by je ocenić",
+    "no NPS data": "brak danych NPS",
+    "no NPS answer in %(quarter)s": "brak odpowiedzi NPS w %(quarter)s",
+    "Left out for lack of data: %(components)s. The other weights were scaled up to add up to "
+    "100%%.":
+        "Pominięte z braku danych: %(components)s. Pozostałe wagi przeskalowano tak, by "
+        "sumowały się do 100%%.",
+    "Up %(change)s points since the end of %(quarter)s (then %(before)s, %(status)s).":
+        "Wzrost o %(change)s pkt od końca %(quarter)s (wtedy %(before)s, %(status)s).",
+    "Down %(change)s points since the end of %(quarter)s (then %(before)s, %(status)s).":
+        "Spadek o %(change)s pkt od końca %(quarter)s (wtedy %(before)s, %(status)s).",
+    "Unchanged since the end of %(quarter)s (%(before)s, %(status)s).":
+        "Bez zmian od końca %(quarter)s (%(before)s, %(status)s).",
+    "up %(change)s since %(quarter)s": "+%(change)s pkt od %(quarter)s",
+    "down %(change)s since %(quarter)s": "−%(change)s pkt od %(quarter)s",
+    "unchanged since %(quarter)s": "bez zmian od %(quarter)s",
+    "Green from %(green)s, amber from %(amber)s, red below.":
+        "Zielony od %(green)s, żółty od %(amber)s, poniżej czerwony.",
+    "%(active)s active users": "aktywni użytkownicy: %(active)s",
+    "%(active)s of %(licences)s licences in use (%(share)s)":
+        "%(active)s z %(licences)s licencji w użyciu (%(share)s)",
+    "%(licences)s licences": "Licencje: %(licences)s",
+    "Active users per week": "Aktywni użytkownicy w tygodniu",
+    "On average %(mean)s users a week in %(quarter)s.":
+        "Średnio %(mean)s użytkowników tygodniowo w %(quarter)s.",
+    "On average %(mean)s users a week in %(quarter)s, against %(before)s in %(previous)s.":
+        "Średnio %(mean)s użytkowników tygodniowo w %(quarter)s wobec %(before)s w "
+        "%(previous)s.",
+    "On average %(mean)s users a week in %(quarter)s, against %(before)s in %(previous)s "
+    "(%(change)s).":
+        "Średnio %(mean)s użytkowników tygodniowo w %(quarter)s wobec %(before)s w "
+        "%(previous)s (%(change)s).",
+    "Licences": "Licencje",
+    "Active users (last %(days)s days)": "Aktywni użytkownicy (ostatnie %(days)s dni)",
+    "Licences in use": "Licencje w użyciu",
+    "Stickiness (daily ÷ monthly active)": "Regularność (aktywni dziennie ÷ miesięcznie)",
+    "Stickiness: on an average day %(daily)s of the %(active)s active users used it.":
+        "Regularność: w przeciętnym dniu korzystało %(daily)s z %(active)s aktywnych "
+        "użytkowników.",
+    "licensed users": "użytkowników z licencją",
+    "active users": "aktywnych użytkowników",
+    "users in the training list": "użytkowników z listy szkoleń",
+    "%(share)s of the %(base)s %(who)s completed the training (%(done)s).":
+        "Szkolenie ukończyło %(share)s spośród %(base)s %(who)s (%(done)s).",
+    "Up %(points)s percentage points since the end of %(quarter)s (%(before)s).":
+        "Wzrost o %(points)s pkt proc. od końca %(quarter)s (%(before)s).",
+    "Down %(points)s percentage points since the end of %(quarter)s (%(before)s).":
+        "Spadek o %(points)s pkt proc. od końca %(quarter)s (%(before)s).",
+    "Unchanged since the end of %(quarter)s (%(before)s).":
+        "Bez zmian od końca %(quarter)s (%(before)s).",
+    "Of the active users, %(share)s completed it.":
+        "Spośród aktywnych użytkowników ukończyło je %(share)s.",
+    "%(opened)s tickets in %(quarter)s (%(per_week)s a week); half were resolved within "
+    "%(median)s hours and 9 in 10 within %(p90)s hours; %(backlog)s still open on %(date)s.":
+        "Zgłoszenia w %(quarter)s: %(opened)s (%(per_week)s tygodniowo); połowę rozwiązano w "
+        "ciągu %(median)s godz., 9 na 10 w ciągu %(p90)s godz.; otwarte na dzień %(date)s: "
+        "%(backlog)s.",
+    "No NPS answers in %(quarter)s.": "Brak odpowiedzi NPS w %(quarter)s.",
+    "%(n)s answers in %(quarter)s": "%(n)s odpowiedzi w %(quarter)s",
+    "Promoters (9–10) %(promoters)s%%, passives (7–8) %(passives)s%%, detractors (0–6) "
+    "%(detractors)s%%.":
+        "Promotorzy (9–10) %(promoters)s%%, neutralni (7–8) %(passives)s%%, krytycy (0–6) "
+        "%(detractors)s%%.",
+    "%(change)s points since %(previous)s (%(before)s from %(n)s answers; likely range of the "
+    "change %(low)s to %(high)s).":
+        "%(change)s pkt od %(previous)s (wtedy %(before)s z %(n)s odpowiedzi; prawdopodobny "
+        "zakres zmiany od %(low)s do %(high)s).",
+    "Only %(n)s answers: a few answers more or less can move this score a lot. Read it with its "
+    "likely range.":
+        "Tylko %(n)s odpowiedzi: kilka odpowiedzi więcej lub mniej może mocno zmienić ten "
+        "wynik. Należy go czytać razem z prawdopodobnym zakresem.",
+    "NPS by month": "NPS według miesięcy",
+    "NPS by quarter, with its likely range": "NPS według kwartałów, z prawdopodobnym zakresem",
+    "Onboarded on %(date)s. Not yet %(target)s of the licences have used the product, the mark "
+    "of first value.":
+        "Wdrożenie %(date)s. Z produktu skorzystało dotąd mniej niż %(target)s licencji, czyli "
+        "próg pierwszej wartości.",
+    "Onboarded on %(date)s. Time to first value: %(days)s days, until %(target)s of the "
+    "licences had used the product (%(reached)s).":
+        "Wdrożenie %(date)s. Czas do pierwszej wartości: %(days)s dni, aż z produktu "
+        "skorzystało %(target)s licencji (%(reached)s).",
+    "By day %(day)s, %(share)s had used it.": "Do dnia %(day)s skorzystało %(share)s.",
+    "First value: %(target)s": "Pierwsza wartość: %(target)s",
+    "day %(day)s": "dzień %(day)s",
+    "Licences that had used it (%)": "Licencje, z których skorzystano (%)",
+    "Days since onboarding": "Dni od wdrożenia",
+    "account health %(score)s of 100 (%(status)s)":
+        "kondycja konta %(score)s na 100 (%(status)s)",
+    "Counted up to %(date)s; %(quarter)s compared with %(previous)s.":
+        "Stan na %(date)s; %(quarter)s w porównaniu z %(previous)s.",
+    "Low use: only %(share)s of the licences are in use (below %(threshold)s).":
+        "Niskie użycie: w użyciu jest tylko %(share)s licencji (poniżej %(threshold)s).",
+    "Low training: only %(share)s completed the training (below %(threshold)s).":
+        "Mało przeszkolonych: szkolenie ukończyło tylko %(share)s (poniżej %(threshold)s).",
+    "Drive adoption first: find out with the team leads why licensed users do not use the "
+    "product, and agree a target for licences in use.":
+        "Najpierw zwiększyć wykorzystanie: ustalić z kierownikami zespołów, dlaczego "
+        "użytkownicy z licencją nie korzystają z produktu, i uzgodnić cel dla licencji w użyciu.",
+    "Finish the training first: book the users who have not completed it, then measure again.":
+        "Najpierw dokończyć szkolenie: zapisać użytkowników, którzy go nie ukończyli, i zmierzyć "
+        "ponownie.",
+    "Drive adoption and finish the training first: book the untrained users and agree a target "
+    "for licences in use, then measure again.":
+        "Najpierw zwiększyć wykorzystanie i dokończyć szkolenie: zapisać nieprzeszkolonych "
+        "użytkowników, uzgodnić cel dla licencji w użyciu i zmierzyć ponownie.",
 }
 
 

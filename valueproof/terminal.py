@@ -98,6 +98,14 @@ def print_adoption(out: Console, outcome) -> None:
                       source.first or "–", source.last or "–",
                       "–" if source.distinct is None else f"{source.distinct:,}")
     out.print(files)
+    print_adoption_numbers(out, adoption, nps, health)
+
+
+def print_adoption_numbers(out: Console, adoption, nps, health) -> None:
+    """Licences, active users, training, support, NPS and the health score with its
+    contributions (whole numbers that add up to the score shown, as in the report)."""
+    from rich.markup import escape
+
     period = adoption.period
     lines = [f"As of {adoption.as_of} ({period.quarter}: {period.start} – {period.end})"]
     if adoption.active_users is not None:
@@ -122,7 +130,18 @@ def print_adoption(out: Console, outcome) -> None:
         lines.append(f"NPS: {nps.score:+.0f} [{nps.ci_low:+.0f}, {nps.ci_high:+.0f}] from "
                      f"{nps.n:,} answers" + (" (fewer than 30: a caution)" if nps.caution else ""))
     if health is not None:
-        lines.append(f"health score: {health.score:.0f} ({health.status})")
+        from valueproof.report.adoption import shown_parts, whole
+
+        used = [c for c in health.components if c.available]
+        parts = shown_parts([c.contribution for c in used], health.score)
+        line = f"health score: {whole(health.score)} ({health.status}) = " + " + ".join(
+            f"{c.id} {part}" for c, part in zip(used, parts))
+        if health.missing:
+            line += f"; left out (no data): {', '.join(health.missing)}"
+        if health.previous_score is not None:
+            line += (f"; {whole(health.previous_score)} ({health.previous_status}) at the end of "
+                     f"{adoption.previous_period.quarter}")
+        lines.append(line)
     for line in lines:
         out.print(f"  {escape(line)}")
 
@@ -249,12 +268,17 @@ def print_value(results) -> None:
             out.print(f"  measured {roi.realised['start']} – {roi.realised['end']}: "
                       f"benefit {money(got)} against cost {money(spent)} so far; the "
                       f"{roi.horizon_months}-month figures are a projection")
+    if results.adoption is not None:
+        out.print("[bold]Adoption and health:[/bold]")
+        print_adoption_numbers(out, results.adoption, results.nps, results.health)
     if results.improvement_plan:
         from rich.markup import escape
 
         out.print("[bold]Improvement plan:[/bold]")
         for item in plan_texts(results):
             out.print(f"  • [bold]{escape(item['label'])}[/bold] — {escape(item['why'])}")
+            for reason in item["reasons"]:
+                out.print(f"      {escape(reason)}")
             for goal in item["goals"]:
                 out.print(f"      goal: {escape(goal['label'])} ({goal['status_label']})")
             for action in item["actions"]:

@@ -349,3 +349,101 @@ def roi_chart(font_dir: Path, style: ChartStyle, items: list[tuple[str, float, s
     ax.set_xlabel(_fit(axis_label, 0.62 * WIDTH_IN * 72))
     ax.tick_params(axis="y", length=0)
     return _svg(fig)
+
+
+def weekly_active_chart(font_dir: Path, style: ChartStyle, weeks: list[str], users: list[int],
+                        current: list[bool], quarters: tuple[str, str], licences: int | None,
+                        licence_label: str, y_label: str) -> str:
+    """Weekly active users as bars (the previous quarter grey, this quarter in the brand
+    colour) against the licences bought (a dashed line labelled at its end); each quarter's name
+    above its weeks."""
+    fig, ax = _figure(_matplotlib(font_dir), 2.3)
+    x = list(range(len(weeks)))
+    ax.set_axisbelow(True)
+    ax.bar(x, users, width=0.72, linewidth=0,
+           color=[style.primary if c else style.neutral for c in current])
+    top = max([*users, licences or 0, 1])
+    ax.set_ylim(0, top * 1.22)
+    if licences:
+        ax.axhline(licences, color=style.ink, linestyle=(0, (4, 3)), linewidth=0.9)
+        ax.annotate(_fit(licence_label, 0.19 * WIDTH_IN * 72 - 6, lines=2, chars=16,
+                         weight="bold"), (len(weeks) - 0.5, licences), xytext=(6, 0),
+                    textcoords="offset points", va="center", fontsize=8.5, fontweight="bold",
+                    color=style.ink, annotation_clip=False)
+    if any(current) and not all(current):
+        boundary = current.index(True) - 0.5
+        ax.axvline(boundary, color=style.muted, linewidth=0.6)
+        spans = ((-0.5, boundary, quarters[0]), (boundary, len(weeks) - 0.5, quarters[1]))
+    else:
+        spans = ((-0.5, len(weeks) - 0.5, quarters[1 if any(current) else 0]),)
+    for start, end, name in spans:
+        ax.annotate(_fit(name, 140, size=8), ((start + end) / 2, 1.0),
+                    xycoords=("data", "axes fraction"), xytext=(0, -2),
+                    textcoords="offset points", ha="center", va="top", fontsize=8,
+                    color=style.muted)
+    ticks = _ticks(weeks, 9)
+    ax.set_xticks(ticks, [weeks[i] for i in ticks])
+    ax.set_xlim(-0.6, len(weeks) - 0.4)
+    ax.tick_params(axis="x", length=0)
+    _value_axis(ax, style, y_label)
+    return _svg(fig)
+
+
+def nps_chart(font_dir: Path, style: ChartStyle, labels: list[str], scores: list[float],
+              intervals: list[tuple[float, float] | None], y_label: str,
+              width: float = 3.3) -> str:
+    """NPS over time: one point per period with its likely range (when known) and its value,
+    on a zero line; a small chart for a column beside the figures."""
+    fig = _matplotlib(font_dir)(figsize=(width, 1.9))
+    ax = fig.add_axes((0.17, 0.15, 0.78, 1 - 0.15 - 0.26 / 1.9))
+    x = list(range(len(labels)))
+    ax.axhline(0, color=style.muted, linewidth=0.8)
+    bars = [i for i in x if intervals[i] is not None]
+    ax.vlines(bars, [intervals[i][0] for i in bars], [intervals[i][1] for i in bars],
+              color=style.primary, linewidth=1.2)
+    ax.plot(x, scores, "o", color=style.primary, markersize=4.2, linestyle="none")
+    if len(x) > 1:
+        ax.plot(x, scores, color=style.primary, linewidth=0.8, alpha=0.5)
+    for i, score in enumerate(scores):
+        ax.annotate(style.number(round(score)), (i, score), xytext=(5, 3),
+                    textcoords="offset points", va="bottom", fontsize=8, color=style.ink)
+    ends = [v for pair in intervals if pair for v in pair] + list(scores) + [0.0]
+    low, high = max(-100.0, min(ends) - 10), min(100.0, max(ends) + 10)
+    ax.set_ylim(low, high)
+    ax.set_xticks(x, labels)
+    ax.set_xlim(-0.5, len(x) - 0.5 + 0.3)
+    ax.tick_params(axis="x", length=0)
+    from matplotlib.ticker import FuncFormatter
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: style.number(value)))
+    ax.set_title(_fit(y_label, 0.9 * width * 72, size=8), loc="left", fontsize=8,
+                 color="#3E4C59", pad=4, x=-0.17 / 0.78 + 0.02)
+    return _svg(fig)
+
+
+def activation_chart(font_dir: Path, style: ChartStyle, days: list[int], shares: list[float],
+                     target: float, reached: int | None, target_label: str, reached_label: str,
+                     y_label: str, x_label: str) -> str:
+    """The first 90 days: the share of licences (%) that had used the product by each day since
+    onboarding, the target share dashed, and the day it was reached marked."""
+    fig = _matplotlib(font_dir)(figsize=(WIDTH_IN, 1.9))
+    ax = fig.add_axes((0.09, 0.27, 0.72, 0.59))  # as `_figure`, with room for the x label
+    ax.plot(days, [s * 100 for s in shares], color=style.primary, linewidth=1.8)
+    ax.axhline(target * 100, color=style.ink, linestyle=(0, (4, 3)), linewidth=0.9)
+    ax.annotate(_fit(target_label, 0.19 * WIDTH_IN * 72 - 6, lines=2, chars=16, weight="bold"),
+                (max(days), target * 100), xytext=(6, 0), textcoords="offset points",
+                va="center", fontsize=8.5, fontweight="bold", color=style.ink,
+                annotation_clip=False)
+    if reached is not None:
+        value = shares[days.index(reached)] * 100 if reached in days else target * 100
+        ax.plot([reached], [value], "o", color=style.primary, markersize=4.5)
+        ax.annotate(_fit(reached_label, 160, size=8), (reached, value), xytext=(6, -4),
+                    textcoords="offset points", ha="left", va="top", fontsize=8,
+                    color=style.ink)
+    ax.set_ylim(0, 105)
+    ax.set_xlim(0, max(max(days), 1))
+    ticks = [d for d in range(0, max(days) + 1, 15)]
+    ax.set_xticks(ticks, [style.number(t) for t in ticks])
+    ax.set_xlabel(_fit(x_label, 0.72 * WIDTH_IN * 72))
+    _value_axis(ax, style, y_label)
+    return _svg(fig)

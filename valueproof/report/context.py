@@ -15,6 +15,7 @@ from valueproof import __version__
 from valueproof.config import Experiment
 from valueproof.config.brand import Brand
 from valueproof.data.load import FEW_UNITS
+from valueproof.report import adoption as adoption_report
 from valueproof.report import charts
 from valueproof.report.formatting import Formatter, decimals_for_interval
 from valueproof.stats.results import KPIResult, Results
@@ -522,6 +523,7 @@ def _default_action(words: Words, code: str, label: str) -> str:
                                  "target: wider use, training, or a later date."),
         "inconclusive": words("Gather more evidence: extend the pilot or add units, so that "
                               "smaller changes can be detected."),
+        **adoption_report.default_actions(words),
     }[code]
 
 
@@ -544,7 +546,8 @@ def plan_items(words: Words, results: Results) -> list[dict]:
         goals = [{"label": g.label, "status": g.status, "status_label": labels[g.status],
                   "symbol": STATUS_SYMBOL[g.status]} for g in item.goals]
         items.append({"kpi": item.kpi, "label": item.label, "verdict": item.verdict,
-                      "why": _plan_why(words, kpi), "goals": goals, "actions": actions})
+                      "why": _plan_why(words, kpi), "goals": goals, "actions": actions,
+                      "reasons": adoption_report.plan_reasons(words, item.reasons)})
     return items
 
 
@@ -728,6 +731,7 @@ def build_context(experiment: Experiment, results: Results, brand: Brand, gettex
 
         context.update(waves.waves_context(words, results, groups, time_kind,
                                            experiment.analysis.bootstrap))
+    context.update(adoption_report.extras(words, results, style, font_dir))
     context["headline"] = headline_sentence(words, results)
     context["summary_paragraph"] = summary_paragraph(words, context)
     context["next_steps"] = next_steps(words, context["plan"], context["next_quarter"])

@@ -11,6 +11,19 @@ that fits the verdict, which the report words in the reader's language:
                      is real; the gap and the target are what to discuss)
 - `inconclusive`     the data cannot tell yet: gather more evidence
 
+Low use is a reason of its own. With adoption data, when fewer than `LOW_SHARE` (60%) of the
+licences are in use (active users in the 28 days to the as-of date / licences) or fewer than 60%
+of the users completed the training, an entry for a KPI that improved too little or is
+inconclusive says so (`reasons`), and its default action is to fix that first:
+
+- `drive_adoption`         utilisation is low: get the licensed users to use the product
+- `finish_training`        training completion is low: finish the training
+- `adoption_and_training`  both
+
+A product few people use cannot move a KPI much, so these replace `short_of_target` and
+`inconclusive`. A KPI that got worse keeps `worsened`: low use makes an effect smaller, not the
+wrong way round.
+
 Entries come in order of urgency: worse first, then improved but short of a goal, then
 inconclusive; the definition's order within each.
 """
@@ -27,6 +40,9 @@ OPEN_STATUSES = ("not_achieved", "at_risk", "inconclusive")  # goals that need a
 DEFAULT_FOR_VERDICT = {"worsened": "worsened", "improved": "short_of_target",
                        "inconclusive": "inconclusive"}
 URGENCY = ("worsened", "improved", "inconclusive")
+LOW_SHARE = 0.60  # utilisation or training completion below this is low (a reason in the plan)
+ACTION_FOR_REASONS = {("low_adoption",): "drive_adoption", ("low_training",): "finish_training",
+                      ("low_adoption", "low_training"): "adoption_and_training"}
 
 
 @dataclass(frozen=True)
@@ -42,7 +58,11 @@ class PlanItem:
     verdict: str  # improved | worsened | inconclusive
     goals: list[PlanGoal] = field(default_factory=list)
     actions: list[dict] = field(default_factory=list)  # {do, owner, by}; owner/by may be None
-    default_action: str | None = None  # worsened | short_of_target | inconclusive
+    # worsened | short_of_target | inconclusive | drive_adoption | finish_training |
+    # adoption_and_training
+    default_action: str | None = None
+    # low use behind a shortfall: {kind: low_adoption | low_training, share, count, base}
+    reasons: list[dict] = field(default_factory=list)
 
 
 def _unique(actions: list[dict]) -> list[dict]:
@@ -56,8 +76,29 @@ def _unique(actions: list[dict]) -> list[dict]:
     return out
 
 
+def low_use(adoption) -> list[dict]:
+    """Low utilisation and low training completion (below `LOW_SHARE`), from the adoption
+    stage's `Adoption` (None without adoption data)."""
+    if adoption is None:
+        return []
+    reasons = []
+    if adoption.utilisation is not None and adoption.utilisation < LOW_SHARE:
+        reasons.append({"kind": "low_adoption", "share": adoption.utilisation,
+                        "count": adoption.active_users, "base": adoption.licences,
+                        "threshold": LOW_SHARE})
+    training = adoption.training
+    if training is not None and training.share is not None and training.share < LOW_SHARE:
+        reasons.append({"kind": "low_training", "share": training.share,
+                        "count": training.completed, "base": training.base,
+                        "basis": training.basis, "threshold": LOW_SHARE})
+    return reasons
+
+
 def improvement_plan(experiment: Experiment, kpis: list[KPIResult],
-                     criteria: list[CriterionResult]) -> list[PlanItem]:
+                     criteria: list[CriterionResult], adoption=None) -> list[PlanItem]:
+    """The plan; `adoption` (the adoption stage's `Adoption`, optional) adds low use as a
+    reason and its default action (see the module's docstring)."""
+    low = low_use(adoption)
     plan = []
     for kpi in kpis:
         goals = [c for c in criteria if c.kpi == kpi.id and c.status in OPEN_STATUSES]
@@ -67,8 +108,11 @@ def improvement_plan(experiment: Experiment, kpis: list[KPIResult],
         for goal in goals:
             actions += goal.actions
         actions = _unique(actions)
+        reasons = [] if kpi.verdict == "worsened" else low
+        default = (ACTION_FOR_REASONS[tuple(r["kind"] for r in reasons)] if reasons
+                   else DEFAULT_FOR_VERDICT[kpi.verdict])
         plan.append(PlanItem(
             kpi=kpi.id, label=kpi.label, verdict=kpi.verdict,
             goals=[PlanGoal(g.label or kpi.label, g.status) for g in goals], actions=actions,
-            default_action=None if actions else DEFAULT_FOR_VERDICT[kpi.verdict]))
+            default_action=None if actions else default, reasons=list(reasons)))
     return sorted(plan, key=lambda item: URGENCY.index(item.verdict))

@@ -1,0 +1,417 @@
+"""The report's adoption and health: its section, the health and licences on page 2, the CSM's
+wins, the roadmap and the asks, and the plan's low-use reasons, in the reader's language.
+
+Input: the results' `adoption`, `nps`, `health`, `highlights`, `roadmap`, `asks` (see
+`valueproof.adoption.results`); output: plain dicts for the template. Without adoption data the
+section and the page-2 box are None, so a report without these keys looks as before.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from valueproof.report import charts
+
+HEALTH_SYMBOL = {"green": "●", "amber": "◐", "red": "○"}
+COMPONENT_ORDER = ("usage", "training", "support", "nps")
+
+
+def shown_parts(parts: list[float], total: float) -> list[int]:
+    """Whole numbers, each within 1 of its part, that add up to `total` rounded (largest
+    remainders get the extra units): a health score of 80 is shown as contributions that add up
+    to 80."""
+    target = math.floor(total + 0.5)
+    floors = [math.floor(p) for p in parts]
+    order = sorted(range(len(parts)), key=lambda i: floors[i] - parts[i])  # largest remainder first
+    for k in range(max(0, target - sum(floors))):  # 0 .. len(parts), as the parts add to total
+        floors[order[k % len(parts)]] += 1
+    return floors
+
+
+def _q(quarter: str) -> str:
+    """A quarter in running text, never broken at its hyphen ('2026‑Q3')."""
+    return quarter.replace("-", "\u2011")
+
+
+def whole(value: float) -> int:
+    """Half up, as `shown_parts` rounds the total (not Python's half to even)."""
+    return math.floor(value + 0.5)
+
+
+def status_labels(words) -> dict[str, str]:
+    return {"green": words("Green"), "amber": words("Amber"), "red": words("Red")}
+
+
+def component_labels(words) -> dict[str, str]:
+    return {"usage": words("Usage"), "training": words("Training"),
+            "support": words("Support"), "nps": words("NPS")}
+
+
+def _signed(fmt, value: float) -> str:
+    return fmt.fixed(value, 0, signed=True) if value else fmt.fixed(0, 0)
+
+
+def _nps(fmt, value: float | None) -> str:
+    """NPS as a whole signed number: '+33', '−4', '0'."""
+    return "–" if value is None else _signed(fmt, whole(value))
+
+
+def _measure_text(words, component, adoption, target_hours: int | None) -> str:
+    fmt = words.fmt
+    if component.id == "usage":
+        return words("%(share)s of licences in use", share=fmt.percent(component.measure))
+    if component.id == "training":
+        return words("%(share)s completed the training", share=fmt.percent(component.measure))
+    if component.id == "support":
+        return words("%(share)s of tickets resolved within %(hours)s hours",
+                     share=fmt.percent(component.measure), hours=target_hours)
+    return words("NPS %(score)s", score=_nps(fmt, component.measure))
+
+
+def _reason_text(words, component, adoption, nps) -> str:
+    """Why a weighted component is left out of the score."""
+    quarter = _q(adoption.period.quarter)
+    if component.id == "usage":
+        return (words("no usage data") if adoption.active_users is None
+                else words("no licence count to compare the active users with"))
+    if component.id == "training":
+        return words("no training data")
+    if component.id == "support":
+        return (words("no support tickets") if adoption.support is None else
+                words("no ticket opened in %(quarter)s early enough to be judged",
+                      quarter=quarter))
+    return (words("no NPS data") if nps is None
+            else words("no NPS answer in %(quarter)s", quarter=quarter))
+
+
+def health_context(words, results) -> dict | None:
+    """The health score, its status, each component's contribution (whole numbers that add up
+    to the score shown), the components left out and the trend."""
+    health, adoption = results.health, results.adoption
+    if health is None:
+        return None
+    fmt = words.fmt
+    names, statuses = component_labels(words), status_labels(words)
+    target_hours = adoption.support.target_hours if adoption.support else None
+    used = [c for c in health.components if c.available]
+    shares = shown_parts([100 * c.weight_used for c in used], 100)
+    points = shown_parts([c.contribution for c in used], health.score)
+    rows = [{"label": names[c.id], "measure": _measure_text(words, c, adoption, target_hours),
+             "score": fmt.fixed(c.score, 0), "weight": fmt.fixed(share, 0) + "%",
+             "contribution": fmt.fixed(point, 0)}
+            for c, share, point in zip(used, shares, points)]
+    score = whole(health.score)
+    left_out = [c for c in health.components if not c.available]
+    missing = None
+    if left_out:
+        missing = words("Left out for lack of data: %(components)s. The other weights were "
+                        "scaled up to add up to 100%%.", components="; ".join(
+                            f"{names[c.id]} ({_reason_text(words, c, adoption, results.nps)})"
+                            for c in left_out))
+    trend = short = None
+    if health.previous_score is not None:
+        before = whole(health.previous_score)
+        change = score - before
+        values = {"change": fmt.fixed(abs(change), 0),
+                  "quarter": _q(adoption.previous_period.quarter),
+                  "before": fmt.fixed(before, 0), "status": statuses[health.previous_status]}
+        trend = (words("Up %(change)s points since the end of %(quarter)s (then %(before)s, "
+                       "%(status)s).", **values) if change > 0 else
+                 words("Down %(change)s points since the end of %(quarter)s (then %(before)s, "
+                       "%(status)s).", **values) if change < 0 else
+                 words("Unchanged since the end of %(quarter)s (%(before)s, %(status)s).",
+                       **values))
+        short = (words("up %(change)s since %(quarter)s", **values) if change > 0 else
+                 words("down %(change)s since %(quarter)s", **values) if change < 0 else
+                 words("unchanged since %(quarter)s", **values))
+    return {"score": fmt.fixed(score, 0), "status": health.status,
+            "status_label": statuses[health.status], "symbol": HEALTH_SYMBOL[health.status],
+            "components": rows, "missing": missing, "trend": trend, "trend_short": short,
+            "thresholds": words("Green from %(green)s, amber from %(amber)s, red below.",
+                                green=fmt.number(health.thresholds["green"], 3),
+                                amber=fmt.number(health.thresholds["amber"], 3))}
+
+
+def licences_text(words, adoption) -> str | None:
+    """'28 of 32 licences in use (88%)', or the active users alone without a licence count."""
+    if adoption is None or adoption.active_users is None:
+        return None
+    fmt = words.fmt
+    if adoption.utilisation is None:
+        return words("%(active)s active users", active=fmt.fixed(adoption.active_users, 0))
+    return words("%(active)s of %(licences)s licences in use (%(share)s)",
+                 active=fmt.fixed(adoption.active_users, 0),
+                 licences=fmt.fixed(adoption.licences, 0), share=fmt.percent(adoption.utilisation))
+
+
+def summary_box(words, results, health: dict | None) -> dict | None:
+    """Page 2's box beside the ROI: the health status and the licences in use."""
+    licences = licences_text(words, results.adoption)
+    if health is None and licences is None:
+        return None
+    return {"health": health, "licences": licences}
+
+
+def _weekly(words, adoption, style, font_dir: Path) -> dict | None:
+    weeks = adoption.weekly_active
+    if not weeks or adoption.active_users is None:
+        return None
+    fmt = words.fmt
+    current = [w.quarter == adoption.period.quarter for w in weeks]
+    chart = charts.weekly_active_chart(
+        font_dir, style, [fmt.date(w.week, "d MMM") for w in weeks], [w.users for w in weeks],
+        current, (adoption.previous_period.quarter, adoption.period.quarter), adoption.licences,
+        words("%(licences)s licences", licences=fmt.fixed(adoption.licences or 0, 0)),
+        words("Active users per week"))
+    mean, before = adoption.weekly_active_mean, adoption.weekly_active_mean_previous
+    values = {"mean": fmt.number(mean, 2), "quarter": _q(adoption.period.quarter),
+              "before": fmt.number(before, 2), "previous": _q(adoption.previous_period.quarter)}
+    if mean is None:
+        sentence = None
+    elif before is None:
+        sentence = words("On average %(mean)s users a week in %(quarter)s.", **values)
+    elif adoption.weekly_active_change is None:
+        sentence = words("On average %(mean)s users a week in %(quarter)s, against %(before)s in "
+                         "%(previous)s.", **values)
+    else:
+        sentence = words("On average %(mean)s users a week in %(quarter)s, against %(before)s in "
+                         "%(previous)s (%(change)s).",
+                         change=fmt.percent(adoption.weekly_active_change, signed=True), **values)
+    return {"chart": chart, "sentence": sentence}
+
+
+def _usage(words, adoption, style, font_dir: Path) -> dict | None:
+    if adoption.active_users is None:
+        return None
+    fmt = words.fmt
+    figures = []
+    if adoption.licences is not None:
+        figures.append((words("Licences"), fmt.fixed(adoption.licences, 0)))
+    figures.append((words("Active users (last %(days)s days)", days=adoption.window_days),
+                    fmt.fixed(adoption.active_users, 0)))
+    if adoption.utilisation is not None:
+        figures.append((words("Licences in use"), fmt.percent(adoption.utilisation)))
+    if adoption.stickiness is not None:
+        figures.append((words("Stickiness (daily ÷ monthly active)"),
+                        fmt.percent(adoption.stickiness)))
+    return {
+        "figures": figures,
+        "stickiness": (None if adoption.stickiness is None else words(
+            "Stickiness: on an average day %(daily)s of the %(active)s active users used it.",
+            daily=fmt.number(adoption.daily_active_mean, 2),
+            active=fmt.fixed(adoption.active_users, 0))),
+        "weekly": _weekly(words, adoption, style, font_dir),
+        "features": [{"label": f.label, "users": fmt.fixed(f.users, 0),
+                      "share": fmt.percent(f.share)} for f in adoption.features],
+    }
+
+
+def _training(words, adoption) -> dict | None:
+    training = adoption.training
+    if training is None or training.share is None:
+        return None
+    fmt = words.fmt
+    base = {"licences": words("licensed users"), "active_users": words("active users"),
+            "trainees": words("users in the training list")}[training.basis]
+    sentence = words("%(share)s of the %(base)s %(who)s completed the training (%(done)s).",
+                     share=fmt.percent(training.share), base=fmt.fixed(training.base, 0),
+                     who=base, done=fmt.fixed(training.completed, 0))
+    if training.change is not None:
+        points = fmt.number(abs(training.change) * 100, 2)
+        values = {"points": points, "quarter": _q(adoption.previous_period.quarter),
+                  "before": fmt.percent(training.previous_share)}
+        sentence += " " + (words("Up %(points)s percentage points since the end of %(quarter)s "
+                                 "(%(before)s).", **values) if training.change > 0 else
+                           words("Down %(points)s percentage points since the end of "
+                                 "%(quarter)s (%(before)s).", **values) if training.change < 0
+                           else words("Unchanged since the end of %(quarter)s (%(before)s).",
+                                      **values))
+    if training.active_share is not None and training.basis != "active_users":
+        sentence += " " + words("Of the active users, %(share)s completed it.",
+                                share=fmt.percent(training.active_share))
+    return {"sentence": sentence,
+            "trend": [{"date": fmt.date(p.date, "d MMM"), "share": fmt.percent(p.share)}
+                      for p in training.trend]}
+
+
+def _support(words, adoption) -> dict | None:
+    support = adoption.support
+    if support is None:
+        return None
+    fmt = words.fmt
+    hours = lambda v: fmt.number(v, 2) if v is not None else "–"  # noqa: E731
+
+    def row(label, line):
+        return {"label": label, "opened": fmt.fixed(line.opened, 0),
+                "per_week": fmt.number(line.per_week, 2), "median": hours(line.median_hours),
+                "p90": hours(line.p90_hours), "within": fmt.percent(line.within_target),
+                "backlog": fmt.fixed(line.backlog, 0)}
+
+    rows = [row(_q(adoption.period.quarter), support.current)]
+    rows += [dict(row(line.priority, line), priority=True) for line in support.by_priority]
+    rows.append(row(_q(adoption.previous_period.quarter), support.previous))
+    current = support.current
+    sentence = words("%(opened)s tickets in %(quarter)s (%(per_week)s a week); half were resolved "
+                     "within %(median)s hours and 9 in 10 within %(p90)s hours; %(backlog)s still "
+                     "open on %(date)s.", opened=fmt.fixed(current.opened, 0),
+                     quarter=_q(adoption.period.quarter), per_week=fmt.number(current.per_week, 2),
+                     median=hours(current.median_hours), p90=hours(current.p90_hours),
+                     backlog=fmt.fixed(current.backlog, 0),
+                     date=fmt.date(adoption.period.end, "medium"))
+    return {"sentence": sentence, "rows": rows, "target_hours": support.target_hours,
+            "previous": _q(adoption.previous_period.quarter)}
+
+
+def _nps_section(words, results, style, font_dir: Path) -> dict | None:
+    nps = results.nps
+    if nps is None:
+        return None
+    fmt = words.fmt
+    shares = shown_parts([100 * (s or 0) for s in (nps.promoter_share, nps.passive_share,
+                                                   nps.detractor_share)], 100) \
+        if nps.n else [0, 0, 0]
+    out = {"score": _nps(fmt, nps.score), "n": fmt.fixed(nps.n, 0), "caution": nps.caution,
+           "quarter": _q(nps.period.quarter), "chart": None, "change": None}
+    if nps.score is None:
+        out["sentence"] = words("No NPS answers in %(quarter)s.", quarter=_q(nps.period.quarter))
+        return out
+    out["range"] = words("likely range %(low)s to %(high)s", low=_nps(fmt, nps.ci_low),
+                         high=_nps(fmt, nps.ci_high))
+    out["answers"] = words("%(n)s answers in %(quarter)s", n=fmt.fixed(nps.n, 0),
+                           quarter=_q(nps.period.quarter))
+    out["mix"] = words("Promoters (9–10) %(promoters)s%%, passives (7–8) %(passives)s%%, "
+                       "detractors (0–6) %(detractors)s%%.", promoters=fmt.fixed(shares[0], 0),
+                       passives=fmt.fixed(shares[1], 0), detractors=fmt.fixed(shares[2], 0))
+    if nps.change is not None:
+        out["change"] = words(
+            "%(change)s points since %(previous)s (%(before)s from %(n)s answers; likely range "
+            "of the change %(low)s to %(high)s).", change=_nps(fmt, nps.change),
+            previous=_q(nps.previous.quarter), before=_nps(fmt, nps.previous.score),
+            n=fmt.fixed(nps.previous.n, 0), low=_nps(fmt, nps.change_ci_low),
+            high=_nps(fmt, nps.change_ci_high))
+    if nps.caution:
+        out["caution_text"] = words(
+            "Only %(n)s answers: a few answers more or less can move this score a lot. Read it "
+            "with its likely range.", n=fmt.fixed(nps.n, 0))
+    months = [m for m in nps.by_month if m.get("score") is not None]
+    if len(months) >= 3:
+        labels = [fmt.date(m["month"], "MMM y") for m in months]
+        out["chart"] = charts.nps_chart(font_dir, style, labels, [m["score"] for m in months],
+                                        [None] * len(months), words("NPS by month"))
+    elif nps.previous.score is not None:
+        periods = [nps.previous, nps.period]
+        out["chart"] = charts.nps_chart(
+            font_dir, style, [p.quarter for p in periods], [p.score for p in periods],
+            [(p.ci_low, p.ci_high) if p.ci_low is not None else None for p in periods],
+            words("NPS by quarter, with its likely range"))
+    return out
+
+
+def _first_days(words, adoption, style, font_dir: Path) -> dict | None:
+    first = adoption.first_90_days
+    if first is None or not first.curve:
+        return None
+    fmt = words.fmt
+    target = fmt.percent(first.target_share)
+    if first.time_to_first_value is None:
+        sentence = words("Onboarded on %(date)s. Not yet %(target)s of the licences have used "
+                         "the product, the mark of first value.",
+                         date=fmt.date(first.onboarded_on, "medium"), target=target)
+    else:
+        sentence = words("Onboarded on %(date)s. Time to first value: %(days)s days, until "
+                         "%(target)s of the licences had used the product (%(reached)s).",
+                         date=fmt.date(first.onboarded_on, "medium"),
+                         days=fmt.fixed(first.time_to_first_value, 0), target=target,
+                         reached=fmt.date(first.reached_on, "medium"))
+    last = first.curve[-1]
+    if last.share is not None:
+        sentence += " " + words("By day %(day)s, %(share)s had used it.",
+                                day=fmt.fixed(last.day, 0), share=fmt.percent(last.share))
+    points = [p for p in first.curve if p.share is not None]
+    chart = None
+    if len(points) >= 2:
+        reached = first.time_to_first_value
+        chart = charts.activation_chart(
+            font_dir, style, [p.day for p in points], [p.share for p in points],
+            first.target_share, reached, words("First value: %(target)s", target=target),
+            words("day %(day)s", day=fmt.fixed(reached, 0)) if reached is not None else "",
+            words("Licences that had used it (%)"), words("Days since onboarding"))
+    return {"sentence": sentence, "chart": chart}
+
+
+def section(words, results, style, font_dir: Path, health: dict | None) -> dict | None:
+    """The 'Adoption and health' section; None without adoption data."""
+    adoption = results.adoption
+    if adoption is None:
+        return None
+    parts = [licences_text(words, adoption)]
+    if health:
+        parts.append(words("account health %(score)s of 100 (%(status)s)",
+                           score=health["score"], status=health["status_label"]))
+    lead = "; ".join(p for p in parts if p)
+    return {
+        "lead": (lead[:1].upper() + lead[1:] + ".") if lead else None,
+        "as_of": words("Counted up to %(date)s; %(quarter)s compared with %(previous)s.",
+                       date=words.fmt.date(adoption.as_of, "medium"),
+                       quarter=_q(adoption.period.quarter),
+                       previous=_q(adoption.previous_period.quarter)),
+        "health": health,
+        "usage": _usage(words, adoption, style, font_dir),
+        "training": _training(words, adoption),
+        "support": _support(words, adoption),
+        "nps": _nps_section(words, results, style, font_dir),
+        "first_days": _first_days(words, adoption, style, font_dir),
+    }
+
+
+def plan_reasons(words, reasons: list[dict]) -> list[str]:
+    """The plan's low-use reasons in words: 'Only 45% of the licences are in use (below
+    60%).'"""
+    fmt = words.fmt
+    texts = []
+    for reason in reasons:
+        values = {"share": fmt.percent(reason["share"]),
+                  "threshold": fmt.percent(reason["threshold"])}
+        if reason["kind"] == "low_adoption":
+            texts.append(words("Low use: only %(share)s of the licences are in use (below "
+                               "%(threshold)s).", **values))
+        else:
+            texts.append(words("Low training: only %(share)s completed the training (below "
+                               "%(threshold)s).", **values))
+    return texts
+
+
+def default_actions(words) -> dict[str, str]:
+    """The plan's default actions when low use is the reason."""
+    return {
+        "drive_adoption": words("Drive adoption first: find out with the team leads why "
+                                "licensed users do not use the product, and agree a target "
+                                "for licences in use."),
+        "finish_training": words("Finish the training first: book the users who have not "
+                                 "completed it, then measure again."),
+        "adoption_and_training": words("Drive adoption and finish the training first: book "
+                                       "the untrained users and agree a target for licences "
+                                       "in use, then measure again."),
+    }
+
+
+def extras(words, results, style, font_dir: Path) -> dict:
+    """Everything adoption adds to the template's context."""
+    health = health_context(words, results)
+    fmt = words.fmt
+    return {
+        "health_box": summary_box(words, results, health),
+        "adoption": section(words, results, style, font_dir, health),
+        "highlights": list(results.highlights),
+        "roadmap": [{"item": r["item"], "when": _when(fmt, r.get("when"))}
+                    for r in results.roadmap],
+        "asks": list(results.asks),
+    }
+
+
+def _when(fmt, when) -> str:
+    """A roadmap item's date: '2027-Q1' as written, a date in the locale, '–' when open."""
+    if not when:
+        return "–"
+    return fmt.date(str(when), "medium")
