@@ -35,9 +35,8 @@ def make_portfolio(root: Path, accounts: int) -> None:
     for i in range(accounts):
         example = "support_copilot" if i % 2 == 0 else "sales_rollout"
         folder = root / f"account{i:03d}"
-        shutil.copytree(ROOT / "examples" / example, folder,
-                        ignore=shutil.ignore_patterns("data"))
-        (folder / "data").mkdir()
+        # the example as it is (its adoption files too), then its KPI data made anew
+        shutil.copytree(ROOT / "examples" / example, folder)
         if example == "support_copilot":
             support.generate(seed=100 + i).to_csv(folder / "data" / "tickets.csv", index=False)
         else:
@@ -55,7 +54,7 @@ def run(portfolio: Path, out: Path, jobs: int) -> float:
     done = subprocess.run([sys.executable, "-m", "valueproof", "batch", str(portfolio), "-o",
                            str(out), "--jobs", str(jobs), "--quiet"], capture_output=True, text=True)
     if done.returncode != 0:
-        raise SystemExit(done.stderr)
+        raise SystemExit(done.stderr or done.stdout)
     return time.perf_counter() - start
 
 
