@@ -49,3 +49,17 @@ def test_polish_report_ties_one_letter_words_and_keeps_one_precision_per_kpi():
     digits = decimals_for_interval(cycle.effect_units_low, cycle.effect_units_high)
     shown = Formatter("pl").fixed(cycle.effect_units, digits, signed=True)
     assert shown in html and digits == 1
+
+
+def test_a_headline_ending_in_an_abbreviation_has_one_full_stop(runner, tmp_path):
+    """Polish writes percentage points "pkt proc.": a headline ending in it ends with one full
+    stop, not two."""
+    from pypdf import PdfReader
+
+    from tests.conftest import EXAMPLES, invoke
+
+    out = tmp_path / "pl.pdf"
+    result = invoke(runner, "report", EXAMPLES / "support_copilot", "-o", out, "--locale", "pl")
+    assert result.exit_code == 0, result.output
+    page = " ".join(PdfReader(out).pages[1].extract_text().split())
+    assert "pkt proc." in page and "proc.." not in page

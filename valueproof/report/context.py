@@ -177,12 +177,15 @@ def headline_sentence(words: Words, results: Results) -> str:
         return words("No KPI changed by more than this data can detect yet: the results are "
                      "inconclusive.")
     if not worsened:
-        return words("%(wins)s.", wins=wins)
-    if len(worsened) == 1:
-        return words("%(wins)s; %(losses)s is the priority for next quarter.", wins=wins,
+        text = words("%(wins)s.", wins=wins)
+    elif len(worsened) == 1:
+        text = words("%(wins)s; %(losses)s is the priority for next quarter.", wins=wins,
                      losses=listing(worsened))
-    return words("%(wins)s; %(losses)s are the priorities for next quarter.", wins=wins,
-                 losses=listing(worsened))
+    else:
+        text = words("%(wins)s; %(losses)s are the priorities for next quarter.", wins=wins,
+                     losses=listing(worsened))
+    # a unit ending in a full stop ("pkt proc.") ends the sentence: one full stop, not two
+    return text[:-1] if text.endswith("..") else text
 
 
 def mde_text(words: Words, kpi: KPIResult) -> str:
