@@ -62,6 +62,22 @@ MPDTA_DYNAMIC = {-3: 0.0305, -2: -0.0006, -1: -0.0245, 0: -0.0199, 1: -0.0510, 2
                  3: -0.1008}
 
 
+@pytest.mark.parametrize("never", ["NA", ""])
+def test_never_treated_written_as_na_or_empty_far_down_a_csv(runner, tmp_path, never):
+    """mpdta with 'NA' (or nothing) instead of 0 for the never treated, first met on line 117:
+    the rollout column is read as text, and the headline is the published -0.031."""
+    frame = pd.read_csv(DATA / "mpdta.csv")
+    frame["first.treat"] = frame["first.treat"].map(lambda g: never if g == 0 else str(g))
+    frame.to_csv(tmp_path / "mpdta.csv", index=False)
+    path = write_waves(tmp_path, frame,
+                       data={"path": "mpdta.csv", "unit": "countyreal", "time": "year"},
+                       rollout={"column": "first.treat"},
+                       kpis=[{"id": "lemp", "column": "lemp", "better": "higher"}])
+    kpi = only_kpi(analyze(runner, path))
+    assert kpi["n_units"] == {"treatment": 191, "control": 309}
+    assert round(kpi["effect"], 4) == -0.0310
+
+
 def test_mpdta_reproduces_the_numbers_the_did_documentation_prints(runner, tmp_path):
     shutil.copy(DATA / "mpdta.csv", tmp_path / "mpdta.csv")
     path = write_waves(tmp_path, pd.read_csv(DATA / "mpdta.csv"),

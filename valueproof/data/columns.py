@@ -127,7 +127,10 @@ def time_expression(con, column: str, sql_type: str, rollout, label: str,
             expr = f"CAST(try_strptime(CAST({col} AS VARCHAR), {literal(date_format)}) AS DATE)"
             kind = f"a date written as data.date_format '{date_format}'"
         else:
-            expr = f"COALESCE(TRY_CAST({col} AS DATE), CAST(TRY_CAST({col} AS TIMESTAMP) AS DATE))"
+            # through trim(): DuckDB pushes a bare TRY_CAST into the CSV reader, which then
+            # fails on the first value that does not convert instead of giving NULL
+            text = f"trim(CAST({col} AS VARCHAR))"
+            expr = f"COALESCE(TRY_CAST({text} AS DATE), CAST(TRY_CAST({text} AS TIMESTAMP) AS DATE))"
             kind = "a date (YYYY-MM-DD)"
     else:
         if sql_type in INTEGER_TYPES:
@@ -137,7 +140,7 @@ def time_expression(con, column: str, sql_type: str, rollout, label: str,
                 f"{label}: column '{column}' holds dates but 'rollout' is an integer period; "
                 "write rollout as a date (YYYY-MM-DD)"
             )
-        expr = f"TRY_CAST({col} AS BIGINT)"
+        expr = f"TRY_CAST(trim(CAST({col} AS VARCHAR)) AS BIGINT)"  # trim(): see above
         kind = "an integer period"
     count, example = unparseable(con, col, expr)
     if count:

@@ -96,7 +96,9 @@ def _create(con, kind: str, path: Path, dialect: CsvDialect, text_columns: tuple
 
     source = f"read_csv({literal(str(path))}, {dialect.options()})"
     sniffed = {row[0]: row[1] for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
-    retype = {c: "VARCHAR" for c in text_columns if c in sniffed and sniffed[c] != "VARCHAR"}
+    # always named, even when sniffed as text: the reader sniffs again when it runs, and may
+    # then type a column of years as numbers until an 'NA' far down the file
+    retype = {c: "VARCHAR" for c in text_columns if c in sniffed}
     if retype:
         source = f"read_csv({literal(str(path))}, {dialect.options(retype)})"
     con.execute(f"CREATE {kind} raw AS SELECT * FROM {source}")

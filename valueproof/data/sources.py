@@ -58,12 +58,14 @@ class FileSource:
 
     @classmethod
     def for_data(cls, path: Path, experiment) -> FileSource:
-        """The source of a definition's data file: its sheet and CSV dialect, with the unit and
-        group columns kept as text (a sniffer would read IDs '007' as 7 and groups T/F as
-        booleans)."""
+        """The source of a definition's data file: its sheet and CSV dialect, with the unit,
+        group and rollout columns kept as text (a sniffer would read IDs '007' as 7, groups T/F
+        as booleans, and a rollout column of years as numbers until an 'NA' for a unit never
+        treated)."""
         data, groups = experiment.data, experiment.groups
         dialect = CsvDialect(data.delimiter, data.decimal, data.encoding, data.header_row)
-        text = (data.unit, groups.column) if groups.column else (data.unit,)
+        rollout_column = getattr(experiment.rollout, "column", None)
+        text = tuple(c for c in (data.unit, groups.column, rollout_column) if c)
         return cls(path, data.sheet, dialect, text)
 
     @property
