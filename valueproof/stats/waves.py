@@ -144,13 +144,14 @@ def estimate_kpi(panel: Panel, kpi: KPI, settings, verdict_alpha: float) -> dict
                 f"{n_units['control']} comparison units the smallest p-value any effect could "
                 f"give is {smallest_p:.3g}, not below {verdict_alpha:.3g}")
     pre_trend = _pre_trend(gt, aggs, clusters, alpha, settings.base_period)
+    band = _band_critical(aggs, df, alpha, settings)  # one bootstrap: chart and JSON share it
     return dict(
         data=data, gt=gt, aggs=aggs, estimate=estimate, n_units=n_units, df=df,
         p_value=p_value, ci_low=ci_low, ci_high=ci_high, inference=inference,
         smallest_p=smallest_p, detectable=detectable, mde=mde, pre_trend=pre_trend,
         permutation=perm, warnings=warnings,
-        event_study=_event_points(data, aggs, df, alpha, settings),
-        aggregations=_aggregations(data, gt, aggs, df, alpha, settings),
+        event_study=_event_points(aggs, band or t_critical(alpha, df)),
+        aggregations=_aggregations(data, aggs, df, alpha, band),
         group_time=_group_time(data, gt, df, alpha),
     )
 
@@ -167,32 +168,27 @@ def _pre_trend(gt, aggs, clusters: int, alpha: float, base_period: str) -> PreTr
                     trend, trend_p, detectable)
 
 
-def _event_points(data, aggs, df: float, alpha: float, settings) -> list[EventPoint]:
-    """The effect by time since rollout (dynamic aggregation) with pointwise intervals, or a
-    simultaneous band from the multiplier bootstrap when `analysis.bootstrap` asks for one."""
-    times = sorted(aggs.dynamic)
-    crit = _band_critical(aggs, times, df, alpha, settings) or t_critical(alpha, df)
-    return [EventPoint(str(e), e >= 0, aggs.dynamic[e].estimate,
-                       aggs.dynamic[e].estimate - crit * aggs.dynamic[e].se,
-                       aggs.dynamic[e].estimate + crit * aggs.dynamic[e].se) for e in times]
+def _event_points(aggs, crit: float) -> list[EventPoint]:
+    """The effect by time since rollout (dynamic aggregation) with pointwise intervals, or the
+    simultaneous band when `crit` is the bootstrap's critical value."""
+    return [EventPoint(str(e), e >= 0, a.estimate, a.estimate - crit * a.se,
+                       a.estimate + crit * a.se) for e, a in sorted(aggs.dynamic.items())]
 
 
-def _band_critical(aggs, times, df: float, alpha: float, settings) -> float | None:
+def _band_critical(aggs, df: float, alpha: float, settings) -> float | None:
     """The simultaneous band's critical value (multiplier bootstrap), never below the pointwise
     t value: the bootstrap has no small-sample correction, and a band must cover at least as
     much as each interval. None without `analysis.bootstrap`."""
     if not settings.bootstrap:
         return None
-    columns = np.column_stack([aggs.dynamic[e].influence for e in times])
+    columns = np.column_stack([aggs.dynamic[e].influence for e in sorted(aggs.dynamic)])
     critical = staggered.simultaneous_critical(columns, alpha, settings.bootstrap, settings.seed)
     return float(np.nanmax([critical, t_critical(alpha, df)]))
 
 
-def _aggregations(data, gt, aggs, df: float, alpha: float, settings) -> dict:
-    times = sorted(aggs.dynamic)
-    band = _band_critical(aggs, times, df, alpha, settings)
+def _aggregations(data, aggs, df: float, alpha: float, band: float | None) -> dict:
     dynamic = []
-    for e in times:
+    for e in sorted(aggs.dynamic):
         row = {"event_time": e, **_interval(aggs.dynamic[e].estimate, aggs.dynamic[e].se, df,
                                            alpha), "post": e >= 0}
         if band is not None:
