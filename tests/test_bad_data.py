@@ -392,5 +392,5 @@ def test_new_findings_are_worded_in_polish():
     negative = finding_text(words, {"kind": "negative_values",
                                     "params": {"column": "revenue", "rows": 3}}, {})
     conflict = finding_text(words, {"kind": "conflicting_rows", "params": {"sets": 2}}, {})
-    assert negative.startswith("Kolumna revenue zawiera wartości ujemne (3)")
-    assert conflict.endswith(": 2; pozostawiono wszystkie.")
+    assert negative.startswith("Kolumna revenue zawiera 3 wartości ujemne")
+    assert conflict.startswith("2 zestawy wierszy zgadzają się")

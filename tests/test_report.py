@@ -229,7 +229,8 @@ def test_fonts_cover_every_shipped_string():
     text = (templates_dir() / "qbr.html").read_text()
     for po in (templates_dir() / "locales").glob("*/LC_MESSAGES/messages.po"):
         with po.open("rb") as handle:
-            text += "".join(m.string for m in read_po(handle) if m.string)
+            text += "".join("".join(m.string) if isinstance(m.string, tuple) else m.string
+                            for m in read_po(handle) if m.string)
     for example in EXAMPLES.glob("*/experiment.yaml"):
         text += example.read_text()
     text += "−→✓✗▲▼●×·…±–"  # what the formatting and the badges add

@@ -120,8 +120,8 @@ def test_support_nps_training_and_first_days(support):
     # tickets: opened, per week, median and 90th percentile hours, backlog; by priority
     current = support_data["current"]
     assert (f"{current['opened']} tickets in 2026-Q3 ({EN.number(current['per_week'])} a "
-            f"week); half were resolved within {EN.number(current['median_hours'])} hours and 9 "
-            f"in 10 within {EN.number(current['p90_hours'])} hours; {current['backlog']} still "
+            f"week). Half were resolved within {EN.number(current['median_hours'])} hours and 9 "
+            f"in 10 within {EN.number(current['p90_hours'])} hours. {current['backlog']} still "
             "open") in text
     for line in support_data["by_priority"]:
         assert f"priority {line['priority']} {line['opened']} " in text

@@ -140,7 +140,7 @@ def test_plan_has_one_entry_per_kpi_with_its_goals_and_no_repeated_action(suppor
 def test_polish_plan_fits_the_verdicts(sales):
     pages, results = sales
     assert [k["verdict"] for k in results["kpis"]] == ["improved"] * 3
-    assert "Skuteczność ofert: wzrost o 6,1 pkt proc." in pages[1]
+    assert "Skuteczność ofert: wzrost o 6,1 punktu procentowego" in pages[1]
     plan = _plan_page(pages, "Co nie zadziałało i plan działań")
     # two improved KPIs short of their goals: no "fix", the gap to the target
     assert plan.count("Poprawa (") == 2 and "ale poniżej celu" in plan

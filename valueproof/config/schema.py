@@ -17,7 +17,9 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainValidator,
     PrivateAttr,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -353,6 +355,59 @@ class Action(Strict):
     by: Date | None = None
 
 
+class PluralUnit(str):
+    """A unit with plural forms: the text is the `other` form (what the results JSON and the
+    terminal show); `forms` maps CLDR plural categories to words, and the report takes the form
+    for the number it shows ("1 dzień", "2 dni", "2,5 dnia")."""
+
+    forms: dict[str, str]
+
+    def __new__(cls, forms: dict[str, str]) -> PluralUnit:
+        unit = super().__new__(cls, forms["other"])
+        unit.forms = dict(forms)
+        return unit
+
+    def __reduce__(self):  # batch workers receive definitions pickled
+        return PluralUnit, (self.forms,)
+
+
+PLURAL_CATEGORIES = ("zero", "one", "two", "few", "many", "other")
+
+
+def _as_unit(value: object) -> str:
+    """A unit as text, or its plural forms by CLDR category ('other' required)."""
+    if isinstance(value, str):
+        if len(value) > 40:
+            raise ValueError("a unit has at most 40 characters")
+        return value
+    if not isinstance(value, dict):
+        raise ValueError("expected a unit (text such as 'min') or its plural forms such as "
+                         "{one: day, other: days}")
+    for key, form in value.items():
+        if key not in PLURAL_CATEGORIES:
+            raise ValueError(f"unknown plural category '{key}'; expected one of: "
+                             + ", ".join(PLURAL_CATEGORIES))
+        if not isinstance(form, str) or not form.strip() or len(form) > 40:
+            raise ValueError(f"plural form '{key}' must be a word of 1 to 40 characters")
+    if "other" not in value:
+        raise ValueError("plural forms of a unit need 'other' (the form for any other number, "
+                         "e.g. {one: day, other: days})")
+    return PluralUnit(value)
+
+
+_UNIT_JSON_SCHEMA = {
+    "anyOf": [
+        {"type": "string", "maxLength": 40},
+        {"type": "object", "required": ["other"], "additionalProperties": False,
+         "properties": {c: {"type": "string", "minLength": 1, "maxLength": 40}
+                        for c in PLURAL_CATEGORIES}},
+    ],
+}
+
+#: A KPI's unit: text, or a mapping of CLDR plural categories to words (a PluralUnit).
+Unit = Annotated[str, PlainValidator(_as_unit), WithJsonSchema(_UNIT_JSON_SCHEMA)]
+
+
 class KPI(Strict):
     id: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="Identifier (letters, digits, _).")
     label: str | None = Field(None, description="Name shown to the customer (default: id).")
@@ -361,7 +416,11 @@ class KPI(Strict):
     denominator: str | None = Field(
         None, description="Rate denominator column (default: number of observations)."
     )
-    unit: str = Field("", max_length=40, description="Unit shown after values, e.g. 'min', '%', 'EUR'.")
+    unit: Unit = Field(
+        "", description="Unit shown after values, e.g. 'min', '%', 'EUR' (at most 40 characters); "
+                        "or its plural forms by CLDR category, e.g. {one: dzień, few: dni, many: "
+                        "dni, other: dnia} ('other' required; a category left out takes 'other'): "
+                        "the report uses the form for each number it shows.")
     better: Literal["higher", "lower"] = Field(description="Which direction is an improvement.")
     aggregate: Literal["mean", "sum", "count", "rate"] = "mean"
     transform: Literal["none", "log"] = "none"

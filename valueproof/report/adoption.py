@@ -64,8 +64,10 @@ def _measure_text(words, component, adoption, target_hours: int | None) -> str:
     if component.id == "training":
         return words("%(share)s completed the training", share=fmt.percent(component.measure))
     if component.id == "support":
-        return words("%(share)s of tickets resolved within %(hours)s hours",
-                     share=fmt.percent(component.measure), hours=target_hours)
+        return words.plural("%(share)s of tickets resolved within %(hours)s hour",
+                            "%(share)s of tickets resolved within %(hours)s hours",
+                            target_hours or 0, share=fmt.percent(component.measure),
+                            hours=target_hours)
     return words("NPS %(score)s", score=_nps(fmt, component.measure))
 
 
@@ -139,9 +141,11 @@ def licences_text(words, adoption) -> str | None:
         return None
     fmt = words.fmt
     if adoption.utilisation is None:
-        return words("%(active)s active users", active=fmt.fixed(adoption.active_users, 0))
-    return words("%(active)s of %(licences)s licences in use (%(share)s)",
-                 active=fmt.fixed(adoption.active_users, 0),
+        return words.plural("%(active)s active user", "%(active)s active users",
+                            adoption.active_users, active=fmt.fixed(adoption.active_users, 0))
+    return words.plural("%(active)s of %(licences)s licence in use (%(share)s)",
+                        "%(active)s of %(licences)s licences in use (%(share)s)",
+                        adoption.licences, active=fmt.fixed(adoption.active_users, 0),
                  licences=fmt.fixed(adoption.licences, 0), share=fmt.percent(adoption.utilisation))
 
 
@@ -162,7 +166,8 @@ def _weekly(words, adoption, style, font_dir: Path) -> dict | None:
     chart = charts.weekly_active_chart(
         font_dir, style, [fmt.date(w.week, "d MMM") for w in weeks], [w.users for w in weeks],
         current, (adoption.previous_period.quarter, adoption.period.quarter), adoption.licences,
-        words("%(licences)s licences", licences=fmt.fixed(adoption.licences or 0, 0)),
+        words.plural("%(licences)s licence", "%(licences)s licences", adoption.licences or 0,
+                     licences=fmt.fixed(adoption.licences or 0, 0)),
         words("Active users per week"))
     mean, before = adoption.weekly_active_mean, adoption.weekly_active_mean_previous
     values = {"mean": fmt.number(mean, 2), "quarter": _q(adoption.period.quarter),
@@ -170,14 +175,27 @@ def _weekly(words, adoption, style, font_dir: Path) -> dict | None:
     if mean is None:
         sentence = None
     elif before is None:
-        sentence = words("On average %(mean)s users a week in %(quarter)s.", **values)
+        sentence = words.plural(
+            "On average %(mean)s user a week in %(quarter)s.",
+            "On average %(mean)s users a week in %(quarter)s.", values["mean"],
+            decimal=words.pgettext("decimal", "On average %(mean)s users a week in %(quarter)s."),
+            **values)
     elif adoption.weekly_active_change is None:
-        sentence = words("On average %(mean)s users a week in %(quarter)s, against %(before)s in "
-                         "%(previous)s.", **values)
+        sentence = words.plural(
+            "On average %(mean)s user a week in %(quarter)s, against %(before)s in %(previous)s.",
+            "On average %(mean)s users a week in %(quarter)s, against %(before)s in %(previous)s.",
+            values["mean"], decimal=words.pgettext(
+                "decimal", "On average %(mean)s users a week in %(quarter)s, against %(before)s "
+                "in %(previous)s."), **values)
     else:
-        sentence = words("On average %(mean)s users a week in %(quarter)s, against %(before)s in "
-                         "%(previous)s (%(change)s).",
-                         change=fmt.percent(adoption.weekly_active_change, signed=True), **values)
+        sentence = words.plural(
+            "On average %(mean)s user a week in %(quarter)s, against %(before)s in %(previous)s "
+            "(%(change)s).",
+            "On average %(mean)s users a week in %(quarter)s, against %(before)s in %(previous)s "
+            "(%(change)s).", values["mean"], decimal=words.pgettext(
+                "decimal", "On average %(mean)s users a week in %(quarter)s, against %(before)s "
+                "in %(previous)s (%(change)s)."),
+            change=fmt.percent(adoption.weekly_active_change, signed=True), **values)
     return {"chart": chart, "sentence": sentence}
 
 
@@ -188,7 +206,9 @@ def _usage(words, adoption, style, font_dir: Path) -> dict | None:
     figures = []
     if adoption.licences is not None:
         figures.append((words("Licences"), fmt.fixed(adoption.licences, 0)))
-    figures.append((words("Active users (last %(days)s days)", days=adoption.window_days),
+    figures.append((words.plural("Active users (last %(days)s day)",
+                                 "Active users (last %(days)s days)", adoption.window_days,
+                                 days=adoption.window_days),
                     fmt.fixed(adoption.active_users, 0)))
     if adoption.utilisation is not None:
         figures.append((words("Licences in use"), fmt.percent(adoption.utilisation)))
@@ -197,8 +217,10 @@ def _usage(words, adoption, style, font_dir: Path) -> dict | None:
                         fmt.percent(adoption.stickiness)))
     return {
         "figures": figures,
-        "stickiness": (None if adoption.stickiness is None else words(
+        "stickiness": (None if adoption.stickiness is None else words.plural(
+            "Stickiness: on an average day %(daily)s of the %(active)s active user used it.",
             "Stickiness: on an average day %(daily)s of the %(active)s active users used it.",
+            adoption.active_users,
             daily=fmt.number(adoption.daily_active_mean, 2),
             active=fmt.fixed(adoption.active_users, 0))),
         "weekly": _weekly(words, adoption, style, font_dir),
@@ -221,12 +243,23 @@ def _training(words, adoption) -> dict | None:
         points = fmt.number(abs(training.change) * 100, 2)
         values = {"points": points, "quarter": _q(adoption.previous_period.quarter),
                   "before": fmt.percent(training.previous_share)}
-        sentence += " " + (words("Up %(points)s percentage points since the end of %(quarter)s "
-                                 "(%(before)s).", **values) if training.change > 0 else
-                           words("Down %(points)s percentage points since the end of "
-                                 "%(quarter)s (%(before)s).", **values) if training.change < 0
-                           else words("Unchanged since the end of %(quarter)s (%(before)s).",
-                                      **values))
+        if training.change > 0:
+            sentence += " " + words.plural(
+                "Up %(points)s percentage point since the end of %(quarter)s (%(before)s).",
+                "Up %(points)s percentage points since the end of %(quarter)s (%(before)s).",
+                points, decimal=words.pgettext(
+                    "decimal", "Up %(points)s percentage points since the end of %(quarter)s "
+                    "(%(before)s)."), **values)
+        elif training.change < 0:
+            sentence += " " + words.plural(
+                "Down %(points)s percentage point since the end of %(quarter)s (%(before)s).",
+                "Down %(points)s percentage points since the end of %(quarter)s (%(before)s).",
+                points, decimal=words.pgettext(
+                    "decimal", "Down %(points)s percentage points since the end of %(quarter)s "
+                    "(%(before)s)."), **values)
+        else:
+            sentence += " " + words("Unchanged since the end of %(quarter)s (%(before)s).",
+                                    **values)
     if training.active_share is not None and training.basis != "active_users":
         sentence += " " + words("Of the active users, %(share)s completed it.",
                                 share=fmt.percent(training.active_share))
@@ -252,13 +285,26 @@ def _support(words, adoption) -> dict | None:
     rows += [dict(row(line.priority, line), priority=True) for line in support.by_priority]
     rows.append(row(_q(adoption.previous_period.quarter), support.previous))
     current = support.current
-    sentence = words("%(opened)s tickets in %(quarter)s (%(per_week)s a week); half were resolved "
-                     "within %(median)s hours and 9 in 10 within %(p90)s hours; %(backlog)s still "
-                     "open on %(date)s.", opened=fmt.fixed(current.opened, 0),
-                     quarter=_q(adoption.period.quarter), per_week=fmt.number(current.per_week, 2),
-                     median=hours(current.median_hours), p90=hours(current.p90_hours),
-                     backlog=fmt.fixed(current.backlog, 0),
-                     date=fmt.date(adoption.period.end, "medium"))
+    # one count per message: tickets, then the hours (decimals), then the backlog
+    opened = words.plural("%(opened)s ticket in %(quarter)s (%(per_week)s a week).",
+                          "%(opened)s tickets in %(quarter)s (%(per_week)s a week).",
+                          current.opened, opened=fmt.fixed(current.opened, 0),
+                          quarter=_q(adoption.period.quarter),
+                          per_week=fmt.number(current.per_week, 2))
+    parts = [opened]
+    if current.median_hours is not None and current.p90_hours is not None:
+        p90 = hours(current.p90_hours)
+        parts.append(words.plural(
+            "Half were resolved within %(median)s hours and 9 in 10 within %(p90)s hour.",
+            "Half were resolved within %(median)s hours and 9 in 10 within %(p90)s hours.", p90,
+            decimal=words.pgettext("decimal", "Half were resolved within %(median)s hours and "
+                                   "9 in 10 within %(p90)s hours."),
+            median=hours(current.median_hours), p90=p90))
+    parts.append(words.plural("%(backlog)s still open on %(date)s.",
+                              "%(backlog)s still open on %(date)s.", current.backlog,
+                              backlog=fmt.fixed(current.backlog, 0),
+                              date=fmt.date(adoption.period.end, "medium")))
+    sentence = " ".join(parts)
     return {"sentence": sentence, "rows": rows, "target_hours": support.target_hours,
             "previous": _q(adoption.previous_period.quarter)}
 
@@ -278,22 +324,25 @@ def _nps_section(words, results, style, font_dir: Path) -> dict | None:
         return out
     out["range"] = words("likely range %(low)s to %(high)s", low=_nps(fmt, nps.ci_low),
                          high=_nps(fmt, nps.ci_high))
-    out["answers"] = words("%(n)s answers in %(quarter)s", n=fmt.fixed(nps.n, 0),
-                           quarter=_q(nps.period.quarter))
+    out["answers"] = words.plural("%(n)s answer in %(quarter)s", "%(n)s answers in %(quarter)s",
+                                  nps.n, n=fmt.fixed(nps.n, 0), quarter=_q(nps.period.quarter))
     out["mix"] = words("Promoters (9–10) %(promoters)s%%, passives (7–8) %(passives)s%%, "
                        "detractors (0–6) %(detractors)s%%.", promoters=fmt.fixed(shares[0], 0),
                        passives=fmt.fixed(shares[1], 0), detractors=fmt.fixed(shares[2], 0))
     if nps.change is not None:
-        out["change"] = words(
+        out["change"] = words.plural(
+            "%(change)s points since %(previous)s (%(before)s from %(n)s answer; likely range "
+            "of the change %(low)s to %(high)s).",
             "%(change)s points since %(previous)s (%(before)s from %(n)s answers; likely range "
-            "of the change %(low)s to %(high)s).", change=_nps(fmt, nps.change),
+            "of the change %(low)s to %(high)s).", nps.previous.n, change=_nps(fmt, nps.change),
             previous=_q(nps.previous.quarter), before=_nps(fmt, nps.previous.score),
             n=fmt.fixed(nps.previous.n, 0), low=_nps(fmt, nps.change_ci_low),
             high=_nps(fmt, nps.change_ci_high))
     if nps.caution:
-        out["caution_text"] = words(
-            "Only %(n)s answers: a few answers more or less can move this score a lot. Read it "
-            "with its likely range.", n=fmt.fixed(nps.n, 0))
+        out["caution_text"] = words.plural(
+            "Only %(n)s answer: a few answers more or less can move this score a lot. Read it "
+            "with its likely range.", "Only %(n)s answers: a few answers more or less can move "
+            "this score a lot. Read it with its likely range.", nps.n, n=fmt.fixed(nps.n, 0))
     months = [m for m in nps.by_month if m.get("score") is not None]
     if len(months) >= 3:
         labels = [fmt.date(m["month"], "MMM y") for m in months]
@@ -319,8 +368,11 @@ def _first_days(words, adoption, style, font_dir: Path) -> dict | None:
                          "the product, the mark of first value.",
                          date=fmt.date(first.onboarded_on, "medium"), target=target)
     else:
-        sentence = words("Onboarded on %(date)s. Time to first value: %(days)s days, until "
-                         "%(target)s of the licences had used the product (%(reached)s).",
+        sentence = words.plural("Onboarded on %(date)s. Time to first value: %(days)s day, "
+                                "until %(target)s of the licences had used the product "
+                                "(%(reached)s).", "Onboarded on %(date)s. Time to first value: "
+                                "%(days)s days, until %(target)s of the licences had used the "
+                                "product (%(reached)s).", int(first.time_to_first_value),
                          date=fmt.date(first.onboarded_on, "medium"),
                          days=fmt.fixed(first.time_to_first_value, 0), target=target,
                          reached=fmt.date(first.reached_on, "medium"))

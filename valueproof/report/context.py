@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from gettext import NullTranslations
 from pathlib import Path
 
 from valueproof import __version__
@@ -18,6 +19,7 @@ from valueproof.data.load import FEW_UNITS
 from valueproof.report import adoption as adoption_report
 from valueproof.report import charts
 from valueproof.report.formatting import Formatter, decimals_for_interval
+from valueproof.report.i18n import DECIMAL_CONTEXT, plural_form_count, unit_form
 from valueproof.stats.results import KPIResult, Results
 from valueproof.value.roi import shown_totals
 
@@ -26,26 +28,92 @@ STATUS_SYMBOL = {"achieved": "✓", "on_track": "→", "at_risk": "!", "not_achi
 VERDICT_SYMBOL = {"improved": "▲", "worsened": "▼", "inconclusive": "●"}
 
 
+def _fill(text: str, values: dict) -> str:
+    return text % values if values or "%%" in text else text
+
+
 @dataclass(frozen=True)
 class Words:
-    """gettext bound to the report's language, plus the formatter."""
+    """gettext bound to the report's language, plus the formatter. `gettext` is a translations
+    object or its gettext method (a bare function: English plurals)."""
 
     gettext: object
     fmt: Formatter
 
+    @property
+    def catalogue(self) -> NullTranslations:
+        source = getattr(self.gettext, "__self__", self.gettext)
+        return source if hasattr(source, "ngettext") else NullTranslations()
+
     def __call__(self, message: str, **values) -> str:
-        text = self.gettext(message)
-        return text % values if values or "%%" in text else text
+        lookup = self.gettext if callable(self.gettext) else self.catalogue.gettext
+        return _fill(lookup(message), values)
+
+    def pgettext(self, context: str, message: str) -> str:
+        return self.catalogue.pgettext(context, message)
+
+    def plural(self, singular: str, plural: str, count, decimal: str | None = None,
+               **values) -> str:
+        """ngettext: the form of the message for `count` in the report's language. `count` is
+        a whole number, or a decimal as shown ('6,2'), whose form CLDR's rules give: the form
+        of a whole number of the same category, or, where only decimals are in it (Polish
+        '6,2 punktu procentowego'), `decimal` — the message looked up with
+        `words.pgettext(DECIMAL_CONTEXT, plural)`."""
+        n = plural_form_count(count, self.fmt.locale)
+        if n is None:
+            text = decimal if decimal is not None else self.catalogue.ngettext(singular, plural, 5)
+        else:
+            text = self.catalogue.ngettext(singular, plural, n)
+        return _fill(text, values)
 
 
-def _kpi_scale(kpi: KPIResult, words: Words) -> tuple[float, str, str]:
+@dataclass(frozen=True)
+class Unit:
+    """A unit shown after numbers: the analyst's text ('min'), their plural forms (a
+    PluralUnit: 'dzień / dni / dnia'), or percentage points, a counted message. `str()` is the
+    form for a column header or an axis: the form of a count of 5 ('days', 'dni')."""
+
+    words: Words
+    text: str
+
+    def after(self, shown: str) -> str:
+        """`shown` (a formatted number) with the unit in the form for it, kept on one line."""
+        if not self.text:
+            return shown
+        if self.text == "%":
+            return f"{shown}%"
+        if self.text == POINTS:
+            counted = self.words.plural(
+                "%(n)s percentage point", "%(n)s percentage points", shown,
+                decimal=self.words.pgettext("decimal", "%(n)s percentage points"), n=shown)
+            return counted.replace(f"{shown} ", f"{shown}\u00a0", 1)
+        forms = getattr(self.text, "forms", None)
+        word = unit_form(forms, shown, self.words.fmt.locale) if forms else self.text
+        return f"{shown}\u00a0{word}"
+
+    def __str__(self) -> str:
+        if self.text == POINTS:
+            return self.words("percentage points")
+        forms = getattr(self.text, "forms", None)
+        return unit_form(forms, 5, self.words.fmt.locale) if forms else str(self.text)
+
+    def __bool__(self) -> bool:
+        return bool(self.text)
+
+
+POINTS = "\x00points"  # the change of a rate: percentage points, counted by the catalogue
+
+
+def _kpi_scale(kpi: KPIResult, words: Words) -> tuple[float, Unit, Unit]:
     """(scale, unit of levels, unit of changes): rates are shown in % and percentage points."""
     if kpi.unit == "%":
-        return 100.0, "%", words("percentage points")
-    return 1.0, kpi.unit, kpi.unit
+        return 100.0, Unit(words, "%"), Unit(words, POINTS)
+    return 1.0, Unit(words, kpi.unit), Unit(words, kpi.unit)
 
 
-def _with_unit(text: str, unit: str) -> str:
+def _with_unit(text: str, unit: Unit | str) -> str:
+    if isinstance(unit, Unit):
+        return unit.after(text)
     if not unit:
         return text
     return f"{text}{unit}" if unit == "%" else f"{text}\u00a0{unit}"
@@ -75,8 +143,10 @@ def _p_text(words: Words, results: Results, kpi: KPIResult) -> str:
     p = _p_equals(words.fmt, kpi.p_value) or "–"
     if results.correction == "none" or len(results.kpis) < 2:
         return p
-    return words("%(p)s; adjusted for %(n)s KPIs: %(adjusted)s", p=p, n=len(results.kpis),
-                 adjusted=_p_equals(words.fmt, kpi.p_adjusted) or "–")
+    adjusted = _p_equals(words.fmt, kpi.p_adjusted) or "–"
+    return words.plural("%(p)s; adjusted for %(n)s KPI: %(adjusted)s",
+                        "%(p)s; adjusted for %(n)s KPIs: %(adjusted)s", len(results.kpis), p=p,
+                        n=len(results.kpis), adjusted=adjusted)
 
 
 def effect_sentence(words: Words, results: Results, kpi: KPIResult, groups: dict[str, str]) -> str:
@@ -93,9 +163,11 @@ def effect_sentence(words: Words, results: Results, kpi: KPIResult, groups: dict
     interval = (words("likely range %(low)s to %(high)s", low=low, high=high) if bounded
                 else words("no likely range: too few units to bound it"))
     if results.design == "staggered":
-        return words(
+        return words.plural(
             "%(treatment)s: %(kpi)s %(direction)s by %(amount)s (%(relative)s) compared with "
-            "%(control)s, on average across the %(n)s waves (%(interval)s).",
+            "%(control)s, on average across the %(n)s wave (%(interval)s).",
+            "%(treatment)s: %(kpi)s %(direction)s by %(amount)s (%(relative)s) compared with "
+            "%(control)s, on average across the %(n)s waves (%(interval)s).", len(results.waves),
             treatment=groups["treatment"], kpi=kpi.label, direction=direction, amount=amount,
             relative=relative, control=groups["control"], n=len(results.waves),
             interval=interval)
@@ -198,9 +270,13 @@ def mde_text(words: Words, kpi: KPIResult) -> str:
 def verdict_sentence(words: Words, kpi: KPIResult) -> str:
     """The verdict in plain words, under the effect sentence of the KPI's page."""
     if not kpi.detectable:
-        return words("Not detectable with this design: with %(n)s units with the product, no "
-                     "effect however large could reach significance (the smallest possible "
-                     "p-value is %(p)s).", n=words.fmt.fixed(kpi.n_units.get("treatment", 0), 0),
+        treated = int(kpi.n_units.get("treatment", 0))
+        return words.plural(
+            "Not detectable with this design: with %(n)s unit with the product, no effect "
+            "however large could reach significance (the smallest possible p-value is %(p)s).",
+            "Not detectable with this design: with %(n)s units with the product, no effect "
+            "however large could reach significance (the smallest possible p-value is %(p)s).",
+            treated, n=words.fmt.fixed(treated, 0),
                      p=words.fmt.number(kpi.smallest_p, 2))
     if kpi.verdict == "improved":
         return words("An improvement: the change is larger than chance would explain.")
@@ -216,10 +292,13 @@ def adjusted_note(words: Words, kpi: KPIResult, results: Results) -> str | None:
     excludes_zero = kpi.ci_low > 0 or kpi.ci_high < 0
     if kpi.verdict != "inconclusive" or not excludes_zero or len(results.kpis) < 2:
         return None
-    return words(
+    return words.plural(
+        "Its 95%% interval alone excludes zero, but with %(k)s KPI tested at once the "
+        "adjusted p-value (%(p)s) is not below %(alpha)s, so the change is not called "
+        "significant.",
         "Its 95%% interval alone excludes zero, but with %(k)s KPIs tested at once the "
         "adjusted p-value (%(p)s) is not below %(alpha)s, so the change is not called "
-        "significant.", k=words.fmt.fixed(len(results.kpis), 0),
+        "significant.", len(results.kpis), k=words.fmt.fixed(len(results.kpis), 0),
         p=words.fmt.p_value(kpi.p_adjusted), alpha=words.fmt.number(results.alpha, 2))
 
 
@@ -275,7 +354,7 @@ def estimand_sentence(words: Words, kpi: KPIResult, names: dict[str, str | None]
                  "%(period)s.", name=unit, period=period)
 
 
-def sensitivity_sentence(words: Words, kpi: KPIResult, scale: float, change_unit: str) -> str | None:
+def sensitivity_sentence(words: Words, kpi: KPIResult, scale: float, change_unit: Unit) -> str | None:
     """Units joining or leaving around the rollout, and the effect without them."""
     moved = {arm: (a.get("left", 0), a.get("joined", 0)) for arm, a in kpi.attrition.items()}
     if not kpi.sensitivity or not any(left or joined for left, joined in moved.values()):
@@ -288,11 +367,16 @@ def sensitivity_sentence(words: Words, kpi: KPIResult, scale: float, change_unit
         value = lambda v: fmt.percent(math.expm1(v), 2, signed=True)  # noqa: E731
     else:
         value = lambda v: _with_unit(fmt.number(v * scale, 3, signed=True), change_unit)  # noqa: E731
-    return words("%(left)s units were seen only before the rollout and %(joined)s only after it. "
-                 "On the %(units)s units seen on both sides the effect is %(effect)s (likely "
-                 "range %(low)s to %(high)s).", left=fmt.fixed(left, 0), joined=fmt.fixed(joined, 0),
-                 units=fmt.fixed(s["units"], 0), effect=value(s["effect"]),
-                 low=value(s["ci_low"]), high=value(s["ci_high"]))
+    moved = words.plural("%(left)s unit was seen only before the rollout and %(joined)s only "
+                         "after it.", "%(left)s units were seen only before the rollout and "
+                         "%(joined)s only after it.", int(left), left=fmt.fixed(left, 0),
+                         joined=fmt.fixed(joined, 0))
+    both = words.plural("On the %(units)s unit seen on both sides the effect is %(effect)s "
+                        "(likely range %(low)s to %(high)s).", "On the %(units)s units seen on "
+                        "both sides the effect is %(effect)s (likely range %(low)s to %(high)s).",
+                        int(s["units"]), units=fmt.fixed(s["units"], 0), effect=value(s["effect"]),
+                        low=value(s["ci_low"]), high=value(s["ci_high"]))
+    return f"{moved} {both}"
 
 
 def kpi_page(words: Words, results: Results, kpi: KPIResult, groups: dict[str, str],
@@ -354,10 +438,10 @@ def kpi_page(words: Words, results: Results, kpi: KPIResult, groups: dict[str, s
         "adjusted_note": adjusted_note(words, kpi, results),
         "magnitude": verdict_note(words, kpi),
         "pre_trend_status": trend_status, "pre_trend_sentence": trend_text,
-        "trend_svg": trend_svg, "event_svg": event_svg, "level_unit": level_unit,
+        "trend_svg": trend_svg, "event_svg": event_svg, "level_unit": str(level_unit),
         "means": [(name, level(t), level(c)) for name, t, c in means],
         # the detail box's table: units in the row labels, bare numbers in the cells
-        "change_unit": change_unit,
+        "change_unit": str(change_unit),
         "effect": fmt.fixed(kpi.effect_units * scale, digits, signed=True),
         "ci": (fmt.fixed(kpi.effect_units_low * scale, digits, signed=True) + " … "
                + fmt.fixed(kpi.effect_units_high * scale, digits, signed=True)),
@@ -371,7 +455,7 @@ def kpi_page(words: Words, results: Results, kpi: KPIResult, groups: dict[str, s
         "mde": mde_text(words, kpi),
         "mde_value": (words.fmt.percent(math.expm1(kpi.mde)) if kpi.transform == "log"
                       else fmt.number(kpi.mde * scale)),
-        "mde_unit": "%" if kpi.transform == "log" else change_unit,
+        "mde_unit": "%" if kpi.transform == "log" else str(change_unit),
         "p_text": _p_text(words, results, kpi),
         "pre_trend_p": _p_equals(fmt, kpi.pre_trend.p_value),
         "units": {arm: fmt.fixed(n, 0) for arm, n in kpi.n_units.items()},
@@ -443,15 +527,19 @@ def roi_section(words: Words, results: Results, style: charts.ChartStyle, font_d
     items += [(c.label, -c.total, "cost") for c in roi.costs]
     items.append((words("Net value"), roi.net, "net"))
     chart = charts.roi_chart(font_dir, style, items,
-                             words("Over %(months)s months (%(currency)s)",
-                                   months=roi.horizon_months, currency=roi.currency),
+                             words.plural("Over %(months)s month (%(currency)s)",
+                                          "Over %(months)s months (%(currency)s)",
+                                          roi.horizon_months, months=roi.horizon_months,
+                                          currency=roi.currency),
                              fmt.compact)
     if roi.payback_months is None:
         payback = words("not within reach at the measured effects")
     elif roi.payback_months < 1:
         payback = words("within the first month")
     else:
-        payback = words("%(months)s months", months=fmt.number(roi.payback_months, 2))
+        shown = fmt.number(roi.payback_months, 2)
+        payback = words.plural("%(months)s month", "%(months)s months", shown, months=shown,
+                               decimal=words.pgettext("decimal", "%(months)s months"))
     return {
         "headline": percent(roi.roi),
         "ratio": words("%(back)s back for every %(one)s spent",
@@ -490,9 +578,11 @@ def _realised(words: Words, roi) -> str | None:
         return None
     fmt = words.fmt
     benefit, cost, _ = shown_totals(realised["benefit"], realised["cost"])
-    return words("Measured %(start)s – %(end)s: %(benefit)s of benefit against %(cost)s of "
-                 "cost so far. The %(months)s-month figures are a projection at the measured "
-                 "effects.", start=fmt.date(realised["start"], "medium"),
+    return words.plural("Measured %(start)s – %(end)s: %(benefit)s of benefit against %(cost)s "
+                        "of cost so far. The %(months)s-month figures are a projection at the "
+                        "measured effects.", "Measured %(start)s – %(end)s: %(benefit)s of benefit "
+                        "against %(cost)s of cost so far. The %(months)s-month figures are a "
+                        "projection at the measured effects.", roi.horizon_months, start=fmt.date(realised["start"], "medium"),
                  end=fmt.date(realised["end"], "medium"),
                  benefit=fmt.money(benefit, roi.currency, sig=None),
                  cost=fmt.money(cost, roi.currency, sig=None), months=roi.horizon_months)
@@ -568,41 +658,60 @@ def finding_text(words: Words, finding: dict, labels: dict[str, str]) -> str:
     """A data-quality finding in the reader's language."""
     p, fmt = finding.get("params") or {}, words.fmt
     n = lambda key: fmt.fixed(p.get(key, 0), 0)  # noqa: E731
+    count = lambda key: int(p.get(key, 0) or 0)  # noqa: E731
+    rows_text = lambda: words.plural("%(rows)s row", "%(rows)s rows", count("rows"),  # noqa: E731
+                                     rows=n("rows"))
     texts = {
-        "duplicate_rows": lambda: words("%(rows)s rows are exact duplicates of another row; they "
-                                        "were kept.", rows=n("rows")),
-        "missing_keys": lambda: words("%(rows)s rows have no value in column %(column)s and were "
-                                      "not used.", rows=n("rows"), column=p.get("column", "")),
-        "units_in_neither_group": lambda: words(
-            "%(units)s units (%(rows)s rows) belong to neither group and were not used.",
-            units=n("units"), rows=n("rows")),
-        "units_switching_group": lambda: words(
+        "duplicate_rows": lambda: words.plural(
+            "%(rows)s row is an exact duplicate of another row; it was kept.",
+            "%(rows)s rows are exact duplicates of another row; they were kept.", count("rows"),
+            rows=n("rows")),
+        "missing_keys": lambda: words.plural(
+            "%(rows)s row has no value in column %(column)s and was not used.",
+            "%(rows)s rows have no value in column %(column)s and were not used.", count("rows"),
+            rows=n("rows"), column=p.get("column", "")),
+        "units_in_neither_group": lambda: words.plural(
+            "%(units)s unit (%(rows)s) belongs to neither group and was not used.",
+            "%(units)s units (%(rows)s) belong to neither group and were not used.",
+            count("units"), units=n("units"), rows=rows_text()),
+        "units_switching_group": lambda: words.plural(
+            "%(units)s unit appears in both groups and was not used (%(examples)s).",
             "%(units)s units appear in both groups and were not used (%(examples)s).",
-            units=n("units"), examples=p.get("examples", "")),
-        "rows_outside_windows": lambda: words(
-            "%(rows)s rows fall outside the compared periods and were not used.", rows=n("rows")),
-        "units_one_side": lambda: words(
-            "%(units)s units were seen only before or only after the rollout.", units=n("units")),
-        "few_units": lambda: words(
+            count("units"), units=n("units"), examples=p.get("examples", "")),
+        "rows_outside_windows": lambda: words.plural(
+            "%(rows)s row falls outside the compared periods and was not used.",
+            "%(rows)s rows fall outside the compared periods and were not used.", count("rows"),
+            rows=n("rows")),
+        "units_one_side": lambda: words.plural(
+            "%(units)s unit was seen only before or only after the rollout.",
+            "%(units)s units were seen only before or only after the rollout.", count("units"),
+            units=n("units")),
+        "few_units": lambda: words.plural(
+            "Only %(units)s unit in the group %(group)s: estimates are fragile.",
             "Only %(units)s units in the group %(group)s: estimates are fragile.",
-            units=n("units"), group=words("with the product") if p.get("group") == "treatment"
+            count("units"), units=n("units"), group=words("with the product") if p.get("group") == "treatment"
             else words("for comparison")),
-        "missing_values": lambda: words(
+        "missing_values": lambda: words.plural(
+            "%(kpi)s: %(rows)s observation (%(share)s) has no value and was left out.",
             "%(kpi)s: %(rows)s observations (%(share)s) have no value and were left out.",
-            kpi=labels.get(p.get("kpi"), p.get("kpi", "")), rows=n("rows"),
+            count("rows"), kpi=labels.get(p.get("kpi"), p.get("kpi", "")), rows=n("rows"),
             share=fmt.percent(p.get("share", 0))),
-        "negative_values": lambda: words(
-            "Column %(column)s has %(rows)s negative values in a KPI that adds values up; they "
-            "were used as they are.", column=p.get("column", ""), rows=n("rows")),
-        "conflicting_rows": lambda: words(
-            "%(sets)s sets of rows agree on everything but the KPI values, which differ; all were "
-            "kept.", sets=n("sets")),
-        "units_without_rollout": lambda: words(
-            "%(units)s units (%(rows)s rows) are not in the rollout file and were not used.",
-            units=n("units"), rows=n("rows")),
-        "rollout_after_data": lambda: words(
-            "%(units)s units got the product only after the data end; they count as not yet "
-            "treated throughout.", units=n("units")),
+        "negative_values": lambda: words.plural(
+            "Column %(column)s has %(rows)s negative value in a KPI that adds values up; it was "
+            "used as it is.", "Column %(column)s has %(rows)s negative values in a KPI that adds "
+            "values up; they were used as they are.", count("rows"), column=p.get("column", ""), rows=n("rows")),
+        "conflicting_rows": lambda: words.plural(
+            "%(sets)s set of rows agrees on everything but the KPI values, which differ; all "
+            "were kept.", "%(sets)s sets of rows agree on everything but the KPI values, which "
+            "differ; all were kept.", count("sets"), sets=n("sets")),
+        "units_without_rollout": lambda: words.plural(
+            "%(units)s unit (%(rows)s) is not in the rollout file and was not used.",
+            "%(units)s units (%(rows)s) are not in the rollout file and were not used.",
+            count("units"), units=n("units"), rows=rows_text()),
+        "rollout_after_data": lambda: words.plural(
+            "%(units)s unit got the product only after the data end; it counts as not yet "
+            "treated throughout.", "%(units)s units got the product only after the data end; "
+            "they count as not yet treated throughout.", count("units"), units=n("units")),
         "no_control_group": lambda: words(
             "No control group: a before/after comparison only, which cannot separate the "
             "product from seasonality or other changes."),
@@ -625,8 +734,10 @@ def kpi_warnings(words: Words, results: Results, kpi: KPIResult, labels: dict[st
         out += waves.small_wave_warnings(words, results, time_kind)
     for arm, count in kpi.n_units.items():
         if 1 < count < FEW_UNITS or (count == 1 and arm == "control"):
-            out.append(words("Only %(units)s units in the group %(group)s: treat the interval "
-                             "with caution.", units=count,
+            out.append(words.plural("Only %(units)s unit in the group %(group)s: treat the "
+                                    "interval with caution.", "Only %(units)s units in the group "
+                                    "%(group)s: treat the interval with caution.", int(count),
+                                    units=words.fmt.fixed(count, 0),
                              group=words("with the product") if arm == "treatment"
                              else words("for comparison")))
     return out
@@ -654,12 +765,17 @@ def summary_paragraph(words: Words, context: dict) -> str:
     parts = []
     if context["criteria"]:
         achieved = sum(c["status"] == "achieved" for c in context["criteria"])
-        parts.append(words("Goals agreed at onboarding: %(achieved)s of %(total)s achieved.",
-                           achieved=achieved, total=len(context["criteria"])))
+        parts.append(words.plural("Goals agreed at onboarding: %(achieved)s of %(total)s "
+                                  "achieved.", "Goals agreed at onboarding: %(achieved)s of "
+                                  "%(total)s achieved.", achieved, achieved=achieved,
+                                  total=len(context["criteria"])))
     roi = context["roi"]
     if roi:
-        parts.append(words("Projected over %(months)s months at the measured effects, the "
-                           "return on investment is %(roi)s (%(range)s): %(ratio)s.",
+        parts.append(words.plural("Projected over %(months)s month at the measured effects, "
+                                  "the return on investment is %(roi)s (%(range)s): %(ratio)s.",
+                                  "Projected over %(months)s months at the measured effects, "
+                                  "the return on investment is %(roi)s (%(range)s): %(ratio)s.",
+                                  roi["months"],
                            roi=roi["headline"], months=roi["months"], range=roi["range"],
                            ratio=roi["ratio"]))
     return " ".join(parts)
@@ -721,6 +837,7 @@ def build_context(experiment: Experiment, results: Results, brand: Brand, gettex
         "correction": {"holm": "Holm", "bh": "Benjamini–Hochberg", "bonferroni": "Bonferroni",
                        "none": words("no correction")}[results.correction],
         "seed": results.seed,
+        "permutations_count": int(results.kpis[0].robustness.permutations) if results.kpis else 0,
         "permutations": fmt.fixed(results.kpis[0].robustness.permutations, 0)
         if results.kpis else "0",
         "data_quality": [finding_text(words, d, labels) for d in results.data_quality],

@@ -50,8 +50,10 @@ def rollout_span(words: Words, results: Results, time_kind: str) -> str:
     first = _when(words, waves[0]["first_rollout"], time_kind)
     if len(waves) == 1:
         return words("one rollout wave, from %(date)s", date=first)
-    return words("rollouts in %(n)s waves from %(first)s to %(last)s", n=len(waves), first=first,
-                 last=_when(words, waves[-1]["first_rollout"], time_kind))
+    last = _when(words, waves[-1]["first_rollout"], time_kind)
+    return words.plural("rollouts in %(n)s wave from %(first)s to %(last)s",
+                        "rollouts in %(n)s waves from %(first)s to %(last)s", len(waves),
+                        n=len(waves), first=first, last=last)
 
 
 def period_compared(words: Words, results: Results, time_kind: str) -> str:
@@ -72,26 +74,38 @@ def summary_sentence(words: Words, results: Results, groups: dict[str, str],
     fmt = words.fmt
     treated = sum(w["units"] for w in results.waves)
     control = groups["control"]
-    units = fmt.fixed(comparison_units(results), 0)
+    count = comparison_units(results)
+    units = fmt.fixed(count, 0)
     if results.comparison == "not_yet_treated" and not comparison_units(results):
         comparison = words("Each wave is compared with the waves that did not have it yet at "
                            "the time.")
     elif results.comparison == "not_yet_treated":
-        comparison = words("Each wave is compared with the %(units)s units that never got it "
-                           "(%(control)s) and with the waves that did not have it yet at the "
-                           "time.", control=control, units=units)
+        comparison = words.plural(
+            "Each wave is compared with the %(units)s unit that never got it (%(control)s) and "
+            "with the waves that did not have it yet at the time.",
+            "Each wave is compared with the %(units)s units that never got it (%(control)s) and "
+            "with the waves that did not have it yet at the time.", count, control=control,
+            units=units)
     else:
-        comparison = words("Each wave is compared with the %(units)s units that never got it "
-                           "(%(control)s).", control=control, units=units)
+        comparison = words.plural(
+            "Each wave is compared with the %(units)s unit that never got it (%(control)s).",
+            "Each wave is compared with the %(units)s units that never got it (%(control)s).",
+            count, control=control, units=units)
     waves = results.waves
     first = _when(words, waves[0]["first_rollout"], time_kind)
     if len(waves) == 1:
-        reached = words("The product reached %(units)s units in one wave, from %(date)s.",
-                        units=fmt.fixed(treated, 0), date=first)
+        reached = words.plural("The product reached %(units)s unit in one wave, from %(date)s.",
+                               "The product reached %(units)s units in one wave, from %(date)s.",
+                               treated, units=fmt.fixed(treated, 0), date=first)
     else:
-        reached = words("The product reached %(units)s units in %(n)s waves, from %(first)s to "
-                        "%(last)s.", units=fmt.fixed(treated, 0), n=len(waves), first=first,
-                        last=_when(words, waves[-1]["first_rollout"], time_kind))
+        # two counts: the waves are a phrase of their own ("in 3 waves", "w 3 falach")
+        in_waves = words.plural("in %(n)s wave", "in %(n)s waves", len(waves), n=len(waves))
+        last = _when(words, waves[-1]["first_rollout"], time_kind)
+        reached = words.plural("The product reached %(units)s unit %(in_waves)s, from %(first)s "
+                               "to %(last)s.", "The product reached %(units)s units %(in_waves)s, "
+                               "from %(first)s to %(last)s.", treated,
+                               units=fmt.fixed(treated, 0), in_waves=in_waves, first=first,
+                               last=last)
     return reached + " " + comparison
 
 
@@ -103,11 +117,14 @@ def meaning_sentence(words: Words, results: Results, names: dict[str, str | None
     unit = f" ({names['unit']})" if names.get("unit") else ""
     sizes = format_list([words.fmt.fixed(w["units"], 0) for w in results.waves],
                         locale=words.fmt.locale)
-    return words("The average effect across waves is each wave's average effect over the "
-                 "%(periods)s since its own rollout, averaged over the %(n)s waves weighted by "
-                 "their number of units%(unit)s: %(sizes)s.",
-                 periods=periods_word(words, results.period, time_kind), n=len(results.waves),
-                 unit=unit, sizes=sizes)
+    periods = periods_word(words, results.period, time_kind)
+    return words.plural("The average effect across waves is each wave's average effect over "
+                        "the %(periods)s since its own rollout, averaged over the %(n)s wave "
+                        "weighted by its number of units%(unit)s: %(sizes)s.",
+                        "The average effect across waves is each wave's average effect over "
+                        "the %(periods)s since its own rollout, averaged over the %(n)s waves "
+                        "weighted by their number of units%(unit)s: %(sizes)s.", len(results.waves),
+                        periods=periods, n=len(results.waves), unit=unit, sizes=sizes)
 
 
 def waves_block(words: Words, results: Results, groups: dict[str, str], time_kind: str) -> dict:
@@ -229,7 +246,8 @@ def group_time_table(words: Words, results: Results, kpi: KPIResult, time_kind: 
     return {
         "label": kpi.label + (f" ({unit})" if unit else ""),
         "columns": [{"name": wave_name(words, i), "start": _when(words, w["start"], time_kind),
-                     "units": fmt.fixed(w["units"], 0)}
+                     "units": words.plural("%(units)s unit", "%(units)s units", w["units"],
+                                           units=fmt.fixed(w["units"], 0))}
                     for i, w in enumerate(results.waves, start=1)],
         "rows": [{"time": fmt.fixed(e, 0), "cells": [cell(cells.get((c, e))) for c in cohorts]}
                  for e in shown],
@@ -296,11 +314,18 @@ def other_average_headers(words: Words, results: Results, time_kind: str) -> lis
 
 def small_wave_warnings(words: Words, results: Results, time_kind: str) -> list[str]:
     """Waves of fewer than 3 units: their own effects say little."""
-    return [words("%(wave)s (from %(start)s) has only %(units)s units: too small to say anything "
-                  "on its own; it counts in the average across waves by its size.",
-                  wave=wave_name(words, i), start=_when(words, w["first_rollout"], time_kind),
-                  units=words.fmt.fixed(w["units"], 0))
-            for i, w in enumerate(results.waves, start=1) if w["units"] < 3]
+    warnings = []
+    for i, w in enumerate(results.waves, start=1):
+        if w["units"] >= 3:
+            continue
+        wave, start = wave_name(words, i), _when(words, w["first_rollout"], time_kind)
+        warnings.append(words.plural(
+            "%(wave)s (from %(start)s) has only %(units)s unit: too small to say anything on its "
+            "own; it counts in the average across waves by its size.",
+            "%(wave)s (from %(start)s) has only %(units)s units: too small to say anything on its "
+            "own; it counts in the average across waves by its size.", w["units"], wave=wave,
+            start=start, units=w["units"]))
+    return warnings
 
 
 def method_paragraphs(words: Words, results: Results, groups: dict[str, str], time_kind: str,
@@ -316,7 +341,15 @@ def method_paragraphs(words: Words, results: Results, groups: dict[str, str], ti
     else:
         comparison = words("the units that never got the product (%(control)s)",
                            control=groups["control"])
-    design = words(
+    design = words.plural(
+        "The product was rolled out in %(n)s wave, one group of units after another "
+        "(%(treatment)s). Each wave is compared with %(comparison)s over the same %(periods)s: "
+        "the wave's change since the last %(period)s before its own rollout, minus the "
+        "comparison units' change over the same %(periods)s. This gives one effect for every "
+        "wave and %(period)s (the group-time effects of Callaway and Sant'Anna, ATT(g,t)). A "
+        "wave is never compared with waves that already have the product, so an effect that "
+        "builds up over time cannot distort the result, as it can in an ordinary regression "
+        "over waves.",
         "The product was rolled out in %(n)s waves, one group of units after another "
         "(%(treatment)s). Each wave is compared with %(comparison)s over the same %(periods)s: "
         "the wave's change since the last %(period)s before its own rollout, minus the "
@@ -324,10 +357,20 @@ def method_paragraphs(words: Words, results: Results, groups: dict[str, str], ti
         "wave and %(period)s (the group-time effects of Callaway and Sant'Anna, ATT(g,t)). A "
         "wave is never compared with waves that already have the product, so an effect that "
         "builds up over time cannot distort the result, as it can in an ordinary regression "
-        "over waves.", n=fmt.fixed(len(results.waves), 0), treatment=groups["treatment"],
+        "over waves.", len(results.waves), n=fmt.fixed(len(results.waves), 0), treatment=groups["treatment"],
         comparison=comparison, periods=periods, period=period)
     df = results.kpis[0].df if results.kpis else float("nan")
-    inference = words(
+    inference = words.plural(
+        "The headline effect of each KPI is the average across waves: each wave's average "
+        "effect over the %(periods)s since its rollout, averaged over the waves weighted by "
+        "their number of units. Averages count every observation once (rates pool all "
+        "observations), and counts are per unit and %(period)s. Uncertainty comes from each "
+        "unit's influence on the estimates, clustered by unit (so a unit resembling itself over "
+        "time is allowed for), with a t distribution on %(df)s degree of freedom (the units of "
+        "the smaller group minus one). A change is called significant when its p-value, "
+        "adjusted for testing several KPIs at once (%(correction)s), is below %(alpha)s. The "
+        "waves were not necessarily chosen at random; the pre-trend check tests whether they "
+        "moved like the comparison units before their rollouts.",
         "The headline effect of each KPI is the average across waves: each wave's average "
         "effect over the %(periods)s since its rollout, averaged over the waves weighted by "
         "their number of units. Averages count every observation once (rates pool all "
@@ -338,15 +381,20 @@ def method_paragraphs(words: Words, results: Results, groups: dict[str, str], ti
         "adjusted for testing several KPIs at once (%(correction)s), is below %(alpha)s. The "
         "waves were not necessarily chosen at random; the pre-trend check tests whether they "
         "moved like the comparison units before their rollouts.",
-        periods=periods, period=period, df=fmt.fixed(df, 0),
+        int(round(df)) if math.isfinite(df) else 0, periods=periods, period=period,
+        df=fmt.fixed(df, 0),
         correction={"holm": "Holm", "bh": "Benjamini–Hochberg", "bonferroni": "Bonferroni",
                     "none": words("no correction")}[results.correction],
         alpha=fmt.number(results.alpha, 2))
     if bootstrap:
-        bands = words("The bars in the charts of the effect by time since rollout are "
-                      "simultaneous 95%% bands: %(draws)s multiplier-bootstrap draws (seed "
-                      "%(seed)s) widen them so that together they cover every point's true "
-                      "value with 95%% probability.", draws=fmt.fixed(bootstrap, 0),
+        bands = words.plural("The bars in the charts of the effect by time since rollout are "
+                             "simultaneous 95%% bands: %(draws)s multiplier-bootstrap draw "
+                             "(seed %(seed)s) widens them so that together they cover every "
+                             "point's true value with 95%% probability.",
+                             "The bars in the charts of the effect by time since rollout are "
+                             "simultaneous 95%% bands: %(draws)s multiplier-bootstrap draws "
+                             "(seed %(seed)s) widen them so that together they cover every "
+                             "point's true value with 95%% probability.", bootstrap, draws=fmt.fixed(bootstrap, 0),
                       seed=results.seed)
     else:
         bands = words("The bars in the charts of the effect by time since rollout are "
@@ -355,10 +403,14 @@ def method_paragraphs(words: Words, results: Results, groups: dict[str, str], ti
     paragraphs = [design, inference, bands]
     permuted = [k for k in results.kpis if k.inference == "permutation"]
     if permuted:
-        paragraphs.append(words(
+        draws = int(permuted[0].robustness.permutations)
+        paragraphs.append(words.plural(
             "With so few units, the p-value and interval of %(kpis)s come from a permutation "
             "test instead: the rollout dates are reassigned at random across units %(draws)s "
-            "times (seed %(seed)s), keeping the waves' sizes.",
+            "time (seed %(seed)s), keeping the waves' sizes.",
+            "With so few units, the p-value and interval of %(kpis)s come from a permutation "
+            "test instead: the rollout dates are reassigned at random across units %(draws)s "
+            "times (seed %(seed)s), keeping the waves' sizes.", draws,
             kpis=", ".join(k.label for k in permuted),
             draws=fmt.fixed(permuted[0].robustness.permutations, 0), seed=results.seed))
     return paragraphs
