@@ -1,6 +1,7 @@
 """Imported once by the batch forkserver, so that every worker forked from it starts with the
-heavy libraries already loaded. Workers run one report each at a time, as many as there are
-cores: each stays single-threaded (BLAS, DuckDB) so that they do not fight over the cores."""
+heavy libraries already loaded (and frozen, see `valueproof.preload`). Workers run one report
+each at a time, as many as there are cores: each stays single-threaded (BLAS, DuckDB) so that
+they do not fight over the cores."""
 
 import os
 
@@ -8,10 +9,6 @@ for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(variable, "1")
 os.environ.setdefault("VALUEPROOF_THREADS", "1")
 
-import duckdb  # noqa: E402, F401
-import matplotlib.figure  # noqa: E402, F401
-import statsmodels.stats.multitest  # noqa: E402, F401
-import weasyprint  # noqa: E402, F401
+from valueproof.preload import report_libraries  # noqa: E402
 
-import valueproof.report.render  # noqa: E402, F401
-import valueproof.stats  # noqa: E402, F401
+report_libraries()

@@ -86,7 +86,10 @@ def analyze(experiment: Path, json_path: Path | None, allowed_roots: tuple[Path,
 def report(experiment: Path, output: Path, html_path: Path | None, locale: str | None,
            json_path: Path | None, allowed_roots: tuple[Path, ...]) -> None:
     """Render the branded Quarterly Business Review PDF of an experiment."""
+    from valueproof.preload import report_libraries
     from valueproof.report import make_report
+
+    report_libraries()
 
     results = make_report(experiment, output, html_path=html_path, locale=locale,
                           json_path=json_path, allowed_roots=allowed_roots)
