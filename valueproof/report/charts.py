@@ -118,7 +118,47 @@ def _flatten(svg: str) -> str:
         parent[:] = children
 
     unwrap(root)
+    _presentation_attributes(root)
     return ElementTree.tostring(root, encoding="unicode")
+
+
+# SVG presentation attributes matplotlib writes as CSS in `style`
+_PRESENTATION = frozenset({
+    "fill", "fill-opacity", "fill-rule", "stroke", "stroke-width", "stroke-linecap",
+    "stroke-linejoin", "stroke-miterlimit", "stroke-dasharray", "stroke-dashoffset",
+    "stroke-opacity", "opacity", "font-size", "font-family", "font-weight", "font-style",
+    "text-anchor", "clip-path"})
+_IDENTITY_ROTATION = re.compile(r"rotate\(-?0 [-\d.e]+ [-\d.e]+\)")
+
+
+def _presentation_attributes(root) -> None:
+    """matplotlib's `style="fill: …; stroke: …"` as attributes (`fill="…" stroke="…"`), its
+    `<style>*{…}</style>` as attributes of the root (both properties it sets are inherited),
+    and no `rotate(0)` on upright text: the same drawing, without a CSS parse per node, which
+    is most of the time WeasyPrint spends on a chart's lines."""
+    style_tag = f"{{{SVG_NS}}}style"
+    for parent in root.iter():
+        for child in list(parent):
+            rule = re.fullmatch(r"\s*\*\s*\{([^{}]*)\}\s*", child.text or "")
+            if child.tag == style_tag and rule and _declarations(rule.group(1)) is not None:
+                root.attrib.update(_declarations(rule.group(1)))
+                parent.remove(child)
+    for node in root.iter():
+        declarations = _declarations(node.get("style", ""))
+        if declarations is not None:
+            del node.attrib["style"]
+            node.attrib.update(declarations)
+        if _IDENTITY_ROTATION.fullmatch(node.get("transform", "")):
+            del node.attrib["transform"]
+
+
+def _declarations(style: str) -> dict[str, str] | None:
+    """'fill: none; stroke: #fff' as {'fill': 'none', 'stroke': '#fff'}; None when empty or
+    when any property is not a presentation attribute (the style is then kept as it is)."""
+    pairs = [part.split(":", 1) for part in style.split(";") if part.strip()]
+    if not pairs or any(len(pair) != 2 or pair[0].strip() not in _PRESENTATION for pair in pairs):
+        return None
+    return {name.strip(): value.strip() for name, value in pairs}
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
