@@ -388,7 +388,7 @@ def test_new_findings_are_worded_in_polish():
     from valueproof.report.i18n import translations
 
     locales = Path(__file__).resolve().parents[1] / "report_templates" / "locales"
-    words = Words(translations(locales, "pl").gettext, Formatter("pl"))
+    words = Words(translations(locales, "pl"), Formatter("pl"))
     negative = finding_text(words, {"kind": "negative_values",
                                     "params": {"column": "revenue", "rows": 3}}, {})
     conflict = finding_text(words, {"kind": "conflicting_rows", "params": {"sets": 2}}, {})

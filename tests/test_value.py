@@ -262,10 +262,12 @@ def test_inconclusive_beside_an_interval_excluding_zero_says_why():
     import dataclasses
     from types import SimpleNamespace
 
+    from gettext import NullTranslations
+
     from valueproof.report.context import Words, adjusted_note
     from valueproof.report.formatting import Formatter
 
-    words = Words(lambda text: text, Formatter("en"))
+    words = Words(NullTranslations(), Formatter("en"))
     kpi = dataclasses.replace(kpi_result(verdict="inconclusive"), p_value=0.03, p_adjusted=0.09)
     results = SimpleNamespace(kpis=[kpi, kpi, kpi], alpha=0.05)
     sentence = adjusted_note(words, kpi, results)  # in the KPI's detail box

@@ -289,10 +289,12 @@ def print_value(results) -> None:
 def plan_texts(results) -> list[dict]:
     """The improvement plan in the report's English words: the PDF and the terminal say the
     same thing ('to agree' for a missing owner or date)."""
+    from gettext import NullTranslations
+
     from valueproof.report.context import Words, plan_items
     from valueproof.report.formatting import Formatter
 
-    return plan_items(Words(lambda message: message, Formatter("en")), results)
+    return plan_items(Words(NullTranslations(), Formatter("en")), results)
 
 
 def run_batch(tasks, options, dry_run: bool, quiet: bool) -> int:

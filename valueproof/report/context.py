@@ -19,7 +19,7 @@ from valueproof.data.load import FEW_UNITS
 from valueproof.report import adoption as adoption_report
 from valueproof.report import charts
 from valueproof.report.formatting import Formatter, decimals_for_interval
-from valueproof.report.i18n import DECIMAL_CONTEXT, plural_form_count, unit_form
+from valueproof.report.i18n import plural_form_count, unit_form
 from valueproof.stats.results import KPIResult, Results
 from valueproof.value.roi import shown_totals
 
@@ -34,20 +34,14 @@ def _fill(text: str, values: dict) -> str:
 
 @dataclass(frozen=True)
 class Words:
-    """gettext bound to the report's language, plus the formatter. `gettext` is a translations
-    object or its gettext method (a bare function: English plurals)."""
+    """The report's language: its message catalogue (gettext's translations; English, the
+    source text, is `NullTranslations()`), plus the formatter."""
 
-    gettext: object
+    catalogue: NullTranslations
     fmt: Formatter
 
-    @property
-    def catalogue(self) -> NullTranslations:
-        source = getattr(self.gettext, "__self__", self.gettext)
-        return source if hasattr(source, "ngettext") else NullTranslations()
-
     def __call__(self, message: str, **values) -> str:
-        lookup = self.gettext if callable(self.gettext) else self.catalogue.gettext
-        return _fill(lookup(message), values)
+        return _fill(self.catalogue.gettext(message), values)
 
     def pgettext(self, context: str, message: str) -> str:
         return self.catalogue.pgettext(context, message)
@@ -781,12 +775,12 @@ def summary_paragraph(words: Words, context: dict) -> str:
     return " ".join(parts)
 
 
-def build_context(experiment: Experiment, results: Results, brand: Brand, gettext,
-                  locale: str, font_dir: Path) -> dict:
+def build_context(experiment: Experiment, results: Results, brand: Brand,
+                  catalogue: NullTranslations, locale: str, font_dir: Path) -> dict:
     fmt = Formatter(locale)
     time_kind = time_kind_of(experiment, results)
     date = report_date(experiment, results)
-    words = Words(gettext, fmt)
+    words = Words(catalogue, fmt)
     style = charts.ChartStyle(primary=brand.primary, neutral=brand.neutral,
                               number=lambda value: fmt.number(value, sig=6))
     groups = {

@@ -133,7 +133,7 @@ def render_html(experiment: Experiment, results: Results, locale: str | None = N
     gettext = translations(folder / "locales", locale)
     brand_path = experiment.resolve(experiment.brand, "brand") if experiment.brand else None
     brand = load_brand(brand_path)
-    context = build_context(experiment, results, brand, gettext.gettext, locale, folder / "fonts")
+    context = build_context(experiment, results, brand, gettext, locale, folder / "fonts")
     context.update(logos if logos is not None else logo_sources(experiment)[0])
     env = _environment(folder)
     env.install_gettext_translations(gettext, newstyle=True)
