@@ -119,7 +119,37 @@ def _flatten(svg: str) -> str:
 
     unwrap(root)
     _presentation_attributes(root)
+    _visual_order(root)
     return ElementTree.tostring(root, encoding="unicode")
+
+
+_RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")  # Hebrew, Arabic
+
+
+def _visual_order(root) -> None:
+    """Arabic (and Hebrew) chart text shaped and in display order, held there.
+
+    WeasyPrint draws an SVG <text> one character after another, left to right, each on its
+    own: Arabic would come out as isolated letters in reverse order. So the text is written as
+    it is to be seen: Arabic letters in their joined forms (arabic-reshaper) and the line in
+    visual order by the Unicode bidi algorithm (python-bidi; the base direction from the first
+    strong character, as `dir="auto"` would; brackets mirrored, which python-bidi's faster
+    `bidi.get_display` leaves to the renderer). `unicode-bidi="bidi-override"` with
+    `direction="ltr"` keeps a browser (the HTML copy shows the same SVG inline) from reordering
+    it a second time.
+
+    The chart itself is laid out left to right by matplotlib: `direction="ltr"` on the root,
+    or a browser showing it inline in a right-to-left page would anchor every text from the
+    other end (tick labels over the axis)."""
+    import arabic_reshaper
+    from bidi.algorithm import get_display
+
+    root.set("direction", "ltr")
+    for node in root.iter(f"{{{SVG_NS}}}text"):
+        if node.text and _RIGHT_TO_LEFT.search(node.text):
+            node.text = get_display(arabic_reshaper.reshape(node.text))
+            node.set("direction", "ltr")
+            node.set("unicode-bidi", "bidi-override")
 
 
 # SVG presentation attributes matplotlib writes as CSS in `style`
