@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 from valueproof.report.formatting import NBSP, Formatter, decimals_for_interval
 
 
@@ -52,14 +54,47 @@ def test_polish_report_ties_one_letter_words_and_keeps_one_precision_per_kpi():
 
 
 def test_a_headline_ending_in_an_abbreviation_has_one_full_stop(runner, tmp_path):
-    """Polish writes percentage points "pkt proc.": a headline ending in it ends with one full
-    stop, not two."""
+    """A headline whose last word is an abbreviation (a unit written "min.") ends with one
+    full stop, not two."""
+    import re
+
+    import yaml
     from pypdf import PdfReader
 
     from tests.conftest import EXAMPLES, invoke
 
+    folder = tmp_path / "example"
+    shutil.copytree(EXAMPLES / "support_copilot", folder)
+    definition = yaml.safe_load((folder / "experiment.yaml").read_text())
+    for kpi in definition["kpis"]:
+        if kpi.get("unit") == "min":
+            kpi["unit"] = "min."
+    (folder / "experiment.yaml").write_text(yaml.safe_dump(definition, allow_unicode=True))
     out = tmp_path / "pl.pdf"
-    result = invoke(runner, "report", EXAMPLES / "support_copilot", "-o", out, "--locale", "pl")
+    result = invoke(runner, "report", folder, "-o", out, "--locale", "pl")
     assert result.exit_code == 0, result.output
     page = " ".join(PdfReader(out).pages[1].extract_text().split())
-    assert "pkt proc." in page and "proc.." not in page
+    assert "min." in page
+    assert not re.search(r"\w\.\.(?!\.)", page), page
+
+
+def test_percentages_follow_the_locale_pattern():
+    # Turkish writes the sign before the number, German and French with a (no-break) space
+    assert Formatter("tr").percent(0.214) == "%21"
+    assert Formatter("tr").percent_fixed(0.0891, 1, signed=True) == "+%8,9"
+    assert Formatter("de").percent(-0.214, signed=True) == "−21" + NBSP + "%"
+    assert Formatter("fr_CA").percent_fixed(0.0891, 1) == "8,9" + NBSP + "%"
+    assert Formatter("en").percent(-0.214, signed=True) == "−21%"
+
+
+def test_right_to_left_numbers_are_isolated_with_the_locales_digits():
+    from valueproof.report.formatting import LRI, PDI, unisolated
+
+    arabic = Formatter("ar")  # CLDR: Latin digits for ar
+    assert arabic.percent(-0.214, signed=True) == LRI + "−21%" + PDI
+    assert arabic.p_value(0.0001) == LRI + "<" + NBSP + "0.001" + PDI  # one isolate, not two
+    assert "\u061c" not in arabic.number(-1234.5, 5)  # the isolate replaces Babel's bidi mark
+    saudi = Formatter("ar_SA")  # CLDR: Arabic-Indic digits
+    assert unisolated(saudi.number(-1234.5, 5)) == "−١٬٢٣٤٫٥"
+    assert saudi.date("2026-09-30") == "٣٠ سبتمبر ٢٠٢٦"
+    assert Formatter("pl").number(-1234.5, 5) == "−1" + NBSP + "234,5"  # left to right: as it was

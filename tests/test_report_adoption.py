@@ -86,7 +86,7 @@ def test_section_numbers_are_the_jsons(support):
     assert f"Account health {score}/100 ● Green" in section
     assert f"Health score {score}" in section
     change = score - whole(health["previous_score"])
-    assert (f"Up {change} points since the end of 2026-Q2 (then "
+    assert (f"Up {change} points since the end of Q2 2026 (then "
             f"{whole(health['previous_score'])}, Red)") in section
 
 
@@ -114,12 +114,12 @@ def test_support_nps_training_and_first_days(support):
     assert nps["n"] == 46 and whole(nps["score"]) == 33
     assert (f"+{whole(nps['score'])} likely range +{whole(nps['ci_low'])} to "
             f"+{whole(nps['ci_high'])}") in text
-    assert f"{nps['n']} answers in 2026-Q3" in text
-    assert f"+{whole(nps['change'])} points since 2026-Q2" in text
+    assert f"{nps['n']} answers in Q3 2026" in text
+    assert f"+{whole(nps['change'])} points since Q2 2026" in text
     assert "Only 46 answers" not in text  # no caution from 30 answers up
     # tickets: opened, per week, median and 90th percentile hours, backlog; by priority
     current = support_data["current"]
-    assert (f"{current['opened']} tickets in 2026-Q3 ({EN.number(current['per_week'])} a "
+    assert (f"{current['opened']} tickets in Q3 2026 ({EN.number(current['per_week'])} a "
             f"week). Half were resolved within {EN.number(current['median_hours'])} hours and 9 "
             f"in 10 within {EN.number(current['p90_hours'])} hours. {current['backlog']} still "
             "open") in text

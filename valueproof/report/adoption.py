@@ -29,11 +29,6 @@ def shown_parts(parts: list[float], total: float) -> list[int]:
     return floors
 
 
-def _q(quarter: str) -> str:
-    """A quarter in running text, never broken at its hyphen ('2026‑Q3')."""
-    return quarter.replace("-", "\u2011")
-
-
 def whole(value: float) -> int:
     """Half up, as `shown_parts` rounds the total (not Python's half to even)."""
     return math.floor(value + 0.5)
@@ -73,7 +68,7 @@ def _measure_text(words, component, adoption, target_hours: int | None) -> str:
 
 def _reason_text(words, component, adoption, nps) -> str:
     """Why a weighted component is left out of the score."""
-    quarter = _q(adoption.period.quarter)
+    quarter = words.fmt.quarter(adoption.period.quarter)
     if component.id == "usage":
         return (words("no usage data") if adoption.active_users is None
                 else words("no licence count to compare the active users with"))
@@ -100,7 +95,7 @@ def health_context(words, results) -> dict | None:
     shares = shown_parts([100 * c.weight_used for c in used], 100)
     points = shown_parts([c.contribution for c in used], health.score)
     rows = [{"label": names[c.id], "measure": _measure_text(words, c, adoption, target_hours),
-             "score": fmt.fixed(c.score, 0), "weight": fmt.fixed(share, 0) + "%",
+             "score": fmt.fixed(c.score, 0), "weight": fmt.percent_fixed(share / 100, 0),
              "contribution": fmt.fixed(point, 0)}
             for c, share, point in zip(used, shares, points)]
     score = whole(health.score)
@@ -108,7 +103,7 @@ def health_context(words, results) -> dict | None:
     missing = None
     if left_out:
         missing = words("Left out for lack of data: %(components)s. The other weights were "
-                        "scaled up to add up to 100%%.", components="; ".join(
+                        "scaled up to add up to 100%%.", components=words("; ").join(
                             f"{names[c.id]} ({_reason_text(words, c, adoption, results.nps)})"
                             for c in left_out))
     trend = short = None
@@ -116,7 +111,7 @@ def health_context(words, results) -> dict | None:
         before = whole(health.previous_score)
         change = score - before
         values = {"change": fmt.fixed(abs(change), 0),
-                  "quarter": _q(adoption.previous_period.quarter),
+                  "quarter": words.fmt.quarter(adoption.previous_period.quarter),
                   "before": fmt.fixed(before, 0), "status": statuses[health.previous_status]}
         trend = (words("Up %(change)s points since the end of %(quarter)s (then %(before)s, "
                        "%(status)s).", **values) if change > 0 else
@@ -164,14 +159,14 @@ def _weekly(words, adoption, style, font_dir: Path) -> dict | None:
     fmt = words.fmt
     current = [w.quarter == adoption.period.quarter for w in weeks]
     chart = charts.weekly_active_chart(
-        font_dir, style, [fmt.date(w.week, "d MMM") for w in weeks], [w.users for w in weeks],
+        font_dir, style, [fmt.day_month(w.week) for w in weeks], [w.users for w in weeks],
         current, (adoption.previous_period.quarter, adoption.period.quarter), adoption.licences,
         words.plural("%(licences)s licence", "%(licences)s licences", adoption.licences or 0,
                      licences=fmt.fixed(adoption.licences or 0, 0)),
         words("Active users per week"))
     mean, before = adoption.weekly_active_mean, adoption.weekly_active_mean_previous
-    values = {"mean": fmt.number(mean, 2), "quarter": _q(adoption.period.quarter),
-              "before": fmt.number(before, 2), "previous": _q(adoption.previous_period.quarter)}
+    values = {"mean": fmt.number(mean, 2), "quarter": words.fmt.quarter(adoption.period.quarter),
+              "before": fmt.number(before, 2), "previous": words.fmt.quarter(adoption.previous_period.quarter)}
     if mean is None:
         sentence = None
     elif before is None:
@@ -241,7 +236,7 @@ def _training(words, adoption) -> dict | None:
                      who=base, done=fmt.fixed(training.completed, 0))
     if training.change is not None:
         points = fmt.number(abs(training.change) * 100, 2)
-        values = {"points": points, "quarter": _q(adoption.previous_period.quarter),
+        values = {"points": points, "quarter": words.fmt.quarter(adoption.previous_period.quarter),
                   "before": fmt.percent(training.previous_share)}
         if training.change > 0:
             sentence += " " + words.plural(
@@ -264,7 +259,7 @@ def _training(words, adoption) -> dict | None:
         sentence += " " + words("Of the active users, %(share)s completed it.",
                                 share=fmt.percent(training.active_share))
     return {"sentence": sentence,
-            "trend": [{"date": fmt.date(p.date, "d MMM"), "share": fmt.percent(p.share)}
+            "trend": [{"date": fmt.day_month(p.date), "share": fmt.percent(p.share)}
                       for p in training.trend]}
 
 
@@ -281,15 +276,15 @@ def _support(words, adoption) -> dict | None:
                 "p90": hours(line.p90_hours), "within": fmt.percent(line.within_target),
                 "backlog": fmt.fixed(line.backlog, 0)}
 
-    rows = [row(_q(adoption.period.quarter), support.current)]
+    rows = [row(words.fmt.quarter(adoption.period.quarter), support.current)]
     rows += [dict(row(line.priority, line), priority=True) for line in support.by_priority]
-    rows.append(row(_q(adoption.previous_period.quarter), support.previous))
+    rows.append(row(words.fmt.quarter(adoption.previous_period.quarter), support.previous))
     current = support.current
     # one count per message: tickets, then the hours (decimals), then the backlog
     opened = words.plural("%(opened)s ticket in %(quarter)s (%(per_week)s a week).",
                           "%(opened)s tickets in %(quarter)s (%(per_week)s a week).",
                           current.opened, opened=fmt.fixed(current.opened, 0),
-                          quarter=_q(adoption.period.quarter),
+                          quarter=words.fmt.quarter(adoption.period.quarter),
                           per_week=fmt.number(current.per_week, 2))
     parts = [opened]
     if current.median_hours is not None and current.p90_hours is not None:
@@ -306,7 +301,7 @@ def _support(words, adoption) -> dict | None:
                               date=fmt.date(adoption.period.end, "medium")))
     sentence = " ".join(parts)
     return {"sentence": sentence, "rows": rows, "target_hours": support.target_hours,
-            "previous": _q(adoption.previous_period.quarter)}
+            "previous": words.fmt.quarter(adoption.previous_period.quarter)}
 
 
 def _nps_section(words, results, style, font_dir: Path) -> dict | None:
@@ -318,14 +313,14 @@ def _nps_section(words, results, style, font_dir: Path) -> dict | None:
                                                    nps.detractor_share)], 100) \
         if nps.n else [0, 0, 0]
     out = {"score": _nps(fmt, nps.score), "n": fmt.fixed(nps.n, 0), "caution": nps.caution,
-           "quarter": _q(nps.period.quarter), "chart": None, "change": None}
+           "quarter": words.fmt.quarter(nps.period.quarter), "chart": None, "change": None}
     if nps.score is None:
-        out["sentence"] = words("No NPS answers in %(quarter)s.", quarter=_q(nps.period.quarter))
+        out["sentence"] = words("No NPS answers in %(quarter)s.", quarter=words.fmt.quarter(nps.period.quarter))
         return out
     out["range"] = words("likely range %(low)s to %(high)s", low=_nps(fmt, nps.ci_low),
                          high=_nps(fmt, nps.ci_high))
     out["answers"] = words.plural("%(n)s answer in %(quarter)s", "%(n)s answers in %(quarter)s",
-                                  nps.n, n=fmt.fixed(nps.n, 0), quarter=_q(nps.period.quarter))
+                                  nps.n, n=fmt.fixed(nps.n, 0), quarter=words.fmt.quarter(nps.period.quarter))
     out["mix"] = words("Promoters (9–10) %(promoters)s%%, passives (7–8) %(passives)s%%, "
                        "detractors (0–6) %(detractors)s%%.", promoters=fmt.fixed(shares[0], 0),
                        passives=fmt.fixed(shares[1], 0), detractors=fmt.fixed(shares[2], 0))
@@ -335,7 +330,7 @@ def _nps_section(words, results, style, font_dir: Path) -> dict | None:
             "of the change %(low)s to %(high)s).",
             "%(change)s points since %(previous)s (%(before)s from %(n)s answers; likely range "
             "of the change %(low)s to %(high)s).", nps.previous.n, change=_nps(fmt, nps.change),
-            previous=_q(nps.previous.quarter), before=_nps(fmt, nps.previous.score),
+            previous=words.fmt.quarter(nps.previous.quarter), before=_nps(fmt, nps.previous.score),
             n=fmt.fixed(nps.previous.n, 0), low=_nps(fmt, nps.change_ci_low),
             high=_nps(fmt, nps.change_ci_high))
     if nps.caution:
@@ -345,7 +340,7 @@ def _nps_section(words, results, style, font_dir: Path) -> dict | None:
             "this score a lot. Read it with its likely range.", nps.n, n=fmt.fixed(nps.n, 0))
     months = [m for m in nps.by_month if m.get("score") is not None]
     if len(months) >= 3:
-        labels = [fmt.date(m["month"], "MMM y") for m in months]
+        labels = [fmt.month_year(m["month"]) for m in months]
         out["chart"] = charts.nps_chart(font_dir, style, labels, [m["score"] for m in months],
                                         [None] * len(months), words("NPS by month"))
     elif nps.previous.score is not None:
@@ -401,13 +396,13 @@ def section(words, results, style, font_dir: Path, health: dict | None) -> dict 
     if health:
         parts.append(words("account health %(score)s of 100 (%(status)s)",
                            score=health["score"], status=health["status_label"]))
-    lead = "; ".join(p for p in parts if p)
+    lead = words("; ").join(p for p in parts if p)
     return {
         "lead": (lead[:1].upper() + lead[1:] + ".") if lead else None,
         "as_of": words("Counted up to %(date)s; %(quarter)s compared with %(previous)s.",
                        date=words.fmt.date(adoption.as_of, "medium"),
-                       quarter=_q(adoption.period.quarter),
-                       previous=_q(adoption.previous_period.quarter)),
+                       quarter=words.fmt.quarter(adoption.period.quarter),
+                       previous=words.fmt.quarter(adoption.previous_period.quarter)),
         "health": health,
         "usage": _usage(words, adoption, style, font_dir),
         "training": _training(words, adoption),

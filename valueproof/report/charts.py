@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from valueproof.report.formatting import RIGHT_TO_LEFT, unisolated
+
 FONT_FAMILY = "Noto Sans"
 MINUS_FONT = "Noto Sans Math"  # a two-glyph subset: the true minus sign (U+2212) the text uses
 WIDTH_IN = 6.6  # fits the A4 / Letter text width at 18 mm margins
@@ -123,9 +125,6 @@ def _flatten(svg: str) -> str:
     return ElementTree.tostring(root, encoding="unicode")
 
 
-_RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")  # Hebrew, Arabic
-
-
 def _visual_order(root) -> None:
     """Arabic (and Hebrew) chart text shaped and in display order, held there.
 
@@ -146,7 +145,7 @@ def _visual_order(root) -> None:
 
     root.set("direction", "ltr")
     for node in root.iter(f"{{{SVG_NS}}}text"):
-        if node.text and _RIGHT_TO_LEFT.search(node.text):
+        if node.text and RIGHT_TO_LEFT.search(node.text):
             node.text = get_display(arabic_reshaper.reshape(node.text))
             node.set("direction", "ltr")
             node.set("unicode-bidi", "bidi-override")
@@ -205,7 +204,7 @@ def _fit(text: str, width_pt: float, lines: int = 1, chars: int | None = None,
     """`text` in at most `lines` lines of at most `chars` characters, each no wider than
     `width_pt` points in the chart's font; what does not fit ends in '…'. Customer text of any
     length (a name without spaces, a 200-character label) stays inside the chart."""
-    text = " ".join(printable(str(text)).split())
+    text = re.sub(r"[ \t\n\r\f\v]+", " ", unisolated(printable(str(text)))).strip(" ")  # keeps NBSP
     n = max(1, chars or len(text))
     while True:
         wrapped = textwrap.wrap(text, n) or [text]
@@ -389,6 +388,8 @@ def dynamic_chart(font_dir: Path, style: ChartStyle, times: list[int],
 def roi_chart(font_dir: Path, style: ChartStyle, items: list[tuple[str, float, str]],
               axis_label: str, tick_format) -> str:
     """Horizontal bars: each benefit (+ or −), each cost (−) and the net, in money."""
+    money = tick_format
+    tick_format = lambda value: unisolated(money(value))  # noqa: E731
     height = 0.5 + 0.32 * len(items)
     fig = _matplotlib(font_dir)(figsize=(WIDTH_IN, height))
     ax = fig.add_axes((0.34, 0.5 / height + 0.02, 0.62, 1 - 0.62 / height))

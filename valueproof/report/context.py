@@ -18,7 +18,8 @@ from valueproof.config.brand import Brand
 from valueproof.data.load import FEW_UNITS
 from valueproof.report import adoption as adoption_report
 from valueproof.report import charts
-from valueproof.report.formatting import Formatter, decimals_for_interval
+from valueproof.report.formatting import (RIGHT_TO_LEFT, Formatter, decimals_for_interval,
+                                          unisolated)
 from valueproof.report.i18n import plural_form_count, unit_form
 from valueproof.stats.results import KPIResult, Results
 from valueproof.value.roi import shown_totals
@@ -74,15 +75,18 @@ class Unit:
         """`shown` (a formatted number) with the unit in the form for it, kept on one line."""
         if not self.text:
             return shown
+        fmt = self.words.fmt
         if self.text == "%":
-            return f"{shown}%"
+            return fmt.with_percent(shown)
         if self.text == POINTS:
             counted = self.words.plural(
                 "%(n)s percentage point", "%(n)s percentage points", shown,
                 decimal=self.words.pgettext("decimal", "%(n)s percentage points"), n=shown)
             return counted.replace(f"{shown} ", f"{shown}\u00a0", 1)
         forms = getattr(self.text, "forms", None)
-        word = unit_form(forms, shown, self.words.fmt.locale) if forms else self.text
+        word = unit_form(forms, shown, fmt.locale) if forms else self.text
+        if fmt.rtl and not RIGHT_TO_LEFT.search(word):
+            return fmt.joined(shown, after="\u00a0" + word)  # 'min' stays after '2.5'
         return f"{shown}\u00a0{word}"
 
     def __str__(self) -> str:
@@ -257,8 +261,8 @@ def headline_sentence(words: Words, results: Results) -> str:
 def mde_text(words: Words, kpi: KPIResult) -> str:
     scale, _, change_unit = _kpi_scale(kpi, words)
     if kpi.transform == "log":
-        return "±" + words.fmt.percent(math.expm1(kpi.mde))
-    return "±" + _with_unit(words.fmt.number(kpi.mde * scale), change_unit)
+        return words.fmt.joined(words.fmt.percent(math.expm1(kpi.mde)), "±")
+    return _with_unit(words.fmt.joined(words.fmt.number(kpi.mde * scale), "±"), change_unit)
 
 
 def verdict_sentence(words: Words, kpi: KPIResult) -> str:
@@ -325,7 +329,7 @@ def pre_trend_sentence(words: Words, kpi: KPIResult, method: str, period: str,
 
 
 def _period_label(fmt: Formatter, period: str, time_kind: str) -> str:
-    return fmt.date(period, style="d MMM") if time_kind == "date" else period
+    return fmt.day_month(period) if time_kind == "date" else period
 
 
 def estimand_sentence(words: Words, kpi: KPIResult, names: dict[str, str | None],
@@ -482,7 +486,7 @@ def progress_text(words: Words, criterion, kpi: KPIResult) -> str:
         text = words("%(measured)s against a target of %(target)s", measured=measured,
                      target=target)
     if criterion.projected is not None and criterion.status in ("on_track", "at_risk"):
-        text += "; " + words("at the current trend %(projected)s by the deadline",
+        text += words("; ") + words("at the current trend %(projected)s by the deadline",
                              projected=show(criterion.projected))
     return text
 
@@ -782,7 +786,7 @@ def build_context(experiment: Experiment, results: Results, brand: Brand,
     date = report_date(experiment, results)
     words = Words(catalogue, fmt)
     style = charts.ChartStyle(primary=brand.primary, neutral=brand.neutral,
-                              number=lambda value: fmt.number(value, sig=6))
+                              number=lambda value: unisolated(fmt.number(value, sig=6)))
     groups = {
         "treatment": experiment.groups.treatment_label or words("Units with the product"),
         "control": experiment.groups.control_label or words("comparison units"),

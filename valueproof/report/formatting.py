@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import unicodedata
 
 from babel import Locale
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton
 from babel.numbers import format_compact_decimal, format_currency, format_decimal, format_percent
 
 
@@ -27,6 +28,16 @@ def round_significant(value: float, digits: int = 2) -> float:
 ONE_LETTER_TIES = {"pl", "cs", "sk"}
 _ONE_LETTER = re.compile(r"(?<![\w\u00a0])([A-Za-zÀ-ž])\s+(?=\S)")
 NBSP = "\u00a0"
+
+
+def _as_date(value: dt.date | str) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def unisolated(text: str) -> str:
+    """`text` without the isolates `Formatter` puts around numbers in a right-to-left language
+    (for a chart, whose text is ordered for display before it is drawn)."""
+    return text.replace(LRI, "").replace(PDI, "")
 
 
 def decimals_for_interval(low: float | None, high: float | None, digits: int = 2) -> int:
@@ -46,11 +57,42 @@ def _decimals_for(value: float, digits: int) -> int:
     return max(0, digits - 1 - int(math.floor(math.log10(abs(value)))))
 
 
+#: Hebrew and Arabic letters, and Arabic's joined letter forms: text set right to left
+RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+#: Left-to-right isolate and its end (Unicode's plain-text <bdi dir="ltr">)
+LRI, PDI = "\u2066", "\u2069"
+#: Babel formats with the symbols of a locale's numbering system but always with Latin digits:
+#: the zero digit of the systems CLDR makes some locale's default (ar_SA, ar_EG, fa, bn, mr, my)
+_ZERO = {"arab": "ARABIC-INDIC DIGIT ZERO", "arabext": "EXTENDED ARABIC-INDIC DIGIT ZERO",
+         "beng": "BENGALI DIGIT ZERO", "deva": "DEVANAGARI DIGIT ZERO",
+         "mymr": "MYANMAR DIGIT ZERO"}
+_BIDI_MARKS = str.maketrans("", "", "\u061c\u200e\u200f")  # ALM, LRM, RLM: an isolate replaces them
+
+
 class Formatter:
-    """Locale-bound formatting. `sig` = significant figures for prose; tables pass more."""
+    """Locale-bound formatting. `sig` = significant figures for prose; tables pass more.
+
+    Digits are those CLDR makes the locale's default (Arabic-Indic for ar_SA and ar_EG, Latin
+    for ar and ar_AE); Babel's dates know only Latin digits, so theirs are mapped. In a
+    right-to-left language every number, amount and percentage comes out isolated (LRI … PDI),
+    so that its sign, % and currency stay where they belong inside Arabic text ("−21%", not
+    "%21−") and a range reads in the language's order."""
 
     def __init__(self, locale: str):
         self.locale = Locale.parse(locale.replace("-", "_"))
+        zero = _ZERO.get(self.locale.default_numbering_system)
+        self._digits = None if zero is None else str.maketrans(
+            "0123456789", "".join(chr(ord(unicodedata.lookup(zero)) + d) for d in range(10)))
+
+    def _shown(self, text: str) -> str:
+        """A formatted number as the reader sees it: the true minus sign, isolated in a
+        right-to-left language."""
+        text = text.replace("-", "−")
+        # a sign before a symbol stays with it (Turkish '−%21' never breaks after the sign)
+        text = re.sub(r"^([−+])(?=[^\d\u0660-\u0669\u06f0-\u06f9])", "\\1\u2060", text)
+        if self._digits:
+            text = text.translate(self._digits)
+        return self._isolated(text.translate(_BIDI_MARKS) if self.rtl else text)
 
     @property
     def rtl(self) -> bool:
@@ -67,7 +109,8 @@ class Formatter:
         decimals = _decimals_for(rounded, sig)
         body = "#,##0" + ("." + "#" * decimals if decimals else "")  # no trailing zeros
         pattern = f"+{body};-{body}" if signed else body
-        return format_decimal(rounded, format=pattern, locale=self.locale).replace("-", "−")
+        return self._shown(format_decimal(rounded, format=pattern, locale=self.locale,
+                                          numbering_system="default"))
 
     def fixed(self, value: float | None, decimals: int = 2, signed: bool = False) -> str:
         """Fixed decimals, for tables where figures line up."""
@@ -75,7 +118,27 @@ class Formatter:
             return "–"
         body = "#,##0" + ("." + "0" * decimals if decimals else "")
         pattern = f"+{body};-{body}" if signed else body
-        return format_decimal(value, format=pattern, locale=self.locale).replace("-", "−")
+        return self._shown(format_decimal(value, format=pattern, locale=self.locale,
+                                          numbering_system="default"))
+
+    def joined(self, shown: str, before: str = "", after: str = "") -> str:
+        """A shown number with text joined to it inside its isolate ('±' + '0.12', '2.5' +
+        ' min'): in a right-to-left language a sign or a Latin unit outside the isolate would be
+        drawn on the other side of the number."""
+        return self._isolated(before + unisolated(shown) + after)
+
+    def with_percent(self, shown: str) -> str:
+        """A shown number as a percentage, with the sign where the locale puts it ('68.1%',
+        '68,1 %', Turkish '%68,1')."""
+        pattern = self.locale.percent_formats[None].pattern.split(";")[0]
+        digits = [i for i, c in enumerate(pattern) if c in "#0,."]
+        sign = self.locale.number_symbols["latn"]["percentSign"]
+        prefix, suffix = (part.replace("%", sign).replace(" ", NBSP) for part in
+                          (pattern[:digits[0]], pattern[digits[-1] + 1:]))
+        return self.joined(shown, prefix, suffix)
+
+    def _isolated(self, text: str) -> str:
+        return LRI + text + PDI if self.rtl else text
 
     def percent(self, value: float | None, sig: int = 2, signed: bool = False) -> str:
         """0.2146 -> '21%' (two significant figures) or '+21%'."""
@@ -83,18 +146,23 @@ class Formatter:
             return "–"
         rounded = round_significant(value * 100, sig) / 100
         decimals = max(0, _decimals_for(rounded * 100, sig))
-        body = "#,##0" + ("." + "0" * decimals if decimals else "") + "%"
-        pattern = f"+{body};-{body}" if signed else body
-        return format_percent(rounded, format=pattern, locale=self.locale).replace("-", "−")
+        return self._shown(format_percent(rounded, format=self._percent_pattern(decimals, signed),
+                                          locale=self.locale, numbering_system="default"))
 
     def percent_fixed(self, value: float | None, decimals: int, signed: bool = False) -> str:
         """A percentage with fixed decimals (0.2146, 1 -> '21.5%'): one precision for a KPI's
         relative effect and its bounds."""
         if value is None or not math.isfinite(value):
             return "–"
-        body = "#,##0" + ("." + "0" * decimals if decimals else "") + "%"
-        pattern = f"+{body};-{body}" if signed else body
-        return format_percent(value, format=pattern, locale=self.locale).replace("-", "−")
+        return self._shown(format_percent(value, format=self._percent_pattern(decimals, signed),
+                                          locale=self.locale, numbering_system="default"))
+
+    def _percent_pattern(self, decimals: int, signed: bool) -> str:
+        """The locale's percent pattern ('#,##0 %', Turkish '%#,##0') with `decimals` fixed
+        decimals, and an explicit + sign when `signed`."""
+        base = self.locale.percent_formats[None].pattern.split(";")[0]
+        body = base.replace("#,##0", "#,##0" + ("." + "0" * decimals if decimals else ""), 1)
+        return f"+{body};-{body}" if signed else body
 
     def money(self, value: float | None, currency: str, sig: int | None = 2) -> str:
         """Money in prose: two significant figures; `sig=None` for exact table values."""
@@ -102,24 +170,57 @@ class Formatter:
             return "–"
         if sig is None:  # exact, for tables: whole units from 100 up, cents below
             if abs(value) >= 100:
-                return format_currency(round(value), currency, locale=self.locale,
-                                       format=self._money_pattern(),
-                                       currency_digits=False).replace("-", "−")
-            return format_currency(value, currency, locale=self.locale).replace("-", "−")
+                return self._shown(self._spaced(format_currency(
+                    round(value), currency, locale=self.locale, format=self._money_pattern(),
+                    currency_digits=False, numbering_system="default")))
+            return self._shown(self._spaced(format_currency(value, currency, locale=self.locale,
+                                                            numbering_system="default")))
         rounded = round_significant(value, sig)
         decimals = 0 if abs(rounded) >= 1 else _decimals_for(rounded, sig)
-        return format_currency(rounded, currency, locale=self.locale,
-                               format_type="standard", currency_digits=False,
-                               decimal_quantization=True,
-                               format=None if decimals else self._money_pattern()).replace("-", "−")
+        return self._shown(self._spaced(format_currency(
+            rounded, currency, locale=self.locale, format_type="standard", currency_digits=False,
+            decimal_quantization=True, format=None if decimals else self._money_pattern(),
+            numbering_system="default")))
+
+    @staticmethod
+    def _spaced(text: str) -> str:
+        """CLDR's currency spacing, which Babel leaves out: a no-break space between a currency
+        code and the digits ('PLN 5.44', not 'PLN5.44')."""
+        return re.sub(r"(?<=[A-Za-z])(?=[\d−+-])|(?<=\d)(?=[A-Za-z])", NBSP, text)
 
     def _money_pattern(self) -> str:
         pattern = self.locale.currency_formats["standard"].pattern.split(";")[0]
         return pattern.replace(".00", "").replace(",00", "")
 
     def compact(self, value: float) -> str:
-        """Axis ticks: 150K, 150 tys."""
-        return format_compact_decimal(value, locale=self.locale, fraction_digits=1).replace("-", "−")
+        """Axis ticks and bar labels: 150K, 150 tys.; where the locale has no short form for
+        the size (German thousands) the rounded number with grouping, never '267251,13'."""
+        rounded = round_significant(value, 2)
+        text = format_compact_decimal(rounded, locale=self.locale, fraction_digits=1,
+                                      numbering_system="default")
+        if not re.search(r"[^\d\s.,\u00a0\u202f+\-−]", text):  # no short form was used
+            return self.number(rounded, sig=2)
+        return self._shown(text)
+
+    def day_month(self, value: dt.date | str) -> str:
+        """A day of a month, short, as the locale writes it ('Jul 1', '1. Juli', '1 lip')."""
+        return self._date_digits(format_skeleton("MMMd", _as_date(value), locale=self.locale))
+
+    def month_year(self, value: dt.date | str) -> str:
+        return self._date_digits(format_skeleton("yMMM", _as_date(value), locale=self.locale))
+
+    def quarter(self, label: str) -> str:
+        """A quarter ('2026-Q3') as the locale names it ('Q3 2026', 'III kw. 2026', 'T3 2026'),
+        never broken at a line end; a label of another form is shown as written."""
+        match = re.fullmatch(r"(\d{4})-Q([1-4])", label)
+        if not match:
+            return label.replace("-", "\u2011")
+        first = dt.date(int(match.group(1)), 3 * int(match.group(2)) - 2, 1)
+        text = format_skeleton("yQQQ", first, locale=self.locale)
+        return self._date_digits(text).replace(" ", NBSP)
+
+    def _date_digits(self, text: str) -> str:
+        return text.translate(self._digits) if self._digits else text
 
     def date(self, value: dt.date | str | None, style: str = "long") -> str:
         if value is None:
@@ -129,14 +230,14 @@ class Formatter:
                 value = dt.date.fromisoformat(value)
             except ValueError:
                 return value  # an integer period, shown as written
-        return format_date(value, format=style, locale=self.locale)
+        return self._date_digits(format_date(value, format=style, locale=self.locale))
 
     def p_value(self, value: float | None) -> str:
         """"0.628", or "< 0.001" held together by a no-break space."""
         if value is None or not math.isfinite(value):
             return "–"
         if value < 0.001:
-            return "<" + NBSP + self.fixed(0.001, 3)
+            return self._shown("<" + NBSP + unisolated(self.fixed(0.001, 3)))
         return self.fixed(value, 3)
 
     def tie(self, text: str) -> str:

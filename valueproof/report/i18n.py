@@ -17,6 +17,8 @@ from babel.messages.pofile import read_po
 from babel.numbers import NumberFormatError, parse_decimal
 from babel.support import Translations
 
+from valueproof.report.formatting import unisolated
+
 #: msgctxt of the form a decimal count takes where no whole number shares its CLDR category
 #: (Polish "2,5 dnia", Slovak "2,5 dňa"): gettext's plural formula only knows whole numbers.
 DECIMAL_CONTEXT = "decimal"
@@ -85,7 +87,7 @@ def plural_operand(count, locale: Locale) -> Decimal | int:
     if isinstance(count, numbers.Integral):
         return int(count)
     if isinstance(count, str):
-        text = count.strip().lstrip("+−-").replace("\u202f", "\u00a0")
+        text = unisolated(count).strip().lstrip("+−-±").replace("\u202f", "\u00a0")
         try:
             return parse_decimal(text, locale=locale)
         except (NumberFormatError, InvalidOperation, ValueError):
