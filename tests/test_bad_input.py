@@ -64,8 +64,8 @@ CASES = {
     "bad target": ({"success_criteria": [{"kpi": "minutes", "target": "a lot"}]}, None,
                    ["success_criteria[0].target", "'a lot' is not a target"]),
     "unknown locale": ({"locale": "xx"}, None, ["locale", "'xx' is not a known locale"]),
-    "locale without a complete catalogue": ({"locale": "fr_CA"}, None, [
-        "locale", "'fr_CA'", "no complete translation", "complete languages: en, pl"]),
+    "locale without a complete catalogue": ({"locale": "cs_CZ"}, None, [
+        "locale", "'cs_CZ'", "no complete translation", "complete languages: en, ar, de"]),
     "logo outside folder": ({"customer": {"name": "X", "logo": "../../etc/logo.svg"}}, None,
                             ["customer.logo", "outside the experiment's folder"]),
     "date rollout, integer data": (

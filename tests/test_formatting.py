@@ -81,7 +81,8 @@ def test_a_headline_ending_in_an_abbreviation_has_one_full_stop(runner, tmp_path
 def test_percentages_follow_the_locale_pattern():
     # Turkish writes the sign before the number, German and French with a (no-break) space
     assert Formatter("tr").percent(0.214) == "%21"
-    assert Formatter("tr").percent_fixed(0.0891, 1, signed=True) == "+%8,9"
+    # the sign is joined to the % that follows it (U+2060): no line break between them
+    assert Formatter("tr").percent_fixed(0.0891, 1, signed=True) == "+\u2060%8,9"
     assert Formatter("de").percent(-0.214, signed=True) == "−21" + NBSP + "%"
     assert Formatter("fr_CA").percent_fixed(0.0891, 1) == "8,9" + NBSP + "%"
     assert Formatter("en").percent(-0.214, signed=True) == "−21%"

@@ -19,7 +19,9 @@ class Brand(Strict):
     accent: Colour = Field("#E07A1F", pattern=r"^#[0-9A-Fa-f]{6}$", description="Highlights.")
     neutral: Colour = Field("#8A939B", pattern=r"^#[0-9A-Fa-f]{6}$", description="Control group.")
     page_size: Literal["A4", "Letter"] = "A4"
-    footer: str = Field("Confidential", description="Confidentiality line on every page.")
+    footer: str | None = Field(
+        None, description="Confidentiality line on every page (default: 'Confidential' in the "
+                          "report's language).")
 
 
 def load_brand(path: Path | None) -> Brand:

@@ -36,8 +36,9 @@ def _as_date(value: dt.date | str) -> dt.date:
 
 def unisolated(text: str) -> str:
     """`text` without the isolates `Formatter` puts around numbers in a right-to-left language
-    (for a chart, whose text is ordered for display before it is drawn)."""
-    return text.replace(LRI, "").replace(PDI, "")
+    and its word joiners (for a chart, whose text is ordered for display before it is drawn
+    and never wraps)."""
+    return text.replace(LRI, "").replace(PDI, "").replace(WORD_JOINER, "")
 
 
 def decimals_for_interval(low: float | None, high: float | None, digits: int = 2) -> int:
@@ -61,6 +62,7 @@ def _decimals_for(value: float, digits: int) -> int:
 RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 #: Left-to-right isolate and its end (Unicode's plain-text <bdi dir="ltr">)
 LRI, PDI = "\u2066", "\u2069"
+WORD_JOINER = "\u2060"  # no line break here
 #: Babel formats with the symbols of a locale's numbering system but always with Latin digits:
 #: the zero digit of the systems CLDR makes some locale's default (ar_SA, ar_EG, fa, bn, mr, my)
 _ZERO = {"arab": "ARABIC-INDIC DIGIT ZERO", "arabext": "EXTENDED ARABIC-INDIC DIGIT ZERO",
@@ -89,7 +91,7 @@ class Formatter:
         right-to-left language."""
         text = text.replace("-", "−")
         # a sign before a symbol stays with it (Turkish '−%21' never breaks after the sign)
-        text = re.sub(r"^([−+])(?=[^\d\u0660-\u0669\u06f0-\u06f9])", "\\1\u2060", text)
+        text = re.sub(r"^([−+])(?=[^\d\u0660-\u0669\u06f0-\u06f9])", r"\1" + WORD_JOINER, text)
         if self._digits:
             text = text.translate(self._digits)
         return self._isolated(text.translate(_BIDI_MARKS) if self.rtl else text)
@@ -204,10 +206,12 @@ class Formatter:
 
     def day_month(self, value: dt.date | str) -> str:
         """A day of a month, short, as the locale writes it ('Jul 1', '1. Juli', '1 lip')."""
-        return self._date_digits(format_skeleton("MMMd", _as_date(value), locale=self.locale))
+        text = format_skeleton("MMMd", _as_date(value), locale=self.locale)
+        return self._date_digits(text.replace(" ", NBSP))
 
     def month_year(self, value: dt.date | str) -> str:
-        return self._date_digits(format_skeleton("yMMM", _as_date(value), locale=self.locale))
+        text = format_skeleton("yMMM", _as_date(value), locale=self.locale)
+        return self._date_digits(text.replace(" ", NBSP))
 
     def quarter(self, label: str) -> str:
         """A quarter ('2026-Q3') as the locale names it ('Q3 2026', 'III kw. 2026', 'T3 2026'),
@@ -230,7 +234,10 @@ class Formatter:
                 value = dt.date.fromisoformat(value)
             except ValueError:
                 return value  # an integer period, shown as written
-        return self._date_digits(format_date(value, format=style, locale=self.locale))
+        text = format_date(value, format=style, locale=self.locale)
+        if style != "long":  # a short date never breaks at a line end ('6 lip 2026')
+            text = text.replace(" ", NBSP)
+        return self._date_digits(text)
 
     def p_value(self, value: float | None) -> str:
         """"0.628", or "< 0.001" held together by a no-break space."""
