@@ -215,8 +215,8 @@ def sql_experiment(write_experiment, tmp_path):
         con.execute("CREATE TABLE tickets AS SELECT * FROM frame")
 
     def write(query: str, **data) -> Path:
-        path = write_experiment({"data": {"path": None, "sql": {"url": "duckdb:///crm.duckdb",
-                                                                "query": query}, **data}},
+        path = write_experiment({"data": {"path": None, "url": "duckdb:///crm.duckdb",
+                                          "query": query, **data}},
                                 data_name="unused")
         raw = yaml.safe_load(path.read_text())
         raw["data"].pop("path", None)
@@ -247,7 +247,7 @@ def test_memory_limit_is_checked_with_an_example(sql_experiment, runner):
     ("SELECT * FROM glob('{outside}/*')", ["tried to read a file"]),
     ("SELECT * FROM 'https://example.com/data.csv'", ["tried to read a file"]),
     ("COPY tickets TO '{written}'", ["reads it as COPY", "only a read-only SELECT"]),
-    ("SELECT * FROM query('COPY tickets TO ''{written}''')", ["data.sql.query failed"]),
+    ("SELECT * FROM query('COPY tickets TO ''{written}''')", ["data.query failed"]),
     ("ATTACH '{other_db}' AS o", ["reads it as ATTACH"]),
     ("INSTALL httpfs", ["only a read-only SELECT"]),
     ("LOAD httpfs", ["only a read-only SELECT"]),
@@ -256,7 +256,7 @@ def test_memory_limit_is_checked_with_an_example(sql_experiment, runner):
     ("SET enable_external_access = true; SELECT * FROM read_csv('{secret}')", ["2 statements"]),
     ("PRAGMA database_list", ["only a read-only SELECT"]),
     ("DELETE FROM tickets", ["only a read-only SELECT"]),
-    ("SELECT * FROM tickets WHERE", ["data.sql.query"]),
+    ("SELECT * FROM tickets WHERE", ["data.query"]),
 ])
 def test_sql_attacks_are_refused(query, words, sql_experiment, tmp_path, runner):
     import duckdb
@@ -290,7 +290,7 @@ def test_a_slow_query_is_stopped_after_the_timeout(sql_experiment, runner):
 
 def test_a_never_ending_recursive_query_is_stopped(sql_experiment, runner):
     path = sql_experiment("WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r) "
-                          "SELECT * FROM r", timeout=2, memory_limit="200MB")
+                          "SELECT t.* FROM tickets t, r", timeout=2, memory_limit="200MB")
     started = time.monotonic()
     result = invoke(runner, "validate", path)
     assert result.exit_code == 2, result.output
@@ -300,22 +300,24 @@ def test_a_never_ending_recursive_query_is_stopped(sql_experiment, runner):
 
 
 def test_a_query_needing_too_much_memory_is_stopped(sql_experiment, runner):
-    path = sql_experiment("SELECT t.*, (SELECT string_agg(repeat('x', 1000), '') "
-                          "FROM range(1000000)) AS big FROM tickets t", memory_limit="64MB")
+    # (a column the experiment reads: the others are never asked for)
+    path = sql_experiment("SELECT t.* REPLACE ((SELECT string_agg(repeat('x', 1000), '') "
+                          "FROM range(1000000)) AS \"group\") FROM tickets t", memory_limit="64MB")
     result = invoke(runner, "validate", path)
     assert result.exit_code == 2, result.output
     assert "data.memory_limit (64MB)" in result.output
 
 
 @pytest.mark.parametrize("url, words", [
-    ("duckdb:////{outside}/other.duckdb", ["data.sql.url", "outside the experiment's folder"]),
-    ("postgresql://db.internal/crm", ["only DuckDB database files"]),
+    ("duckdb:////{outside}/other.duckdb", ["data.url", "outside the experiment's folder"]),
+    ("duckdb:///:memory:", ["data.url", "name a DuckDB database file"]),
+    ("nosuchdb://db.internal/crm", ["no query backend reads 'nosuchdb://' URLs"]),
 ])
 def test_sql_url_outside_or_foreign_is_refused(url, words, sql_experiment, tmp_path, runner):
     other = _secret_outside(tmp_path)
     path = sql_experiment("SELECT * FROM tickets")
     raw = yaml.safe_load(path.read_text())
-    raw["data"]["sql"]["url"] = url.format(outside=str(other).lstrip("/"))
+    raw["data"]["url"] = url.format(outside=str(other).lstrip("/"))
     path.write_text(yaml.safe_dump(raw))
     result = invoke(runner, "validate", path)
     assert result.exit_code == 2

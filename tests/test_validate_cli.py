@@ -125,13 +125,14 @@ def test_sql_source_reads_a_duckdb_database(write_experiment, tmp_path, runner):
     with duckdb.connect(str(tmp_path / "crm.duckdb")) as con:
         con.register("frame", frame)
         con.execute("CREATE TABLE tickets AS SELECT * FROM frame")
-    path = write_experiment({"data": {"path": None, "sql": {
-        "url": "duckdb:///crm.duckdb", "query": "SELECT * FROM tickets WHERE minutes > 0"},
-        "unit": "unit", "time": "day"}}, data_name="x")
+    path = write_experiment({"data": {"path": None, "url": "duckdb:///crm.duckdb",
+                                      "query": "SELECT * FROM tickets WHERE minutes > 0",
+                                      "unit": "unit", "time": "day"}}, data_name="x")
     path.write_text(path.read_text().replace("  path: null\n", ""))
     dataset = load_dataset(load_experiment(path), build_panel=False)
     assert dataset.rows_used == len(frame)
     bad = path.read_text().replace("FROM tickets", "FROM tickts")
     path.write_text(bad)
     result = invoke(runner, "validate", path)
-    assert result.exit_code == 2 and "data.sql.query failed" in result.output
+    assert result.exit_code == 2 and "does not have" in result.output, result.output
+    assert "tickts" in result.output

@@ -121,10 +121,10 @@ def experiment_inputs(definition: Path, allowed_roots: tuple[Path, ...] = ()) ->
     from valueproof.data.sources import adoption_files
 
     named += adoption_files(experiment)
-    if experiment.data.sql is not None:
+    if experiment.data.url is not None and experiment.data.url.lower().startswith("duckdb://"):
         from valueproof.data.sql import database_location
 
-        named.append(("data.sql.url", database_location(experiment.data.sql.url)))
+        named.append(("data.url", database_location(experiment.data.url)))
     for party in ("customer", "vendor"):
         info = getattr(experiment, party)
         named.append((f"{party}.logo", info.logo if info else None))

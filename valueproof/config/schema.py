@@ -137,11 +137,6 @@ class Party(Strict):
     logo: Path | None = Field(None, description="SVG or PNG logo, relative to the definition.")
 
 
-class SqlSource(Strict):
-    url: str = Field(description="Database URL (duckdb:///file.duckdb or a file path).")
-    query: str = Field(min_length=1, description="SELECT returning one row per observation.")
-
-
 class FileReading(Strict):
     """How a data file is read: the options shared by the main data and the adoption files."""
 
@@ -216,9 +211,17 @@ class FileReading(Strict):
 
 class DataSource(FileReading):
     path: Path | None = Field(None, description="Data file: .csv, .parquet, .xlsx or .json.")
-    sql: SqlSource | None = Field(None, description="A SQL source instead of a file.")
+    url: str | None = Field(
+        None, min_length=1,
+        description="A database instead of a file: postgresql://user:${PGPASSWORD}@host/db, "
+                    "duckdb:///file.duckdb (relative to the definition's folder) or another ibis "
+                    "backend's URL; ${NAME} is read from the environment.")
+    table: str | None = Field(None, min_length=1,
+                              description="Table (or schema.table) of data.url to read.")
+    query: str | None = Field(None, min_length=1,
+                              description="One SELECT against data.url, one row per observation.")
     timeout: float = Field(300, gt=0, le=86_400,
-                           description="Seconds a SQL query may run before it is stopped.")
+                           description="Seconds a database query may run before it is stopped.")
     memory_limit: str = Field("4GB", description="Memory a SQL query may use, e.g. 4GB.")
     unit: str = Field(min_length=1, description="Column naming what was treated (clustering level).")
     time: str = Field(min_length=1, description="Column with the observation's date or period.")
@@ -236,10 +239,25 @@ class DataSource(FileReading):
             raise ValueError(f"'{value}' is not an amount of memory; write e.g. 512MB or 4GB")
         return value.strip()
 
+    @model_validator(mode="before")
+    @classmethod
+    def _old_sql_key(cls, value: object) -> object:
+        if isinstance(value, dict) and "sql" in value:
+            raise ValueError("'sql' is no longer read: name the database with 'url' and the SELECT "
+                             "with 'query' (or a 'table'), directly under data, e.g. data.url: "
+                             "duckdb:///crm.duckdb and data.query: SELECT …")
+        return value
+
     @model_validator(mode="after")
     def _one_source(self) -> DataSource:
-        if (self.path is None) == (self.sql is None):
-            raise ValueError("give exactly one of 'path' (a data file) or 'sql' (url and query)")
+        if (self.path is None) == (self.url is None):
+            raise ValueError("give exactly one of 'path' (a data file) or 'url' (a database, "
+                             "with 'table' or 'query')")
+        if self.url is None and (self.table or self.query):
+            raise ValueError("'table' and 'query' read from a database: give 'url' too")
+        if self.url is not None and (self.table is None) == (self.query is None):
+            raise ValueError("give exactly one of 'table' (a table of data.url) or 'query' (one "
+                             "SELECT against data.url)")
         return self
 
 

@@ -208,13 +208,32 @@ def _header_row_hint(row: int) -> str:
             f"data.header_row: {row}")
 
 
+def needed_columns(experiment) -> dict[str, str]:
+    """Every column of the data the experiment reads → the definition key naming it."""
+    data, groups = experiment.data, experiment.groups
+    needed = {data.unit: "data.unit", data.time: "data.time"}
+    if groups.column:
+        needed[groups.column] = "groups.column"
+    if experiment.staggered and experiment.rollout.column:
+        needed[experiment.rollout.column] = "rollout.column"
+    for i, kpi in enumerate(experiment.kpis):
+        for name in kpi.columns:
+            needed.setdefault(name, f"kpis[{i}] '{kpi.id}'")
+    return needed
+
+
 def source_for(experiment) -> Source:
     data = experiment.data
-    if data.sql is not None:
-        from valueproof.data.sql import SqlSource, database_location
+    if data.url is not None:
+        from valueproof.data.sql import DatabaseSource, database_location, is_duckdb
+        from valueproof.data.url import database_url
 
-        database = experiment.resolve(database_location(data.sql.url), "data.sql.url")
-        return SqlSource(data.sql.url, data.sql.query, database, data.timeout, data.memory_limit)
+        url = database_url(data.url)
+        database = None
+        if is_duckdb(url.resolved):
+            database = experiment.resolve(database_location(url.resolved), "data.url")
+        return DatabaseSource(url, data.table, data.query, needed_columns(experiment),
+                              data.timeout, data.memory_limit, database)
     return FileSource.for_data(experiment.resolve(data.path, "data.path"), experiment)
 
 

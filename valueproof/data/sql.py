@@ -1,22 +1,38 @@
-"""A read-only SQL query against a DuckDB database file, as a `Source`.
+"""Observations from a database (`data.url` with `data.table` or `data.query`), as a `Source`.
 
-The query comes from an untrusted definition, so it runs in a sandbox of its own: a separate
-DuckDB connection where the database is attached read-only, file system and network access are
-then switched off, extensions can neither be installed nor loaded, memory is capped and the
-configuration is locked. Only one SELECT statement is accepted (DuckDB's parser decides, not a
-regular expression), and a timer interrupts it after `data.timeout` seconds. Its result is
-handed to the pipeline's own connection as the view `raw`.
+The definition is untrusted, so every database is read in a sandbox:
+
+* one statement only, and it must be a SELECT (or WITH … SELECT, or a set operation of
+  SELECTs); DuckDB's own parser decides for DuckDB files, sqlglot in the backend's dialect for
+  the others; a statement that writes anywhere inside it is refused;
+* DuckDB database files (`duckdb:///file.duckdb`, relative to the definition's folder and
+  inside the allowed roots) are attached read-only in a separate connection, with file system
+  and network access switched off, no extensions, capped memory and a locked configuration,
+  and a timer interrupts the query after `data.timeout` seconds;
+* PostgreSQL sessions start read-only (`default_transaction_read_only`) with
+  `statement_timeout` from `data.timeout`, so a query that writes through a function fails;
+* other backends are reached through ibis (`ibis.connect`) with the extra they need.
+
+Only the columns the experiment reads are asked for: ibis builds one `SELECT unit, time, … FROM
+(table or query)` for the backend, and the rows come back as Arrow record batches, streamed into
+the pipeline's DuckDB connection as the table behind the view `raw`. (The unit × period GROUP BY
+still runs in DuckDB, after the rows arrive.)
+
+The URL may hold `${NAME}`s read from the environment; only its redacted form is ever shown.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import secrets
 import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from valueproof.data.sources import FileSource, literal
+from valueproof.data.sources import literal, quote
+from valueproof.data.url import DatabaseUrl
 from valueproof.errors import DataError
 
 SANDBOX = (
@@ -26,108 +42,334 @@ SANDBOX = (
     "SET allow_community_extensions = false",
 )
 
+# URL scheme → (ibis backend, pip extra of valueproof or ibis, sqlglot dialect)
+BACKENDS = {
+    "postgresql": ("postgres", "valueproof[postgres]", "postgres"),
+    "postgres": ("postgres", "valueproof[postgres]", "postgres"),
+    "mysql": ("mysql", "ibis-framework[mysql]", "mysql"),
+    "mssql": ("mssql", "ibis-framework[mssql]", "tsql"),
+    "snowflake": ("snowflake", "ibis-framework[snowflake]", "snowflake"),
+    "bigquery": ("bigquery", "ibis-framework[bigquery]", "bigquery"),
+    "trino": ("trino", "ibis-framework[trino]", "trino"),
+    "clickhouse": ("clickhouse", "ibis-framework[clickhouse]", "clickhouse"),
+    "databricks": ("databricks", "ibis-framework[databricks]", "databricks"),
+    "oracle": ("oracle", "ibis-framework[oracle]", "oracle"),
+    "risingwave": ("risingwave", "ibis-framework[risingwave]", "postgres"),
+    "impala": ("impala", "ibis-framework[impala]", "hive"),
+    "druid": ("druid", "ibis-framework[druid]", "druid"),
+    "exasol": ("exasol", "ibis-framework[exasol]", "exasol"),
+}
+
+# Rows read from a database in this process: (what was asked) → digest of the rows
+_READ: dict[str, str] = {}
+
 
 def database_location(url: str) -> Path:
-    """The database file named by `duckdb:///relative.duckdb`, `duckdb:////absolute.duckdb` or a
-    plain path; DataError for any other kind of URL."""
+    """The database file named by `duckdb:///relative.duckdb` or `duckdb:////absolute.duckdb`."""
     location = url.removeprefix("duckdb:///").removeprefix("duckdb://")
-    if "://" in location or not location:
-        raise DataError(
-            f"data.sql.url '{url}': only DuckDB database files are supported "
-            "(duckdb:///path/to/file.duckdb, relative to the definition's folder)"
-        )
+    if "://" in location or not location or location == ":memory:":
+        raise DataError(f"data.url '{url}': name a DuckDB database file "
+                        "(duckdb:///path/to/file.duckdb, relative to the definition's folder)")
     return Path(location)
 
 
-@dataclass(frozen=True)
-class SqlSource:
-    """One SELECT against a DuckDB database file; `database` is already resolved and checked
-    against the definition's folder (see `Experiment.resolve`)."""
+def is_duckdb(url: str) -> bool:
+    return url.lower().startswith("duckdb://")
 
-    url: str
-    query: str
-    database: Path
+
+@dataclass(frozen=True)
+class DatabaseSource:
+    """`data.table` or `data.query` of a database; `needed` maps each column the experiment
+    reads to the definition key that names it."""
+
+    url: DatabaseUrl
+    table: str | None
+    query: str | None
+    needed: dict[str, str]
     timeout: float = 300.0  # seconds
     memory_limit: str = "4GB"
+    database: Path | None = None  # a DuckDB file, resolved inside the allowed roots
 
     @property
     def label(self) -> str:
-        return self.url
+        return self.url.shown
+
+    @property
+    def _asked(self) -> str:
+        return "\x00".join((self.url.shown, self.table or "", self.query or "",
+                            *sorted(self.needed)))
 
     def register(self, con) -> None:
-        if not self.database.is_file():
-            raise DataError(f"{self.database}: database file not found; check data.sql.url")
-        con.register("raw_result", self._run())
-        con.execute("CREATE VIEW raw AS SELECT * FROM raw_result")
+        if self.query is not None:
+            self._check_statement()
+        if self.database is not None:
+            self._store(con, self._read_duckdb())
+        else:
+            backend = self._connect()
+            try:
+                failed: list[Exception] = []
+                reader = self._read_ibis(backend, failed)
+                try:
+                    self._store(con, reader)
+                except Exception as exc:
+                    if failed:  # raised by the database while the rows streamed in
+                        raise self._database_error(failed[0]) from None
+                    raise DataError(self.url.redact(f"{self.label}: the rows could not be "
+                                                    f"read ({_first_line(exc)})")) from None
+            finally:
+                with contextlib.suppress(Exception):
+                    backend.disconnect()
+        con.execute("CREATE VIEW raw AS SELECT * FROM raw_rows")
+        count, digest = con.execute(
+            "SELECT count(*), coalesce(sum(hash(r)::HUGEINT), 0)::VARCHAR FROM raw_rows r"
+        ).fetchone()
+        _READ[self._asked] = f"{count}:{digest}"
 
-    def _run(self):
-        """The query's result as an Arrow table, computed in the sandbox."""
+    @staticmethod
+    def _store(con, arrow) -> None:
+        """The rows (an Arrow table or a stream of record batches) as DuckDB's `raw_rows`."""
+        con.register("raw_batches", arrow)
+        try:
+            con.execute("CREATE TABLE raw_rows AS SELECT * FROM raw_batches")
+        finally:
+            con.unregister("raw_batches")
+
+    def fingerprint(self) -> str:
+        """A hash of what was asked (URL redacted) and of the rows read in this process; before
+        they are read, a hash that matches nothing, so a batch run never takes a database's
+        results as up to date."""
+        rows = _READ.get(self._asked) or f"not read yet {secrets.token_hex(16)}"
+        return hashlib.sha256(f"{self._asked}\x00{rows}".encode()).hexdigest()
+
+    # --- the statement ---------------------------------------------------------------------
+
+    def _check_statement(self) -> None:
+        if self.database is not None:
+            return  # DuckDB's own parser checks it in the sandbox
+        scheme = self.url.scheme
+        dialect = BACKENDS.get(scheme, (None, None, None))[2]
+        check_select(self.query, dialect)
+
+    def _columns(self, found: list[str]) -> list[str]:
+        """The needed columns, in the data's order; DataError (as for a file) for a missing one."""
+        from valueproof.data.load import _require_columns
+
+        _require_columns(dict.fromkeys(found, ""), self.needed, self.label, None)
+        return [c for c in found if c in self.needed]
+
+    # --- DuckDB files ----------------------------------------------------------------------
+
+    def _read_duckdb(self):
         import duckdb
 
+        if not self.database.is_file():
+            raise DataError(f"{self.label}: database file {self.database} not found; "
+                            "check data.url")
         sandbox = duckdb.connect(":memory:")
         try:
             try:
                 sandbox.execute(f"ATTACH {literal(str(self.database))} AS source (READ_ONLY)")
             except duckdb.Error as exc:
                 raise DataError(f"{self.database}: could not be opened as a DuckDB database "
-                                f"({_first_line(exc)}); check data.sql.url") from None
+                                f"({_first_line(exc)}); check data.url") from None
             sandbox.execute("USE source")
             for setting in (*SANDBOX, f"SET memory_limit = {literal(self.memory_limit)}",
                             "SET lock_configuration = true"):
                 sandbox.execute(setting)
-            self._check_statement(sandbox)
+            query = self.query
+            if query is None:
+                query = "SELECT * FROM " + ".".join(quote(p) for p in self.table.split("."))
+            else:
+                self._check_duckdb_statement(sandbox)
             timer = threading.Timer(self.timeout, sandbox.interrupt)
             timer.start()
             try:
-                result = sandbox.execute(self.query)
-                # DuckDB 2 renamed fetch_arrow_table (and warns that Arrow output of a cursor
-                # is a copy, which is what is wanted: the sandbox closes next)
-                fetch = getattr(result, "to_arrow_table", None) or result.fetch_arrow_table
+                relation = sandbox.sql(query)
+                relation = relation.select(*(quote(c) for c in self._columns(relation.columns)))
+                fetch = getattr(relation, "to_arrow_table", None) or relation.fetch_arrow_table
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     return fetch()
             except duckdb.InterruptException:
-                raise DataError(
-                    f"data.sql.query did not finish within data.timeout ({self.timeout:g} s) and "
-                    "was stopped; aggregate or filter more in the query, or raise data.timeout"
-                ) from None
+                raise DataError(self._timeout_message()) from None
             except duckdb.OutOfMemoryException:
                 raise DataError(
-                    f"data.sql.query needed more than data.memory_limit ({self.memory_limit}) and "
+                    f"data.query needed more than data.memory_limit ({self.memory_limit}) and "
                     "was stopped; select fewer columns or rows, or raise data.memory_limit"
                 ) from None
             except duckdb.PermissionException:
                 raise DataError(
-                    "data.sql.query tried to read a file or URL; a query may only read the "
-                    "tables of the database in data.sql.url"
+                    "data.query tried to read a file or URL; a query may only read the "
+                    "tables of the database in data.url"
                 ) from None
+            except duckdb.CatalogException as exc:
+                what = "data.table" if self.query is None else "data.query"
+                raise DataError(f"{self.label}: {what} names something the database does not "
+                                f"have ({_first_line(exc)})") from None
             except duckdb.Error as exc:
-                raise DataError(f"data.sql.query failed: {_first_line(exc)}; fix the query") from None
+                raise DataError(f"data.query failed: {_first_line(exc)}; fix the query") from None
             finally:
                 timer.cancel()
         finally:
             sandbox.close()
 
-    def _check_statement(self, sandbox) -> None:
+    def _check_duckdb_statement(self, sandbox) -> None:
         import duckdb
 
         try:
             statements = sandbox.extract_statements(self.query)
         except duckdb.Error as exc:
-            raise DataError(f"data.sql.query is not valid SQL: {_first_line(exc)}") from None
+            raise DataError(f"data.query is not valid SQL: {_first_line(exc)}") from None
         if len(statements) != 1:
-            raise DataError(f"data.sql.query holds {len(statements)} statements; give exactly "
+            raise DataError(f"data.query holds {len(statements)} statements; give exactly "
                             "one SELECT (or WITH … SELECT) statement, without ';' between others")
         kind = statements[0].type
         if kind != duckdb.StatementType.SELECT:
-            raise DataError(f"data.sql.query is not a SELECT (DuckDB reads it as {kind.name}); "
+            raise DataError(f"data.query is not a SELECT (DuckDB reads it as {kind.name}); "
                             "only a read-only SELECT (or WITH … SELECT) is run")
 
-    def fingerprint(self) -> str:
-        digest = hashlib.sha256(self.query.encode())
-        digest.update(FileSource(self.database).fingerprint().encode())
-        return digest.hexdigest()
+    def _timeout_message(self) -> str:
+        return (f"data.query did not finish within data.timeout ({self.timeout:g} s) and was "
+                "stopped; aggregate or filter more in the query, or raise data.timeout")
+
+    # --- other databases, through ibis -----------------------------------------------------
+
+    def _connect(self):
+        scheme = self.url.scheme
+        backend, extra, _ = BACKENDS.get(scheme, (scheme, None, None))
+        try:
+            import ibis
+        except ImportError:
+            raise DataError(f"{self.label}: reading a database needs the query layer; install "
+                            f"it with pip install '{extra or 'valueproof[postgres]'}'") from None
+        options = {}
+        if backend == "postgres":
+            millis = max(1, round(self.timeout * 1000))
+            options = {"options": f"-c default_transaction_read_only=on "
+                                  f"-c statement_timeout={millis}",
+                       "connect_timeout": max(1, min(30, round(self.timeout))),
+                       "application_name": "valueproof"}
+        try:
+            return ibis.connect(self.url.resolved, **options)
+        except ImportError:
+            hint = extra or f"ibis-framework[{backend}]"
+            raise DataError(f"{self.label}: the {backend} backend is not installed; install it "
+                            f"with pip install '{hint}'") from None
+        except ValueError as exc:
+            if "Don't know how to connect" in str(exc):
+                raise DataError(f"{self.label}: no query backend reads '{scheme}://' URLs; use "
+                                "postgresql://, duckdb:///file.duckdb or another ibis backend's "
+                                "URL") from None
+            raise self._database_error(exc) from None
+        except Exception as exc:
+            raise self._database_error(exc) from None
+
+    def _read_ibis(self, backend, failed: list[Exception]):
+        """A reader of the record batches of one SELECT of the needed columns; an error met
+        while they stream is kept in `failed` (DuckDB, which reads them, wraps it)."""
+        import pyarrow as pa
+
+        try:
+            if self.query is not None:
+                table = backend.sql(self.query, schema=self._query_schema(backend))
+            else:
+                *schema, name = self.table.split(".")
+                table = backend.table(name, database=schema[0] if schema else None)
+            table = table.select(*self._columns(list(table.columns)))
+            reader = backend.to_pyarrow_batches(table)
+        except DataError:
+            raise
+        except Exception as exc:
+            raise self._database_error(exc) from None
+
+        def batches():
+            try:
+                yield from reader
+            except Exception as exc:
+                failed.append(exc)
+                raise
+
+        return pa.RecordBatchReader.from_batches(reader.schema, batches())
+
+    def _query_schema(self, backend):
+        """The query's columns and types, asked without creating anything (ibis would create a
+        temporary view, which a read-only session refuses)."""
+        con = getattr(backend, "con", None)
+        if backend.name != "postgres" or con is None:
+            return None
+        from ibis.backends.sql.datatypes import PostgresType
+
+        with con.cursor() as cursor:
+            cursor.execute(f"SELECT * FROM ({self.query}) AS valueproof_probe LIMIT 0")
+            return {column.name: PostgresType.from_string(column.type_display)
+                    for column in cursor.description}
+
+    def _database_error(self, exc: Exception) -> DataError:
+        """One message per kind of failure, with the URL and its secrets redacted."""
+        state = getattr(exc, "sqlstate", None) or getattr(getattr(exc, "diag", None),
+                                                          "sqlstate", None)
+        kind = type(exc).__name__
+        text = _first_line(exc) if str(exc).strip() else kind
+        where = self.label
+        what = "data.table" if self.query is None else "data.query"
+        if state == "28P01" or "password authentication failed" in text \
+                or "no password supplied" in text:
+            message = (f"{where}: the database refused the user name or password; check the "
+                       "credentials (the password comes from the environment variable in "
+                       "data.url)")
+        elif state == "3D000" or ("database" in text and "does not exist" in text):
+            message = f"{where}: the database does not exist ({text}); check data.url"
+        elif kind == "TableNotFound" or state == "42P01":
+            message = (f"{where}: {what} names a table the database does not have ({text}); "
+                       "check the table's name and schema")
+        elif state == "42703":
+            message = f"{where}: {what} names a column the table does not have ({text})"
+        elif state == "57014" or "statement timeout" in text:
+            message = self._timeout_message()
+        elif state == "25006":
+            message = (f"{where}: data.query tried to write ({text}); the session is read-only, "
+                       "a definition may only read")
+        elif state == "42501":
+            message = (f"{where}: the database user may not read this ({text}); grant it "
+                       "SELECT on the table")
+        elif state and state.startswith("42"):
+            message = f"{where}: {what} failed ({text}); fix the query"
+        elif kind in ("OperationalError", "ConnectionTimeout", "ConnectionError") \
+                or "connection" in text.lower() or "could not" in text.lower():
+            message = (f"{where}: the database server could not be reached ({text}); check the "
+                       "host and port in data.url, and that the server is running")
+        else:
+            message = f"{where}: reading {what} failed ({kind}: {text})"
+        return DataError(self.url.redact(message))
+
+
+def check_select(query: str, dialect: str | None, key: str = "data.query") -> None:
+    """DataError unless `query` is one read-only SELECT (WITH, UNION … allowed) in `dialect`."""
+    import sqlglot
+    from sqlglot import exp
+
+    try:
+        statements = [s for s in sqlglot.parse(query, read=dialect) if s is not None]
+    except sqlglot.errors.SqlglotError as exc:
+        raise DataError(f"{key} is not valid SQL: {_first_line(exc)}") from None
+    if len(statements) != 1:
+        raise DataError(f"{key} holds {len(statements)} statements; give exactly one SELECT (or "
+                        "WITH … SELECT) statement, without ';' between others")
+    statement = statements[0]
+    if not isinstance(statement, (exp.Select, exp.SetOperation)):
+        name = statement.key.upper()
+        if isinstance(statement, exp.Command):
+            name = str(statement.this).upper()
+        raise DataError(f"{key} is not a SELECT (it reads as {name}); only a read-only SELECT "
+                        "(or WITH … SELECT) is run")
+    writes = (exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.Create, exp.Drop, exp.Alter,
+              exp.Command, exp.Copy, exp.Into, exp.TruncateTable, exp.Grant)
+    for node in statement.walk():
+        if isinstance(node, writes):
+            raise DataError(f"{key} writes ({node.key.upper()} inside the SELECT); only a "
+                            "read-only SELECT is run")
 
 
 def _first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0]
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
