@@ -3,7 +3,8 @@ and `valueproof --help`, each a fresh process, in the same run (best of N).
 
 Goal from the issue: report at most 2x the import time (stretch 1.5x); --help under 0.5 s.
 
-Run:  python benchmarks/report_speed.py [--repeats 3]
+Run:  python benchmarks/report_speed.py [--repeats 3] [--locales ar,sk,de]
+(--locales: the support example again in each of these languages)
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ def best(command: list[str], repeats: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--locales", default="", help="comma-separated, e.g. ar,sk,tr,de,fr,es,pl")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         imports = best([sys.executable, "-c", IMPORTS], args.repeats)
@@ -40,6 +42,12 @@ def main() -> None:
                            str(ROOT / "examples" / example), "-o", f"{folder}/{example}.pdf"],
                           args.repeats)
             print(f"valueproof report {example}: {report:.2f} s = {report / imports:.2f}x imports")
+        for locale in filter(None, args.locales.split(",")):
+            report = best([sys.executable, "-m", "valueproof", "report",
+                           str(ROOT / "examples" / "support_copilot"), "-o",
+                           f"{folder}/{locale}.pdf", "--locale", locale], args.repeats)
+            print(f"valueproof report support_copilot --locale {locale}: {report:.2f} s = "
+                  f"{report / imports:.2f}x imports")
         helps = best([sys.executable, "-m", "valueproof", "--help"], args.repeats)
         print(f"valueproof --help: {helps:.2f} s")
 
