@@ -103,3 +103,21 @@ def sales_account(root: Path, folder: str, customer: str, **changes) -> Path:
             definition[key] = value
     path.write_text(yaml.safe_dump(definition, allow_unicode=True, sort_keys=False))
     return target
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    """A PostgreSQL superuser URL: VALUEPROOF_TEST_PG_URL (.ci/run starts a cluster), or a
+    throwaway cluster started here from Debian's `postgresql` binaries (tests/pg.py); the tests
+    are skipped only when neither exists or the postgres extra is not installed."""
+    import os
+
+    from tests import pg
+
+    pytest.importorskip("ibis", reason="the postgres extra is not installed: pip install '.[postgres]'")
+    pytest.importorskip("psycopg", reason="the postgres extra is not installed: pip install '.[postgres]'")
+    if not os.environ.get("VALUEPROOF_TEST_PG_URL") and pg.binaries() is None:
+        pytest.skip("PostgreSQL is not installed (Debian package 'postgresql'), and "
+                    "VALUEPROOF_TEST_PG_URL is not set")
+    with pg.cluster() as url:
+        yield url

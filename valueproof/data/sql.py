@@ -95,6 +95,12 @@ class DatabaseSource:
         return self.url.shown
 
     @property
+    def projected(self) -> bool:
+        """Only the columns the experiment reads arrive, so rows may repeat without being
+        duplicates (their ID was not asked for): the duplicate-row checks do not apply."""
+        return True
+
+    @property
     def _asked(self) -> str:
         return "\x00".join((self.url.shown, self.table or "", self.query or "",
                             *sorted(self.needed)))
@@ -320,7 +326,8 @@ class DatabaseSource:
         elif state == "3D000" or ("database" in text and "does not exist" in text):
             message = f"{where}: the database does not exist ({text}); check data.url"
         elif kind == "TableNotFound" or state == "42P01":
-            message = (f"{where}: {what} names a table the database does not have ({text}); "
+            named = f"'{self.table}'" if self.query is None else f"({text})"
+            message = (f"{where}: {what} names a table the database does not have {named}; "
                        "check the table's name and schema")
         elif state == "42703":
             message = f"{where}: {what} names a column the table does not have ({text})"

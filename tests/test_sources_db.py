@@ -1,0 +1,391 @@
+"""Observations from PostgreSQL (`data.url` + `data.table`/`data.query`), through the CLI.
+
+A real PostgreSQL cluster (the `pg_url` fixture: .ci/run's, or a throwaway one started from
+Debian's binaries) holds the examples' tables, loaded with COPY from their CSVs. The same
+experiment read from the CSV and from PostgreSQL must give the same results JSON; every error
+is one message with exit code 2; the password never appears in any output; the session is
+read-only.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+from tests import pg
+from tests.conftest import EXAMPLES, invoke, panel_frame
+
+PASSWORD = "An@lyst/pw#Secret-7"  # '@', '/', '#': percent-encoded when put into the URL
+PASSWORD_VARIABLE = "VP_TEST_PG_PASSWORD"
+IGNORED = {"data_fingerprint", "definition_hash", "source"}
+
+TICKETS = {"ticket_id": "text", "agent_id": "text", "cohort": "text", "created_at": "date",
+           "handle_minutes": "double precision", "resolved_first_contact": "integer",
+           "csat": "numeric(4,1)", "reopened": "integer"}
+AGENT_DAYS = {"agent_id": "text", "team": "text", "date": "date", "tickets": "integer",
+              "handle_minutes": "double precision", "resolved_first_contact": "integer",
+              "escalated": "integer"}
+PANEL = {"unit": "text", "group": "text", "day": "date", "minutes": "double precision",
+         "resolved": "integer", "calls": "integer"}
+
+
+@pytest.fixture(scope="module")
+def database(pg_url, tmp_path_factory):
+    """(host, port) of a fresh database `vp_test` holding the tables, readable by the role
+    `analyst` (whose password is PASSWORD), who may also write to `crm.audit`: only the
+    read-only session stops a query from doing so."""
+    import psycopg
+
+    parts = urlsplit(pg_url)
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute("DROP DATABASE IF EXISTS vp_test")
+        con.execute("CREATE DATABASE vp_test")
+        con.execute("DROP ROLE IF EXISTS analyst")
+        con.execute(f"CREATE ROLE analyst LOGIN PASSWORD '{PASSWORD}'")
+    admin = pg_url.rsplit("/", 1)[0] + "/vp_test"
+    folder = tmp_path_factory.mktemp("tables")
+    frame = panel_frame()
+    frame["calls"] = (frame["minutes"] * 7).round().astype(int) % 5 + 1
+    frame.to_csv(folder / "panel.csv", index=False)
+    with psycopg.connect(admin, autocommit=True) as con:
+        con.execute("CREATE SCHEMA crm")
+        con.execute("CREATE TABLE crm.audit (note text)")
+        con.execute("CREATE SEQUENCE crm.counter")
+        con.execute("CREATE FUNCTION crm.note_access() RETURNS boolean LANGUAGE plpgsql AS "
+                    "$$ BEGIN INSERT INTO crm.audit VALUES ('read'); RETURN true; END $$")
+    pg.copy_csv(admin, "tickets", EXAMPLES / "support_copilot/data/tickets.csv", TICKETS)
+    pg.copy_csv(admin, "agent_days", EXAMPLES / "team_waves/data/agent_days.csv", AGENT_DAYS)
+    pg.copy_csv(admin, "crm.panel", folder / "panel.csv", PANEL)
+    with psycopg.connect(admin, autocommit=True) as con:
+        con.execute("GRANT USAGE ON SCHEMA crm TO analyst")
+        con.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public, crm TO analyst")
+        con.execute("GRANT INSERT ON crm.audit TO analyst")
+        con.execute("GRANT USAGE, UPDATE ON crm.counter TO analyst")
+    yield {"host": parts.hostname, "port": parts.port, "admin": admin}
+
+
+@pytest.fixture
+def analyst_url(database, monkeypatch):
+    monkeypatch.setenv(PASSWORD_VARIABLE, PASSWORD)
+    return (f"postgresql://analyst:${{{PASSWORD_VARIABLE}}}@{database['host']}:"
+            f"{database['port']}/vp_test")
+
+
+def _audit_rows(database) -> int:
+    import psycopg
+
+    with psycopg.connect(database["admin"]) as con:
+        return con.execute("SELECT count(*) FROM crm.audit").fetchone()[0]
+
+
+def _copy_example(name: str, tmp_path: Path) -> Path:
+    target = tmp_path / name
+    shutil.copytree(EXAMPLES / name, target)
+    return target / "experiment.yaml"
+
+
+def _with_data(path: Path, **data) -> Path:
+    """The definition at `path` reading its observations from `data` (url, table/query, …)."""
+    definition = yaml.safe_load(path.read_text())
+    definition["data"].pop("path", None)
+    definition["data"].update(data)
+    target = path.with_name("from_db.yaml")
+    target.write_text(yaml.safe_dump(definition, allow_unicode=True, sort_keys=False))
+    return target
+
+
+def _results(runner, path: Path) -> dict:
+    out = path.with_suffix(".json")
+    result = invoke(runner, "analyze", path, "--json", out)
+    assert result.exit_code == 0, result.output
+    return json.loads(out.read_text())
+
+
+def _assert_same(a, b, where="results"):
+    if isinstance(a, dict):
+        assert isinstance(b, dict) and a.keys() == b.keys(), where
+        for key in a:
+            if key not in IGNORED:
+                _assert_same(a[key], b[key], f"{where}.{key}")
+    elif isinstance(a, list):
+        assert isinstance(b, list) and len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b)):
+            _assert_same(x, y, f"{where}[{i}]")
+    elif isinstance(a, float) or isinstance(b, float):
+        assert a is not None and b is not None, (where, a, b)
+        assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9), (where, a, b)
+    else:
+        assert a == b, (where, a, b)
+
+
+def _no_password(*texts: str) -> None:
+    for text in texts:
+        for secret in (PASSWORD, "An%40lyst%2Fpw%23Secret-7", "Secret-7"):
+            assert secret not in text
+
+
+# --- the same results from the CSV and from PostgreSQL ---------------------------------------
+
+def test_support_example_from_postgres_gives_the_csv_results(analyst_url, runner, tmp_path):
+    """Means, rates, a KPI with missing values (csat, numeric in PostgreSQL), a column group."""
+    path = _copy_example("support_copilot", tmp_path)
+    from_csv = _results(runner, path)
+    from_db = _results(runner, _with_data(path, url=analyst_url, table="public.tickets"))
+    _assert_same(from_csv, from_db)
+    assert [k["n_obs"] if "n_obs" in k else k["id"] for k in from_db["kpis"]]  # not empty
+    assert from_db["data_fingerprint"] != from_csv["data_fingerprint"]
+
+
+def test_rollout_in_waves_from_postgres_gives_the_csv_results(analyst_url, runner, tmp_path):
+    """Ratios with a denominator, waves from the rollout file next to the definition."""
+    path = _copy_example("team_waves", tmp_path)
+    from_csv = _results(runner, path)
+    from_db = _results(runner, _with_data(
+        path, url=analyst_url,
+        query="SELECT * FROM agent_days WHERE date >= DATE '2026-01-01'"))
+    _assert_same(from_csv, from_db)
+    assert from_db["waves"] if "waves" in from_db else from_db["kpis"]
+
+
+def _panel_definition(tmp_path: Path, groups: dict, kpis: list[dict]) -> Path:
+    frame = panel_frame()
+    frame["calls"] = (frame["minutes"] * 7).round().astype(int) % 5 + 1
+    frame.to_csv(tmp_path / "data.csv", index=False)
+    definition = {
+        "name": "Panel pilot", "customer": {"name": "Test Customer"},
+        "data": {"path": "data.csv", "unit": "unit", "time": "day"},
+        "groups": groups, "rollout": "2026-03-02",
+        "pre": {"start": "2026-02-02", "end": "2026-03-01"}, "kpis": kpis,
+    }
+    path = tmp_path / "experiment.yaml"
+    path.write_text(yaml.safe_dump(definition, sort_keys=False))
+    return path
+
+
+def test_every_kpi_kind_and_weight_from_postgres_gives_the_csv_results(analyst_url, runner,
+                                                                        tmp_path):
+    kpis = [
+        {"id": "minutes", "column": "minutes", "better": "lower", "weight": "units"},
+        {"id": "log_minutes", "column": "minutes", "better": "lower", "transform": "log"},
+        {"id": "resolved", "numerator": "resolved", "aggregate": "rate", "better": "higher"},
+        {"id": "per_call", "numerator": "resolved", "denominator": "calls", "aggregate": "rate",
+         "better": "higher", "weight": "units"},
+        {"id": "calls", "column": "calls", "aggregate": "sum", "better": "higher"},
+        {"id": "volume", "aggregate": "count", "better": "higher"},
+    ]
+    path = _panel_definition(tmp_path, {"column": "group", "treatment": "T", "control": "C"},
+                             kpis)
+    from_csv = _results(runner, path)
+    from_db = _results(runner, _with_data(path, url=analyst_url, table="crm.panel"))
+    _assert_same(from_csv, from_db)
+    assert len(from_db["kpis"]) == 6
+
+
+def test_groups_from_a_file_with_postgres_data(analyst_url, runner, tmp_path):
+    frame = panel_frame()
+    assignment = frame[["unit", "group"]].drop_duplicates()
+    assignment.to_csv(tmp_path / "groups.csv", index=False)
+    path = _panel_definition(
+        tmp_path, {"file": "groups.csv", "treatment": "T", "control": "C"},
+        [{"id": "minutes", "column": "minutes", "better": "lower"}])
+    from_csv = _results(runner, path)
+    # the query leaves the group column out: the file says who is who
+    from_db = _results(runner, _with_data(
+        path, url=analyst_url, query='SELECT unit, day, minutes FROM crm.panel'))
+    _assert_same(from_csv, from_db)
+
+
+# --- credentials and redaction ---------------------------------------------------------------
+
+def test_the_password_never_appears_in_any_output(analyst_url, runner, tmp_path):
+    path = _with_data(_copy_example("support_copilot", tmp_path), url=analyst_url,
+                      table="tickets")
+    out = tmp_path / "out"
+    result = invoke(runner, "analyze", path, "--json", out.with_suffix(".json"))
+    assert result.exit_code == 0, result.output
+    report = invoke(runner, "report", path, "-o", out.with_suffix(".pdf"),
+                    "--html", out.with_suffix(".html"), "--json", tmp_path / "r.json")
+    assert report.exit_code == 0, report.output
+    validate = invoke(runner, "validate", path)
+    assert validate.exit_code == 0, validate.output
+    assert "postgresql://analyst:***@" in validate.output  # the source, redacted
+    from pypdf import PdfReader
+
+    pdf_text = "\n".join(p.extract_text() for p in PdfReader(out.with_suffix(".pdf")).pages)
+    assert "Average handle time" in pdf_text
+    _no_password(result.output, report.output, validate.output, pdf_text,
+                 out.with_suffix(".json").read_text(), (tmp_path / "r.json").read_text(),
+                 out.with_suffix(".html").read_text(), out.with_suffix(".pdf").read_bytes()
+                 .decode("latin-1"))
+
+
+def test_a_password_written_into_the_url_is_redacted_in_errors(database, runner, tmp_path):
+    from urllib.parse import quote
+
+    url = (f"postgresql://analyst:{quote(PASSWORD, safe='')}@{database['host']}:"
+           f"{database['port']}/vp_test")
+    path = _with_data(_copy_example("support_copilot", tmp_path), url=url, table="nosuch")
+    result = invoke(runner, "validate", path)
+    assert result.exit_code == 2
+    assert "postgresql://analyst:***@" in result.output and "nosuch" in result.output
+    _no_password(result.output)
+
+
+def test_a_missing_environment_variable_is_named(database, runner, tmp_path, monkeypatch):
+    monkeypatch.delenv("VP_NOT_SET", raising=False)
+    url = f"postgresql://analyst:${{VP_NOT_SET}}@{database['host']}:{database['port']}/vp_test"
+    path = _with_data(_copy_example("support_copilot", tmp_path), url=url, table="tickets")
+    result = invoke(runner, "validate", path)
+    assert result.exit_code == 2
+    assert "environment variable VP_NOT_SET is not set" in result.output
+
+
+# --- one message per error, exit 2, URL redacted ---------------------------------------------
+
+def _run_error(runner, path: Path) -> str:
+    result = invoke(runner, "validate", path)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1, result.output  # one message
+    _no_password(result.output)
+    return result.output
+
+
+@pytest.mark.parametrize("change, words", [
+    ({"port": "free"}, ["could not be reached", "check the host and port"]),
+    ({"password": "wrong-Secret-7"}, ["refused the user name or password"]),
+    ({"database": "nosuchdb"}, ["database does not exist", "nosuchdb"]),
+    ({"table": "crm.nosuch"}, ["data.table names a table the database does not have",
+                               "'crm.nosuch'"]),
+    ({"table": "nosuch.panel"}, ["data.table names a table the database does not have",
+                                 "'nosuch.panel'"]),
+    ({"query": "SELECT * FROM crm.nosuch"}, ["data.query names a table the database does not "
+                                             "have", "crm.nosuch"]),
+    ({"query": "SELECT unit, day, nosuch FROM crm.panel"},
+     ["data.query names a column the table does not have", "nosuch"]),
+    ({"kpi_column": "minutez"}, ["column 'minutez' (from kpis[0] 'minutes') not found",
+                                 "did you mean 'minutes'"]),
+    ({"query": "DELETE FROM crm.panel"}, ["data.query is not a SELECT", "DELETE"]),
+    ({"query": "SELECT * FROM crm.panel; DROP TABLE crm.panel"}, ["2 statements"]),
+    ({"query": "SELECT * INTO crm.copy FROM crm.panel"}, ["data.query writes (INTO"]),
+    ({"query": "SELECT * FROM crm.panel WHERE"}, ["data.query is not valid SQL"]),
+    ({"query": "SELECT t.* FROM crm.panel t, pg_sleep(3)", "timeout": 1},
+     ["did not finish within data.timeout (1 s)"]),
+])
+def test_database_errors_are_one_message(change, words, database, analyst_url, runner,
+                                         tmp_path, monkeypatch):
+    url = analyst_url
+    if change.get("port") == "free":
+        url = url.replace(f":{database['port']}/", f":{pg.free_port()}/")
+    if "password" in change:
+        monkeypatch.setenv(PASSWORD_VARIABLE, change["password"])
+    if "database" in change:
+        url = url.replace("/vp_test", "/" + change["database"])
+    path = _panel_definition(tmp_path, {"column": "group", "treatment": "T", "control": "C"},
+                             [{"id": "minutes", "column": change.get("kpi_column", "minutes"),
+                               "better": "lower"}])
+    data = {"url": url}
+    data.update({key: change[key] for key in ("query", "timeout") if key in change})
+    if "query" not in data:
+        data["table"] = change.get("table", "crm.panel")
+    output = _run_error(runner, _with_data(path, **data))
+    for word in words:
+        assert word in output, output
+    if "password" in change:
+        assert "wrong-Secret-7" not in output
+    assert "postgresql://analyst:***@" in output or "data.query" in output
+
+
+# --- the read-only session -------------------------------------------------------------------
+
+@pytest.mark.parametrize("query, words", [
+    # refused before it is sent: sqlglot sees the INSERT inside the WITH
+    ("WITH w AS (INSERT INTO crm.audit VALUES ('x') RETURNING note) "
+     "SELECT p.* FROM crm.panel p, w", ["writes (INSERT inside the SELECT)"]),
+    # a function that writes: only the read-only session stops it
+    ("SELECT * FROM crm.panel WHERE crm.note_access()",
+     ["data.query tried to write", "read-only"]),
+    ("SELECT p.*, nextval('crm.counter') AS n FROM crm.panel p",
+     ["data.query tried to write", "read-only"]),
+])
+def test_a_query_that_writes_fails(query, words, database, analyst_url, runner, tmp_path):
+    before = _audit_rows(database)
+    path = _panel_definition(tmp_path, {"column": "group", "treatment": "T", "control": "C"},
+                             [{"id": "minutes", "column": "minutes", "better": "lower"}])
+    output = _run_error(runner, _with_data(path, url=analyst_url, query=query))
+    for word in words:
+        assert word in output, output
+    assert _audit_rows(database) == before
+    import psycopg
+
+    with psycopg.connect(database["admin"]) as con:  # the sequence did not move
+        assert con.execute("SELECT is_called FROM crm.counter").fetchone()[0] is False
+
+
+def test_the_session_is_read_only_with_the_timeout(analyst_url, database, runner, tmp_path):
+    """What the session itself says, read through a query of the experiment."""
+    path = _panel_definition(tmp_path, {"column": "group", "treatment": "T", "control": "C"},
+                             [{"id": "minutes", "column": "minutes", "better": "lower"}])
+    query = ("SELECT p.unit, p.day, p.minutes, current_setting('transaction_read_only') || ' ' "
+             "|| current_setting('statement_timeout') AS \"group\" FROM crm.panel p")
+    path = _with_data(path, url=analyst_url, query=query, timeout=42)
+    result = invoke(runner, "validate", path)
+    # the groups are now 'on 42s': neither T nor C, which validate reports by their values
+    assert result.exit_code == 2, result.output
+    assert "on 42s" in result.output, result.output
+
+
+# --- extras and the definition's keys --------------------------------------------------------
+
+def test_a_backend_without_its_extra_names_the_extra(runner, tmp_path, monkeypatch):
+    pytest.importorskip("ibis")
+    monkeypatch.setenv(PASSWORD_VARIABLE, PASSWORD)
+    path = _panel_definition(tmp_path, {"column": "group", "treatment": "T", "control": "C"},
+                             [{"id": "minutes", "column": "minutes", "better": "lower"}])
+    path = _with_data(path, url=f"mysql://analyst:${{{PASSWORD_VARIABLE}}}@localhost/crm",
+                      table="panel")
+    output = _run_error(runner, path)
+    assert "pip install 'ibis-framework[mysql]'" in output, output
+    assert "mysql://analyst:***@localhost/crm" in output
+
+
+@pytest.mark.parametrize("data, words", [
+    ({"sql": {"url": "duckdb:///crm.duckdb", "query": "SELECT 1"}},
+     ["'sql' is no longer read", "'url'", "'query'"]),
+    ({"url": "postgresql://h/db"}, ["exactly one of 'table'", "'query'"]),
+    ({"url": "postgresql://h/db", "table": "t", "query": "SELECT 1"}, ["exactly one of 'table'"]),
+    ({"table": "t"}, ["give 'url' too"]),
+])
+def test_definition_keys_are_checked(data, words, runner, tmp_path):
+    path = _panel_definition(tmp_path, {"column": "group", "treatment": "T", "control": "C"},
+                             [{"id": "minutes", "column": "minutes", "better": "lower"}])
+    definition = yaml.safe_load(path.read_text())
+    if "table" in data and "url" not in data:
+        definition["data"].update(data)
+    else:
+        definition["data"].pop("path")
+        definition["data"].update(data)
+    path.write_text(yaml.safe_dump(definition))
+    result = invoke(runner, "validate", path)
+    assert result.exit_code == 2
+    for word in words:
+        assert word in result.output, result.output
+
+
+def test_files_and_help_do_not_import_the_query_layer():
+    code = ("import sys; from valueproof.cli import main\n"
+            f"for args in (['--help'], ['validate', {str(EXAMPLES / 'support_copilot')!r}]):\n"
+            "    try: main(args)\n"
+            "    except SystemExit: pass\n"
+            "loaded = [m for m in ('ibis', 'sqlglot', 'psycopg') if m in sys.modules]\n"
+            "print('LOADED', loaded, file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "LOADED []" in done.stderr, done.stderr
