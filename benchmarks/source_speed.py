@@ -1,0 +1,124 @@
+"""Benchmark: `valueproof analyze` reading PostgreSQL (data.url + data.table) against the same
+rows in a Parquet file, with a hand-written unit × week GROUP BY in `psql` for scale.
+
+Generated rows (DuckDB, 5 KPI columns plus unit, group and day, one column left unused) are
+written to Parquet and loaded once with COPY into a throwaway PostgreSQL cluster (tests/pg.py:
+VALUEPROOF_TEST_PG_URL, or a cluster started from Debian's binaries and removed at the end).
+
+What it shows: this step brings the needed columns' rows over the wire as Arrow batches and
+builds the panel in DuckDB; the unit × period GROUP BY is not pushed down yet, so the
+PostgreSQL path pays for moving every row. The psql figure is what the server alone needs for
+that GROUP BY (the panel a later push-down would bring back).
+
+Run:  python benchmarks/source_speed.py [--rows 1000000 10000000] [--units 20000] [--repeat 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests import pg  # noqa: E402
+
+KPIS = """\
+kpis:
+  - {id: k1, column: k1, better: lower}
+  - {id: k2, column: k2, better: higher}
+  - {id: k3, column: k3, better: higher, aggregate: sum}
+  - {id: k4, numerator: k4, better: higher, aggregate: rate}
+  - {id: k5, numerator: k4, denominator: k5, better: lower, aggregate: rate}
+"""
+HEAD = """\
+name: Source benchmark
+groups: {column: grp, treatment: T, control: C}
+rollout: 2026-04-01
+pre: {start: 2026-01-01, end: 2026-03-31}
+post: {start: 2026-04-01, end: 2026-06-29}
+analysis: {period: week}
+"""
+COLUMNS = {"unit": "text", "grp": "text", "day": "date", "k1": "double precision",
+           "k2": "double precision", "k3": "double precision", "k4": "integer",
+           "k5": "double precision", "note": "text"}
+PANEL_SQL = """SELECT unit, grp, date_trunc('week', day) AS week, day >= DATE '2026-04-01' AS post,
+  count(*), avg(k1), avg(k2), sum(k3), sum(k4)::float8 / count(*), sum(k4) / sum(k5)
+  FROM {table} WHERE day BETWEEN DATE '2026-01-01' AND DATE '2026-06-29'
+  GROUP BY 1, 2, 3, 4"""
+
+
+def generate(folder: Path, rows: int, units: int) -> Path:
+    import duckdb
+
+    parquet = folder / "obs.parquet"
+    duckdb.sql(f"""
+        COPY (
+          SELECT 'U' || (i % {units}) AS unit,
+                 CASE WHEN (i % {units}) < {units} // 2 THEN 'T' ELSE 'C' END AS grp,
+                 DATE '2026-01-01' + CAST(floor(random() * 180) AS INTEGER) AS day,
+                 10 + random() * 4 AS k1, random() AS k2, floor(random() * 5) AS k3,
+                 CASE WHEN random() < 0.3 THEN 1 ELSE 0 END AS k4, 1 + random() * 9 AS k5,
+                 'row ' || i AS note
+          FROM range({rows}) t(i)
+        ) TO '{parquet}' (FORMAT parquet)
+    """)
+    duckdb.sql(f"COPY (SELECT * FROM '{parquet}') TO '{folder / 'obs.csv'}' (HEADER)")
+    return parquet
+
+
+def timed(command: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    parser.add_argument("--units", type=int, default=20_000)
+    parser.add_argument("--repeat", type=int, default=2)
+    args = parser.parse_args()
+    from urllib.parse import urlsplit
+
+    tool = str(Path(sys.executable).with_name("valueproof"))
+    with pg.cluster() as url, tempfile.TemporaryDirectory() as tmp:
+        parts = urlsplit(url)
+        env = {**os.environ, "VP_BENCH_PASSWORD": parts.password, "PGPASSWORD": parts.password}
+        template = url.replace(parts.password, "${VP_BENCH_PASSWORD}")
+        print(f"{'rows':>11}  {'parquet':>8}  {'postgres':>8}  {'psql GROUP BY':>13}  "
+              f"{'pg/parquet':>10}  {'pg/psql':>8}")
+        for rows in args.rows:
+            folder = Path(tmp) / str(rows)
+            folder.mkdir()
+            generate(folder, rows, args.units)
+            table = f"obs_{rows}"
+            started = time.perf_counter()
+            pg.copy_csv(url, table, folder / "obs.csv", COLUMNS)
+            subprocess.run(["psql", url, "-qc", f"VACUUM ANALYZE {table}"], check=True, env=env)
+            loaded = time.perf_counter() - started
+            (folder / "file.yaml").write_text(
+                HEAD + "data: {path: obs.parquet, unit: unit, time: day}\n" + KPIS)
+            (folder / "db.yaml").write_text(
+                HEAD + f"data: {{url: '{template}', table: {table}, unit: unit, time: day}}\n"
+                + KPIS)
+            best = {}
+            for name, command in (
+                    ("parquet", [tool, "analyze", str(folder / "file.yaml")]),
+                    ("postgres", [tool, "analyze", str(folder / "db.yaml")]),
+                    ("psql", ["psql", url, "-qAtc",
+                              f"SELECT count(*) FROM ({PANEL_SQL.format(table=table)}) p"])):
+                best[name] = min(timed(command, env) for _ in range(args.repeat))
+            print(f"{rows:>11,}  {best['parquet']:>7.2f}s  {best['postgres']:>7.2f}s  "
+                  f"{best['psql']:>12.2f}s  {best['postgres'] / best['parquet']:>9.1f}×  "
+                  f"{best['postgres'] / best['psql']:>7.1f}×   (COPY + ANALYZE {loaded:.1f}s)",
+                  flush=True)
+
+
+if __name__ == "__main__":
+    main()
