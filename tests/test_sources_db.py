@@ -199,7 +199,8 @@ def test_groups_from_a_file_with_postgres_data(analyst_url, runner, tmp_path):
     from_csv = _results(runner, path)
     # the query leaves the group column out: the file says who is who
     from_db = _results(runner, _with_data(
-        path, url=analyst_url, query='SELECT unit, day, minutes FROM crm.panel'))
+        path, url=analyst_url,
+        query="SELECT unit, day::date AS day, minutes FROM crm.panel -- who is who: the file\n;"))
     _assert_same(from_csv, from_db)
 
 

@@ -106,15 +106,13 @@ class DatabaseSource:
                             *sorted(self.needed)))
 
     def register(self, con) -> None:
-        if self.query is not None:
-            self._check_statement()
         if self.database is not None:
             self._store(con, self._read_duckdb())
         else:
             backend = self._connect()
             try:
                 failed: list[Exception] = []
-                reader = self._read_ibis(backend, failed)
+                reader = self._read_ibis(backend, failed, self._checked_query())
                 try:
                     self._store(con, reader)
                 except Exception as exc:
@@ -149,12 +147,13 @@ class DatabaseSource:
 
     # --- the statement ---------------------------------------------------------------------
 
-    def _check_statement(self) -> None:
-        if self.database is not None:
-            return  # DuckDB's own parser checks it in the sandbox
-        scheme = self.url.scheme
-        dialect = BACKENDS.get(scheme, (None, None, None))[2]
-        check_select(self.query, dialect)
+    def _checked_query(self) -> str | None:
+        """The query as sent: checked and written out again by sqlglot in the backend's dialect
+        (what ibis embeds too), so what was checked is what runs."""
+        if self.query is None:
+            return None
+        dialect = BACKENDS.get(self.url.scheme, (None, None, None))[2]
+        return check_select(self.query, dialect)
 
     def _columns(self, found: list[str]) -> list[str]:
         """The needed columns, in the data's order; DataError (as for a file) for a missing one."""
@@ -270,14 +269,14 @@ class DatabaseSource:
         except Exception as exc:
             raise self._database_error(exc) from None
 
-    def _read_ibis(self, backend, failed: list[Exception]):
+    def _read_ibis(self, backend, failed: list[Exception], query: str | None):
         """A reader of the record batches of one SELECT of the needed columns; an error met
         while they stream is kept in `failed` (DuckDB, which reads them, wraps it)."""
         import pyarrow as pa
 
         try:
-            if self.query is not None:
-                table = backend.sql(self.query, schema=self._query_schema(backend))
+            if query is not None:
+                table = backend.sql(query, schema=self._query_schema(backend, query))
             else:
                 *schema, name = self.table.split(".")
                 table = backend.table(name, database=schema[0] if schema else None)
@@ -297,7 +296,7 @@ class DatabaseSource:
 
         return pa.RecordBatchReader.from_batches(reader.schema, batches())
 
-    def _query_schema(self, backend):
+    def _query_schema(self, backend, query: str):
         """The query's columns and types, asked without creating anything (ibis would create a
         temporary view, which a read-only session refuses)."""
         con = getattr(backend, "con", None)
@@ -306,7 +305,7 @@ class DatabaseSource:
         from ibis.backends.sql.datatypes import PostgresType
 
         with con.cursor() as cursor:
-            cursor.execute(f"SELECT * FROM ({self.query}) AS valueproof_probe LIMIT 0")
+            cursor.execute(f"SELECT * FROM ({query}\n) AS valueproof_probe LIMIT 0")
             return {column.name: PostgresType.from_string(column.type_display)
                     for column in cursor.description}
 
@@ -350,13 +349,15 @@ class DatabaseSource:
         return DataError(self.url.redact(message))
 
 
-def check_select(query: str, dialect: str | None, key: str = "data.query") -> None:
-    """DataError unless `query` is one read-only SELECT (WITH, UNION … allowed) in `dialect`."""
+def check_select(query: str, dialect: str | None, key: str = "data.query") -> str:
+    """`query` written out by sqlglot in `dialect`; DataError unless it is one read-only SELECT
+    (WITH, UNION … allowed)."""
     import sqlglot
     from sqlglot import exp
 
     try:
-        statements = [s for s in sqlglot.parse(query, read=dialect) if s is not None]
+        statements = [s for s in sqlglot.parse(query, read=dialect)
+                      if s is not None and not isinstance(s, exp.Semicolon)]
     except sqlglot.errors.SqlglotError as exc:
         raise DataError(f"{key} is not valid SQL: {_first_line(exc)}") from None
     if len(statements) != 1:
@@ -375,6 +376,7 @@ def check_select(query: str, dialect: str | None, key: str = "data.query") -> No
         if isinstance(node, writes):
             raise DataError(f"{key} writes ({node.key.upper()} inside the SELECT); only a "
                             "read-only SELECT is run")
+    return statement.sql(dialect=dialect)
 
 
 def _first_line(exc: Exception) -> str:
