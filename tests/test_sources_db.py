@@ -390,3 +390,21 @@ def test_files_and_help_do_not_import_the_query_layer():
             "print('LOADED', loaded, file=sys.stderr)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "LOADED []" in done.stderr, done.stderr
+
+
+def test_the_data_fingerprint_follows_the_rows(database, analyst_url, runner, tmp_path):
+    import psycopg
+
+    with psycopg.connect(database["admin"], autocommit=True) as con:
+        con.execute("DROP TABLE IF EXISTS crm.panel_copy")
+        con.execute("CREATE TABLE crm.panel_copy AS SELECT * FROM crm.panel")
+        con.execute("GRANT SELECT ON crm.panel_copy TO analyst")
+    path = _panel_definition(tmp_path, {"column": "group", "treatment": "T", "control": "C"},
+                             [{"id": "minutes", "column": "minutes", "better": "lower"}])
+    path = _with_data(path, url=analyst_url, table="crm.panel_copy")
+    first, again = _results(runner, path), _results(runner, path)
+    assert first["data_fingerprint"] == again["data_fingerprint"]
+    with psycopg.connect(database["admin"], autocommit=True) as con:
+        con.execute("UPDATE crm.panel_copy SET minutes = minutes + 1 WHERE unit = 'U00'")
+    changed = _results(runner, path)
+    assert changed["data_fingerprint"] != first["data_fingerprint"]

@@ -141,8 +141,13 @@ class DatabaseSource:
     def fingerprint(self) -> str:
         """A hash of what was asked (URL redacted) and of the rows read in this process; before
         they are read, a hash that matches nothing, so a batch run never takes a database's
-        results as up to date."""
-        rows = _READ.get(self._asked) or f"not read yet {secrets.token_hex(16)}"
+        results as up to date. A DuckDB file is hashed itself, as a data file is."""
+        if self.database is not None:
+            from valueproof.data.sources import FileSource
+
+            rows = FileSource(self.database).fingerprint() if self.database.is_file() else "-"
+        else:
+            rows = _READ.get(self._asked) or f"not read yet {secrets.token_hex(16)}"
         return hashlib.sha256(f"{self._asked}\x00{rows}".encode()).hexdigest()
 
     # --- the statement ---------------------------------------------------------------------
