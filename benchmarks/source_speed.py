@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests import pg  # noqa: E402
+from tests import pg
 
 KPIS = """\
 kpis:

@@ -62,14 +62,16 @@ def cluster() -> Iterator[str]:
         for path in (root, sockets, pwfile):
             os.chown(path, user.pw_uid, user.pw_gid)
     port = free_port()
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.PIPE, "check": True}
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.PIPE}
     try:
         subprocess.run(_as_postgres([str(folder / "initdb"), "-D", str(data), "-U", "postgres",
                                      "--auth-local=trust", "--auth-host=scram-sha-256",
-                                     f"--pwfile={pwfile}", "-E", "UTF8", "--no-sync"]), **quiet)
+                                     f"--pwfile={pwfile}", "-E", "UTF8", "--no-sync"]),
+                       check=True, **quiet)
         subprocess.run(_as_postgres([
             str(folder / "pg_ctl"), "-D", str(data), "-w", "-l", str(root / "log"),
-            "-o", f"-p {port} -k {sockets} -h 127.0.0.1 -c fsync=off", "start"]), **quiet)
+            "-o", f"-p {port} -k {sockets} -h 127.0.0.1 -c fsync=off", "start"]),
+                       check=True, **quiet)
         try:
             yield f"postgresql://postgres:{PASSWORD}@127.0.0.1:{port}/postgres"
         finally:

@@ -268,8 +268,8 @@ def _run_error(runner, path: Path) -> str:
                                "'crm.nosuch'"]),
     ({"table": "nosuch.panel"}, ["data.table names a table the database does not have",
                                  "'nosuch.panel'"]),
-    ({"query": "SELECT * FROM crm.nosuch"}, ["data.query names a table the database does not "
-                                             "have", "crm.nosuch"]),
+    ({"query": "SELECT * FROM crm.nosuch"},
+     ["data.query names a table the database does not have", "crm.nosuch"]),
     ({"query": "SELECT unit, day, nosuch FROM crm.panel"},
      ["data.query names a column the table does not have", "nosuch"]),
     ({"kpi_column": "minutez"}, ["column 'minutez' (from kpis[0] 'minutes') not found",
@@ -309,8 +309,8 @@ def test_database_errors_are_one_message(change, words, database, analyst_url, r
 
 @pytest.mark.parametrize("query, words", [
     # refused before it is sent: sqlglot sees the INSERT inside the WITH
-    ("WITH w AS (INSERT INTO crm.audit VALUES ('x') RETURNING note) "
-     "SELECT p.* FROM crm.panel p, w", ["writes (INSERT inside the SELECT)"]),
+    (("WITH w AS (INSERT INTO crm.audit VALUES ('x') RETURNING note) "
+      "SELECT p.* FROM crm.panel p, w"), ["writes (INSERT inside the SELECT)"]),
     # a function that writes: only the read-only session stops it
     ("SELECT * FROM crm.panel WHERE crm.note_access()",
      ["data.query tried to write", "read-only"]),

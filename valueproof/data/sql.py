@@ -115,7 +115,7 @@ class DatabaseSource:
                 reader = self._read_ibis(backend, failed, self._checked_query())
                 try:
                     self._store(con, reader)
-                except Exception as exc:
+                except Exception as exc:  # noqa: BLE001 - DuckDB wraps what the stream raised
                     if failed:  # raised by the database while the rows streamed in
                         raise self._database_error(failed[0]) from None
                     raise DataError(self.url.redact(f"{self.label}: the rows could not be "
@@ -271,7 +271,7 @@ class DatabaseSource:
                                 "postgresql://, duckdb:///file.duckdb or another ibis backend's "
                                 "URL") from None
             raise self._database_error(exc) from None
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - each driver has its own exception types
             raise self._database_error(exc) from None
 
     def _read_ibis(self, backend, failed: list[Exception], query: str | None):
@@ -289,7 +289,7 @@ class DatabaseSource:
             reader = backend.to_pyarrow_batches(table)
         except DataError:
             raise
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - each driver has its own exception types
             raise self._database_error(exc) from None
 
         def batches():
