@@ -55,3 +55,11 @@ def test_latin_chart_text_is_left_as_it_is():
     texts = [text for _, text in _svg_texts(uri)]
     assert "Pilot (north)" in texts and "W1" in texts
     assert not any("bidi-override" in attributes for attributes, _ in _svg_texts(uri))
+
+
+def test_a_signed_number_in_arabic_chart_text_keeps_its_sign_before_it():
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg"><text x="1" y="1">−120 ألف</text>'
+           '<text x="1" y="2">+8.6 نقاط</text></svg>')
+    texts = re.findall(r"<text [^>]*>([^<]*)</text>", charts._flatten(svg))
+    # read right to left: the number first, its sign on its left, then the word
+    assert texts[0].endswith("−120") and texts[1].endswith("+8.6")

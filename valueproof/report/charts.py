@@ -146,9 +146,27 @@ def _visual_order(root) -> None:
     root.set("direction", "ltr")
     for node in root.iter(f"{{{SVG_NS}}}text"):
         if node.text and RIGHT_TO_LEFT.search(node.text):
-            node.text = get_display(arabic_reshaper.reshape(node.text))
+            # a sign stays before its number ('−120 ألف'): a left-to-right mark before it joins
+            # them into one left-to-right run; the mark is dropped once the line is ordered
+            marked = re.sub(r"([−+-])(?=\d)", "\u200e\\1", arabic_reshaper.reshape(node.text))
+            node.text = get_display(marked, base_dir=_base_direction(node.text)).replace(
+                "\u200e", "")
             node.set("direction", "ltr")
             node.set("unicode-bidi", "bidi-override")
+
+
+def _base_direction(text: str) -> str:
+    """'R' or 'L': the direction of the first letter with a strong direction (Unicode's rule
+    P2, as `dir="auto"`)."""
+    import unicodedata
+
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return "R"
+        if kind == "L":
+            return "L"
+    return "L"
 
 
 # SVG presentation attributes matplotlib writes as CSS in `style`
@@ -244,6 +262,10 @@ def _value_axis(ax, style: ChartStyle, title: str) -> None:
 
 
 def _ticks(labels: list[str], most: int = 7) -> list[int]:
+    """Every step-th label, at most `most`, and no more than fit side by side under the axes
+    (Arabic month names are longer than English ones)."""
+    widest = max((_text_width(label, "normal", 8.5) for label in labels), default=0.0)
+    most = max(2, min(most, int(0.72 * WIDTH_IN * 72 // (widest + 12))))
     step = max(1, -(-len(labels) // most))
     return list(range(0, len(labels), step))
 

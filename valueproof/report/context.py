@@ -132,8 +132,9 @@ def _p_equals(fmt: Formatter, p: float | None) -> str | None:
     """'p = 0.54' or 'p < 0.001'; None without a p-value."""
     if p is None or not math.isfinite(p):
         return None
-    shown = fmt.p_value(p).replace(" ", "\u00a0")  # never broken across lines
-    return f"p\u00a0{shown}" if shown.startswith("<") else f"p\u00a0=\u00a0{shown}"
+    shown = unisolated(fmt.p_value(p))
+    # one unit, never broken across lines, left to right inside right-to-left text
+    return fmt.joined(shown, "p\u00a0" if shown.startswith("<") else "p\u00a0=\u00a0")
 
 
 def _p_text(words: Words, results: Results, kpi: KPIResult) -> str:
@@ -451,8 +452,8 @@ def kpi_page(words: Words, results: Results, kpi: KPIResult, groups: dict[str, s
         "welch_p": fmt.p_value(robust.welch_p), "rank_p": fmt.p_value(robust.rank_p),
         "permutation_p": fmt.p_value(robust.permutation_p),
         "mde": mde_text(words, kpi),
-        "mde_value": (words.fmt.percent(math.expm1(kpi.mde)) if kpi.transform == "log"
-                      else fmt.number(kpi.mde * scale)),
+        "mde_value": fmt.joined(words.fmt.percent(math.expm1(kpi.mde)) if kpi.transform == "log"
+                                else fmt.number(kpi.mde * scale), "±"),
         "mde_unit": "%" if kpi.transform == "log" else str(change_unit),
         "p_text": _p_text(words, results, kpi),
         "pre_trend_p": _p_equals(fmt, kpi.pre_trend.p_value),
@@ -803,7 +804,7 @@ def build_context(experiment: Experiment, results: Results, brand: Brand,
         "experiment": experiment.name,
         "customer": experiment.customer.name if experiment.customer else "",
         "vendor": experiment.vendor.name if experiment.vendor else "",
-        "quarter": experiment.quarter or "",
+        "quarter": fmt.quarter(experiment.quarter) if experiment.quarter else "",
         "prepared_by": experiment.prepared_by or "",
         "report_date": fmt.date(date),
         "created": date if time_kind == "date" or experiment.report_date else "",
