@@ -9,6 +9,7 @@ section and the page-2 box are None, so a report without these keys looks as bef
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 from valueproof.report import charts
@@ -160,7 +161,8 @@ def _weekly(words, adoption, style, font_dir: Path) -> dict | None:
     current = [w.quarter == adoption.period.quarter for w in weeks]
     chart = charts.weekly_active_chart(
         font_dir, style, [fmt.day_month(w.week) for w in weeks], [w.users for w in weeks],
-        current, (adoption.previous_period.quarter, adoption.period.quarter), adoption.licences,
+        current, (fmt.quarter(adoption.previous_period.quarter), fmt.quarter(adoption.period.quarter)),
+        adoption.licences,
         words.plural("%(licences)s licence", "%(licences)s licences", adoption.licences or 0,
                      licences=fmt.fixed(adoption.licences or 0, 0)),
         words("Active users per week"))
@@ -346,7 +348,7 @@ def _nps_section(words, results, style, font_dir: Path) -> dict | None:
     elif nps.previous.score is not None:
         periods = [nps.previous, nps.period]
         out["chart"] = charts.nps_chart(
-            font_dir, style, [p.quarter for p in periods], [p.score for p in periods],
+            font_dir, style, [fmt.quarter(p.quarter) for p in periods], [p.score for p in periods],
             [(p.ci_low, p.ci_high) if p.ci_low is not None else None for p in periods],
             words("NPS by quarter, with its likely range"))
     return out
@@ -458,7 +460,10 @@ def extras(words, results, style, font_dir: Path) -> dict:
 
 
 def _when(fmt, when) -> str:
-    """A roadmap item's date: '2027-Q1' as written, a date in the locale, '–' when open."""
+    """A roadmap item's date: a quarter ('2027-Q1') or a date as the locale writes them, '–'
+    when open."""
     if not when:
         return "–"
+    if re.fullmatch(r"\d{4}-Q[1-4]", str(when)):
+        return fmt.quarter(str(when))
     return fmt.date(str(when), "medium")

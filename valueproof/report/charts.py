@@ -498,7 +498,8 @@ def nps_chart(font_dir: Path, style: ChartStyle, labels: list[str], scores: list
     if len(x) > 1:
         ax.plot(x, scores, color=style.primary, linewidth=0.8, alpha=0.5)
     for i, score in enumerate(scores):
-        ax.annotate(style.number(round(score)), (i, score), xytext=(5, 3),
+        shown = style.number(round(score))
+        ax.annotate(("+" if round(score) > 0 else "") + shown, (i, score), xytext=(5, 3),
                     textcoords="offset points", va="bottom", fontsize=8, color=style.ink)
     ends = [v for pair in intervals if pair for v in pair] + list(scores) + [0.0]
     low, high = max(-100.0, min(ends) - 10), min(100.0, max(ends) + 10)

@@ -18,8 +18,8 @@ from valueproof.config.brand import Brand
 from valueproof.data.load import FEW_UNITS
 from valueproof.report import adoption as adoption_report
 from valueproof.report import charts
-from valueproof.report.formatting import (RIGHT_TO_LEFT, Formatter, decimals_for_interval,
-                                          unisolated)
+from valueproof.report.formatting import (FSI, LRI, RIGHT_TO_LEFT, Formatter,
+                                          decimals_for_interval, isolated_text, unisolated)
 from valueproof.report.i18n import plural_form_count, unit_form
 from valueproof.stats.results import KPIResult, Results
 from valueproof.value.roi import shown_totals
@@ -42,7 +42,15 @@ class Words:
     fmt: Formatter
 
     def __call__(self, message: str, **values) -> str:
-        return _fill(self.catalogue.gettext(message), values)
+        return _fill(self.catalogue.gettext(message), self._isolated(values))
+
+    def _isolated(self, values: dict) -> dict:
+        """In a right-to-left language every text put into a sentence (a name, a number) is
+        isolated, so a Latin name keeps its own order inside Arabic text."""
+        if not self.fmt.rtl:
+            return values
+        return {key: isolated_text(value) if isinstance(value, str) and value[:1] not in
+                (LRI, FSI) else value for key, value in values.items()}
 
     def pgettext(self, context: str, message: str) -> str:
         return self.catalogue.pgettext(context, message)
@@ -59,7 +67,7 @@ class Words:
             text = decimal if decimal is not None else self.catalogue.ngettext(singular, plural, 5)
         else:
             text = self.catalogue.ngettext(singular, plural, n)
-        return _fill(text, values)
+        return _fill(text, self._isolated(values))
 
 
 @dataclass(frozen=True)

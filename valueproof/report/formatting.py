@@ -34,11 +34,18 @@ def _as_date(value: dt.date | str) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
+def isolated_text(text: str) -> str:
+    """Text of its own direction inside a right-to-left page: a first-strong isolate (FSI …
+    PDI, the plain-text `<bdi>`), so a Latin name keeps its own order and punctuation."""
+    return FSI + text + PDI if text else text
+
+
 def unisolated(text: str) -> str:
     """`text` without the isolates `Formatter` puts around numbers in a right-to-left language
     and its word joiners (for a chart, whose text is ordered for display before it is drawn
     and never wraps)."""
-    return text.replace(LRI, "").replace(PDI, "").replace(WORD_JOINER, "")
+    return (text.replace(LRI, "").replace(FSI, "").replace(PDI, "")
+            .replace(WORD_JOINER, ""))
 
 
 def decimals_for_interval(low: float | None, high: float | None, digits: int = 2) -> int:
@@ -61,7 +68,7 @@ def _decimals_for(value: float, digits: int) -> int:
 #: Hebrew and Arabic letters, and Arabic's joined letter forms: text set right to left
 RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 #: Left-to-right isolate and its end (Unicode's plain-text <bdi dir="ltr">)
-LRI, PDI = "\u2066", "\u2069"
+LRI, FSI, PDI = "\u2066", "\u2068", "\u2069"
 WORD_JOINER = "\u2060"  # no line break here
 #: Babel formats with the symbols of a locale's numbering system but always with Latin digits:
 #: the zero digit of the systems CLDR makes some locale's default (ar_SA, ar_EG, fa, bn, mr, my)

@@ -18,7 +18,7 @@ from valueproof.config.brand import load_brand
 from valueproof.errors import ReportError
 from valueproof.report.charts import printable
 from valueproof.report.context import build_context, report_date
-from valueproof.report.formatting import Formatter
+from valueproof.report.formatting import Formatter, isolated_text
 from valueproof.report.i18n import translations
 from valueproof.stats.results import Results
 
@@ -135,23 +135,26 @@ def render_html(experiment: Experiment, results: Results, locale: str | None = N
     brand = load_brand(brand_path)
     context = build_context(experiment, results, brand, gettext, locale, folder / "fonts")
     context.update(logos if logos is not None else logo_sources(experiment)[0])
-    env = _environment(folder)
+    env = _environment(folder, Formatter(locale).rtl)
     env.install_gettext_translations(gettext, newstyle=True)
     html = env.get_template("qbr.html").render(**context)
     return tie_one_letter_words(html, Formatter(locale)), folder
 
 
-@functools.lru_cache(maxsize=2)
-def _environment(folder: Path):
-    """The Jinja2 environment of the templates in `folder`, made once per process: it keeps the
-    compiled template, which a batch worker would otherwise compile again for every report
-    (about 0.2 s). The language is installed on it before each rendering."""
+@functools.lru_cache(maxsize=4)
+def _environment(folder: Path, rtl: bool = False):
+    """The Jinja2 environment of the templates in `folder`, made once per process (and page
+    direction): it keeps the compiled template, which a batch worker would otherwise compile
+    again for every report (about 0.2 s). The language is installed on it before each
+    rendering. In a right-to-left page the analyst's text (`breakable`: names, goals, steps) is
+    isolated, so that a Latin name keeps its own order ('Hurtownia Bałtyk Sp. z o.o.', not
+    '.Hurtownia Bałtyk Sp. z o.o')."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     env = Environment(loader=FileSystemLoader(folder), autoescape=select_autoescape(["html"]),
                       extensions=["jinja2.ext.i18n"], finalize=_printable)
     env.filters["capfirst"] = capfirst
-    env.filters["breakable"] = breakable
+    env.filters["breakable"] = (lambda value: isolated_text(breakable(value))) if rtl else breakable
     return env
 
 
