@@ -63,3 +63,22 @@ def test_a_signed_number_in_arabic_chart_text_keeps_its_sign_before_it():
     texts = re.findall(r"<text [^>]*>([^<]*)</text>", charts._flatten(svg))
     # read right to left: the number first, its sign on its left, then the word
     assert texts[0].endswith("−120") and texts[1].endswith("+8.6")
+
+
+def test_an_arabic_report_isolates_the_analysts_names_and_every_number(runner, tmp_path):
+    """A Latin name inside a right-to-left page keeps its own order and final full stop
+    (first-strong isolate); numbers are left-to-right isolates; the score reads '80/100'."""
+    from tests.conftest import EXAMPLES, invoke
+    from valueproof.report.formatting import FSI, LRI, PDI
+
+    html_path = tmp_path / "r.html"
+    result = invoke(runner, "report", EXAMPLES / "sales_rollout", "-o", tmp_path / "r.pdf",
+                    "--html", html_path, "--locale", "ar")
+    assert result.exit_code == 0, result.output
+    html = html_path.read_text(encoding="utf-8")
+    assert f">{FSI}Hurtownia Bałtyk Sp. z o.o.{PDI}</h1>" in html
+    assert re.search(f"{LRI}[+−]?[0-9][0-9.,]*%{PDI}", html)  # a percentage, isolated
+    english = tmp_path / "en.html"
+    invoke(runner, "report", EXAMPLES / "sales_rollout", "-o", tmp_path / "en.pdf",
+           "--html", english, "--locale", "en")
+    assert not re.search(f"[{FSI}{LRI}{PDI}]", english.read_text(encoding="utf-8"))
