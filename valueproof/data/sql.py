@@ -11,6 +11,10 @@ The definition is untrusted, so every database is read in a sandbox:
   and a timer interrupts the query after `data.timeout` seconds;
 * PostgreSQL sessions start read-only (`default_transaction_read_only`) with
   `statement_timeout` from `data.timeout`, so a query that writes through a function fails;
+* Spark (`spark://local[N]`, a local session valueproof starts and stops, or Spark Connect
+  `sc://host:port`) has no read-only session: only one SELECT is sent (sqlglot, Spark dialect),
+  without `reflect`/`java_method` (which call Java), SQL on files (`parquet.`/path``) is switched
+  off, and the query's jobs are cancelled after `data.timeout` (see `spark.py`);
 * other backends are reached through ibis (`ibis.connect`) with the extra they need.
 
 Only the columns the experiment reads are asked for: ibis builds one `SELECT unit, time, … FROM
@@ -58,7 +62,12 @@ BACKENDS = {
     "impala": ("impala", "ibis-framework[impala]", "hive"),
     "druid": ("druid", "ibis-framework[druid]", "druid"),
     "exasol": ("exasol", "ibis-framework[exasol]", "exasol"),
+    "spark": ("pyspark", "valueproof[spark]", "spark"),
+    "sc": ("pyspark", "valueproof[spark]", "spark"),
 }
+
+# Spark SQL functions that call any static Java method: never sent
+JAVA_CALLS = {"reflect", "java_method", "try_reflect"}
 
 # Rows read from a database in this process: (what was asked) → digest of the rows
 _READ: dict[str, str] = {}
@@ -108,6 +117,8 @@ class DatabaseSource:
     def register(self, con) -> None:
         if self.database is not None:
             self._store(con, self._read_duckdb())
+        elif self.url.scheme in ("spark", "sc"):
+            self._store(con, self._read_spark())
         else:
             backend = self._connect()
             try:
@@ -242,6 +253,37 @@ class DatabaseSource:
         return (f"data.query did not finish within data.timeout ({self.timeout:g} s) and was "
                 "stopped; aggregate or filter more in the query, or raise data.timeout")
 
+    # --- Spark, through ibis ---------------------------------------------------------------
+
+    def _read_spark(self):
+        """The needed columns as an Arrow table, from a Spark session (spark.py): ibis writes
+        the SELECT in Spark SQL, Spark runs it under a tag that a timer interrupts."""
+        from valueproof.data import spark
+
+        query = self._checked_query()
+        with spark.session(self.url, self.label, self.memory_limit) as session:
+            try:
+                import ibis
+
+                backend = ibis.pyspark.connect(session)
+                if query is not None:
+                    table = backend.sql(query)
+                else:
+                    *schema, name = self.table.split(".")
+                    table = backend.table(name, database=".".join(schema) or None)
+                table = table.select(*self._columns(list(table.columns)))
+                statement = backend.compile(table)
+            except DataError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - pyspark and py4j have their own types
+                raise self._database_error(exc) from None
+            try:
+                return spark.run(session, statement, self.timeout)
+            except TimeoutError:
+                raise DataError(self._timeout_message()) from None
+            except Exception as exc:  # noqa: BLE001
+                raise self._database_error(exc) from None
+
     # --- other databases, through ibis -----------------------------------------------------
 
     def _connect(self):
@@ -318,6 +360,9 @@ class DatabaseSource:
         """One message per kind of failure, with the URL and its secrets redacted."""
         state = getattr(exc, "sqlstate", None) or getattr(getattr(exc, "diag", None),
                                                           "sqlstate", None)
+        if state is None and callable(getattr(exc, "getSqlState", None)):  # Spark
+            with contextlib.suppress(Exception):
+                state = exc.getSqlState()
         kind = type(exc).__name__
         text = _first_line(exc) if str(exc).strip() else kind
         where = self.label
@@ -381,6 +426,11 @@ def check_select(query: str, dialect: str | None, key: str = "data.query") -> st
         if isinstance(node, writes):
             raise DataError(f"{key} writes ({node.key.upper()} inside the SELECT); only a "
                             "read-only SELECT is run")
+        if dialect in ("spark", "databricks", "hive") and isinstance(node, exp.Func) \
+                and (node.name if isinstance(node, exp.Anonymous) else node.sql_name()
+                     ).lower() in JAVA_CALLS:
+            raise DataError(f"{key} calls Java ({node.sql(dialect=dialect)[:40]}); only a "
+                            "read-only SELECT of tables is run")
     return statement.sql(dialect=dialect)
 
 

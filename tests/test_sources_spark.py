@@ -1,0 +1,223 @@
+"""Observations from Spark (`data.url: spark://local[N]` + `data.table`/`data.query`), through
+the CLI.
+
+One local Spark session (`local[2]`) for the module holds the examples' tables as temporary
+views, read from their CSVs with explicit types. valueproof uses the session that is already
+active in the process when its master is the one data.url names (the documented hook), so the
+CLI, run in this process, reads these views. One test runs valueproof in a separate process,
+where it starts and stops its own session.
+
+Skipped, with the reason, only when pyspark (the spark extra) or Java is absent.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLES, invoke, panel_frame
+from tests.test_sources_db import (
+    _assert_same,
+    _copy_example,
+    _panel_definition,
+    _with_data,
+)
+
+URL = "spark://local[2]"
+TICKETS = ("ticket_id STRING, agent_id STRING, cohort STRING, created_at DATE, "
+           "handle_minutes DOUBLE, resolved_first_contact INT, csat DECIMAL(4,1), reopened INT")
+AGENT_DAYS = ("agent_id STRING, team STRING, date DATE, tickets INT, handle_minutes DOUBLE, "
+              "resolved_first_contact INT, escalated INT")
+PANEL = "unit STRING, `group` STRING, day DATE, minutes DOUBLE, resolved INT, calls INT"
+# a small panel made by Spark itself (for the run in a separate process)
+GENERATED = """SELECT concat('U', CAST(id % 12 AS STRING)) AS unit,
+  CASE WHEN id % 12 < 6 THEN 'T' ELSE 'C' END AS `group`,
+  date_add(DATE '2026-02-02', CAST(id DIV 12 AS INT)) AS day,
+  10 + (id % 12) * 0.25 + ((id * 7919) % 13) / 13.0
+     - CASE WHEN id % 12 < 6 AND id DIV 12 >= 28 THEN 1 ELSE 0 END AS minutes
+FROM range(672)"""
+
+
+def _java() -> str | None:
+    home = os.environ.get("JAVA_HOME")
+    return str(Path(home) / "bin/java") if home else shutil.which("java")
+
+
+@pytest.fixture(scope="module")
+def spark(tmp_path_factory):
+    """The module's Spark session, with the views `tickets`, `agent_days` and `panel`."""
+    pytest.importorskip("pyspark", reason="the spark extra is not installed: "
+                                          "pip install '.[spark]'")
+    pytest.importorskip("ibis.backends.pyspark", reason="the spark extra is not installed: "
+                                                        "pip install '.[spark]'")
+    if _java() is None:
+        pytest.skip("Java is not installed (Debian: default-jre-headless), which local Spark "
+                    "needs")
+    from pyspark.sql import SparkSession
+
+    from valueproof.data.spark import _settings
+
+    builder = SparkSession.builder.master("local[2]")
+    for key, value in _settings("local[2]", "2GB").items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("OFF")
+    folder = tmp_path_factory.mktemp("spark_tables")
+    frame = panel_frame()
+    frame["calls"] = (frame["minutes"] * 7).round().astype(int) % 5 + 1
+    frame.to_csv(folder / "panel.csv", index=False)
+    for name, path, schema in (
+            ("tickets", EXAMPLES / "support_copilot/data/tickets.csv", TICKETS),
+            ("agent_days", EXAMPLES / "team_waves/data/agent_days.csv", AGENT_DAYS),
+            ("panel", folder / "panel.csv", PANEL)):
+        session.read.csv(str(path), header=True, schema=schema).createOrReplaceTempView(name)
+    yield session
+    session.stop()
+
+
+def _results(runner, path: Path) -> dict:
+    out = path.with_suffix(".json")
+    result = invoke(runner, "analyze", path, "--json", out)
+    assert result.exit_code == 0, result.output
+    return json.loads(out.read_text())
+
+
+# --- the same results from the CSV and from Spark --------------------------------------------
+
+def test_support_example_from_spark_gives_the_csv_results(spark, runner, tmp_path):
+    """Means, rates, a KPI with missing values (csat, a decimal in Spark), a column group."""
+    path = _copy_example("support_copilot", tmp_path)
+    from_csv = _results(runner, path)
+    from_spark = _results(runner, _with_data(path, url=URL, table="tickets"))
+    _assert_same(from_csv, from_spark)
+    assert len(from_spark["kpis"]) == len(from_csv["kpis"]) >= 3
+    assert from_spark["data_fingerprint"] != from_csv["data_fingerprint"]
+
+
+def test_rollout_in_waves_from_spark_gives_the_csv_results(spark, runner, tmp_path):
+    """Ratios with a denominator, waves from the rollout file next to the definition, a query."""
+    path = _copy_example("team_waves", tmp_path)
+    from_csv = _results(runner, path)
+    from_spark = _results(runner, _with_data(
+        path, url=URL, query="SELECT * FROM agent_days WHERE date >= DATE '2026-01-01'"))
+    _assert_same(from_csv, from_spark)
+    assert from_spark["kpis"]
+
+
+def test_every_kpi_kind_and_weight_from_spark_gives_the_csv_results(spark, runner, tmp_path):
+    kpis = [
+        {"id": "minutes", "column": "minutes", "better": "lower", "weight": "units"},
+        {"id": "log_minutes", "column": "minutes", "better": "lower", "transform": "log"},
+        {"id": "per_call", "numerator": "resolved", "denominator": "calls", "aggregate": "rate",
+         "better": "higher", "weight": "units"},
+        {"id": "calls", "column": "calls", "aggregate": "sum", "better": "higher"},
+        {"id": "volume", "aggregate": "count", "better": "higher"},
+    ]
+    path = _panel_definition(tmp_path, {"column": "group", "treatment": "T", "control": "C"},
+                             kpis)
+    from_csv = _results(runner, path)
+    from_spark = _results(runner, _with_data(path, url=URL, table="panel"))
+    _assert_same(from_csv, from_spark)
+    assert len(from_spark["kpis"]) == 5
+
+
+# --- one message per error, exit 2 -----------------------------------------------------------
+
+@pytest.mark.parametrize("data, words", [
+    ({"table": "nosuch"}, ["data.table names a table the database does not have", "'nosuch'"]),
+    ({"query": "SELECT * FROM nosuch"},
+     ["data.query names a table the database does not have", "nosuch"]),
+    ({"query": "SELECT unit, day, nosuch FROM panel"},
+     ["data.query names a column the table does not have", "nosuch"]),
+    ({"query": "DROP VIEW panel"}, ["data.query is not a SELECT", "DROP"]),
+    ({"query": "INSERT INTO panel SELECT * FROM panel"}, ["data.query is not a SELECT"]),
+    ({"query": "CREATE TABLE copy AS SELECT * FROM panel"}, ["data.query is not a SELECT"]),
+    ({"query": "SELECT * FROM panel; DROP VIEW panel"}, ["2 statements"]),
+    ({"query": "SELECT p.*, reflect('java.lang.System', 'exit', 1) AS x FROM panel p"},
+     ["data.query calls Java", "REFLECT('java.lang.System'"]),
+    ({"query": "SELECT p.*, java_method('java.lang.Thread', 'sleep', 1L) FROM panel p"},
+     ["data.query calls Java"]),
+    # SQL on files is off: a path is not a table
+    ({"query": "SELECT * FROM csv.`/etc/hostname`"},
+     ["data.query names a table the database does not have", "/etc/hostname"]),
+    # ~1e10 pairs, none kept: minutes by minutes until it is stopped
+    ({"query": "SELECT p.* FROM panel p CROSS JOIN range(20000000) r "
+               "WHERE p.minutes * r.id < -1", "timeout": 2},
+     ["did not finish within data.timeout (2 s)"]),
+    ({"url": "spark://local[3]", "table": "panel"},
+     ["already runs a Spark session on local[2]", "asks for local[3]"]),
+    ({"url": "spark://cluster:7077", "table": "panel"}, ["spark://local[N]", "sc://host:port"]),
+])
+def test_spark_errors_are_one_message(data, words, spark, runner, tmp_path):
+    path = _panel_definition(tmp_path, {"column": "group", "treatment": "T", "control": "C"},
+                             [{"id": "minutes", "column": "minutes", "better": "lower"}])
+    result = invoke(runner, "validate", _with_data(path, **{"url": URL, **data}))
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    for word in words:
+        assert word in result.output, result.output
+    assert spark.catalog.tableExists("panel")  # nothing was dropped
+    assert spark.sparkContext.master == "local[2]"  # and the session still runs
+
+
+# --- valueproof's own session, in a process of its own ---------------------------------------
+
+def test_valueproof_starts_and_stops_its_own_session(spark, runner, tmp_path):
+    """No session is active in the new process: valueproof starts local[1], reads the query
+    (a panel Spark generates) and stops it; the results are those of the same rows as CSV."""
+    path = _panel_definition(tmp_path, {"column": "group", "treatment": "T", "control": "C"},
+                             [{"id": "minutes", "column": "minutes", "better": "lower"}])
+    spark.sql(GENERATED).toPandas().to_csv(tmp_path / "data.csv", index=False)
+    from_csv = _results(runner, path)
+    spark_path = _with_data(path, url="spark://local[1]", query=GENERATED)
+    out = tmp_path / "own.json"
+    tool = Path(sys.executable).with_name("valueproof")
+    done = subprocess.run([str(tool), "analyze", str(spark_path), "--json", str(out)],
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr and "ERROR" not in done.stderr, done.stderr
+    _assert_same(from_csv, json.loads(out.read_text()))
+
+
+def test_without_java_the_message_names_java(spark, tmp_path):
+    path = _panel_definition(tmp_path, {"column": "group", "treatment": "T", "control": "C"},
+                             [{"id": "minutes", "column": "minutes", "better": "lower"}])
+    path = _with_data(path, url="spark://local[1]", table="panel")
+    tool = Path(sys.executable).with_name("valueproof")
+    done = subprocess.run([str(tool), "validate", str(path)], capture_output=True, text=True,
+                          env={**os.environ, "JAVA_HOME": str(tmp_path / "no-jre")},
+                          timeout=120, check=False)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "needs Java" in done.stdout + done.stderr
+    assert "default-jre-headless" in done.stdout + done.stderr
+
+
+def test_files_and_help_do_not_import_pyspark():
+    code = ("import sys; from valueproof.cli import main\n"
+            f"for args in (['--help'], ['validate', {str(EXAMPLES / 'support_copilot')!r}]):\n"
+            "    try: main(args)\n"
+            "    except SystemExit: pass\n"
+            "print('LOADED', [m for m in sys.modules if m.split('.')[0] in ('pyspark', 'py4j')],"
+            " file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert "LOADED []" in done.stderr, done.stderr
+
+
+def test_the_definition_names_the_spark_extra(tmp_path, runner, monkeypatch):
+    """Without pyspark, the message names the extra (pyspark hidden from the import)."""
+    pytest.importorskip("ibis")
+    monkeypatch.setitem(sys.modules, "pyspark", None)
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)
+    path = _panel_definition(tmp_path, {"column": "group", "treatment": "T", "control": "C"},
+                             [{"id": "minutes", "column": "minutes", "better": "lower"}])
+    result = invoke(runner, "validate", _with_data(path, url=URL, table="panel"))
+    assert result.exit_code == 2
+    assert "pip install 'valueproof[spark]'" in result.output, result.output
