@@ -23,6 +23,18 @@ def test_the_issue_languages_are_complete():
     assert {"ar", "de", "es", "fr", "pl", "sk", "tr"} <= set(LANGUAGES)
 
 
+def _embedded_fonts(pdf) -> set[str]:
+    """The fonts a PDF draws with ('Noto-Sans-Bold'; subset prefixes dropped): only the shipped
+    fonts, never a system font a fallback found (the charts' Arabic once came from DejaVu)."""
+    from pypdf import PdfReader
+
+    names = set()
+    for page in PdfReader(pdf).pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            names.add(str(font.get_object()["/BaseFont"]).lstrip("/").split("+", 1)[-1])
+    return names
+
+
 def _visible_text(html: str) -> str:
     html = re.sub(r"<(style|script|svg)\b.*?</\1>", " ", html, flags=re.S)
     text = re.sub(r"<[^>]+>", " ", html).replace("&amp;", "&").replace("&#39;", "'")
@@ -61,6 +73,8 @@ def test_every_language_renders_both_examples(runner, tmp_path, language, exampl
                     json_path, "--locale", language)
     assert result.exit_code == 0, result.output
     assert pdf.read_bytes().startswith(b"%PDF")
+    assert _embedded_fonts(pdf) and all(
+        name.startswith(("Noto-Sans", "VP-")) for name in _embedded_fonts(pdf))  # shipped only
     html = html_path.read_text(encoding="utf-8")
     direction = "rtl" if language == "ar" else "ltr"
     assert re.search(rf'<html lang="{language}" dir="{direction}"', html)

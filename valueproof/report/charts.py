@@ -122,6 +122,7 @@ def _flatten(svg: str) -> str:
     unwrap(root)
     _presentation_attributes(root)
     _visual_order(root)
+    _page_font_names(root)
     return ElementTree.tostring(root, encoding="unicode")
 
 
@@ -167,6 +168,17 @@ def _base_direction(text: str) -> str:
         if kind == "L":
             return "L"
     return "L"
+
+
+def _page_font_names(root) -> None:
+    """Font lists without a space after their commas ("'Noto Sans','Noto Sans Arabic',…").
+    WeasyPrint strips the quotes of each name in an SVG's list but not a space before them, so
+    every name after the first was unknown and the minus sign and Arabic letters came from
+    whatever system font had them (DejaVu), not from the shipped fonts."""
+    for node in root.iter(f"{{{SVG_NS}}}text"):
+        family = node.get("font-family")
+        if family and "," in family:
+            node.set("font-family", ",".join(name.strip() for name in family.split(",")))
 
 
 # SVG presentation attributes matplotlib writes as CSS in `style`
