@@ -10,7 +10,13 @@ builds the panel in DuckDB; the unit × period GROUP BY is not pushed down yet, 
 PostgreSQL path pays for moving every row. The psql figure is what the server alone needs for
 that GROUP BY (the panel a later push-down would bring back).
 
+With --spark, the same rows are read from a local Spark session (spark://local[2]) instead:
+the benchmark starts the session (timed on its own), caches the Parquet file as the temporary
+view `obs`, and runs `analyze` in this process, where valueproof uses that active session (as
+a notebook would); the Parquet figure is taken in this process too.
+
 Run:  python benchmarks/source_speed.py [--rows 1000000 10000000] [--units 20000] [--repeat 2]
+      python benchmarks/source_speed.py --spark [--rows 1000000] [--cores 2]
 """
 
 from __future__ import annotations
@@ -78,12 +84,71 @@ def timed(command: list[str], env: dict[str, str]) -> float:
     return time.perf_counter() - start
 
 
+def spark_benchmark(args) -> None:
+    from click.testing import CliRunner
+    from pyspark.sql import SparkSession
+
+    from valueproof.cli import main as cli
+    from valueproof.data.spark import _settings
+
+    master = f"local[{args.cores}]"
+    started = time.perf_counter()
+    builder = SparkSession.builder.master(master)
+    for key, value in _settings(master, "4GB").items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("OFF")
+    print(f"Spark session {master} started in {time.perf_counter() - started:.1f}s")
+    runner = CliRunner()
+
+    def analyze(path: Path) -> float:
+        start = time.perf_counter()
+        result = runner.invoke(cli, ["analyze", str(path)], catch_exceptions=False)
+        if result.exit_code != 0:
+            raise SystemExit(result.output)
+        return time.perf_counter() - start
+
+    print(f"{'rows':>11}  {'parquet':>8}  {'spark':>8}  {'spark/parquet':>13}")
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for rows in args.rows:
+                folder = Path(tmp) / str(rows)
+                folder.mkdir()
+                generate(folder, rows, args.units)
+                started = time.perf_counter()
+                frame = spark.read.parquet(str(folder / "obs.parquet")).cache()
+                frame.count()
+                frame.createOrReplaceTempView("obs")
+                cached = time.perf_counter() - started
+                (folder / "file.yaml").write_text(
+                    HEAD + "data: {path: obs.parquet, unit: unit, time: day}\n" + KPIS)
+                (folder / "spark.yaml").write_text(
+                    HEAD + f"data: {{url: 'spark://{master}', table: obs, unit: unit, "
+                    "time: day}\n" + KPIS)
+                best = {name: min(analyze(folder / f"{name}.yaml") for _ in range(args.repeat))
+                        for name in ("file", "spark")}
+                print(f"{rows:>11,}  {best['file']:>7.2f}s  {best['spark']:>7.2f}s  "
+                      f"{best['spark'] / best['file']:>12.1f}×   (Parquet into Spark's cache "
+                      f"{cached:.1f}s)", flush=True)
+                frame.unpersist()
+    finally:
+        spark.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    parser.add_argument("--rows", type=int, nargs="+", default=None)
     parser.add_argument("--units", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--spark", action="store_true",
+                        help="read from a local Spark session instead of PostgreSQL")
+    parser.add_argument("--cores", type=int, default=2, help="with --spark: local[N]")
     args = parser.parse_args()
+    if args.spark:
+        args.rows = args.rows or [1_000_000]
+        spark_benchmark(args)
+        return
+    args.rows = args.rows or [1_000_000, 10_000_000]
     from urllib.parse import urlsplit
 
     tool = str(Path(sys.executable).with_name("valueproof"))
