@@ -30,13 +30,25 @@ def translations(locales_dir: Path, locale: str) -> NullTranslations:
     for name in (locale.replace("-", "_"), locale.split("_")[0].split("-")[0]):
         po = locales_dir / name / "LC_MESSAGES" / "messages.po"
         if po.is_file():
-            with po.open("rb") as handle:
-                catalog = read_po(handle, locale=name)
             buffer = io.BytesIO()
-            write_mo(buffer, catalog)
+            write_mo(buffer, _catalog(po))
             buffer.seek(0)
             return Translations(buffer)
     return NullTranslations()
+
+
+@functools.lru_cache(maxsize=16)
+def _catalog(po: Path):
+    """A .po file, parsed once per process (checking a language and translating with it read
+    the same file)."""
+    with po.open("rb") as handle:
+        return read_po(handle, locale=po.parent.parent.name)
+
+
+def is_complete_language(language: str, folder: Path | None = None) -> bool:
+    """Whether `language` ('pl') has a complete catalogue; English, the source text, has."""
+    po = (folder or locales_dir()) / language / "LC_MESSAGES" / "messages.po"
+    return language == "en" or (po.is_file() and is_complete(_catalog(po)))
 
 
 def locales_dir() -> Path:
@@ -69,9 +81,7 @@ def complete_languages(folder: Path | None = None) -> tuple[str, ...]:
     folder = folder or locales_dir()
     complete = ["en"]
     for po in sorted(folder.glob("*/LC_MESSAGES/messages.po")):
-        with po.open("rb") as handle:
-            catalog = read_po(handle, locale=po.parent.parent.name)
-        if is_complete(catalog):
+        if is_complete(_catalog(po)):
             complete.append(po.parent.parent.name)
     return tuple(complete)
 
