@@ -167,6 +167,67 @@ def test_spark_errors_are_one_message(data, words, spark, runner, tmp_path):
     assert spark.sparkContext.master == "local[2]"  # and the session still runs
 
 
+# --- Spark Connect ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def connect_url(spark, tmp_path_factory):
+    """sc://127.0.0.1:PORT of a Spark Connect server (pyspark's own spark-submit, local[1]),
+    holding the support example's tickets as the global temporary view global_temp.tickets
+    (a temporary view belongs to one Connect session; a global one to the server)."""
+    import socket
+    import time
+
+    import pyspark
+    from pyspark.sql import SparkSession
+
+    from tests import pg
+    from valueproof.data.spark import _connect_mode_restored
+
+    home = Path(pyspark.__file__).parent
+    if not list((home / "jars").glob("spark-connect_*.jar")):
+        pytest.skip("this pyspark has no Spark Connect server")
+    port = pg.free_port()
+    log = (tmp_path_factory.mktemp("connect") / "server.log").open("w")
+    server = subprocess.Popen(
+        [str(home / "bin/spark-submit"), "--master", "local[1]", "--class",
+         "org.apache.spark.sql.connect.service.SparkConnectServer",
+         "--conf", f"spark.connect.grpc.binding.port={port}", "--conf", "spark.ui.enabled=false",
+         "--conf", "spark.sql.session.timeZone=UTC", "spark-internal"],
+        env={**os.environ, "SPARK_HOME": str(home)}, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            assert server.poll() is None and time.monotonic() < deadline, "no Connect server"
+            time.sleep(0.5)
+        url = f"sc://127.0.0.1:{port}"
+        with _connect_mode_restored():  # local sessions stay possible in this process
+            client = SparkSession.builder.remote(url).create()
+        client.read.csv(str(EXAMPLES / "support_copilot/data/tickets.csv"), header=True,
+                        schema=TICKETS).createOrReplaceGlobalTempView("tickets")
+        yield url
+        client.stop()
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+        log.close()
+
+
+def test_support_example_through_spark_connect_gives_the_csv_results(connect_url, runner,
+                                                                     tmp_path):
+    path = _copy_example("support_copilot", tmp_path)
+    from_csv = _results(runner, path)
+    from_spark = _results(runner, _with_data(path, url=connect_url,
+                                             table="global_temp.tickets"))
+    _assert_same(from_csv, from_spark)
+    missing = invoke(runner, "validate", _with_data(path, url=connect_url,
+                                                    table="global_temp.nosuch"))
+    assert missing.exit_code == 2
+    assert "data.table names a table the database does not have" in missing.output
+
+
 # --- valueproof's own session, in a process of its own ---------------------------------------
 
 def test_valueproof_starts_and_stops_its_own_session(spark, runner, tmp_path):

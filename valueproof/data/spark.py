@@ -115,7 +115,10 @@ def _session(SparkSession, url, label: str, memory_limit: str):
     scheme = url.scheme
     if scheme == "sc":
         try:
-            spark = SparkSession.builder.remote(url.resolved).getOrCreate()
+            builder = SparkSession.builder.remote(url.resolved)
+            # a session of its own (getOrCreate could return, and stop, one this process uses)
+            with _connect_mode_restored():
+                spark = builder.create() if hasattr(builder, "create") else builder.getOrCreate()
         except ImportError as exc:
             raise DataError(f"{label}: Spark Connect needs more packages ({exc}); install "
                             f"them with {EXTRA}") from None
@@ -159,6 +162,9 @@ def _session(SparkSession, url, label: str, memory_limit: str):
     builder = SparkSession.builder.master(master)
     for key, value in _settings(master, memory_limit).items():
         builder = builder.config(key, value)
+    logging = Path(__file__).with_name("spark-log4j2.properties")  # errors only
+    builder = builder.config("spark.driver.extraJavaOptions",
+                             f"-Dlog4j2.configurationFile={logging.as_uri()}")
     try:
         spark = builder.getOrCreate()
     except Exception as exc:  # noqa: BLE001 - py4j and pyspark errors
@@ -174,6 +180,21 @@ def _session(SparkSession, url, label: str, memory_limit: str):
     finally:
         with contextlib.suppress(Exception):
             spark.stop()
+
+
+@contextlib.contextmanager
+def _connect_mode_restored():
+    """pyspark marks the whole process as Spark Connect (an environment variable) when a
+    Connect session is created, and then refuses local sessions; valueproof's Connect session
+    is for one read, so the mark is put back as it was."""
+    before = os.environ.get("SPARK_CONNECT_MODE_ENABLED")
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("SPARK_CONNECT_MODE_ENABLED", None)
+        else:
+            os.environ["SPARK_CONNECT_MODE_ENABLED"] = before
 
 
 def run(spark, statement: str, timeout: float):

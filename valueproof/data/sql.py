@@ -266,11 +266,10 @@ class DatabaseSource:
                 import ibis
 
                 backend = ibis.pyspark.connect(session)
-                if query is not None:
-                    table = backend.sql(query)
-                else:
-                    *schema, name = self.table.split(".")
-                    table = backend.table(name, database=".".join(schema) or None)
+                if query is None:  # (ibis's table() runs USE, which global_temp refuses)
+                    query = "SELECT * FROM " + ".".join(
+                        "`" + part.replace("`", "``") + "`" for part in self.table.split("."))
+                table = backend.sql(query)
                 table = table.select(*self._columns(list(table.columns)))
                 statement = backend.compile(table)
             except DataError:
