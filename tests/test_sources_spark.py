@@ -222,10 +222,20 @@ def test_support_example_through_spark_connect_gives_the_csv_results(connect_url
     from_spark = _results(runner, _with_data(path, url=connect_url,
                                              table="global_temp.tickets"))
     _assert_same(from_csv, from_spark)
-    missing = invoke(runner, "validate", _with_data(path, url=connect_url,
-                                                    table="global_temp.nosuch"))
-    assert missing.exit_code == 2
-    assert "data.table names a table the database does not have" in missing.output
+    for data, words in (
+            ({"table": "global_temp.nosuch"},
+             "data.table names a table the database does not have"),
+            # the session's SQL on files is off on the server too
+            ({"query": "SELECT * FROM csv.`/etc/hostname`"},
+             "data.query names a table the database does not have"),
+            # the operation tag is interrupted
+            ({"query": "SELECT t.* FROM global_temp.tickets t CROSS JOIN range(20000000) r "
+                       "WHERE t.handle_minutes * r.id < -1", "timeout": 2},
+             "did not finish within data.timeout (2 s)")):
+        failed = invoke(runner, "validate", _with_data(path, url=connect_url, **data))
+        assert failed.exit_code == 2, failed.output
+        assert words in failed.output, failed.output
+        assert len(failed.output.strip().splitlines()) == 1, failed.output
 
 
 # --- valueproof's own session, in a process of its own ---------------------------------------

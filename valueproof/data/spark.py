@@ -12,9 +12,11 @@ session's SQL settings can be changed there.
 
 Spark has no read-only session. What holds: only one SELECT is sent (checked with sqlglot in
 the Spark dialect, `reflect`/`java_method` refused), `spark.sql.runSQLOnFiles` is off so a
-query cannot read `parquet.`/any/path``, and the query's jobs run under a tag that a timer
-interrupts after `data.timeout` seconds. What does not: a SELECT may still read every table and
-view the session can see, and a Spark Connect server's own settings are the server's.
+query cannot read `parquet.`/any/path``, and the query's jobs run in a job group (Spark
+Connect: under an operation tag) that is cancelled after `data.timeout` seconds. What does not:
+a SELECT may still read every table and view the session can see (grant the Spark user no
+more), a reused session keeps its other settings, and a Spark Connect server's own settings
+(e.g. SQL on files) are the server's: valueproof asks for them but the server may refuse.
 
 pyspark is imported only here, when a definition names a Spark URL.
 """
@@ -53,7 +55,8 @@ def _settings(master: str, memory_limit: str) -> dict[str, str]:
 
 
 def _jvm_memory(limit: str) -> str:
-    """`4GB` / `512MB` / `1.5GiB` (DuckDB's form) as the JVM writes it (`4g`, `512m`, `1536m`)."""
+    """`4GB` / `512MB` / `1.5GiB` (DuckDB's form) in JVM megabytes (`4096m`, `512m`, `1536m`),
+    at least 512m."""
     found = re.fullmatch(r"\s*([\d.]+)\s*([KMGT]?)I?B?\s*", limit.upper())
     if not found:
         return "1g"
