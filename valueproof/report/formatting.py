@@ -67,7 +67,7 @@ def _decimals_for(value: float, digits: int) -> int:
 
 #: Hebrew and Arabic letters, and Arabic's joined letter forms: text set right to left
 RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
-#: Left-to-right isolate and its end (Unicode's plain-text <bdi dir="ltr">)
+#: Left-to-right and first-strong isolates and their end (the plain-text <bdi dir="ltr">, <bdi>)
 LRI, FSI, PDI = "\u2066", "\u2068", "\u2069"
 WORD_JOINER = "\u2060"  # no line break here
 #: Babel formats with the symbols of a locale's numbering system but always with Latin digits:
