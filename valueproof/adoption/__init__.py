@@ -48,6 +48,8 @@ def assess_adoption(experiment: Experiment, as_of: dt.date | None) -> AdoptionOu
                           "this experiment uses integer periods; set as_of: YYYY-MM-DD")
     con = duckdb.connect(":memory:", config={"preserve_insertion_order": False})
     con.execute("SET enable_progress_bar = false")
+    # a timestamp with a zone falls on its date in one pinned zone, not the machine's
+    con.execute("SET TimeZone = ?", [experiment.data.timezone])
     if os.environ.get("VALUEPROOF_THREADS", "").isdigit():  # set by batch workers
         con.execute(f"SET threads = {int(os.environ['VALUEPROOF_THREADS'])}")
     try:

@@ -223,6 +223,10 @@ class DataSource(FileReading):
     timeout: float = Field(300, gt=0, le=86_400,
                            description="Seconds a database query may run before it is stopped.")
     memory_limit: str = Field("4GB", description="Memory a SQL query may use, e.g. 4GB.")
+    timezone: str = Field(
+        "UTC", description="Time zone in which a timestamp with a zone (2026-06-30T23:30:00+00:00, "
+                           "a database's timestamptz) falls on its date, e.g. Europe/Warsaw; "
+                           "timestamps without a zone are taken as written.")
     unit: str = Field(min_length=1, description="Column naming what was treated (clustering level).")
     time: str = Field(min_length=1, description="Column with the observation's date or period.")
     observation_name: str | None = Field(
@@ -231,6 +235,18 @@ class DataSource(FileReading):
                     "effect is per.")
     unit_name: str | None = Field(
         None, max_length=40, description="What one unit is, as the report names it (e.g. 'agent').")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"'{value}' is not a known time zone; use an IANA name such as UTC, "
+                             "Europe/Warsaw or America/New_York") from None
+        return value
 
     @field_validator("memory_limit")
     @classmethod

@@ -130,7 +130,12 @@ def time_expression(con, column: str, sql_type: str, rollout, label: str,
             # through trim(): DuckDB pushes a bare TRY_CAST into the CSV reader, which then
             # fails on the first value that does not convert instead of giving NULL
             text = f"trim(CAST({col} AS VARCHAR))"
-            expr = f"COALESCE(TRY_CAST({text} AS DATE), CAST(TRY_CAST({text} AS TIMESTAMP) AS DATE))"
+            # a value with a time ('…T23:30:00+00:00') through TIMESTAMPTZ: its offset counts, in
+            # the pinned data.timezone (a time without one is taken as written); a DATE cast
+            # would keep the written day and drop the offset
+            expr = (f"CASE WHEN length({text}) > 10 THEN COALESCE(CAST(TRY_CAST({text} AS "
+                    f"TIMESTAMPTZ) AS DATE), TRY_CAST({text} AS DATE)) ELSE TRY_CAST({text} AS DATE) "
+                    "END")
             kind = "a date (YYYY-MM-DD)"
     else:
         if sql_type in INTEGER_TYPES:

@@ -132,6 +132,8 @@ def load_dataset(experiment: Experiment, build_panel: bool = True) -> Dataset:
     label = source.label
     con = duckdb.connect(":memory:", config={"preserve_insertion_order": False})
     con.execute("SET enable_progress_bar = false")
+    # a timestamp with a zone falls on its date in one pinned zone, not the machine's
+    con.execute("SET TimeZone = ?", [experiment.data.timezone])
     if os.environ.get("VALUEPROOF_THREADS", "").isdigit():  # set by batch workers
         con.execute(f"SET threads = {int(os.environ['VALUEPROOF_THREADS'])}")
     try:
