@@ -243,3 +243,20 @@ def test_fonts_cover_every_shipped_string():
     arabic = _font_chars("NotoSansArabic-Regular.ttf", "NotoSansArabic-Bold.ttf")
     assert all(code in arabic for code in range(0x0621, 0x064B))  # the Arabic letters
     assert all(code in arabic for code in range(0xFE80, 0xFEFC))  # their joined forms (charts)
+
+
+def test_periods_cut_by_the_compared_time_are_marked(write_experiment, runner, tmp_path):
+    """A week only partly inside the compared time is lightly shaded and the caption says why;
+    with windows on whole weeks nothing is."""
+    caption = "Lightly shaded periods lie only partly inside the compared time"
+    shown = {}
+    for name, pre_start in (("whole", "2026-02-02"), ("cut", "2026-02-04")):  # Mon / Wed
+        path = write_experiment({"pre": {"start": pre_start, "end": "2026-03-01"},
+                                 "post": {"start": "2026-03-02", "end": "2026-03-29"}})
+        html = tmp_path / f"{name}.html"
+        result = invoke(runner, "report", path, "-o", tmp_path / f"{name}.pdf", "--html", html)
+        assert result.exit_code == 0, result.output
+        shown[name] = html.read_text(encoding="utf-8")
+    assert caption not in shown["whole"]
+    assert caption in shown["cut"]
+    assert shown["cut"].count('opacity="0.08"') > shown["whole"].count('opacity="0.08"') == 0

@@ -300,14 +300,17 @@ def trend_chart(font_dir: Path, style: ChartStyle, periods: list[str], post: lis
                 treatment: list[tuple[float, float, float]],
                 control: list[tuple[float, float, float]] | None, labels: dict[str, str],
                 scale: float, y_label: str, rollout_label: str,
-                partial: list[bool] | None = None) -> str:
+                partial: list[bool] | None = None, cut: list[bool] | None = None) -> str:
     """Treatment vs control means per period with 95% bands and the rollout marked; the period
-    split by the rollout (`partial`, left out of the estimates) is shaded."""
+    split by the rollout (`partial`, left out of the estimates) is shaded, and periods only
+    partly inside the compared time (`cut`) lightly."""
     fig, ax = _figure(_matplotlib(font_dir), 2.6)
     x = list(range(len(periods)))
     split = [i for i, flag in enumerate(partial or []) if flag]
     if split:
         ax.axvspan(min(split) - 0.5, max(split) + 0.5, color=style.muted, alpha=0.18, linewidth=0)
+    for i in (i for i, flag in enumerate(cut or []) if flag):
+        ax.axvspan(i - 0.5, i + 0.5, color=style.muted, alpha=0.08, linewidth=0)
     series = [("treatment", treatment, style.primary)]
     if control is not None:
         series.insert(0, ("control", control, style.neutral))

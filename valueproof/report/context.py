@@ -110,6 +110,24 @@ class Unit:
 POINTS = "\x00points"  # the change of a rate: percentage points, counted by the catalogue
 
 
+def _cut_by_window(results: Results, kpi: KPIResult, time_kind: str) -> list[bool]:
+    """Trend periods only partly inside the compared time (a week that starts before the
+    window does, or ends after it): their values come from the days inside it."""
+    from valueproof.data.panel import period_end
+
+    if time_kind != "date" or results.period == "day":
+        return [False] * len(kpi.trend)
+    windows = {False: results.pre, True: results.post}
+    cut = []
+    for point in kpi.trend:
+        start = dt.date.fromisoformat(point.period)
+        window = windows[point.post]
+        cut.append(not point.partial and (
+            start < dt.date.fromisoformat(window["start"])
+            or period_end(start, results.period) > dt.date.fromisoformat(window["end"])))
+    return cut
+
+
 def _kpi_scale(kpi: KPIResult, words: Words) -> tuple[float, Unit, Unit]:
     """(scale, unit of levels, unit of changes): rates are shown in % and percentage points."""
     if kpi.unit == "%":
@@ -394,6 +412,7 @@ def kpi_page(words: Words, results: Results, kpi: KPIResult, groups: dict[str, s
     staggered = results.design == "staggered"
     period = analysis_period(words, results, time_kind)
     trend_svg = figure = waves_sentence = means_note = None
+    edges: list[bool] = []  # trend periods cut by the edge of the compared time
     if staggered:  # no common rollout date: the effect by time since each wave's rollout
         from valueproof.report import waves
 
@@ -405,13 +424,14 @@ def kpi_page(words: Words, results: Results, kpi: KPIResult, groups: dict[str, s
         periods = [_period_label(fmt, p.period, time_kind) for p in kpi.trend]
         post = [p.post for p in kpi.trend]
         y_label = kpi.label + (f" ({level_unit})" if level_unit else "")
+        edges = _cut_by_window(results, kpi, time_kind)
         trend_svg = charts.trend_chart(
             font_dir, style, periods, post,
             [(p.treatment, p.treatment_low, p.treatment_high) for p in kpi.trend],
             None if results.method != "did" else
             [(p.control, p.control_low, p.control_high) for p in kpi.trend],
             {name: label[:1].upper() + label[1:] for name, label in groups.items()}, scale,
-            y_label, words("Rollout"), [p.partial for p in kpi.trend])
+            y_label, words("Rollout"), [p.partial for p in kpi.trend], edges)
     gap_unit = words("log points") if kpi.transform == "log" else change_unit
     event_svg = None
     if kpi.event_study and not staggered:
@@ -441,6 +461,7 @@ def kpi_page(words: Words, results: Results, kpi: KPIResult, groups: dict[str, s
         "waves_sentence": waves_sentence, "figure": figure, "means_note": means_note,
         "sensitivity_sentence": sensitivity_sentence(words, kpi, scale, change_unit),
         "has_partial": any(p.partial for p in kpi.trend),
+        "has_cut": any(edges),
         "verdict_sentence": verdict_sentence(words, kpi),
         "adjusted_note": adjusted_note(words, kpi, results),
         "magnitude": verdict_note(words, kpi),
