@@ -170,19 +170,22 @@ def _panel_definition(tmp_path: Path, groups: dict, kpis: list[dict]) -> Path:
     return path
 
 
+#: every KPI kind and weight, for the database sources' comparison with CSV
+EVERY_KPI_KIND = [
+    {"id": "minutes", "column": "minutes", "better": "lower", "weight": "units"},
+    {"id": "log_minutes", "column": "minutes", "better": "lower", "transform": "log"},
+    {"id": "resolved", "numerator": "resolved", "aggregate": "rate", "better": "higher"},
+    {"id": "per_call", "numerator": "resolved", "denominator": "calls", "aggregate": "rate",
+     "better": "higher", "weight": "units"},
+    {"id": "calls", "column": "calls", "aggregate": "sum", "better": "higher"},
+    {"id": "volume", "aggregate": "count", "better": "higher"},
+]
+
+
 def test_every_kpi_kind_and_weight_from_postgres_gives_the_csv_results(analyst_url, runner,
                                                                         tmp_path):
-    kpis = [
-        {"id": "minutes", "column": "minutes", "better": "lower", "weight": "units"},
-        {"id": "log_minutes", "column": "minutes", "better": "lower", "transform": "log"},
-        {"id": "resolved", "numerator": "resolved", "aggregate": "rate", "better": "higher"},
-        {"id": "per_call", "numerator": "resolved", "denominator": "calls", "aggregate": "rate",
-         "better": "higher", "weight": "units"},
-        {"id": "calls", "column": "calls", "aggregate": "sum", "better": "higher"},
-        {"id": "volume", "aggregate": "count", "better": "higher"},
-    ]
     path = _panel_definition(tmp_path, {"column": "group", "treatment": "T", "control": "C"},
-                             kpis)
+                             EVERY_KPI_KIND)
     from_csv = _results(runner, path)
     from_db = _results(runner, _with_data(path, url=analyst_url, table="crm.panel"))
     _assert_same(from_csv, from_db)

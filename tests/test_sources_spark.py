@@ -23,6 +23,7 @@ import pytest
 
 from tests.conftest import EXAMPLES, invoke, panel_frame
 from tests.test_sources_db import (
+    EVERY_KPI_KIND,
     _assert_same,
     _copy_example,
     _panel_definition,
@@ -111,20 +112,12 @@ def test_rollout_in_waves_from_spark_gives_the_csv_results(spark, runner, tmp_pa
 
 
 def test_every_kpi_kind_and_weight_from_spark_gives_the_csv_results(spark, runner, tmp_path):
-    kpis = [
-        {"id": "minutes", "column": "minutes", "better": "lower", "weight": "units"},
-        {"id": "log_minutes", "column": "minutes", "better": "lower", "transform": "log"},
-        {"id": "per_call", "numerator": "resolved", "denominator": "calls", "aggregate": "rate",
-         "better": "higher", "weight": "units"},
-        {"id": "calls", "column": "calls", "aggregate": "sum", "better": "higher"},
-        {"id": "volume", "aggregate": "count", "better": "higher"},
-    ]
     path = _panel_definition(tmp_path, {"column": "group", "treatment": "T", "control": "C"},
-                             kpis)
+                             EVERY_KPI_KIND)
     from_csv = _results(runner, path)
     from_spark = _results(runner, _with_data(path, url=URL, table="panel"))
     _assert_same(from_csv, from_spark)
-    assert len(from_spark["kpis"]) == 5
+    assert len(from_spark["kpis"]) == len(EVERY_KPI_KIND)
 
 
 # --- one message per error, exit 2 -----------------------------------------------------------

@@ -114,6 +114,8 @@ def check_locale(value: str) -> str:
         language = Locale.parse(value.replace("-", "_")).language
     except (UnknownLocaleError, ValueError, TypeError):
         raise ValueError(f"'{value}' is not a known locale; use e.g. en, pl, en_GB") from None
+    if language == "en":  # the source text: nothing to read
+        return value
     from valueproof.report.i18n import complete_languages, is_complete_language
 
     if not is_complete_language(language):  # reads only this language's catalogue
