@@ -207,6 +207,138 @@ def test_groups_from_a_file_with_postgres_data(analyst_url, runner, tmp_path):
     _assert_same(from_csv, from_db)
 
 
+# --- the aggregation runs in the database -----------------------------------------------------
+
+@pytest.fixture
+def stored(monkeypatch):
+    """The Arrow tables the database sent, in order."""
+    from valueproof.data.sql import DatabaseSource
+
+    tables = []
+    original = DatabaseSource._store
+
+    def spy(con, arrow):
+        table = arrow if hasattr(arrow, "num_rows") else arrow.read_all()
+        tables.append(table)
+        return original(con, table)
+
+    monkeypatch.setattr(DatabaseSource, "_store", staticmethod(spy))
+    return tables
+
+
+def _admin_table(database, name: str, frame, columns: dict[str, str]) -> None:
+    """`frame` as table `name` of vp_test, readable by the analyst."""
+    import psycopg
+
+    with psycopg.connect(database["admin"], autocommit=True) as con:
+        con.execute(f"DROP TABLE IF EXISTS {name}")
+        con.execute(f"CREATE TABLE {name} ({', '.join(f'{c} {t}' for c, t in columns.items())})")
+        with con.cursor().copy(f"COPY {name} FROM STDIN") as copy:
+            for row in frame.itertuples(index=False):
+                copy.write_row(row)
+        con.execute(f"GRANT SELECT ON {name} TO analyst")
+
+
+def test_postgres_sends_cells_not_rows(analyst_url, runner, tmp_path, stored):
+    """One row per unit, group, week and side of the rollout comes back, with the row counts
+    that add up to the table's rows."""
+    path = _panel_definition(tmp_path, {"column": "group", "treatment": "T", "control": "C"},
+                             EVERY_KPI_KIND)
+    _results(runner, _with_data(path, url=analyst_url, table="crm.panel"))
+    rows = len(panel_frame())
+    (cells,) = stored
+    assert "__n" in cells.column_names and "minutes" not in cells.column_names
+    assert sum(cells.column("__n").to_pylist()) == rows
+    assert cells.num_rows == 24 * 8  # 24 units × 8 weeks, each wholly before or after
+    assert cells.num_rows < rows / 2
+
+
+def test_kpi_columns_the_database_holds_as_text_keep_the_row_path(analyst_url, runner, tmp_path,
+                                                                  stored):
+    path = _panel_definition(tmp_path, {"column": "group", "treatment": "T", "control": "C"},
+                             [{"id": "minutes", "column": "minutes", "better": "lower"}])
+    from_csv = _results(runner, path)
+    from_db = _results(runner, _with_data(
+        path, url=analyst_url,
+        query='SELECT unit, "group", day, minutes::text AS minutes FROM crm.panel'))
+    _assert_same(from_csv, from_db)
+    assert "__n" not in stored[0].column_names and stored[0].num_rows == len(panel_frame())
+
+
+def test_a_window_edge_drawn_from_the_data_is_cut_in_the_database(database, analyst_url, runner,
+                                                                  tmp_path, stored):
+    """Default windows: a post window of two days (Monday and Tuesday) makes a pre window of
+    the Saturday and Sunday before, which splits the week the database first sent as one cell;
+    it is asked again with the week cut there, and gives what the rows give."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(5)
+    days = pd.date_range("2026-02-02", "2026-03-03").date
+    frame = pd.DataFrame([{"unit": f"U{u:02d}", "group": "T" if u < 12 else "C", "day": day,
+                           "calls": int(rng.integers(0, 6))} for u in range(24) for day in days])
+    frame.to_csv(tmp_path / "data.csv", index=False)
+    _admin_table(database, "daily_calls", frame,
+                 {"unit": "text", '"group"': "text", "day": "date", "calls": "integer"})
+    path = tmp_path / "experiment.yaml"
+    path.write_text(yaml.safe_dump({
+        "name": "Short post window", "customer": {"name": "Test Customer"},
+        "data": {"path": "data.csv", "unit": "unit", "time": "day"},
+        "groups": {"column": "group", "treatment": "T", "control": "C"},
+        "rollout": "2026-03-02", "analysis": {"period": "week"},
+        "kpis": [{"id": "calls", "column": "calls", "aggregate": "sum", "better": "higher"}],
+    }, sort_keys=False))
+    from_csv = _results(runner, path)
+    assert from_csv["pre"]["start"] == "2026-02-28"  # mid-week: the case tested
+    from_db = _results(runner, _with_data(path, url=analyst_url, table="daily_calls"))
+    _assert_same(from_csv, from_db)
+    assert len(stored) == 2 and stored[1].num_rows > stored[0].num_rows
+
+
+def test_timestamps_fall_on_their_date_in_the_definitions_zone_in_the_database(
+        database, analyst_url, runner, tmp_path, stored):
+    """A timestamptz at 01:00 UTC on a Monday is Sunday in New York: with data.timezone
+    America/New_York it belongs to the week before (weeks start on Monday), whatever the
+    server's or the role's own time zone (here Tokyo); the CSV with the same instants agrees."""
+    import psycopg
+
+    frame = panel_frame()
+    stamps = pd_timestamps(frame["day"])
+    _admin_table(database, "stamped", frame.assign(day=stamps),
+                 {"unit": "text", '"group"': "text", "day": "timestamptz",
+                  "minutes": "double precision", "resolved": "integer"})
+    with psycopg.connect(database["admin"], autocommit=True) as con:
+        con.execute("ALTER ROLE analyst SET timezone = 'Asia/Tokyo'")
+    try:
+        path = _panel_definition(tmp_path, {"column": "group", "treatment": "T", "control": "C"},
+                                 [{"id": "minutes", "column": "minutes", "better": "lower"},
+                                  {"id": "volume", "aggregate": "count", "better": "higher"}])
+        frame.assign(day=stamps.dt.strftime("%Y-%m-%dT%H:%M:%S+00:00")).to_csv(
+            tmp_path / "data.csv", index=False)
+        definition = yaml.safe_load(path.read_text())
+        definition["analysis"] = {"period": "week"}
+        results = {}
+        for zone in ("America/New_York", "UTC"):
+            definition["data"]["timezone"] = zone
+            path.write_text(yaml.safe_dump(definition, sort_keys=False))
+            results[zone] = (_results(runner, path), _results(runner, _with_data(
+                path, url=analyst_url, table="stamped")))
+            _assert_same(*results[zone])
+        assert all(table.column_names[:3] == ["unit", "group", "day"] for table in stored)
+        new_york, utc = (results[zone][1]["kpis"][0] for zone in ("America/New_York", "UTC"))
+        assert new_york["effect"] != utc["effect"]  # the zone moved rows across a week
+    finally:
+        with psycopg.connect(database["admin"], autocommit=True) as con:
+            con.execute("ALTER ROLE analyst RESET timezone")
+
+
+def pd_timestamps(days):
+    """Each day at 01:00 UTC (Monday 01:00 UTC is Sunday evening in New York)."""
+    import pandas as pd
+
+    return pd.to_datetime(days).dt.tz_localize("UTC") + pd.Timedelta(hours=1)
+
+
 # --- credentials and redaction ---------------------------------------------------------------
 
 def test_the_password_never_appears_in_any_output(analyst_url, runner, tmp_path):

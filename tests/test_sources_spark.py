@@ -22,12 +22,14 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLES, invoke, panel_frame
-from tests.test_sources_db import (
+from tests.test_sources_db import (  # noqa: F401 - `stored` is a fixture
     EVERY_KPI_KIND,
     _assert_same,
     _copy_example,
     _panel_definition,
     _with_data,
+    pd_timestamps,
+    stored,
 )
 
 URL = "spark://local[2]"
@@ -118,6 +120,48 @@ def test_every_kpi_kind_and_weight_from_spark_gives_the_csv_results(spark, runne
     from_spark = _results(runner, _with_data(path, url=URL, table="panel"))
     _assert_same(from_csv, from_spark)
     assert len(from_spark["kpis"]) == len(EVERY_KPI_KIND)
+
+
+def test_spark_sends_cells_not_rows(spark, runner, tmp_path, stored):
+    path = _panel_definition(tmp_path, {"column": "group", "treatment": "T", "control": "C"},
+                             EVERY_KPI_KIND)
+    _results(runner, _with_data(path, url=URL, table="panel"))
+    (cells,) = stored
+    assert "__n" in cells.column_names and "minutes" not in cells.column_names
+    assert sum(cells.column("__n").to_pylist()) == len(panel_frame())
+    assert cells.num_rows == 24 * 8  # 24 units × 8 weeks, each wholly before or after
+
+
+def test_timestamps_fall_on_their_date_in_the_definitions_zone_in_spark(spark, runner, tmp_path,
+                                                                        stored):
+    """As for PostgreSQL: Monday 01:00 UTC is Sunday in New York, so with data.timezone
+    America/New_York the row belongs to the week before; the session's own zone (Tokyo here)
+    does not matter and is put back afterwards."""
+    path = _panel_definition(tmp_path, {"column": "group", "treatment": "T", "control": "C"},
+                             [{"id": "minutes", "column": "minutes", "better": "lower"},
+                              {"id": "volume", "aggregate": "count", "better": "higher"}])
+    frame = panel_frame()
+    stamps = pd_timestamps(frame["day"])
+    frame.assign(day=stamps.dt.strftime("%Y-%m-%dT%H:%M:%S+00:00")).to_csv(
+        tmp_path / "data.csv", index=False)
+    spark.conf.set("spark.sql.session.timeZone", "Asia/Tokyo")
+    try:
+        spark.createDataFrame(frame.assign(day=stamps)).createOrReplaceTempView("stamped")
+        definition = json.loads(json.dumps(__import__("yaml").safe_load(path.read_text())))
+        definition["analysis"] = {"period": "week"}
+        effects = {}
+        for zone in ("America/New_York", "UTC"):
+            definition["data"]["timezone"] = zone
+            path.write_text(__import__("yaml").safe_dump(definition, sort_keys=False))
+            from_csv = _results(runner, path)
+            from_spark = _results(runner, _with_data(path, url=URL, table="stamped"))
+            _assert_same(from_csv, from_spark)
+            effects[zone] = from_spark["kpis"][0]["effect"]
+        assert spark.conf.get("spark.sql.session.timeZone") == "Asia/Tokyo"
+    finally:
+        spark.conf.set("spark.sql.session.timeZone", "UTC")
+    assert all("__n" in table.column_names for table in stored)
+    assert effects["America/New_York"] != effects["UTC"]  # the zone moved rows across a week
 
 
 # --- one message per error, exit 2 -----------------------------------------------------------

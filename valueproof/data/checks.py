@@ -90,16 +90,23 @@ def single_unit_groups(unit_counts: dict[str, int], has_control: bool) -> list:
     )]
 
 
-def extreme_values(con, columns: dict[str, str], label: str) -> None:
+def extreme_values(con, columns: dict[str, str], label: str, pushed: bool = False) -> None:
     """inf or |x| > 1e15 in a KPI column is an export error: name the column and one row.
-    `columns` maps column names to their alias in the `obs` table."""
+    `columns` maps column names to their alias in the `obs` table (pushed-down cells: the
+    alias's `_bad` count, `_lo` and `_hi`)."""
     if not columns:
         return
-    bad = {name: f"(isinf({alias}) OR abs({alias}) > {ABSURD})" for name, alias in columns.items()}
-    parts = ", ".join(
-        f"count_if({cond}), any_value(struct_pack(u := unit, t := CAST(t AS VARCHAR), "
-        f"v := {columns[name]})) FILTER (WHERE {cond})" for name, cond in bad.items())
-    row = con.execute(f"SELECT {parts} FROM obs").fetchone()
+    parts = []
+    for alias in columns.values():
+        if pushed:
+            count, cond = f"sum({alias}_bad)", f"{alias}_bad > 0"
+            value = f"CASE WHEN abs({alias}_hi) > {ABSURD} THEN {alias}_hi ELSE {alias}_lo END"
+        else:
+            cond = f"(isinf({alias}) OR abs({alias}) > {ABSURD})"
+            count, value = f"count_if({cond})", alias
+        parts.append(f"{count}, any_value(struct_pack(u := unit, t := CAST(t AS VARCHAR), "
+                     f"v := {value})) FILTER (WHERE {cond})")
+    row = con.execute(f"SELECT {', '.join(parts)} FROM obs").fetchone()
     for i, name in enumerate(columns):
         count, example = row[2 * i], row[2 * i + 1]
         if count:
@@ -110,16 +117,20 @@ def extreme_values(con, columns: dict[str, str], label: str) -> None:
             )
 
 
-def negative_counts(con, columns: dict[str, str]) -> dict[str, tuple[int, dict]]:
+def negative_counts(con, columns: dict[str, str], pushed: bool = False
+                    ) -> dict[str, tuple[int, dict]]:
     """Negative values in columns that are summed (sum KPIs, rate numerators/denominators):
     column -> (count, example row)."""
     if not columns:
         return {}
-    parts = ", ".join(
-        f"count_if({alias} < 0), any_value(struct_pack(u := unit, t := CAST(t AS VARCHAR), "
-        f"v := {alias})) FILTER (WHERE {alias} < 0)" for alias in columns.values())
-    row = con.execute(f"SELECT {parts} FROM obs").fetchone()
-    return {name: (row[2 * i], row[2 * i + 1]) for i, name in enumerate(columns)
+    parts = []
+    for alias in columns.values():
+        count, cond, value = ((f"sum({alias}_neg)", f"{alias}_neg > 0", f"{alias}_lo") if pushed
+                              else (f"count_if({alias} < 0)", f"{alias} < 0", alias))
+        parts.append(f"{count}, any_value(struct_pack(u := unit, t := CAST(t AS VARCHAR), "
+                     f"v := {value})) FILTER (WHERE {cond})")
+    row = con.execute(f"SELECT {', '.join(parts)} FROM obs").fetchone()
+    return {name: (int(row[2 * i]), row[2 * i + 1]) for i, name in enumerate(columns)
             if row[2 * i]}
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 
 from valueproof.config.schema import Experiment
-from valueproof.data import checks, waves as rollout_waves
+from valueproof.data import checks, pushdown, waves as rollout_waves
 from valueproof.data.columns import numeric_expression, time_expression
 from valueproof.data.panel import Panel, aggregate_panel, align_to_period, kpi_aggregates
 from valueproof.data.sources import data_fingerprint, literal, quote, source_for
@@ -126,9 +126,19 @@ def _resolve_windows(experiment: Experiment, first, last, label: str) -> tuple[W
 
 def load_dataset(experiment: Experiment, build_panel: bool = True) -> Dataset:
     """Load the experiment's observations, check them, and (optionally) build the panel."""
+    try:
+        return _load_from(experiment, source_for(experiment), build_panel)
+    except pushdown.Recut as recut:  # a window edge drawn from the data splits a cell
+        try:
+            return _load_from(experiment, source_for(experiment, recut.cuts), build_panel)
+        except pushdown.Recut:
+            raise DataError(f"{experiment.data.url}: the cells the database sent still straddle "
+                            "a window edge; report this as a bug") from None
+
+
+def _load_from(experiment: Experiment, source, build_panel: bool) -> Dataset:
     import duckdb
 
-    source = source_for(experiment)
     label = source.label
     con = duckdb.connect(":memory:", config={"preserve_insertion_order": False})
     con.execute("SET enable_progress_bar = false")
@@ -152,6 +162,11 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source=Non
     data, groups = experiment.data, experiment.groups
     staggered = experiment.staggered
     columns = _describe_columns(con)
+    # a database that aggregated its rows (`pushdown`) sent cells: `n` rows each, with the
+    # KPIs' sums and counts; every count of rows below is then a sum of `n`
+    pushed = getattr(source, "aggregated", False)
+    counted = "sum(n)" if pushed else "count(*)"
+    rows = f"coalesce({counted}, 0)"
     needed = {data.unit: "data.unit", data.time: "data.time"}
     if groups.column:
         needed[groups.column] = "groups.column"
@@ -160,11 +175,12 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source=Non
     for i, kpi in enumerate(experiment.kpis):
         for name in kpi.columns:
             needed[name] = f"kpis[{i}] '{kpi.id}'"
-    _require_columns(columns, needed, label, source)
+    if not pushed:  # (the database checked its columns before it aggregated them)
+        _require_columns(columns, needed, label, source)
     if getattr(source, "is_workbook", False):
         _require_values(con, list(needed), label, source)
 
-    rows_read = con.execute("SELECT count(*) FROM raw").fetchone()[0]
+    rows_read = con.execute(f"SELECT {rows.replace('(n)', '(__n)')} FROM raw").fetchone()[0]
     if rows_read == 0:
         raise DataError(f"{label}: the data has a header but no rows; export the observations again")
 
@@ -174,8 +190,21 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source=Non
     time_expr = time_expression(con, data.time, columns[data.time], kind_of, label,
                                  data.date_format)
     kpi_columns = sorted({c for k in experiment.kpis for c in k.columns})
-    exprs = {c: numeric_expression(con, c, columns[c], label, data.decimal) for c in kpi_columns}
     aliases = {c: f"k{i}" for i, c in enumerate(kpi_columns)}
+    if pushed:
+        # the cell's last day, converted as its first (the time column) is
+        end_expr = time_expr.replace(quote(data.time), quote("__t_end"))
+        selected = ", ".join(
+            [f"{end_expr} AS t_end", "__n AS n"]
+            + [f"{quote(f'__{part}{i}')} AS {part}{i}" for i, kpi in enumerate(experiment.kpis)
+               for part in ("s", "d", "c") if f"__{part}{i}" in columns]
+            + [f"{quote(f'__{part}{j}')} AS {alias}_{part}" for j, alias in
+               enumerate(aliases.values()) for part in ("lo", "hi", "neg", "bad")])
+    else:
+        exprs = {c: numeric_expression(con, c, columns[c], label, data.decimal)
+                 for c in kpi_columns}
+        selected = ", ".join(f"{exprs[c]} AS {aliases[c]}" for c in kpi_columns)
+    t_end = "t_end" if pushed else "t"
 
     treatment, control = groups.treatment or [], groups.control or []
     rollout_sql = ""
@@ -198,7 +227,6 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source=Non
         arm_expr = (f"CASE WHEN grp IN ({_in_list(treatment)}) THEN 'treatment' "
                     + (f"WHEN grp IN ({_in_list(control)}) THEN 'control' " if control else "")
                     + "END")
-    selected = ", ".join(f"{exprs[c]} AS {aliases[c]}" for c in kpi_columns)
     # The one materialised copy of the rows; everything after reads it (or views over it).
     con.execute(
         f"CREATE TEMP TABLE obs AS SELECT *, {arm_expr} AS arm FROM ("
@@ -208,8 +236,8 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source=Non
     )
     if staggered:
         rollout_waves.check_constant(con, experiment, label)
-    checks.extreme_values(con, {c: aliases[c] for c in kpi_columns}, label)
-    findings: list[Finding] = _value_findings(con, experiment, aliases)
+    checks.extreme_values(con, {c: aliases[c] for c in kpi_columns}, label, pushed)
+    findings: list[Finding] = _value_findings(con, experiment, aliases, pushed)
 
     key_columns = [c for c in columns if c not in kpi_columns]
     duplicates, repeated_keys = _duplicate_rows(con, rows_read, key_columns)
@@ -233,7 +261,9 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source=Non
             params={"sets": conflict[0], "example": conflict[1]},
         ))
     missing_unit, missing_time = con.execute(
-        "SELECT count_if(unit IS NULL), count_if(t IS NULL) FROM obs").fetchone()
+        f"SELECT coalesce({counted} FILTER (WHERE unit IS NULL), 0), "
+        f"coalesce({counted} FILTER (WHERE t IS NULL), 0) FROM obs"
+    ).fetchone()
     for count, column in ((missing_unit, data.unit), (missing_time, data.time)):
         if count:
             findings.append(Finding("missing_keys",
@@ -255,7 +285,7 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source=Non
     con.execute("CREATE TEMP VIEW tagged AS SELECT * FROM obs WHERE unit IS NOT NULL AND t IS NOT NULL")
 
     neither = con.execute(
-        "SELECT count(*), count(DISTINCT unit), list(DISTINCT coalesce(grp, '(empty)'))[:5] "
+        f"SELECT {rows}, count(DISTINCT unit), list(DISTINCT coalesce(grp, '(empty)'))[:5] "
         "FROM tagged WHERE arm IS NULL"
     ).fetchone()
     if neither[0] and staggered:
@@ -287,7 +317,8 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source=Non
         ))
         con.execute("DELETE FROM obs WHERE unit IN (SELECT unnest(?))", [switching])
 
-    first, last = con.execute("SELECT min(t), max(t) FROM tagged WHERE arm IS NOT NULL").fetchone()
+    first, last = con.execute(
+        f"SELECT min(t), max({t_end}) FROM tagged WHERE arm IS NOT NULL").fetchone()
     if first is None:
         raise DataError(f"{label}: no rows belong to the treatment or control group")
     waves = []
@@ -300,10 +331,12 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source=Non
         bounds = [_sql_time(point) for point in (pre.start, pre.end, post.start, post.end)]
         window_expr = (f"CASE WHEN t BETWEEN {bounds[0]} AND {bounds[1]} THEN 'pre' "
                        f"WHEN t BETWEEN {bounds[2]} AND {bounds[3]} THEN 'post' END")
+    if pushed:
+        _check_cells(con, source, experiment, pre, post)
     con.execute(f"CREATE TEMP VIEW windowed AS SELECT *, {window_expr} AS win FROM tagged "
                 "WHERE arm IS NOT NULL")
     con.execute("CREATE TEMP VIEW used AS SELECT * FROM windowed WHERE win IS NOT NULL")
-    outside = con.execute("SELECT count(*) FROM windowed WHERE win IS NULL").fetchone()[0]
+    outside = con.execute(f"SELECT {rows} FROM windowed WHERE win IS NULL").fetchone()[0]
     if outside:
         findings.append(Finding(
             "rows_outside_windows",
@@ -312,7 +345,7 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source=Non
             params={"rows": outside},
         ))
 
-    cells = _cell_summaries(con)
+    cells = _cell_summaries(con, rows, t_end)
     arms = ["treatment", "control"] if control else ["treatment"]
     for arm in [] if staggered else arms:
         for window, bounds in (("pre", pre), ("post", post)):
@@ -356,10 +389,11 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source=Non
             "which cannot separate the product's effect from seasonality or other changes",
         ))
 
-    rows_used = con.execute("SELECT count(*) FROM used").fetchone()[0]
+    rows_used = con.execute(f"SELECT {rows} FROM used").fetchone()[0]
+    kpi_sql = [pushdown.kpi_sql(i, kpi.aggregate) if pushed else kpi_aggregates(kpi, aliases)
+               for i, kpi in enumerate(experiment.kpis)]
     missing = {}
-    for kpi in experiment.kpis:
-        _, count_sql, _ = kpi_aggregates(kpi, {c: aliases[c] for c in kpi_columns})
+    for kpi, (_, count_sql, _) in zip(experiment.kpis, kpi_sql):
         usable = con.execute(f"SELECT {count_sql} FROM used").fetchone()[0]
         missing[kpi.id] = (rows_used - usable, rows_used)
         if usable == 0:
@@ -384,7 +418,7 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source=Non
         if staggered:  # one window: cells split at a rollout stay whole (see `waves`)
             covered = {False: (max(pre.start, first), min(post.end, last))}
             covered[True] = covered[False]
-        panel = aggregate_panel(con, experiment, aliases, time_kind, covered)
+        panel = aggregate_panel(con, experiment, kpi_sql, time_kind, covered)
     dataset = Dataset(
         source=label, fingerprint=data_fingerprint(experiment), time_kind=time_kind,
         rollout=waves[0].start if staggered else experiment.rollout, pre=pre, post=post,
@@ -475,13 +509,14 @@ def _require_values(con, columns: list[str], label: str, source) -> None:
         raise DataError(f"{label}: {hint}")
 
 
-def _value_findings(con, experiment: Experiment, aliases: dict[str, str]) -> list[Finding]:
+def _value_findings(con, experiment: Experiment, aliases: dict[str, str],
+                    pushed: bool = False) -> list[Finding]:
     """Negative values where values are summed (sum KPIs, rate parts): legal (refunds,
     corrections) but worth a look."""
     summed = {c: aliases[c] for k in experiment.kpis if k.aggregate in ("sum", "rate")
               for c in k.columns}
     findings = []
-    for column, (count, example) in checks.negative_counts(con, summed).items():
+    for column, (count, example) in checks.negative_counts(con, summed, pushed).items():
         findings.append(Finding(
             "negative_values",
             f"column '{column}' has {count} negative value(s) (e.g. unit '{example['u']}', "
@@ -517,9 +552,29 @@ def _register_assignment(con, experiment: Experiment) -> None:
         raise DataError(f"{path}: unit '{clash[0]}' is given more than one group; give each unit one")
 
 
-def _cell_summaries(con) -> list[CellSummary]:
-    rows = con.execute(
-        "SELECT arm, win, count(DISTINCT unit), count(*), min(t), max(t) FROM used "
+def _cell_summaries(con, rows: str = "count(*)", t_end: str = "t") -> list[CellSummary]:
+    found = con.execute(
+        f"SELECT arm, win, count(DISTINCT unit), {rows}, min(t), max({t_end}) FROM used "
         "GROUP BY arm, win ORDER BY arm DESC, win DESC"
     ).fetchall()
-    return [CellSummary(*row) for row in rows]
+    return [CellSummary(*row) for row in found]
+
+
+def _check_cells(con, source, experiment: Experiment, pre: Window, post: Window) -> None:
+    """Cells a database sent must each lie on one side of every window edge; an edge drawn
+    from the data (not among the plan's cuts) that splits one asks for the data again, cut
+    there too (`pushdown.Recut`)."""
+    if experiment.staggered:
+        start, end = (experiment.window.start, experiment.window.end) if experiment.window \
+            else (pre.start, post.end)
+        edges = [start, _shift(end, 1)]
+    else:
+        edges = [pre.start, _shift(pre.end, 1), post.start, _shift(post.end, 1)]
+    edges = sorted({e for e in edges if e not in source.plan.cuts})
+    if not edges:
+        return
+    split = con.execute(
+        "SELECT count(*) FROM obs WHERE " + " OR ".join(
+            f"(t < {_sql_time(e)} AND t_end >= {_sql_time(e)})" for e in edges)).fetchone()[0]
+    if split:
+        raise pushdown.Recut(tuple(edges))

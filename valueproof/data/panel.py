@@ -116,15 +116,14 @@ def period_end(start: dt.date, period: str) -> dt.date:
     return dt.date(start.year + year, month + 1, 1) - dt.timedelta(days=1)
 
 
-def aggregate_panel(con, experiment: Experiment, aliases: dict[str, str], time_kind: str,
-                windows: dict[bool, tuple]) -> Panel:
-    """Aggregate the rows of view `used` to the panel; `windows` maps post -> (start, end) of the
-    window clipped to the data."""
+def aggregate_panel(con, experiment: Experiment, kpi_sql: list[tuple[str, str, str]],
+                    time_kind: str, windows: dict[bool, tuple]) -> Panel:
+    """Aggregate the rows of view `used` to the panel; `kpi_sql` is SQL for (value, count,
+    weight) of each KPI in a cell (`kpi_aggregates`, or `pushdown.kpi_sql` over a database's
+    cells); `windows` maps post -> (start, end) of the window clipped to the data."""
     period = period_expression(time_kind, experiment.analysis.period)
-    parts = []
-    for i, kpi in enumerate(experiment.kpis):
-        value, count, weight = kpi_aggregates(kpi, aliases)
-        parts.append(f"{value} AS v{i}, {count} AS n{i}, {weight} AS w{i}")
+    parts = [f"{value} AS v{i}, {count} AS n{i}, {weight} AS w{i}"
+             for i, (value, count, weight) in enumerate(kpi_sql)]
     unit_names = [r[0] for r in con.execute("SELECT unit FROM units ORDER BY unit").fetchall()]
     con.execute("CREATE TEMP TABLE unit_codes AS SELECT unit, "
                 "CAST(row_number() OVER (ORDER BY unit) - 1 AS BIGINT) AS code FROM units")

@@ -222,9 +222,12 @@ def needed_columns(experiment) -> dict[str, str]:
     return needed
 
 
-def source_for(experiment) -> Source:
+def source_for(experiment, cuts: tuple = ()) -> Source:
+    """The experiment's source; a database's aggregates its rows to cells (`pushdown`) that
+    also start anew at `cuts`."""
     data = experiment.data
     if data.url is not None:
+        from valueproof.data import pushdown
         from valueproof.data.sql import DatabaseSource, database_location, is_duckdb
         from valueproof.data.url import database_url
 
@@ -233,7 +236,8 @@ def source_for(experiment) -> Source:
         if is_duckdb(url.resolved):
             database = experiment.resolve(database_location(url.resolved), "data.url")
         return DatabaseSource(url, data.table, data.query, needed_columns(experiment),
-                              data.timeout, data.memory_limit, database)
+                              data.timeout, data.memory_limit, database,
+                              pushdown.plan_for(experiment, cuts), data.timezone)
     return FileSource.for_data(experiment.resolve(data.path, "data.path"), experiment)
 
 

@@ -84,12 +84,29 @@ def _import_pyspark(label: str):
 
 
 @contextlib.contextmanager
-def session(url, label: str, memory_limit: str = "4GB"):
+def session(url, label: str, memory_limit: str = "4GB", timezone: str = "UTC"):
     """A Spark session for `url` (a DatabaseUrl), stopped at the end unless it was already
-    running in this process."""
+    running in this process; its time zone (where a timestamp falls on its date) is
+    `timezone` while valueproof reads."""
     SparkSession = _import_pyspark(label)
-    with _quiet(), _session(SparkSession, url, label, memory_limit) as spark:
+    with _quiet(), _session(SparkSession, url, label, memory_limit) as spark, \
+            _time_zone(spark, timezone):
         yield spark
+
+
+@contextlib.contextmanager
+def _time_zone(spark, timezone: str):
+    key = "spark.sql.session.timeZone"
+    before = None
+    with contextlib.suppress(Exception):
+        before = spark.conf.get(key)
+    spark.conf.set(key, timezone)
+    try:
+        yield
+    finally:
+        if before is not None:
+            with contextlib.suppress(Exception):  # a session valueproof stopped already
+                spark.conf.set(key, before)
 
 
 @contextlib.contextmanager
@@ -153,7 +170,6 @@ def _session(SparkSession, url, label: str, memory_limit: str):
             raise DataError(f"{label}: this process already runs a Spark session on "
                             f"{running}; data.url asks for {master}")
         with contextlib.suppress(Exception):
-            active.conf.set("spark.sql.session.timeZone", "UTC")
             active.conf.set("spark.sql.runSQLOnFiles", "false")
         yield active
         return

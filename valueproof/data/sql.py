@@ -32,7 +32,7 @@ import hashlib
 import secrets
 import threading
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from valueproof.data.sources import literal, quote
@@ -98,10 +98,18 @@ class DatabaseSource:
     timeout: float = 300.0  # seconds
     memory_limit: str = "4GB"
     database: Path | None = None  # a DuckDB file, resolved inside the allowed roots
+    plan: object = None  # pushdown.Plan: the aggregation the backend runs (None: rows)
+    timezone: str = "UTC"  # the session's, where a timestamp falls on its date
+    state: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def label(self) -> str:
         return self.url.shown
+
+    @property
+    def aggregated(self) -> bool:
+        """The backend sent cells of `pushdown.expression`, not rows (known once read)."""
+        return self.state.get("aggregated", False)
 
     @property
     def projected(self) -> bool:
@@ -112,7 +120,7 @@ class DatabaseSource:
     @property
     def _asked(self) -> str:
         return "\x00".join((self.url.shown, self.table or "", self.query or "",
-                            *sorted(self.needed)))
+                            *sorted(self.needed), self.timezone))
 
     def register(self, con) -> None:
         if self.database is not None:
@@ -261,16 +269,17 @@ class DatabaseSource:
         from valueproof.data import spark
 
         query = self._checked_query()
-        with spark.session(self.url, self.label, self.memory_limit) as session:
+        with spark.session(self.url, self.label, self.memory_limit, self.timezone) as session:
             try:
                 import ibis
 
                 backend = ibis.pyspark.connect(session)
+                # (ibis sets the session's zone to UTC; a timestamp falls on its date in ours)
+                session.conf.set("spark.sql.session.timeZone", self.timezone)
                 if query is None:  # (ibis's table() runs USE, which global_temp refuses)
                     query = "SELECT * FROM " + ".".join(
                         "`" + part.replace("`", "``") + "`" for part in self.table.split("."))
-                table = backend.sql(query)
-                table = table.select(*self._columns(list(table.columns)))
+                table = self._selected(backend.sql(query))
                 statement = backend.compile(table)
             except DataError:
                 raise
@@ -295,9 +304,7 @@ class DatabaseSource:
                             f"it with pip install '{extra or 'valueproof[postgres]'}'") from None
         options = {}
         if backend == "postgres":
-            millis = max(1, round(self.timeout * 1000))
-            options = {"options": f"-c default_transaction_read_only=on "
-                                  f"-c statement_timeout={millis}",
+            options = {"options": self._session_options(),
                        "connect_timeout": max(1, min(30, round(self.timeout))),
                        "application_name": "valueproof"}
         try:
@@ -316,8 +323,9 @@ class DatabaseSource:
             raise self._database_error(exc) from None
 
     def _read_ibis(self, backend, failed: list[Exception], query: str | None):
-        """A reader of the record batches of one SELECT of the needed columns; an error met
-        while they stream is kept in `failed` (DuckDB, which reads them, wraps it)."""
+        """A reader of the record batches of the backend's aggregate (`pushdown`), or of one
+        SELECT of the needed columns when their types keep the row path; an error met while
+        they stream is kept in `failed` (DuckDB, which reads them, wraps it)."""
         import pyarrow as pa
 
         try:
@@ -326,7 +334,9 @@ class DatabaseSource:
             else:
                 *schema, name = self.table.split(".")
                 table = backend.table(name, database=schema[0] if schema else None)
-            table = table.select(*self._columns(list(table.columns)))
+            table = self._selected(table)
+            if backend.name == "postgres" and _adbc_postgres() is not None:
+                return self._read_adbc(backend.compile(table), failed)
             reader = backend.to_pyarrow_batches(table)
         except DataError:
             raise
@@ -341,6 +351,46 @@ class DatabaseSource:
                 raise
 
         return pa.RecordBatchReader.from_batches(reader.schema, batches())
+
+    def _selected(self, table):
+        """What is asked of `table` (an ibis table): the plan's aggregate, or the needed
+        columns."""
+        from valueproof.data import pushdown
+
+        table = table.select(*self._columns(list(table.columns)))
+        cells = pushdown.expression(table, self.plan) if self.plan is not None else None
+        self.state["aggregated"] = cells is not None
+        return table if cells is None else cells
+
+    def _session_options(self) -> str:
+        """PostgreSQL settings of every session: read-only, the statement timeout, the time
+        zone in which a timestamp falls on its date, and memory to aggregate in (an eighth of
+        data.memory_limit, so the GROUP BY hashes instead of sorting on disk)."""
+        millis = max(1, round(self.timeout * 1000))
+        number, unit = self.memory_limit[:-2].strip(), self.memory_limit[-2:]
+        kilobytes = float(number) * {"MB": 1024, "GB": 1024 ** 2, "TB": 1024 ** 3}[unit]
+        work = max(4096, min(int(kilobytes / 8), 2 * 1024 ** 2))
+        return (f"-c default_transaction_read_only=on -c statement_timeout={millis} "
+                f"-c TimeZone={self.timezone} -c work_mem={work}kB")
+
+    def _read_adbc(self, statement: str, failed: list[Exception]):
+        """The rows of `statement` from PostgreSQL as Arrow, through the ADBC driver (COPY in
+        binary: about 4× faster than fetching rows through psycopg)."""
+        from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+
+        driver = _adbc_postgres()
+        parts = urlsplit(self.url.resolved)
+        settings = dict(parse_qsl(parts.query))
+        settings.update(options=self._session_options(), application_name="valueproof",
+                        connect_timeout=str(max(1, min(30, round(self.timeout)))))
+        uri = urlunsplit(("postgresql", parts.netloc, parts.path,
+                           urlencode(settings, quote_via=quote), ""))
+        try:
+            with driver.connect(uri) as connection, connection.cursor() as cursor:
+                cursor.execute(statement)
+                return cursor.fetch_arrow_table()
+        except Exception as exc:  # noqa: BLE001 - the driver's own exception types
+            raise self._database_error(exc) from None
 
     def _query_schema(self, backend, query: str):
         """The query's columns and types, asked without creating anything (ibis would create a
@@ -396,6 +446,15 @@ class DatabaseSource:
         else:
             message = f"{where}: reading {what} failed ({kind}: {text})"
         return DataError(self.url.redact(message))
+
+
+def _adbc_postgres():
+    """The ADBC PostgreSQL driver's DB-API module, or None when it is not installed."""
+    try:
+        import adbc_driver_postgresql.dbapi as driver
+    except ImportError:
+        return None
+    return driver
 
 
 def check_select(query: str, dialect: str | None, key: str = "data.query") -> str:
