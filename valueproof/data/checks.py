@@ -90,23 +90,40 @@ def single_unit_groups(unit_counts: dict[str, int], has_control: bool) -> list:
     )]
 
 
-def extreme_values(con, columns: dict[str, str], label: str, pushed: bool = False) -> None:
-    """inf or |x| > 1e15 in a KPI column is an export error: name the column and one row.
-    `columns` maps column names to their alias in the `obs` table (pushed-down cells: the
-    alias's `_bad` count, `_lo` and `_hi`)."""
-    if not columns:
-        return
+def _example(cells: bool, value: str) -> str:
+    """SQL for one example (unit, time, value); a cell's time is its span."""
+    when = "CAST(t AS VARCHAR)"
+    if cells:
+        when = f"CASE WHEN t = t_end THEN {when} ELSE {when} || ' – ' || CAST(t_end AS VARCHAR) END"
+    return f"any_value(struct_pack(u := unit, t := {when}, v := {value}))"
+
+
+def value_checks(con, columns: dict[str, str], summed: dict[str, str], label: str,
+                 relation: str = "obs_rows", cells: bool = False) -> dict[str, tuple[int, dict]]:
+    """One pass over the KPI values. inf or |x| > 1e15 in a KPI column is an export error: it
+    raises, naming the column and one row. Negative values in `summed` columns (sum KPIs, rate
+    numerators/denominators) are returned: column -> (count, example row).
+
+    `columns` and `summed` map column names to their alias in `relation`: rows, or cells a
+    database sent (`cells`), whose `_bad` and `_neg` count such values and `_lo`/`_hi` are the
+    extremes."""
     parts = []
     for alias in columns.values():
-        if pushed:
+        if cells:
+            high = f"abs({alias}_hi) > {ABSURD}"
             count, cond = f"sum({alias}_bad)", f"{alias}_bad > 0"
-            value = f"CASE WHEN abs({alias}_hi) > {ABSURD} THEN {alias}_hi ELSE {alias}_lo END"
+            value = f"CASE WHEN {high} THEN {alias}_hi ELSE {alias}_lo END"
         else:
             cond = f"(isinf({alias}) OR abs({alias}) > {ABSURD})"
             count, value = f"count_if({cond})", alias
-        parts.append(f"{count}, any_value(struct_pack(u := unit, t := CAST(t AS VARCHAR), "
-                     f"v := {value})) FILTER (WHERE {cond})")
-    row = con.execute(f"SELECT {', '.join(parts)} FROM obs").fetchone()
+        parts.append(f"{count}, {_example(cells, value)} FILTER (WHERE {cond})")
+    for alias in summed.values():
+        count, cond, value = ((f"sum({alias}_neg)", f"{alias}_neg > 0", f"{alias}_lo") if cells
+                              else (f"count_if({alias} < 0)", f"{alias} < 0", alias))
+        parts.append(f"{count}, {_example(cells, value)} FILTER (WHERE {cond})")
+    if not parts:
+        return {}
+    row = con.execute(f"SELECT {', '.join(parts)} FROM {relation}").fetchone()
     for i, name in enumerate(columns):
         count, example = row[2 * i], row[2 * i + 1]
         if count:
@@ -115,23 +132,9 @@ def extreme_values(con, columns: dict[str, str], label: str, pushed: bool = Fals
                 f"{ABSURD:.0e} in magnitude (e.g. unit '{example['u']}', time {example['t']}: "
                 f"{example['v']}); fix them at the source or leave the cells empty"
             )
-
-
-def negative_counts(con, columns: dict[str, str], pushed: bool = False
-                    ) -> dict[str, tuple[int, dict]]:
-    """Negative values in columns that are summed (sum KPIs, rate numerators/denominators):
-    column -> (count, example row)."""
-    if not columns:
-        return {}
-    parts = []
-    for alias in columns.values():
-        count, cond, value = ((f"sum({alias}_neg)", f"{alias}_neg > 0", f"{alias}_lo") if pushed
-                              else (f"count_if({alias} < 0)", f"{alias} < 0", alias))
-        parts.append(f"{count}, any_value(struct_pack(u := unit, t := CAST(t AS VARCHAR), "
-                     f"v := {value})) FILTER (WHERE {cond})")
-    row = con.execute(f"SELECT {', '.join(parts)} FROM obs").fetchone()
-    return {name: (int(row[2 * i]), row[2 * i + 1]) for i, name in enumerate(columns)
-            if row[2 * i]}
+    offset = 2 * len(columns)
+    return {name: (int(row[offset + 2 * i]), row[offset + 2 * i + 1])
+            for i, name in enumerate(summed) if row[offset + 2 * i]}
 
 
 def conflicting_rows(con, key_columns: list[str], kpi_columns: list[str], rows: int,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from valueproof.config.schema import Experiment
 from valueproof.data import checks, pushdown, waves as rollout_waves
 from valueproof.data.columns import numeric_expression, time_expression
-from valueproof.data.panel import Panel, aggregate_panel, align_to_period, kpi_aggregates
+from valueproof.data.panel import Panel, aggregate_panel, align_to_period
 from valueproof.data.sources import data_fingerprint, literal, quote, source_for
 from valueproof.errors import DataError
 
@@ -127,18 +127,20 @@ def _resolve_windows(experiment: Experiment, first, last, label: str) -> tuple[W
 def load_dataset(experiment: Experiment, build_panel: bool = True) -> Dataset:
     """Load the experiment's observations, check them, and (optionally) build the panel."""
     try:
-        return _load_from(experiment, source_for(experiment), build_panel)
+        return _load_from(experiment, build_panel)
     except pushdown.Recut as recut:  # a window edge drawn from the data splits a cell
         try:
-            return _load_from(experiment, source_for(experiment, recut.cuts), build_panel)
+            return _load_from(experiment, build_panel, recut.cuts)
         except pushdown.Recut:
-            raise DataError(f"{experiment.data.url}: the cells the database sent still straddle "
-                            "a window edge; report this as a bug") from None
+            raise DataError(f"{source_for(experiment).label}: cells still straddle a window "
+                            "edge after it was cut; report this as a bug") from None
 
 
-def _load_from(experiment: Experiment, source, build_panel: bool) -> Dataset:
+def _load_from(experiment: Experiment, build_panel: bool, cuts: tuple = ()) -> Dataset:
     import duckdb
 
+    plan = pushdown.plan_for(experiment, cuts)
+    source = source_for(experiment, plan)
     label = source.label
     con = duckdb.connect(":memory:", config={"preserve_insertion_order": False})
     con.execute("SET enable_progress_bar = false")
@@ -148,7 +150,7 @@ def _load_from(experiment: Experiment, source, build_panel: bool) -> Dataset:
         con.execute(f"SET threads = {int(os.environ['VALUEPROOF_THREADS'])}")
     try:
         source.register(con)
-        return _load(con, experiment, label, build_panel, source)
+        return _load(con, experiment, label, build_panel, source, plan)
     except duckdb.Error as exc:  # anything the checks above did not foresee
         explain = getattr(source, "explain", None)
         first = str(exc).strip().splitlines()[0]
@@ -158,15 +160,14 @@ def _load_from(experiment: Experiment, source, build_panel: bool) -> Dataset:
         con.close()
 
 
-def _load(con, experiment: Experiment, label: str, build_panel: bool, source=None) -> Dataset:
+def _load(con, experiment: Experiment, label: str, build_panel: bool, source,
+          plan: pushdown.Plan) -> Dataset:
     data, groups = experiment.data, experiment.groups
     staggered = experiment.staggered
     columns = _describe_columns(con)
     # a database that aggregated its rows (`pushdown`) sent cells: `n` rows each, with the
     # KPIs' sums and counts; every count of rows below is then a sum of `n`
     pushed = getattr(source, "aggregated", False)
-    counted = "sum(n)" if pushed else "count(*)"
-    rows = f"coalesce({counted}, 0)"
     needed = {data.unit: "data.unit", data.time: "data.time"}
     if groups.column:
         needed[groups.column] = "groups.column"
@@ -180,7 +181,8 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source=Non
     if getattr(source, "is_workbook", False):
         _require_values(con, list(needed), label, source)
 
-    rows_read = con.execute(f"SELECT {rows.replace('(n)', '(__n)')} FROM raw").fetchone()[0]
+    rows_read = con.execute(
+        f"SELECT {'coalesce(sum(__n), 0)' if pushed else 'count(*)'} FROM raw").fetchone()[0]
     if rows_read == 0:
         raise DataError(f"{label}: the data has a header but no rows; export the observations again")
 
@@ -191,10 +193,15 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source=Non
                                  data.date_format)
     kpi_columns = sorted({c for k in experiment.kpis for c in k.columns})
     aliases = {c: f"k{i}" for i, c in enumerate(kpi_columns)}
+    # Every count and value below is read from cells: one row per unit, group (or rollout),
+    # period and side of each window edge, with its rows `n`, the KPIs' sums and counts and
+    # the KPI columns' extremes (`pushdown`). A database that aggregated its rows sent them;
+    # rows read here (a file, a database's rows) are aggregated to them in DuckDB.
+    rows = "coalesce(sum(n), 0)"
     if pushed:
         # the cell's last day, converted as its first (the time column) is
         end_expr = time_expr.replace(quote(data.time), quote("__t_end"))
-        selected = ", ".join(
+        cell_columns = ", ".join(
             [f"{end_expr} AS t_end", "__n AS n"]
             + [f"{quote(f'__{part}{i}')} AS {part}{i}" for i, kpi in enumerate(experiment.kpis)
                for part in ("s", "d", "c") if f"__{part}{i}" in columns]
@@ -203,9 +210,7 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source=Non
     else:
         exprs = {c: numeric_expression(con, c, columns[c], label, data.decimal)
                  for c in kpi_columns}
-        selected = ", ".join(f"{exprs[c]} AS {aliases[c]}" for c in kpi_columns)
-    t_end = "t_end" if pushed else "t"
-
+        row_columns = ", ".join(f"{exprs[c]} AS {aliases[c]}" for c in kpi_columns)
     treatment, control = groups.treatment or [], groups.control or []
     rollout_sql = ""
     if staggered:  # the rollout says who got the product: never treated are the comparison
@@ -227,22 +232,28 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source=Non
         arm_expr = (f"CASE WHEN grp IN ({_in_list(treatment)}) THEN 'treatment' "
                     + (f"WHEN grp IN ({_in_list(control)}) THEN 'control' " if control else "")
                     + "END")
-    # The one materialised copy of the rows; everything after reads it (or views over it).
-    con.execute(
-        f"CREATE TEMP TABLE obs AS SELECT *, {arm_expr} AS arm FROM ("
-        f"SELECT CAST(raw.{quote(data.unit)} AS VARCHAR) AS unit, "
-        f"{time_expr} AS t, {group_expr} AS grp{rollout_sql}"
-        f"{', ' + selected if selected else ''} FROM raw {join})"
-    )
+    unit_sql = f"CAST(raw.{quote(data.unit)} AS VARCHAR) AS unit"
+    if pushed:
+        cells_sql = (f"SELECT {unit_sql}, {time_expr} AS t, {group_expr} AS grp{rollout_sql}, "
+                     f"{cell_columns} FROM raw {join}")
+    else:  # the rows, checked here (the values' extremes), then aggregated to cells
+        con.execute(f"CREATE TEMP VIEW obs_rows AS SELECT {unit_sql}, {time_expr} AS t, "
+                    f"{group_expr} AS grp{rollout_sql}"
+                    f"{', ' + row_columns if row_columns else ''} FROM raw {join}")
+        aggregates, keys = pushdown.local_cells(plan, list(aliases.values()), time_kind,
+                                                staggered)
+        cells_sql = (f"SELECT unit, grp{', ro' if staggered else ''}, {', '.join(aggregates)} "
+                     f"FROM (SELECT * RENAME (t AS rt) FROM obs_rows) GROUP BY {', '.join(keys)}")
+    # The one materialised table of cells; everything after reads it (or views over it).
+    con.execute(f"CREATE TEMP TABLE obs AS SELECT *, {arm_expr} AS arm FROM ({cells_sql})")
+    findings: list[Finding] = _value_findings(con, experiment, aliases, label, pushed)
     if staggered:
         rollout_waves.check_constant(con, experiment, label)
-    checks.extreme_values(con, {c: aliases[c] for c in kpi_columns}, label, pushed)
-    findings: list[Finding] = _value_findings(con, experiment, aliases, pushed)
 
     key_columns = [c for c in columns if c not in kpi_columns]
-    duplicates, repeated_keys = _duplicate_rows(con, rows_read, key_columns)
-    if getattr(source, "projected", False):  # a database sent only the columns used: rows
-        duplicates, repeated_keys = 0, 0     # that differ in a row ID left out look the same
+    duplicates, repeated_keys = 0, 0  # a database sent only the columns used (or cells):
+    if not getattr(source, "projected", False):  # rows that differ in a row ID look the same
+        duplicates, repeated_keys = _duplicate_rows(con, rows_read, key_columns, kpi_columns)
     if duplicates:
         findings.append(Finding(
             "duplicate_rows",
@@ -261,8 +272,8 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source=Non
             params={"sets": conflict[0], "example": conflict[1]},
         ))
     missing_unit, missing_time = con.execute(
-        f"SELECT coalesce({counted} FILTER (WHERE unit IS NULL), 0), "
-        f"coalesce({counted} FILTER (WHERE t IS NULL), 0) FROM obs"
+        "SELECT coalesce(sum(n) FILTER (WHERE unit IS NULL), 0), "
+        "coalesce(sum(n) FILTER (WHERE t IS NULL), 0) FROM obs"
     ).fetchone()
     for count, column in ((missing_unit, data.unit), (missing_time, data.time)):
         if count:
@@ -318,7 +329,7 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source=Non
         con.execute("DELETE FROM obs WHERE unit IN (SELECT unnest(?))", [switching])
 
     first, last = con.execute(
-        f"SELECT min(t), max({t_end}) FROM tagged WHERE arm IS NOT NULL").fetchone()
+        "SELECT min(t), max(t_end) FROM tagged WHERE arm IS NOT NULL").fetchone()
     if first is None:
         raise DataError(f"{label}: no rows belong to the treatment or control group")
     waves = []
@@ -331,8 +342,7 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source=Non
         bounds = [_sql_time(point) for point in (pre.start, pre.end, post.start, post.end)]
         window_expr = (f"CASE WHEN t BETWEEN {bounds[0]} AND {bounds[1]} THEN 'pre' "
                        f"WHEN t BETWEEN {bounds[2]} AND {bounds[3]} THEN 'post' END")
-    if pushed:
-        _check_cells(con, source, experiment, pre, post)
+    _check_cells(con, plan, experiment, pre, post)
     con.execute(f"CREATE TEMP VIEW windowed AS SELECT *, {window_expr} AS win FROM tagged "
                 "WHERE arm IS NOT NULL")
     con.execute("CREATE TEMP VIEW used AS SELECT * FROM windowed WHERE win IS NOT NULL")
@@ -345,7 +355,7 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source=Non
             params={"rows": outside},
         ))
 
-    cells = _cell_summaries(con, rows, t_end)
+    cells = _cell_summaries(con)
     arms = ["treatment", "control"] if control else ["treatment"]
     for arm in [] if staggered else arms:
         for window, bounds in (("pre", pre), ("post", post)):
@@ -390,8 +400,7 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source=Non
         ))
 
     rows_used = con.execute(f"SELECT {rows} FROM used").fetchone()[0]
-    kpi_sql = [pushdown.kpi_sql(i, kpi.aggregate) if pushed else kpi_aggregates(kpi, aliases)
-               for i, kpi in enumerate(experiment.kpis)]
+    kpi_sql = [pushdown.kpi_sql(i, kpi.aggregate) for i, kpi in enumerate(experiment.kpis)]
     missing = {}
     for kpi, (_, count_sql, _) in zip(experiment.kpis, kpi_sql):
         usable = con.execute(f"SELECT {count_sql} FROM used").fetchone()[0]
@@ -484,16 +493,21 @@ def _sql_time(point) -> str:
     return f"DATE '{point.isoformat()}'" if isinstance(point, dt.date) else str(int(point))
 
 
-def _duplicate_rows(con, rows_read: int, key_columns: list[str]) -> tuple[int, int]:
+def _duplicate_rows(con, rows_read: int, key_columns: list[str],
+                    kpi_columns: list[str]) -> tuple[int, int]:
     """Rows identical to an earlier row, and rows whose non-KPI columns repeat an earlier row's
-    (screened by hash; an upper bound for `checks.conflicting_rows`). A 64-bit hash of each
-    whole row screens cheaply; only when it finds candidates does the exact (and slower)
-    DISTINCT count run."""
+    (an upper bound for `checks.conflicting_rows`). One GROUP BY on a 64-bit hash of the
+    non-KPI columns screens cheaply: rows that repeat a key are duplicates when their whole
+    rows hash alike too; only when some do, or when a key's rows differ, does the exact (and
+    slower) DISTINCT count run."""
     keys = ", ".join(quote(c) for c in key_columns)
-    candidates, repeated_keys = con.execute(
-        f"SELECT count(*) - count(DISTINCT hash(r)), count(*) - count(DISTINCT hash({keys})) "
-        "FROM raw r").fetchone()
-    if candidates == 0:
+    values = f"hash({', '.join(quote(c) for c in kpi_columns)})" if kpi_columns else "0"
+    repeated_keys, candidates, mixed = con.execute(
+        "SELECT coalesce(sum(c - 1), 0), coalesce(sum(c - 1) FILTER (WHERE lo = hi), 0), "
+        "count(*) FILTER (WHERE lo <> hi) FROM (SELECT count(*) AS c, min(h) AS lo, "
+        f"max(h) AS hi FROM (SELECT hash({keys}) AS k, {values} AS h FROM raw) GROUP BY k "
+        "HAVING count(*) > 1)").fetchone()
+    if candidates == 0 and mixed == 0:
         return 0, repeated_keys
     exact = rows_read - con.execute("SELECT count(*) FROM (SELECT DISTINCT * FROM raw)").fetchone()[0]
     return exact, repeated_keys
@@ -509,14 +523,16 @@ def _require_values(con, columns: list[str], label: str, source) -> None:
         raise DataError(f"{label}: {hint}")
 
 
-def _value_findings(con, experiment: Experiment, aliases: dict[str, str],
-                    pushed: bool = False) -> list[Finding]:
-    """Negative values where values are summed (sum KPIs, rate parts): legal (refunds,
-    corrections) but worth a look."""
+def _value_findings(con, experiment: Experiment, aliases: dict[str, str], label: str,
+                    cells: bool) -> list[Finding]:
+    """Infinite or absurd KPI values (an error), and negative values where values are summed
+    (sum KPIs, rate parts): legal (refunds, corrections) but worth a look."""
     summed = {c: aliases[c] for k in experiment.kpis if k.aggregate in ("sum", "rate")
               for c in k.columns}
     findings = []
-    for column, (count, example) in checks.negative_counts(con, summed, pushed).items():
+    negatives = checks.value_checks(con, aliases, summed, label,
+                                    "obs" if cells else "obs_rows", cells)
+    for column, (count, example) in negatives.items():
         findings.append(Finding(
             "negative_values",
             f"column '{column}' has {count} negative value(s) (e.g. unit '{example['u']}', "
@@ -552,25 +568,25 @@ def _register_assignment(con, experiment: Experiment) -> None:
         raise DataError(f"{path}: unit '{clash[0]}' is given more than one group; give each unit one")
 
 
-def _cell_summaries(con, rows: str = "count(*)", t_end: str = "t") -> list[CellSummary]:
+def _cell_summaries(con) -> list[CellSummary]:
     found = con.execute(
-        f"SELECT arm, win, count(DISTINCT unit), {rows}, min(t), max({t_end}) FROM used "
+        "SELECT arm, win, count(DISTINCT unit), coalesce(sum(n), 0), min(t), max(t_end) FROM used "
         "GROUP BY arm, win ORDER BY arm DESC, win DESC"
     ).fetchall()
     return [CellSummary(*row) for row in found]
 
 
-def _check_cells(con, source, experiment: Experiment, pre: Window, post: Window) -> None:
-    """Cells a database sent must each lie on one side of every window edge; an edge drawn
-    from the data (not among the plan's cuts) that splits one asks for the data again, cut
-    there too (`pushdown.Recut`)."""
+def _check_cells(con, plan, experiment: Experiment, pre: Window, post: Window) -> None:
+    """Cells must each lie on one side of every window edge; an edge drawn from the data (not
+    among the plan's cuts) that splits one asks for the data again, cut there too
+    (`pushdown.Recut`)."""
     if experiment.staggered:
         start, end = (experiment.window.start, experiment.window.end) if experiment.window \
             else (pre.start, post.end)
         edges = [start, _shift(end, 1)]
     else:
         edges = [pre.start, _shift(pre.end, 1), post.start, _shift(post.end, 1)]
-    edges = sorted({e for e in edges if e not in source.plan.cuts})
+    edges = sorted({e for e in edges if e not in plan.cuts})
     if not edges:
         return
     split = con.execute(

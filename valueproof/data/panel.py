@@ -68,23 +68,6 @@ def dense_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.unique(values, return_inverse=True)
 
 
-def kpi_aggregates(kpi: KPI, exprs: dict[str, str]) -> tuple[str, str, str]:
-    """SQL for (value, count, weight) of one KPI in one unit x period cell."""
-    if kpi.aggregate == "rate":
-        num = exprs[kpi.numerator]
-        den = exprs[kpi.denominator] if kpi.denominator else "1.0"
-        usable = f"{num} IS NOT NULL AND {den} IS NOT NULL"
-        weight = f"sum(CASE WHEN {usable} THEN {den} END)"
-        return (f"sum(CASE WHEN {usable} THEN {num} END) / NULLIF({weight}, 0)",
-                f"count(CASE WHEN {usable} THEN 1 END)", f"coalesce({weight}, 0)")
-    if kpi.aggregate == "count":
-        count = f"count({exprs[kpi.column]})" if kpi.column else "count(*)"
-        return f"CAST({count} AS DOUBLE)", count, count
-    col = exprs[kpi.column]
-    function = "avg" if kpi.aggregate == "mean" else "sum"
-    return f"{function}({col})", f"count({col})", f"count({col})"
-
-
 def period_expression(time_kind: str, period: str, column: str = "t") -> str:
     """SQL for the start of the period containing `column`."""
     if time_kind == "period" or period == "day":
@@ -118,9 +101,9 @@ def period_end(start: dt.date, period: str) -> dt.date:
 
 def aggregate_panel(con, experiment: Experiment, kpi_sql: list[tuple[str, str, str]],
                     time_kind: str, windows: dict[bool, tuple]) -> Panel:
-    """Aggregate the rows of view `used` to the panel; `kpi_sql` is SQL for (value, count,
-    weight) of each KPI in a cell (`kpi_aggregates`, or `pushdown.kpi_sql` over a database's
-    cells); `windows` maps post -> (start, end) of the window clipped to the data."""
+    """Aggregate the cells of view `used` to the panel; `kpi_sql` is SQL for (value, count,
+    weight) of each KPI in a panel cell (`pushdown.kpi_sql`); `windows` maps post -> (start,
+    end) of the window clipped to the data."""
     period = period_expression(time_kind, experiment.analysis.period)
     parts = [f"{value} AS v{i}, {count} AS n{i}, {weight} AS w{i}"
              for i, (value, count, weight) in enumerate(kpi_sql)]

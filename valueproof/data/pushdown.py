@@ -162,9 +162,41 @@ def expression(table, plan: Plan):
     return grouped.drop(*[k for k in ("__period", "__side") if k in keys])
 
 
+def local_cells(plan: Plan, aliases: list[str], time_kind: str, rollout: bool
+                ) -> tuple[list[str], list[str]]:
+    """DuckDB's twin of `expression`, for rows read locally (files, or a database's rows on
+    the row path): the aggregates and the GROUP BY keys over a relation of rows with `unit`,
+    `rt` (the time, parsed), `grp`, `ro` (with `rollout`) and the KPI columns as numbers
+    `k{j}` (`aliases`). Its cells have the layout the data stage reads (`n`, `s{i}`, `d{i}`,
+    `c{i}`); the value checks ran on the rows before (`checks.extreme_values`)."""
+    from valueproof.data.panel import period_expression
+
+    aggregates = ["min(rt) AS t", "max(rt) AS t_end", "count(*) AS n"]
+    position = {name: alias for name, alias in zip(plan.columns, aliases)}
+    for i, (aggregate, column, numerator, denominator) in enumerate(plan.kpis):
+        if aggregate == "rate":
+            num = position[numerator]
+            den = position[denominator] if denominator else None
+            usable = f"{num} IS NOT NULL" + (f" AND {den} IS NOT NULL" if den else "")
+            aggregates += [f"sum({num}) FILTER (WHERE {usable}) AS s{i}",
+                           (f"sum({den}) FILTER (WHERE {usable})" if den else
+                            f"CAST(count(*) FILTER (WHERE {usable}) AS DOUBLE)") + f" AS d{i}",
+                           f"count(*) FILTER (WHERE {usable}) AS c{i}"]
+        elif aggregate == "count":
+            aggregates.append(f"count({position[column]}) AS c{i}" if column
+                              else f"count(*) AS c{i}")
+        else:
+            aggregates += [f"sum({position[column]}) AS s{i}", f"count({position[column]}) AS c{i}"]
+    keys = ["unit", "grp", *(["ro"] if rollout else []), period_expression(time_kind, plan.period, "rt")]
+    if time_kind == "date" and plan.period in TRUNCATE:
+        keys += [f"(rt >= DATE '{cut.isoformat()}')" for cut in plan.cuts
+                 if isinstance(cut, dt.date)]
+    return aggregates, keys
+
+
 def kpi_sql(kpi_index: int, aggregate: str) -> tuple[str, str, str]:
-    """SQL for (value, count, weight) of KPI `kpi_index` in a panel cell, over pushed-down
-    cells (the row form is `panel.kpi_aggregates`)."""
+    """SQL for (value, count, weight) of KPI `kpi_index` in a panel cell, summed over the
+    cells in it: a rate and a mean are ratios of sums, as over the rows themselves."""
     s, d, c = f"s{kpi_index}", f"d{kpi_index}", f"c{kpi_index}"
     count = f"CAST(coalesce(sum({c}), 0) AS BIGINT)"
     if aggregate == "rate":

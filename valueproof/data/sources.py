@@ -222,9 +222,9 @@ def needed_columns(experiment) -> dict[str, str]:
     return needed
 
 
-def source_for(experiment, cuts: tuple = ()) -> Source:
-    """The experiment's source; a database's aggregates its rows to cells (`pushdown`) that
-    also start anew at `cuts`."""
+def source_for(experiment, plan=None) -> Source:
+    """The experiment's source; a database's aggregates its rows to the cells of `plan`
+    (`pushdown.Plan`, by default the definition's)."""
     data = experiment.data
     if data.url is not None:
         from valueproof.data import pushdown
@@ -237,7 +237,7 @@ def source_for(experiment, cuts: tuple = ()) -> Source:
             database = experiment.resolve(database_location(url.resolved), "data.url")
         return DatabaseSource(url, data.table, data.query, needed_columns(experiment),
                               data.timeout, data.memory_limit, database,
-                              pushdown.plan_for(experiment, cuts), data.timezone)
+                              plan or pushdown.plan_for(experiment), data.timezone)
     return FileSource.for_data(experiment.resolve(data.path, "data.path"), experiment)
 
 
