@@ -207,6 +207,94 @@ def test_groups_from_a_file_with_postgres_data(analyst_url, runner, tmp_path):
     _assert_same(from_csv, from_db)
 
 
+# --- groups, rollout and adoption tables from the database -----------------------------------
+
+def test_groups_from_a_database_table(database, analyst_url, runner, tmp_path):
+    frame = panel_frame()
+    assignment = frame[["unit", "group"]].drop_duplicates()
+    assignment.to_csv(tmp_path / "groups.csv", index=False)
+    _admin_table(database, "crm.pilot_groups", assignment, {"unit": "text", '"group"': "text"})
+    path = _panel_definition(
+        tmp_path, {"file": "groups.csv", "treatment": "T", "control": "C"},
+        [{"id": "minutes", "column": "minutes", "better": "lower"}])
+    from_csv = _results(runner, path)
+    definition = yaml.safe_load(_with_data(path, url=analyst_url, table="crm.panel").read_text())
+    definition["groups"] = {"url": analyst_url, "table": "crm.pilot_groups",
+                            "treatment": "T", "control": "C"}
+    path.with_name("db.yaml").write_text(yaml.safe_dump(definition, sort_keys=False))
+    _assert_same(from_csv, _results(runner, path.with_name("db.yaml")))
+
+
+def test_rollout_waves_from_a_database_table(database, analyst_url, runner, tmp_path):
+    import datetime as dt
+
+    import pandas as pd
+
+    path = _copy_example("team_waves", tmp_path)
+    waves = pd.read_csv(path.parent / "data/waves.csv", dtype=str, keep_default_na=False)
+    waves["rollout"] = [dt.date.fromisoformat(v) if v else None for v in waves["rollout"]]
+    _admin_table(database, "crm.waves", waves, {"unit": "text", "rollout": "date"})
+    from_csv = _results(runner, path)
+    definition = yaml.safe_load(path.read_text())
+    definition["rollout"] = {"url": analyst_url,
+                             "query": "SELECT unit, rollout FROM crm.waves"}
+    path.with_name("db.yaml").write_text(yaml.safe_dump(definition, sort_keys=False))
+    _assert_same(from_csv, _results(runner, path.with_name("db.yaml")))
+
+
+def test_adoption_tables_from_the_database(database, analyst_url, runner, tmp_path):
+    """Usage and vendor tickets from tables (a date and a timestamp column): the same adoption,
+    support and health figures as from the files, and the appendix names the tables."""
+    import pandas as pd
+
+    path = _copy_example("support_copilot", tmp_path)
+    data = path.parent / "data"
+    usage = pd.read_csv(data / "copilot_usage.csv")
+    _admin_table(database, "crm.usage", usage,
+                 {"user_id": "text", "used_on": "date", "feature": "text", "actions": "integer"})
+    support = pd.read_csv(data / "vendor_support.csv")
+    support = support.astype(object).where(support.notna(), None)
+    _admin_table(database, "crm.vendor_support", support,
+                 {"ticket_id": "text", "opened_at": "timestamp", "resolved_at": "timestamp",
+                  "priority": "text"})
+    from_csv = _results(runner, path)
+    definition = yaml.safe_load(path.read_text())
+    adoption = definition["adoption"]
+    adoption["usage"] = {**adoption["usage"], "url": analyst_url, "table": "crm.usage"}
+    adoption["tickets"] = {**adoption["tickets"], "url": analyst_url,
+                           "query": "SELECT * FROM crm.vendor_support"}
+    for name in ("usage", "tickets"):
+        adoption[name].pop("path")
+    path.with_name("db.yaml").write_text(yaml.safe_dump(definition, sort_keys=False))
+    from_db = _results(runner, path.with_name("db.yaml"))
+    named = [source.pop("path") for source in from_db["adoption"]["sources"]]
+    for source in from_csv["adoption"]["sources"]:
+        source.pop("path")
+    _assert_same(from_csv, from_db)
+    assert named[0].endswith("/vp_test · crm.usage") and "analyst:***@" in named[0]
+    assert named[-1].endswith(" · query") and from_db["health"]
+
+
+@pytest.mark.parametrize("section, spec, words", [
+    ("groups", {"url": "postgresql://x@localhost/db", "treatment": "T"},
+     ["groups", "'table'", "'query'"]),
+    ("groups", {"column": "group", "table": "t", "treatment": "T"},
+     ["groups", "give its 'url' too"]),
+    ("rollout", {"file": "w.csv", "url": "postgresql://x@localhost/db", "table": "w"},
+     ["rollout", "exactly one of 'column'"]),
+])
+def test_table_keys_are_checked(section, spec, words, runner, tmp_path):
+    path = _panel_definition(tmp_path, {"column": "group", "treatment": "T", "control": "C"},
+                             [{"id": "minutes", "column": "minutes", "better": "lower"}])
+    definition = yaml.safe_load(path.read_text())
+    definition[section] = spec
+    path.write_text(yaml.safe_dump(definition, sort_keys=False))
+    result = invoke(runner, "validate", path)
+    assert result.exit_code == 2, result.output
+    for word in words:
+        assert word in result.output, result.output
+
+
 # --- the aggregation runs in the database -----------------------------------------------------
 
 @pytest.fixture
@@ -217,10 +305,10 @@ def stored(monkeypatch):
     tables = []
     original = DatabaseSource._store
 
-    def spy(con, arrow):
+    def spy(con, arrow, *rest):
         table = arrow if hasattr(arrow, "num_rows") else arrow.read_all()
         tables.append(table)
-        return original(con, table)
+        return original(con, table, *rest)
 
     monkeypatch.setattr(DatabaseSource, "_store", staticmethod(spy))
     return tables

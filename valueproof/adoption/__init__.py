@@ -71,7 +71,7 @@ def _assess(con, experiment: Experiment, as_of: dt.date) -> AdoptionOutcome:
     has_usage = "usage" in loaded.tables
     licences = usage.licence_count(con, spec.licences, as_of) if spec.licences else None
     source = (None if spec.licences is None else "count" if spec.licences.count
-              else "list" if spec.licences.path else "column")
+              else "list" if spec.licences.listed else "column")
     active = stickiness = daily = utilisation = None
     weeks, features, first_days = [], [], None
     if has_usage:

@@ -33,7 +33,7 @@ from valueproof.data.columns import (
 )
 from valueproof.data.csvread import CsvDialect
 from valueproof.data.load import _require_columns
-from valueproof.data.sources import FileSource, literal, quote
+from valueproof.data.sources import FileSource, literal, quote, table_source
 from valueproof.errors import DataError
 
 
@@ -112,13 +112,19 @@ class _File:
     def __init__(self, con, experiment: Experiment, spec: FileReading, key: str,
                  columns: dict[str, str | None], text_columns: tuple[str, ...] = ()):
         self.con, self.spec, self.key = con, spec, key
-        path = experiment.resolve(spec.path, f"{key}.path")
-        self.source = _source(spec, path, text_columns)
-        self.label = self.source.label
-        self.source.register(con)
-        found = {row[0]: row[1] for row in con.execute("DESCRIBE raw").fetchall()}
         needed = {name: f"adoption.{what}" if "." in what else f"{key}.{what}"
                   for what, name in columns.items() if name}
+        if spec.url is not None:  # a table of a database: the needed columns' rows
+            self.source = table_source(experiment, spec, key, needed)
+        else:
+            path = experiment.resolve(spec.path, f"{key}.path")
+            self.source = _source(spec, path, text_columns)
+        self.label = self.source.label
+        # as the report's appendix names it
+        self.shown = (str(spec.path) if spec.url is None
+                      else f"{self.label} · {spec.table or 'query'}")
+        self.source.register(con)
+        found = {row[0]: row[1] for row in con.execute("DESCRIBE raw").fetchall()}
         _require_columns(found, needed, self.label, self.source)
         self.types = found
         self.rows = 0
@@ -149,7 +155,8 @@ class _File:
         kind = self.con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'raw' "
                                 "AND temporary = false").fetchone()[0]
         self.con.execute("DROP VIEW raw" if kind else "DROP TABLE raw")
-        if self.source.is_workbook:
+        self.con.execute("DROP TABLE IF EXISTS raw_rows")  # a database's rows
+        if getattr(self.source, "is_workbook", False):
             self.con.unregister("raw_frame")
 
 
@@ -163,7 +170,7 @@ def load_adoption(con, experiment: Experiment) -> Loaded:
 
     adoption, loaded = experiment.adoption, Loaded()
     steps = [("usage", adoption.usage, _usage),
-             ("licences", adoption.licences if adoption.licences and adoption.licences.path
+             ("licences", adoption.licences if adoption.licences and adoption.licences.listed
               else None, _licences),
              ("training", adoption.training, _training), ("nps", adoption.nps, _nps),
              ("tickets", adoption.tickets, _tickets)]
@@ -180,7 +187,8 @@ def load_adoption(con, experiment: Experiment) -> Loaded:
             raise DataError(_rekey(exc.message, key)) from None
         except duckdb.Error as exc:
             first = str(exc).strip().splitlines()[0]
-            explain = file.source.explain(exc) if file else None
+            explain = getattr(file.source, "explain", None) if file else None
+            explain = explain and explain(exc)
             raise DataError(_rekey(explain or f"{file.label if file else key}: could not be "
                                    f"processed ({first})", key)) from None
         finally:
@@ -212,7 +220,7 @@ def _summary(file: _File, table: str, date_column: str, users: bool) -> FileSumm
     used, first, last, count = file.con.execute(
         f"SELECT count(*), min({date_column}), max({date_column}), "
         f"{'count(DISTINCT u)' if users else 'count(*)'} FROM {table}").fetchone()
-    return FileSummary(file.key, str(file.spec.path), file.rows, used,
+    return FileSummary(file.key, file.shown, file.rows, used,
                        None if first is None else str(first)[:10],
                        None if last is None else str(last)[:10], count)
 
@@ -252,7 +260,7 @@ def _licences(file: _File, spec, adoption, loaded: Loaded) -> FileSummary:
     file.con.execute(f"CREATE TEMP TABLE licensed AS SELECT DISTINCT {_text(spec.user)} AS u "
                      f"FROM raw WHERE {_text(spec.user)} IS NOT NULL")
     users = file.con.execute("SELECT count(*) FROM licensed").fetchone()[0]
-    return FileSummary(file.key, str(file.spec.path), file.rows, file.rows, None, None, users)
+    return FileSummary(file.key, file.shown, file.rows, file.rows, None, None, users)
 
 
 def _training(file: _File, spec, adoption, loaded: Loaded) -> FileSummary:

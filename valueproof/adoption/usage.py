@@ -51,7 +51,7 @@ def licence_count(con, licences, at: dt.date) -> int | None:
         return None
     if licences.count is not None:
         return licences.count
-    if licences.path is not None:
+    if licences.listed:
         return con.execute("SELECT count(*) FROM licensed").fetchone()[0]
     seats = con.execute(
         "SELECT max(seats) FROM usage WHERE seats IS NOT NULL AND d = (SELECT max(d) FROM usage "
@@ -116,7 +116,7 @@ def unlicensed(con, licences, active: int | None, seats: int | None, as_of: dt.d
     """A finding when the usage shows more users than licences allow."""
     if licences is None:
         return None
-    if licences.path is not None:
+    if licences.listed:
         users, example = con.execute(
             "SELECT count(DISTINCT u), min(u) FROM usage WHERE u NOT IN (SELECT u FROM licensed)"
         ).fetchone()
@@ -162,7 +162,7 @@ def _month_ends(start: dt.date, end: dt.date) -> list[dt.date]:
 def training(con, licences, has_usage: bool, previous: Period, as_of: dt.date) -> Training:
     """Completion at the as-of date, at the end of the previous quarter, and at each month end
     in between (the base at each date as at that date)."""
-    basis = ("list" if licences is not None and licences.path is not None else
+    basis = ("list" if licences is not None and licences.listed else
              "licences" if licences is not None else
              "active_users" if has_usage else "trainees")
 

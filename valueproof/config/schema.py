@@ -279,7 +279,26 @@ class DataSource(FileReading):
         return self
 
 
-class Groups(Strict):
+class TableOfDatabase(Strict):
+    """A small table (groups, rollout, an adoption source) read from a database instead of a
+    file: `url` with `table` or `query`, as for `data` (the same sandbox, data.timeout,
+    data.memory_limit and data.timezone)."""
+
+    url: str | None = Field(
+        None, min_length=1,
+        description="A database instead of a file (as data.url; ${NAME} from the environment).")
+    table: str | None = Field(None, min_length=1, description="Table (or schema.table) of url.")
+    query: str | None = Field(None, min_length=1, description="One SELECT against url.")
+
+    def _one_table(self) -> None:
+        if self.url is None and (self.table is not None or self.query is not None):
+            raise ValueError("'table' and 'query' read a database: give its 'url' too")
+        if self.url is not None and (self.table is None) == (self.query is None):
+            raise ValueError("give exactly one of 'table' (a table of url) or 'query' (one "
+                             "SELECT against url)")
+
+
+class Groups(TableOfDatabase):
     column: str | None = Field(None, description="Column of the data holding the group.")
     file: Path | None = Field(None, description="CSV with two columns: unit, group.")
     treatment: GroupValues | None = Field(
@@ -297,15 +316,17 @@ class Groups(Strict):
 
     @property
     def labels_only(self) -> bool:
-        return self.column is None and self.file is None and self.treatment is None \
-            and self.control is None
+        return self.column is None and self.file is None and self.url is None \
+            and self.treatment is None and self.control is None
 
     @model_validator(mode="after")
     def _one_assignment(self) -> Groups:
         if self.labels_only:  # a rollout in waves: names for the report only
             return self
-        if (self.column is None) == (self.file is None):
-            raise ValueError("give exactly one of 'column' (in the data) or 'file' (unit, group)")
+        self._one_table()
+        if sum(v is not None for v in (self.column, self.file, self.url)) != 1:
+            raise ValueError("give exactly one of 'column' (in the data), 'file' (unit, group) "
+                             "or 'url' with 'table' or 'query' (a database table: unit, group)")
         if not self.treatment:
             raise ValueError("'treatment' needs at least one group value")
         overlap = set(self.treatment) & set(self.control or [])
@@ -316,7 +337,7 @@ class Groups(Strict):
         return self
 
 
-class Waves(Strict):
+class Waves(TableOfDatabase):
     """A rollout in waves: each unit's own first date (or period) with the product."""
 
     column: str | None = Field(
@@ -327,8 +348,10 @@ class Waves(Strict):
 
     @model_validator(mode="after")
     def _one_source(self) -> Waves:
-        if (self.column is None) == (self.file is None):
-            raise ValueError("give exactly one of 'column' (in the data) or 'file' (unit, rollout)")
+        self._one_table()
+        if sum(v is not None for v in (self.column, self.file, self.url)) != 1:
+            raise ValueError("give exactly one of 'column' (in the data), 'file' (unit, rollout) "
+                             "or 'url' with 'table' or 'query' (a database table: unit, rollout)")
         return self
 
 
@@ -573,10 +596,19 @@ class ROI(Strict):
     benefits: list[Benefit] = Field(min_length=1)
 
 
-class AdoptionFile(FileReading):
-    """A file of the adoption data, read like the main data (any format it accepts)."""
+class AdoptionFile(FileReading, TableOfDatabase):
+    """A file of the adoption data, read like the main data (any format it accepts), or a
+    table of a database (`url` with `table` or `query`)."""
 
-    path: Path = Field(description="Data file: .csv, .parquet, .xlsx or .json.")
+    path: Path | None = Field(None, description="Data file: .csv, .parquet, .xlsx or .json.")
+
+    @model_validator(mode="after")
+    def _file_or_table(self) -> AdoptionFile:
+        self._one_table()
+        if (self.path is None) == (self.url is None):
+            raise ValueError("give exactly one of 'path' (a file) or 'url' with 'table' or "
+                             "'query' (a database table)")
+        return self
 
 
 class UsageData(AdoptionFile):
@@ -611,8 +643,9 @@ def _as_licences(value: object) -> object:
     return {"count": value} if isinstance(value, int) else value
 
 
-class Licences(FileReading):
-    """Seats bought: a number, a column of the usage data, or a list of licensed users."""
+class Licences(FileReading, TableOfDatabase):
+    """Seats bought: a number, a column of the usage data, or a list of licensed users (a file,
+    or a table of a database)."""
 
     count: int | None = Field(None, ge=1, le=10_000_000, description="Seats bought.")
     column: str | None = Field(None, min_length=1, description="Column of the usage data with "
@@ -623,12 +656,19 @@ class Licences(FileReading):
 
     @model_validator(mode="after")
     def _one_kind(self) -> Licences:
-        if sum(v is not None for v in (self.count, self.column, self.path)) != 1:
+        self._one_table()
+        if sum(v is not None for v in (self.count, self.column, self.path, self.url)) != 1:
             raise ValueError("give the seats as a number, or {column: NAME}, or a licence list "
-                             "{path: FILE, user: COLUMN} — one of them")
-        if (self.path is None) != (self.user is None):
-            raise ValueError("a licence list needs both 'path' (the file) and 'user' (its column)")
+                             "{path: FILE, user: COLUMN} (or {url:, table:, user:}) — one of them")
+        if self.listed != (self.user is not None):
+            raise ValueError("a licence list needs both 'path' (the file) or 'url' (a table) "
+                             "and 'user' (its column)")
         return self
+
+    @property
+    def listed(self) -> bool:
+        """Seats are a list of licensed users (a file or a table)."""
+        return self.path is not None or self.url is not None
 
 
 class Feature(Strict):

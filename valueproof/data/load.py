@@ -16,7 +16,7 @@ from valueproof.config.schema import Experiment
 from valueproof.data import checks, pushdown, waves as rollout_waves
 from valueproof.data.columns import numeric_expression, time_expression
 from valueproof.data.panel import Panel, aggregate_panel, align_to_period
-from valueproof.data.sources import data_fingerprint, literal, quote, source_for
+from valueproof.data.sources import data_fingerprint, literal, quote, source_for, table_source
 from valueproof.errors import DataError
 
 FEW_UNITS = 10
@@ -226,7 +226,7 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source,
             group_expr, join = f"CAST({quote(groups.column)} AS VARCHAR)", ""
         else:
             _register_assignment(con, experiment)
-            checks.check_unit_ids(con, data.unit, groups.file, label)
+            checks.check_unit_ids(con, data.unit, groups.file or "the groups table", label)
             group_expr = "assignment.grp"
             join = f"LEFT JOIN assignment ON assignment.unit = CAST(raw.{quote(data.unit)} AS VARCHAR)"
         arm_expr = (f"CASE WHEN grp IN ({_in_list(treatment)}) THEN 'treatment' "
@@ -253,7 +253,7 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source,
     key_columns = [c for c in columns if c not in kpi_columns]
     duplicates, repeated_keys = 0, 0  # a database sent only the columns used (or cells):
     if not getattr(source, "projected", False):  # rows that differ in a row ID look the same
-        duplicates, repeated_keys = _duplicate_rows(con, rows_read, key_columns, kpi_columns)
+        duplicates, repeated_keys = _duplicate_rows(con, rows_read, key_columns)
     if duplicates:
         findings.append(Finding(
             "duplicate_rows",
@@ -282,7 +282,8 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source,
                                     params={"rows": count, "column": column}))
 
     present = {row[0] for row in con.execute("SELECT DISTINCT grp FROM obs").fetchall()}
-    where = f"column '{groups.column}'" if groups.column else f"file {groups.file}"
+    where = (f"column '{groups.column}'" if groups.column else f"file {groups.file}"
+             if groups.file else "the groups table")
     for key, values in () if staggered else (("groups.treatment", treatment),
                                              ("groups.control", control)):
         absent = [v for v in values if v not in present]
@@ -493,21 +494,17 @@ def _sql_time(point) -> str:
     return f"DATE '{point.isoformat()}'" if isinstance(point, dt.date) else str(int(point))
 
 
-def _duplicate_rows(con, rows_read: int, key_columns: list[str],
-                    kpi_columns: list[str]) -> tuple[int, int]:
+def _duplicate_rows(con, rows_read: int, key_columns: list[str]) -> tuple[int, int]:
     """Rows identical to an earlier row, and rows whose non-KPI columns repeat an earlier row's
-    (an upper bound for `checks.conflicting_rows`). One GROUP BY on a 64-bit hash of the
-    non-KPI columns screens cheaply: rows that repeat a key are duplicates when their whole
-    rows hash alike too; only when some do, or when a key's rows differ, does the exact (and
-    slower) DISTINCT count run."""
+    (screened by hash; an upper bound for `checks.conflicting_rows`). A 64-bit hash of each
+    whole row screens cheaply; only when it finds candidates does the exact (and slower)
+    DISTINCT count run. (A GROUP BY of the keys' hash alone was tried: faster on data with a
+    row ID, much slower on data without one.)"""
     keys = ", ".join(quote(c) for c in key_columns)
-    values = f"hash({', '.join(quote(c) for c in kpi_columns)})" if kpi_columns else "0"
-    repeated_keys, candidates, mixed = con.execute(
-        "SELECT coalesce(sum(c - 1), 0), coalesce(sum(c - 1) FILTER (WHERE lo = hi), 0), "
-        "count(*) FILTER (WHERE lo <> hi) FROM (SELECT count(*) AS c, min(h) AS lo, "
-        f"max(h) AS hi FROM (SELECT hash({keys}) AS k, {values} AS h FROM raw) GROUP BY k "
-        "HAVING count(*) > 1)").fetchone()
-    if candidates == 0 and mixed == 0:
+    candidates, repeated_keys = con.execute(
+        f"SELECT count(*) - count(DISTINCT hash(r)), count(*) - count(DISTINCT hash({keys})) "
+        "FROM raw r").fetchone()
+    if candidates == 0:
         return 0, repeated_keys
     exact = rows_read - con.execute("SELECT count(*) FROM (SELECT DISTINCT * FROM raw)").fetchone()[0]
     return exact, repeated_keys
@@ -546,20 +543,28 @@ def _value_findings(con, experiment: Experiment, aliases: dict[str, str], label:
 def _register_assignment(con, experiment: Experiment) -> None:
     import duckdb
 
-    path = experiment.resolve(experiment.groups.file, "groups.file")
-    if not path.exists():
-        raise DataError(f"{path}: group file not found; check groups.file")
-    try:
-        con.execute(f"CREATE TEMP VIEW assignment_raw AS SELECT * FROM read_csv({literal(str(path))}, all_varchar=true)")
-        names = [r[0] for r in con.execute("DESCRIBE assignment_raw").fetchall()]
-    except duckdb.Error as exc:
-        raise DataError(f"{path}: could not be read as CSV ({str(exc).splitlines()[0]}); save the "
-                        "group file as comma-separated UTF-8 text with a header row unit,group") from None
+    groups = experiment.groups
+    if groups.url is not None:  # a table of a database: its first two columns
+        source = table_source(experiment, groups, "groups", view="assignment_raw")
+        source.register(con)
+        path = source.label
+    else:
+        path = experiment.resolve(groups.file, "groups.file")
+        if not path.exists():
+            raise DataError(f"{path}: group file not found; check groups.file")
+        try:
+            con.execute("CREATE TEMP VIEW assignment_raw AS SELECT * FROM "
+                        f"read_csv({literal(str(path))}, all_varchar=true)")
+        except duckdb.Error as exc:
+            raise DataError(f"{path}: could not be read as CSV ({str(exc).splitlines()[0]}); "
+                            "save the group file as comma-separated UTF-8 text with a header "
+                            "row unit,group") from None
+    names = [r[0] for r in con.execute("DESCRIBE assignment_raw").fetchall()]
     if len(names) < 2:
         raise DataError(f"{path}: needs two columns, unit and group (with a header row)")
     con.execute(
-        f"CREATE TEMP TABLE assignment AS SELECT {quote(names[0])} AS unit, "
-        f"{quote(names[1])} AS grp FROM assignment_raw"
+        f"CREATE TEMP TABLE assignment AS SELECT CAST({quote(names[0])} AS VARCHAR) AS unit, "
+        f"CAST({quote(names[1])} AS VARCHAR) AS grp FROM assignment_raw"
     )
     clash = con.execute(
         "SELECT unit FROM assignment GROUP BY unit HAVING count(DISTINCT grp) > 1 LIMIT 1"

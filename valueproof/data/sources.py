@@ -241,9 +241,28 @@ def source_for(experiment, plan=None) -> Source:
     return FileSource.for_data(experiment.resolve(data.path, "data.path"), experiment)
 
 
+def table_source(experiment, spec, key: str, needed: dict[str, str] | None = None,
+                 view: str = "raw"):
+    """The database table of `spec` (groups, rollout or an adoption source with `url` and
+    `table` or `query`), read as rows into the DuckDB view `view`, in the main data's sandbox
+    (data.timeout, data.memory_limit, data.timezone); `needed` (column -> key) None: every
+    column."""
+    from valueproof.data.sql import DatabaseSource, database_location, is_duckdb
+    from valueproof.data.url import database_url
+
+    data = experiment.data
+    url = database_url(spec.url, f"{key}.url")
+    database = None
+    if is_duckdb(url.resolved):
+        database = experiment.resolve(database_location(url.resolved, f"{key}.url"),
+                                      f"{key}.url")
+    return DatabaseSource(url, spec.table, spec.query, needed or {}, data.timeout,
+                          data.memory_limit, database, None, data.timezone, view=view, key=key)
+
+
 def data_fingerprint(experiment) -> str:
     """SHA-256 over everything the data and adoption stages read: the observations, the group
-    or rollout file, and the adoption files."""
+    or rollout file (or table), and the adoption files (or tables)."""
     digest = hashlib.sha256(source_for(experiment).fingerprint().encode())
     for key, name in (("groups.file", experiment.groups.file),
                       ("rollout.file", getattr(experiment.rollout, "file", None)),
@@ -251,7 +270,22 @@ def data_fingerprint(experiment) -> str:
         if name is not None:
             path = experiment.resolve(name, key)
             digest.update(FileSource(path).fingerprint().encode() if path.is_file() else b"missing")
+    for key, spec, view in database_tables(experiment):
+        digest.update(table_source(experiment, spec, key, view=view).fingerprint().encode())
     return digest.hexdigest()
+
+
+def database_tables(experiment) -> list[tuple[str, object, str]]:
+    """(key, spec, DuckDB view) of every groups, rollout or adoption table read from a
+    database."""
+    specs = [("groups", experiment.groups, "assignment_raw"),
+             ("rollout", experiment.rollout, "rollouts_raw")]
+    adoption = experiment.adoption
+    if adoption is not None:
+        specs += [(f"adoption.{name}", getattr(adoption, name), "raw")
+                  for name in ("usage", "licences", "training", "nps", "tickets")]
+    return [(key, spec, view) for key, spec, view in specs
+            if getattr(spec, "url", None) is not None]
 
 
 def adoption_files(experiment) -> list[tuple[str, Path]]:

@@ -73,11 +73,11 @@ JAVA_CALLS = {"reflect", "java_method", "try_reflect"}
 _READ: dict[str, str] = {}
 
 
-def database_location(url: str) -> Path:
+def database_location(url: str, key: str = "data.url") -> Path:
     """The database file named by `duckdb:///relative.duckdb` or `duckdb:////absolute.duckdb`."""
     location = url.removeprefix("duckdb:///").removeprefix("duckdb://")
     if "://" in location or not location or location == ":memory:":
-        raise DataError(f"data.url '{url}': name a DuckDB database file "
+        raise DataError(f"{key} '{url}': name a DuckDB database file "
                         "(duckdb:///path/to/file.duckdb, relative to the definition's folder)")
     return Path(location)
 
@@ -100,6 +100,8 @@ class DatabaseSource:
     database: Path | None = None  # a DuckDB file, resolved inside the allowed roots
     plan: object = None  # pushdown.Plan: the aggregation the backend runs (None: rows)
     timezone: str = "UTC"  # the session's, where a timestamp falls on its date
+    view: str = "raw"  # the DuckDB view the rows become
+    key: str = "data"  # the definition's section naming the source, for messages
     state: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -119,21 +121,22 @@ class DatabaseSource:
 
     @property
     def _asked(self) -> str:
-        return "\x00".join((self.url.shown, self.table or "", self.query or "",
-                            *sorted(self.needed), self.timezone))
+        return "\x00".join((self.url.shown, self.table or "", self.query or "", self.key,
+                            self.view, self.timezone))
 
     def register(self, con) -> None:
+        rows = f"{self.view}_rows"
         if self.database is not None:
-            self._store(con, self._read_duckdb())
+            self._store(con, self._read_duckdb(), rows)
         elif self.url.scheme in ("spark", "sc"):
-            self._store(con, self._read_spark())
+            self._store(con, self._read_spark(), rows)
         else:
             backend = self._connect()
             try:
                 failed: list[Exception] = []
                 reader = self._read_ibis(backend, failed, self._checked_query())
                 try:
-                    self._store(con, reader)
+                    self._store(con, reader, rows)
                 except Exception as exc:  # noqa: BLE001 - DuckDB wraps what the stream raised
                     if failed:  # raised by the database while the rows streamed in
                         raise self._database_error(failed[0]) from None
@@ -142,20 +145,22 @@ class DatabaseSource:
             finally:
                 with contextlib.suppress(Exception):
                     backend.disconnect()
-        con.execute("CREATE VIEW raw AS SELECT * FROM raw_rows")
+        con.execute(f"CREATE VIEW {self.view} AS SELECT * FROM {rows}")
         count, digest = con.execute(
-            "SELECT count(*), coalesce(sum(hash(r)::HUGEINT), 0)::VARCHAR FROM raw_rows r"
+            f"SELECT count(*), coalesce(sum(hash(r)::HUGEINT), 0)::VARCHAR FROM {rows} r"
         ).fetchone()
         _READ[self._asked] = f"{count}:{digest}"
 
     @staticmethod
-    def _store(con, arrow) -> None:
-        """The rows (an Arrow table or a stream of record batches) as DuckDB's `raw_rows`."""
-        con.register("raw_batches", arrow)
+    def _store(con, arrow, name: str = "raw_rows") -> None:
+        """The rows (an Arrow table or a stream of record batches) as DuckDB's table `name`
+        (through a cursor of its own: `con` may hold a result not fetched to the end)."""
+        cursor = con.cursor()
         try:
-            con.execute("CREATE TABLE raw_rows AS SELECT * FROM raw_batches")
+            cursor.register("raw_batches", arrow)
+            cursor.execute(f"CREATE TABLE {name} AS SELECT * FROM raw_batches")
         finally:
-            con.unregister("raw_batches")
+            cursor.close()
 
     def fingerprint(self) -> str:
         """A hash of what was asked (URL redacted) and of the rows read in this process; before
@@ -177,12 +182,14 @@ class DatabaseSource:
         if self.query is None:
             return None
         dialect = BACKENDS.get(self.url.scheme, (None, None, None))[2]
-        return check_select(self.query, dialect)
+        return check_select(self.query, dialect, f"{self.key}.query")
 
     def _columns(self, found: list[str]) -> list[str]:
         """The needed columns, in the data's order; DataError (as for a file) for a missing one."""
         from valueproof.data.load import _require_columns
 
+        if not self.needed:  # a small table read whole (groups, rollout)
+            return found
         _require_columns(dict.fromkeys(found, ""), self.needed, self.label, None)
         return [c for c in found if c in self.needed]
 
@@ -193,14 +200,14 @@ class DatabaseSource:
 
         if not self.database.is_file():
             raise DataError(f"{self.label}: database file {self.database} not found; "
-                            "check data.url")
+                            f"check {self.key}.url")
         sandbox = duckdb.connect(":memory:")
         try:
             try:
                 sandbox.execute(f"ATTACH {literal(str(self.database))} AS source (READ_ONLY)")
             except duckdb.Error as exc:
                 raise DataError(f"{self.database}: could not be opened as a DuckDB database "
-                                f"({_first_line(exc)}); check data.url") from None
+                                f"({_first_line(exc)}); check {self.key}.url") from None
             sandbox.execute("USE source")
             for setting in (*SANDBOX, f"SET memory_limit = {literal(self.memory_limit)}",
                             "SET lock_configuration = true"):
@@ -223,20 +230,22 @@ class DatabaseSource:
                 raise DataError(self._timeout_message()) from None
             except duckdb.OutOfMemoryException:
                 raise DataError(
-                    f"data.query needed more than data.memory_limit ({self.memory_limit}) and "
-                    "was stopped; select fewer columns or rows, or raise data.memory_limit"
+                    f"{self.key}.query needed more than data.memory_limit "
+                    f"({self.memory_limit}) and was stopped; select fewer columns or rows, or "
+                    "raise data.memory_limit"
                 ) from None
             except duckdb.PermissionException:
                 raise DataError(
-                    "data.query tried to read a file or URL; a query may only read the "
-                    "tables of the database in data.url"
+                    f"{self.key}.query tried to read a file or URL; a query may only read the "
+                    f"tables of the database in {self.key}.url"
                 ) from None
             except duckdb.CatalogException as exc:
-                what = "data.table" if self.query is None else "data.query"
+                what = f"{self.key}.table" if self.query is None else f"{self.key}.query"
                 raise DataError(f"{self.label}: {what} names something the database does not "
                                 f"have ({_first_line(exc)})") from None
             except duckdb.Error as exc:
-                raise DataError(f"data.query failed: {_first_line(exc)}; fix the query") from None
+                raise DataError(f"{self.key}.query failed: {_first_line(exc)}; fix the "
+                                "query") from None
             finally:
                 timer.cancel()
         finally:
@@ -248,17 +257,17 @@ class DatabaseSource:
         try:
             statements = sandbox.extract_statements(self.query)
         except duckdb.Error as exc:
-            raise DataError(f"data.query is not valid SQL: {_first_line(exc)}") from None
+            raise DataError(f"{self.key}.query is not valid SQL: {_first_line(exc)}") from None
         if len(statements) != 1:
-            raise DataError(f"data.query holds {len(statements)} statements; give exactly "
+            raise DataError(f"{self.key}.query holds {len(statements)} statements; give exactly "
                             "one SELECT (or WITH … SELECT) statement, without ';' between others")
         kind = statements[0].type
         if kind != duckdb.StatementType.SELECT:
-            raise DataError(f"data.query is not a SELECT (DuckDB reads it as {kind.name}); "
+            raise DataError(f"{self.key}.query is not a SELECT (DuckDB reads it as {kind.name}); "
                             "only a read-only SELECT (or WITH … SELECT) is run")
 
     def _timeout_message(self) -> str:
-        return (f"data.query did not finish within data.timeout ({self.timeout:g} s) and was "
+        return (f"{self.key}.query did not finish within data.timeout ({self.timeout:g} s) and was "
                 "stopped; aggregate or filter more in the query, or raise data.timeout")
 
     # --- Spark, through ibis ---------------------------------------------------------------
@@ -415,14 +424,14 @@ class DatabaseSource:
         kind = type(exc).__name__
         text = _first_line(exc) if str(exc).strip() else kind
         where = self.label
-        what = "data.table" if self.query is None else "data.query"
+        what = f"{self.key}.table" if self.query is None else f"{self.key}.query"
         if state == "28P01" or "password authentication failed" in text \
                 or "no password supplied" in text:
             message = (f"{where}: the database refused the user name or password; check the "
                        "credentials (the password comes from the environment variable in "
-                       "data.url)")
+                       f"{self.key}.url)")
         elif state == "3D000" or ("database" in text and "does not exist" in text):
-            message = f"{where}: the database does not exist ({text}); check data.url"
+            message = f"{where}: the database does not exist ({text}); check {self.key}.url"
         elif kind == "TableNotFound" or state == "42P01":
             named = f"'{self.table}'" if self.query is None else f"({text})"
             message = (f"{where}: {what} names a table the database does not have {named}; "
@@ -432,8 +441,8 @@ class DatabaseSource:
         elif state == "57014" or "statement timeout" in text:
             message = self._timeout_message()
         elif state == "25006":
-            message = (f"{where}: data.query tried to write ({text}); the session is read-only, "
-                       "a definition may only read")
+            message = (f"{where}: {self.key}.query tried to write ({text}); the session is "
+                       "read-only, a definition may only read")
         elif state == "42501":
             message = (f"{where}: the database user may not read this ({text}); grant it "
                        "SELECT on the table")
@@ -442,7 +451,7 @@ class DatabaseSource:
         elif kind in ("OperationalError", "ConnectionTimeout", "ConnectionError") \
                 or "connection" in text.lower() or "could not" in text.lower():
             message = (f"{where}: the database server could not be reached ({text}); check the "
-                       "host and port in data.url, and that the server is running")
+                       f"host and port in {self.key}.url, and that the server is running")
         else:
             message = f"{where}: reading {what} failed ({kind}: {text})"
         return DataError(self.url.redact(message))

@@ -54,21 +54,33 @@ def rollout_expression(con, experiment, columns: dict[str, str], time_kind: str,
 def _register_file(con, experiment, time_kind: str) -> str:
     import duckdb
 
-    path = experiment.resolve(experiment.rollout.file, "rollout.file")
-    if not path.exists():
-        raise DataError(f"{path}: rollout file not found; check rollout.file")
-    try:
-        con.execute(f"CREATE TEMP VIEW rollouts_raw AS SELECT * FROM "
-                    f"read_csv({literal(str(path))}, all_varchar=true)")
-        names = [r[0] for r in con.execute("DESCRIBE rollouts_raw").fetchall()]
-    except duckdb.Error as exc:
-        raise DataError(f"{path}: could not be read as CSV ({str(exc).splitlines()[0]}); save the "
-                        "rollout file as comma-separated UTF-8 text with a header row "
-                        "unit,rollout") from None
+    rollout = experiment.rollout
+    if rollout.url is not None:  # a table of a database: its first two columns
+        from valueproof.data.sources import table_source
+
+        source = table_source(experiment, rollout, "rollout", view="rollouts_raw")
+        source.register(con)
+        path = source.label
+    else:
+        path = experiment.resolve(rollout.file, "rollout.file")
+        if not path.exists():
+            raise DataError(f"{path}: rollout file not found; check rollout.file")
+        try:
+            con.execute(f"CREATE TEMP VIEW rollouts_raw AS SELECT * FROM "
+                        f"read_csv({literal(str(path))}, all_varchar=true)")
+        except duckdb.Error as exc:
+            raise DataError(f"{path}: could not be read as CSV ({str(exc).splitlines()[0]}); "
+                            "save the rollout file as comma-separated UTF-8 text with a header "
+                            "row unit,rollout") from None
+    described = con.execute("DESCRIBE rollouts_raw").fetchall()
+    names = [r[0] for r in described]
     if len(names) < 2:
         raise DataError(f"{path}: needs two columns, unit and rollout (with a header row)")
     cast = "DATE" if time_kind == "date" else "BIGINT"
-    value = f"nullif(trim({quote(names[1])}), '')"
+    value = f"nullif(trim(CAST({quote(names[1])} AS VARCHAR)), '')"
+    if time_kind == "date" and (described[1][1] == "DATE"
+                                or described[1][1].startswith("TIMESTAMP")):
+        value = quote(names[1])  # a database's date (a timestamp: its date in data.timezone)
     bad = con.execute(
         f"SELECT count(*), any_value({quote(names[1])}) FROM rollouts_raw "
         f"WHERE {value} IS NOT NULL AND TRY_CAST({value} AS {cast}) IS NULL").fetchone()
@@ -77,7 +89,7 @@ def _register_file(con, experiment, time_kind: str) -> str:
         raise DataError(f"{path}: {bad[0]} rollout value(s) are not {kind} (e.g. '{bad[1]}'); "
                         "write each unit's first date with the product, or leave it empty for "
                         "units never treated")
-    con.execute(f"CREATE TEMP TABLE rollouts AS SELECT {quote(names[0])} AS unit, "
+    con.execute(f"CREATE TEMP TABLE rollouts AS SELECT CAST({quote(names[0])} AS VARCHAR) AS unit, "
                 f"TRY_CAST({value} AS {cast}) AS ro FROM rollouts_raw")
     clash = con.execute("SELECT unit FROM rollouts GROUP BY unit "
                         "HAVING count(DISTINCT ro) > 1 OR (count(ro) > 0 AND count(ro) < count(*)) "
