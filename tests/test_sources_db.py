@@ -207,6 +207,33 @@ def test_groups_from_a_file_with_postgres_data(analyst_url, runner, tmp_path):
     _assert_same(from_csv, from_db)
 
 
+def test_duplicate_and_conflicting_rows_are_found_by_the_database(database, analyst_url, runner,
+                                                                 tmp_path):
+    """The duplicate checks run over every column of the table (a row ID included), in the
+    database: two exact copies and one row whose ID and keys repeat with another value give
+    the findings the CSV gives."""
+    import pandas as pd
+
+    frame = panel_frame().assign(row_id=lambda f: [f"R{i:05d}" for i in range(len(f))])
+    conflicting = frame.iloc[[5]].assign(minutes=frame["minutes"].iloc[5] + 3)
+    frame = pd.concat([frame, frame.iloc[[0, 1]], conflicting], ignore_index=True)
+    _admin_table(database, "crm.exported", frame,
+                 {"unit": "text", '"group"': "text", "day": "date", "minutes": "double precision",
+                  "resolved": "integer", "row_id": "text"})
+    path = _panel_definition(tmp_path, {"column": "group", "treatment": "T", "control": "C"},
+                             [{"id": "minutes", "column": "minutes", "better": "lower"}])
+    frame.to_csv(tmp_path / "data.csv", index=False)
+    found = {}
+    for name, target in (("csv", path),
+                         ("db", _with_data(path, url=analyst_url, table="crm.exported"))):
+        quality = _results(runner, target)["data_quality"]
+        found[name] = {item["kind"]: item["params"] for item in quality
+                       if item["kind"] in ("duplicate_rows", "conflicting_rows")}
+    assert found["csv"]["duplicate_rows"]["rows"] == found["db"]["duplicate_rows"]["rows"] == 2
+    assert found["csv"]["conflicting_rows"]["sets"] == found["db"]["conflicting_rows"]["sets"] == 1
+    assert found["db"]["conflicting_rows"]["example"] == "unit U00"
+
+
 # --- groups, rollout and adoption tables from the database -----------------------------------
 
 def test_groups_from_a_database_table(database, analyst_url, runner, tmp_path):

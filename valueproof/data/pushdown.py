@@ -162,6 +162,45 @@ def expression(table, plan: Plan):
     return grouped.drop(*[k for k in ("__period", "__side") if k in keys])
 
 
+def row_checks(table, plan: Plan):
+    """The duplicate-row checks of the data stage as one aggregate the backend runs over every
+    column of `table` (an ibis table: the data.table or data.query as written, not only the
+    columns used): rows, distinct rows, distinct keys (every column but the KPI columns), keys
+    whose rows differ in their KPI values, and one such key's unit. Columns a database cannot
+    group by (JSON, arrays, structs, binary, geometry) are left out of the comparison."""
+    def comparable(kind) -> bool:
+        return (kind.is_numeric() or kind.is_string() or kind.is_boolean() or kind.is_temporal()
+                or kind.is_uuid() or kind.is_null())
+
+    schema = table.schema()
+    columns = [c for c in table.columns if comparable(schema[c]) or c in plan.columns
+               or c == plan.unit]
+    table = table.select(*columns)
+    keys = [c for c in columns if c not in plan.columns]
+    whole = table.group_by(columns).aggregate(__copies=table.count())
+    per_key = whole.group_by(keys).aggregate(__rows=whole["__copies"].sum(),
+                                             __variants=whole.count())
+    differ = per_key["__variants"] > 1
+    return per_key.aggregate(
+        rows=per_key["__rows"].sum(), distinct=per_key["__variants"].sum(),
+        keys=per_key.count(), conflicts=per_key.count(where=differ),
+        example=per_key[plan.unit].cast("string").min(where=differ))
+
+
+def row_checks_sql(relation: str, columns: list[str], plan: Plan) -> str:
+    """`row_checks` in DuckDB's SQL, over `relation` (a DuckDB database's table or query)."""
+    def quoted(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    keys = ", ".join(quoted(c) for c in columns if c not in plan.columns)
+    return (f"SELECT sum(r) AS rows, sum(v) AS distinct, count(*) AS keys, "
+            f"count(*) FILTER (WHERE v > 1) AS conflicts, "
+            f"min(CAST({quoted(plan.unit)} AS VARCHAR)) FILTER (WHERE v > 1) AS example "
+            f"FROM (SELECT {keys}, sum(c) AS r, count(*) AS v FROM "
+            f"(SELECT *, count(*) AS c FROM ({relation.strip().rstrip(';')}\n) GROUP BY ALL) "
+            f"GROUP BY {keys})")
+
+
 def local_cells(plan: Plan, aliases: list[str], time_kind: str, rollout: bool
                 ) -> tuple[list[str], list[str]]:
     """DuckDB's twin of `expression`, for rows read locally (files, or a database's rows on

@@ -35,6 +35,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from valueproof.data import pushdown
 from valueproof.data.sources import literal, quote
 from valueproof.data.url import DatabaseUrl
 from valueproof.errors import DataError
@@ -221,6 +222,11 @@ class DatabaseSource:
             timer.start()
             try:
                 relation = sandbox.sql(query)
+                if self.plan is not None:  # the duplicate checks over every column
+                    self._columns(relation.columns)  # (a missing column's message first)
+                    found = sandbox.sql(pushdown.row_checks_sql(query, relation.columns,
+                                                                self.plan))
+                    self._keep_row_checks(found.fetchall(), found.columns)
                 relation = relation.select(*(quote(c) for c in self._columns(relation.columns)))
                 fetch = getattr(relation, "to_arrow_table", None) or relation.fetch_arrow_table
                 with warnings.catch_warnings():
@@ -288,13 +294,17 @@ class DatabaseSource:
                 if query is None:  # (ibis's table() runs USE, which global_temp refuses)
                     query = "SELECT * FROM " + ".".join(
                         "`" + part.replace("`", "``") + "`" for part in self.table.split("."))
-                table = self._selected(backend.sql(query))
-                statement = backend.compile(table)
+                table = backend.sql(query)
+                checks = backend.compile(pushdown.row_checks(table, self.plan)) \
+                    if self.plan is not None else None
+                statement = backend.compile(self._selected(table))
             except DataError:
                 raise
             except Exception as exc:  # noqa: BLE001 - pyspark and py4j have their own types
                 raise self._database_error(exc) from None
             try:
+                if checks is not None:
+                    self._keep_row_checks(spark.run(session, checks, self.timeout))
                 return spark.run(session, statement, self.timeout)
             except TimeoutError:
                 raise DataError(self._timeout_message()) from None
@@ -343,8 +353,14 @@ class DatabaseSource:
             else:
                 *schema, name = self.table.split(".")
                 table = backend.table(name, database=schema[0] if schema else None)
+            adbc = backend.name == "postgres" and _adbc_postgres() is not None
+            if self.plan is not None:  # the duplicate checks, before the cells stream
+                checks = pushdown.row_checks(table, self.plan)
+                found = (self._read_adbc(backend.compile(checks), failed) if adbc
+                         else backend.to_pyarrow(checks))
+                self._keep_row_checks(found)
             table = self._selected(table)
-            if backend.name == "postgres" and _adbc_postgres() is not None:
+            if adbc:
                 return self._read_adbc(backend.compile(table), failed)
             reader = backend.to_pyarrow_batches(table)
         except DataError:
@@ -360,6 +376,18 @@ class DatabaseSource:
                 raise
 
         return pa.RecordBatchReader.from_batches(reader.schema, batches())
+
+    def _keep_row_checks(self, found, names: list[str] | None = None) -> None:
+        """The backend's `pushdown.row_checks`, for `load`: an Arrow table of one row (or
+        DuckDB's rows and their column `names`)."""
+        self.state["row_checks"] = (dict(zip(names, found[0])) if names is not None
+                                    else found.to_pylist()[0])
+
+    @property
+    def row_checks(self) -> dict | None:
+        """rows, distinct (rows), keys, conflicts and example (a unit) of the backend's
+        duplicate checks over every column of the table or query; None when not run."""
+        return self.state.get("row_checks")
 
     def _selected(self, table):
         """What is asked of `table` (an ibis table): the plan's aggregate, or the needed
