@@ -321,6 +321,9 @@ def test_conflicting_duplicate_rows_warn(runner, tmp_path):
     out = " ".join(ok(runner, "validate", definition(tmp_path)).split())
     assert "1 set(s) of rows agree on every column but the KPI values" in out
     assert f"unit {frame.loc[10, 'unit']}, {frame.loc[10, 'day']}" in out
+    # data.duplicates: skip looks for neither duplicates nor conflicts
+    skipped = ok(runner, "validate", definition(tmp_path, data={"duplicates": "skip"}))
+    assert "agree on every column" not in skipped and "exact duplicate" not in skipped
 
 
 def test_many_rows_per_unit_and_day_are_not_conflicts(runner, tmp_path):

@@ -234,6 +234,40 @@ def test_duplicate_and_conflicting_rows_are_found_by_the_database(database, anal
     assert found["db"]["conflicting_rows"]["example"] == "unit U00"
 
 
+def test_a_primary_key_spares_the_duplicate_checks(database, analyst_url, runner, tmp_path,
+                                                   monkeypatch):
+    """A table with a primary key holds no duplicates: the database is not asked to count them
+    (the second pass over every column); `duplicates: skip` never asks."""
+    import psycopg
+
+    from valueproof.data.sql import DatabaseSource
+
+    statements = []
+    original = DatabaseSource._read_adbc
+
+    def spy(self, statement, failed):
+        statements.append(statement)
+        return original(self, statement, failed)
+
+    monkeypatch.setattr(DatabaseSource, "_read_adbc", spy)
+    frame = panel_frame().assign(row_id=lambda f: range(len(f)))
+    _admin_table(database, "crm.keyed", frame,
+                 {"unit": "text", '"group"': "text", "day": "date", "minutes": "double precision",
+                  "resolved": "integer", "row_id": "integer"})
+    with psycopg.connect(database["admin"], autocommit=True) as con:
+        con.execute("ALTER TABLE crm.keyed ADD PRIMARY KEY (row_id)")
+    path = _panel_definition(tmp_path, {"column": "group", "treatment": "T", "control": "C"},
+                             [{"id": "minutes", "column": "minutes", "better": "lower"}])
+    from_csv = _results(runner, path)
+    _assert_same(from_csv, _results(runner, _with_data(path, url=analyst_url,
+                                                       table="crm.keyed")))
+    assert len(statements) == 1 and "__variants" not in statements[0]
+    _results(runner, _with_data(path, url=analyst_url, table="crm.panel"))
+    assert "__variants" in statements[1] and len(statements) == 3
+    _results(runner, _with_data(path, url=analyst_url, table="crm.panel", duplicates="skip"))
+    assert len(statements) == 4
+
+
 # --- groups, rollout and adoption tables from the database -----------------------------------
 
 def test_groups_from_a_database_table(database, analyst_url, runner, tmp_path):

@@ -225,6 +225,10 @@ class DataSource(FileReading):
     timeout: float = Field(300, gt=0, le=86_400,
                            description="Seconds a database query may run before it is stopped.")
     memory_limit: str = Field("4GB", description="Memory a SQL query may use, e.g. 4GB.")
+    duplicates: Literal["check", "skip"] = Field(
+        "check", description="Look for duplicate and conflicting rows over every column (check), "
+                             "or not (skip: for a large database table without a primary key, "
+                             "where the check is a second pass over every column).")
     timezone: str = Field(
         "UTC", description="Time zone in which a timestamp with a zone (2026-06-30T23:30:00+00:00, "
                            "a database's timestamptz) falls on its date, e.g. Europe/Warsaw; "

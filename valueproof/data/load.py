@@ -251,15 +251,17 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source,
         rollout_waves.check_constant(con, experiment, label)
 
     key_columns = [c for c in columns if c not in kpi_columns]
-    conflict = None
-    if getattr(source, "projected", False):  # a database sent only the columns used (or
-        # cells), so rows that differ in a row ID would look the same: it checked every column
+    conflict, duplicates, repeated_keys = None, 0, 0  # (none looked for with skip)
+    checked = data.duplicates == "check"
+    if checked and getattr(source, "projected", False):  # a database sent only the columns
+        # used (or cells), so rows that differ in a row ID would look the same: it checked
+        # every column itself
         found = getattr(source, "row_checks", None) or {}
         duplicates = int(found.get("rows") or 0) - int(found.get("distinct") or 0)
         repeated_keys = int(found.get("rows") or 0) - int(found.get("keys") or 0)
         if found.get("conflicts") and 0 < repeated_keys <= checks.CONFLICT_SHARE * rows_read:
             conflict = (int(found["conflicts"]), f"unit {found['example']}")
-    else:
+    elif checked:
         duplicates, repeated_keys = _duplicate_rows(con, rows_read, key_columns)
         conflict = checks.conflicting_rows(con, key_columns, kpi_columns, rows_read,
                                            repeated_keys, data.unit, data.time)

@@ -44,6 +44,7 @@ class Plan:
     group: str | None
     rollout: str | None
     period: str  # day | week | month | quarter
+    duplicates: bool  # run the duplicate-row checks
     cuts: tuple  # dates (or integer periods) at which a new cell starts
     kpis: tuple  # (aggregate, column, numerator, denominator) per KPI, in order
     columns: tuple  # every KPI column, sorted: the data stage's k{j}
@@ -81,8 +82,8 @@ def plan_for(experiment, extra_cuts: tuple = ()) -> Plan:
     kpis = tuple((k.aggregate, k.column, k.numerator, k.denominator) for k in experiment.kpis)
     columns = tuple(sorted({c for k in experiment.kpis for c in k.columns}))
     cuts = tuple(sorted(set(known_cuts(experiment)) | set(extra_cuts)))
-    return Plan(data.unit, data.time, groups.column, rollout, experiment.analysis.period, cuts,
-                kpis, columns)
+    return Plan(data.unit, data.time, groups.column, rollout, experiment.analysis.period,
+                data.duplicates == "check", cuts, kpis, columns)
 
 
 def _numeric(column):

@@ -222,7 +222,7 @@ class DatabaseSource:
             timer.start()
             try:
                 relation = sandbox.sql(query)
-                if self.plan is not None:  # the duplicate checks over every column
+                if self.plan is not None and self.plan.duplicates:  # over every column
                     self._columns(relation.columns)  # (a missing column's message first)
                     found = sandbox.sql(pushdown.row_checks_sql(query, relation.columns,
                                                                 self.plan))
@@ -296,7 +296,7 @@ class DatabaseSource:
                         "`" + part.replace("`", "``") + "`" for part in self.table.split("."))
                 table = backend.sql(query)
                 checks = backend.compile(pushdown.row_checks(table, self.plan)) \
-                    if self.plan is not None else None
+                    if self.plan is not None and self.plan.duplicates else None
                 statement = backend.compile(self._selected(table))
             except DataError:
                 raise
@@ -354,11 +354,14 @@ class DatabaseSource:
                 *schema, name = self.table.split(".")
                 table = backend.table(name, database=schema[0] if schema else None)
             adbc = backend.name == "postgres" and _adbc_postgres() is not None
-            if self.plan is not None:  # the duplicate checks, before the cells stream
-                checks = pushdown.row_checks(table, self.plan)
-                found = (self._read_adbc(backend.compile(checks), failed) if adbc
-                         else backend.to_pyarrow(checks))
-                self._keep_row_checks(found)
+            if self.plan is not None and self.plan.duplicates:  # before the cells stream
+                if self._has_primary_key(backend):
+                    self.state["row_checks"] = {}  # no two rows alike: nothing to count
+                else:
+                    checks = pushdown.row_checks(table, self.plan)
+                    found = (self._read_adbc(backend.compile(checks), failed) if adbc
+                             else backend.to_pyarrow(checks))
+                    self._keep_row_checks(found)
             table = self._selected(table)
             if adbc:
                 return self._read_adbc(backend.compile(table), failed)
@@ -376,6 +379,20 @@ class DatabaseSource:
                 raise
 
         return pa.RecordBatchReader.from_batches(reader.schema, batches())
+
+    def _has_primary_key(self, backend) -> bool:
+        """A PostgreSQL data.table with a primary key on columns that are not KPI columns holds
+        no duplicate rows and no rows that repeat their keys: the checks can be skipped."""
+        if backend.name != "postgres" or self.table is None:
+            return False
+        with backend.con.cursor() as cursor:
+            cursor.execute(
+                "SELECT array_agg(a.attname::text) FROM pg_index i JOIN pg_attribute a ON "
+                "a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
+                "WHERE i.indrelid = to_regclass(%s) AND i.indisprimary", [self.table])
+            found = cursor.fetchone()
+        columns = found[0] if found else None
+        return bool(columns) and not set(columns) & set(self.plan.columns)
 
     def _keep_row_checks(self, found, names: list[str] | None = None) -> None:
         """The backend's `pushdown.row_checks`, for `load`: an Arrow table of one row (or
