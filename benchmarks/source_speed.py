@@ -7,16 +7,19 @@ VALUEPROOF_TEST_PG_URL, or a cluster started from Debian's binaries and removed 
 
 Figures, each the best of --repeat runs:
 * `analyze` from Parquet and from PostgreSQL (the whole command, in a new process);
-* the panel from PostgreSQL: `load_dataset` in a new process (connecting, the aggregation the
-  database runs, the cells arriving through ADBC, the checks and the panel in DuckDB; the
-  process's own imports not counted);
+* `analyze` from PostgreSQL with `data.duplicates: skip` (the table has no primary key, so by
+  default the database also counts duplicate rows over every column: a second, heavier pass);
+* the panel from PostgreSQL: `load_dataset` in a new process with `duplicates: skip`
+  (connecting, the aggregation the database runs, the cells arriving through ADBC, the checks
+  and the panel in DuckDB; the process's own imports not counted);
 * `psql` running the hand-written unit × week GROUP BY of the same panel (means, a sum and
   rates per unit × group × week × window) and printing its rows: what the server alone needs.
 
 With --spark, the same rows are read from a local Spark session (spark://local[2]) instead:
 the benchmark starts the session (timed on its own), caches the Parquet file as the temporary
 view `obs`, and runs `analyze` in this process, where valueproof uses that active session (as
-a notebook would); the Parquet figure is taken in this process too.
+a notebook would), with the default duplicate checks and with `duplicates: skip`; the Parquet
+figure is taken in this process too.
 
 Run:  python benchmarks/source_speed.py [--rows 1000000 10000000] [--units 20000] [--repeat 2]
       python benchmarks/source_speed.py --spark [--rows 1000000] [--cores 2]
@@ -129,7 +132,8 @@ def spark_benchmark(args) -> None:
             raise SystemExit(result.output)
         return time.perf_counter() - start
 
-    print(f"{'rows':>11}  {'parquet':>8}  {'spark':>8}  {'spark/parquet':>13}")
+    print(f"{'rows':>11}  {'parquet':>8}  {'spark':>8}  {'spark/parquet':>13}  "
+          f"{'spark, skip':>11}  {'ratio':>5}")
     try:
         with tempfile.TemporaryDirectory() as tmp:
             for rows in args.rows:
@@ -143,13 +147,15 @@ def spark_benchmark(args) -> None:
                 cached = time.perf_counter() - started
                 (folder / "file.yaml").write_text(
                     HEAD + "data: {path: obs.parquet, unit: unit, time: day}\n" + KPIS)
-                (folder / "spark.yaml").write_text(
-                    HEAD + f"data: {{url: 'spark://{master}', table: obs, unit: unit, "
-                    "time: day}\n" + KPIS)
+                for name, extra in (("spark", ""), ("skip", ", duplicates: skip")):
+                    (folder / f"{name}.yaml").write_text(
+                        HEAD + f"data: {{url: 'spark://{master}', table: obs, unit: unit, "
+                        f"time: day{extra}}}\n" + KPIS)
                 best = {name: min(analyze(folder / f"{name}.yaml") for _ in range(args.repeat))
-                        for name in ("file", "spark")}
+                        for name in ("file", "spark", "skip")}
                 print(f"{rows:>11,}  {best['file']:>7.2f}s  {best['spark']:>7.2f}s  "
-                      f"{best['spark'] / best['file']:>12.1f}×   (Parquet into Spark's cache "
+                      f"{best['spark'] / best['file']:>12.1f}×  {best['skip']:>10.2f}s  "
+                      f"{best['skip'] / best['file']:>4.1f}×   (Parquet into Spark's cache "
                       f"{cached:.1f}s)", flush=True)
                 frame.unpersist()
     finally:
@@ -178,7 +184,7 @@ def main() -> None:
         env = {**os.environ, "VP_BENCH_PASSWORD": parts.password, "PGPASSWORD": parts.password}
         template = url.replace(parts.password, "${VP_BENCH_PASSWORD}")
         print(f"{'rows':>11}  {'analyze: parquet':>16}  {'postgres':>8}  {'ratio':>5}  "
-              f"{'panel from pg':>13}  {'psql GROUP BY':>13}  {'ratio':>5}")
+              f"{'pg, skip':>8}  {'panel from pg':>13}  {'psql GROUP BY':>13}  {'ratio':>5}")
         for rows in args.rows:
             folder = Path(tmp) / str(rows)
             folder.mkdir()
@@ -190,18 +196,22 @@ def main() -> None:
             loaded = time.perf_counter() - started
             (folder / "file.yaml").write_text(
                 HEAD + "data: {path: obs.parquet, unit: unit, time: day}\n" + KPIS)
-            (folder / "db.yaml").write_text(
-                HEAD + f"data: {{url: '{template}', table: {table}, unit: unit, time: day}}\n"
-                + KPIS)
+            for name, extra in (("db", ""), ("db_skip", ", duplicates: skip")):
+                (folder / f"{name}.yaml").write_text(
+                    HEAD + f"data: {{url: '{template}', table: {table}, unit: unit, time: day"
+                    f"{extra}}}\n" + KPIS)
             best = {}
             for name, command in (
                     ("parquet", [tool, "analyze", str(folder / "file.yaml")]),
                     ("postgres", [tool, "analyze", str(folder / "db.yaml")]),
+                    ("skip", [tool, "analyze", str(folder / "db_skip.yaml")]),
                     ("psql", ["psql", url, "-qAtc", PANEL_SQL.format(table=table)])):
                 best[name] = min(timed(command, env) for _ in range(args.repeat))
-            best["panel"] = min(panel_time(folder / "db.yaml", env) for _ in range(args.repeat))
+            best["panel"] = min(panel_time(folder / "db_skip.yaml", env)
+                                for _ in range(args.repeat))
             print(f"{rows:>11,}  {best['parquet']:>15.2f}s  {best['postgres']:>7.2f}s  "
-                  f"{best['postgres'] / best['parquet']:>4.1f}×  {best['panel']:>12.2f}s  "
+                  f"{best['postgres'] / best['parquet']:>4.1f}×  {best['skip']:>7.2f}s  "
+                  f"{best['panel']:>12.2f}s  "
                   f"{best['psql']:>12.2f}s  {best['panel'] / best['psql']:>4.2f}×   "
                   f"(COPY + ANALYZE {loaded:.1f}s)", flush=True)
 

@@ -1,8 +1,10 @@
 """Read observations, check them, and aggregate them to the unit x period panel.
 
-All heavy lifting is SQL in an in-memory DuckDB: the raw rows never become Python objects, only
-the per-cell aggregates do. Problems that make the data unusable raise `DataError`; problems that
-only weaken it become `Finding`s that validate, analyze and the report all show.
+All heavy lifting is SQL: the raw rows never become Python objects. A database aggregates its
+rows to cells itself (`pushdown`); rows read here (a file, a database's rows on the row path)
+are checked and aggregated to the same cells by an in-memory DuckDB. Everything after reads the
+cells. Problems that make the data unusable raise `DataError`; problems that only weaken it
+become `Finding`s that validate, analyze and the report all show.
 """
 
 from __future__ import annotations
@@ -165,8 +167,7 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source,
     data, groups = experiment.data, experiment.groups
     staggered = experiment.staggered
     columns = _describe_columns(con)
-    # a database that aggregated its rows (`pushdown`) sent cells: `n` rows each, with the
-    # KPIs' sums and counts; every count of rows below is then a sum of `n`
+    # a database that aggregated its rows (`pushdown`) sent cells, not rows
     pushed = getattr(source, "aggregated", False)
     needed = {data.unit: "data.unit", data.time: "data.time"}
     if groups.column:

@@ -23,7 +23,10 @@ periods, and when one does not, `load` asks again with that edge cut (`Recut`).
 
 Columns whose types the backend cannot sum (a KPI held as text, a time held as neither a date,
 a timestamp, an integer nor text) keep the row path: `expression` returns None and the needed
-columns' rows are read, as for a file.
+columns' rows are read, as for a file. Rows read on this machine (files, DuckDB databases, the
+row path) are aggregated to the same cells by DuckDB (`local_cells`), so the rest of the data
+stage has one input. The duplicate-row checks need every column, so a database runs them too
+(`row_checks`), as one more aggregate.
 """
 
 from __future__ import annotations
