@@ -230,7 +230,8 @@ def local_cells(plan: Plan, aliases: list[str], time_kind: str, rollout: bool
                               else f"count(*) AS c{i}")
         else:
             aggregates += [f"sum({position[column]}) AS s{i}", f"count({position[column]}) AS c{i}"]
-    keys = ["unit", "grp", *(["ro"] if rollout else []), period_expression(time_kind, plan.period, "rt")]
+    keys = ["unit", "grp", *(["ro"] if rollout else []),
+            period_expression(time_kind, plan.period, "rt")]
     if time_kind == "date" and plan.period in TRUNCATE:
         keys += [f"(rt >= DATE '{cut.isoformat()}')" for cut in plan.cuts
                  if isinstance(cut, dt.date)]

@@ -273,8 +273,8 @@ class DatabaseSource:
                             "only a read-only SELECT (or WITH … SELECT) is run")
 
     def _timeout_message(self) -> str:
-        return (f"{self.key}.query did not finish within data.timeout ({self.timeout:g} s) and was "
-                "stopped; aggregate or filter more in the query, or raise data.timeout")
+        return (f"{self.key}.query did not finish within data.timeout ({self.timeout:g} s) and "
+                "was stopped; aggregate or filter more in the query, or raise data.timeout")
 
     # --- Spark, through ibis ---------------------------------------------------------------
 
@@ -295,6 +295,7 @@ class DatabaseSource:
                     query = "SELECT * FROM " + ".".join(
                         "`" + part.replace("`", "``") + "`" for part in self.table.split("."))
                 table = backend.sql(query)
+                self._columns(list(table.columns))  # (a missing column's message first)
                 checks = backend.compile(pushdown.row_checks(table, self.plan)) \
                     if self.plan is not None and self.plan.duplicates else None
                 statement = backend.compile(self._selected(table))
@@ -354,6 +355,7 @@ class DatabaseSource:
                 *schema, name = self.table.split(".")
                 table = backend.table(name, database=schema[0] if schema else None)
             adbc = backend.name == "postgres" and _adbc_postgres() is not None
+            self._columns(list(table.columns))  # (a missing column's message first)
             if self.plan is not None and self.plan.duplicates:  # before the cells stream
                 if self._has_primary_key(backend):
                     self.state["row_checks"] = {}  # no two rows alike: nothing to count
@@ -385,12 +387,17 @@ class DatabaseSource:
         no duplicate rows and no rows that repeat their keys: the checks can be skipped."""
         if backend.name != "postgres" or self.table is None:
             return False
-        with backend.con.cursor() as cursor:
-            cursor.execute(
-                "SELECT array_agg(a.attname::text) FROM pg_index i JOIN pg_attribute a ON "
-                "a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
-                "WHERE i.indrelid = to_regclass(%s) AND i.indisprimary", [self.table])
-            found = cursor.fetchone()
+        try:
+            with backend.con.cursor() as cursor:
+                cursor.execute(
+                    "SELECT array_agg(a.attname::text) FROM pg_index i JOIN pg_attribute a ON "
+                    "a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
+                    "WHERE i.indrelid = to_regclass(%s) AND i.indisprimary", [self.table])
+                found = cursor.fetchone()
+        except Exception:  # noqa: BLE001 - a name to_regclass cannot read: check the rows
+            with contextlib.suppress(Exception):
+                backend.con.rollback()
+            return False
         columns = found[0] if found else None
         return bool(columns) and not set(columns) & set(self.plan.columns)
 
@@ -409,8 +416,6 @@ class DatabaseSource:
     def _selected(self, table):
         """What is asked of `table` (an ibis table): the plan's aggregate, or the needed
         columns."""
-        from valueproof.data import pushdown
-
         table = table.select(*self._columns(list(table.columns)))
         cells = pushdown.expression(table, self.plan) if self.plan is not None else None
         self.state["aggregated"] = cells is not None
