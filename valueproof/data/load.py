@@ -18,7 +18,8 @@ from valueproof.config.schema import Experiment
 from valueproof.data import checks, pushdown, waves as rollout_waves
 from valueproof.data.columns import numeric_expression, time_expression
 from valueproof.data.panel import Panel, aggregate_panel, align_to_period
-from valueproof.data.sources import data_fingerprint, literal, quote, source_for, table_source
+from valueproof.data.sources import (data_fingerprint, literal, quote, register_unit_table,
+                                     source_for)
 from valueproof.errors import DataError
 
 FEW_UNITS = 10
@@ -551,24 +552,7 @@ def _value_findings(con, experiment: Experiment, aliases: dict[str, str], label:
 
 
 def _register_assignment(con, experiment: Experiment) -> None:
-    import duckdb
-
-    groups = experiment.groups
-    if groups.url is not None:  # a table of a database: its first two columns
-        source = table_source(experiment, groups, "groups", view="assignment_raw")
-        source.register(con)
-        path = source.label
-    else:
-        path = experiment.resolve(groups.file, "groups.file")
-        if not path.exists():
-            raise DataError(f"{path}: group file not found; check groups.file")
-        try:
-            con.execute("CREATE TEMP VIEW assignment_raw AS SELECT * FROM "
-                        f"read_csv({literal(str(path))}, all_varchar=true)")
-        except duckdb.Error as exc:
-            raise DataError(f"{path}: could not be read as CSV ({str(exc).splitlines()[0]}); "
-                            "save the group file as comma-separated UTF-8 text with a header "
-                            "row unit,group") from None
+    path = register_unit_table(con, experiment, "groups", "group", "assignment_raw")
     names = [r[0] for r in con.execute("DESCRIBE assignment_raw").fetchall()]
     if len(names) < 2:
         raise DataError(f"{path}: needs two columns, unit and group (with a header row)")

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from valueproof.config.schema import KPI, Experiment
+from valueproof.config.schema import Experiment
 
 PERIOD_DAYS = {"day": 1, "week": 7}
 

@@ -260,6 +260,30 @@ def table_source(experiment, spec, key: str, needed: dict[str, str] | None = Non
                           data.memory_limit, database, None, data.timezone, view=view, key=key)
 
 
+def register_unit_table(con, experiment, key: str, what: str, view: str):
+    """The unit table of `key` (groups: unit, group; rollout: unit, rollout) as the DuckDB view
+    `view`: a CSV file (`key.file`, read as text) or a database table (`key.url`). Returns how
+    messages name it (the file's path or the redacted URL)."""
+    import duckdb
+
+    spec = getattr(experiment, key)
+    if spec.url is not None:  # a table of a database: its first two columns
+        source = table_source(experiment, spec, key, view=view)
+        source.register(con)
+        return source.label
+    path = experiment.resolve(spec.file, f"{key}.file")
+    if not path.exists():
+        raise DataError(f"{path}: {what} file not found; check {key}.file")
+    try:
+        con.execute(f"CREATE TEMP VIEW {view} AS SELECT * FROM "
+                    f"read_csv({literal(str(path))}, all_varchar=true)")
+    except duckdb.Error as exc:
+        raise DataError(f"{path}: could not be read as CSV ({str(exc).splitlines()[0]}); save "
+                        f"the {what} file as comma-separated UTF-8 text with a header row "
+                        f"unit,{what}") from None
+    return path
+
+
 def data_fingerprint(experiment) -> str:
     """SHA-256 over everything the data and adoption stages read: the observations, the group
     or rollout file (or table), and the adoption files (or tables)."""

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from valueproof.data.columns import INTEGER_TYPES, time_expression
-from valueproof.data.sources import literal, quote
+from valueproof.data.sources import quote
 from valueproof.errors import DataError
 
 
@@ -52,26 +52,9 @@ def rollout_expression(con, experiment, columns: dict[str, str], time_kind: str,
 
 
 def _register_file(con, experiment, time_kind: str) -> str:
-    import duckdb
+    from valueproof.data.sources import register_unit_table
 
-    rollout = experiment.rollout
-    if rollout.url is not None:  # a table of a database: its first two columns
-        from valueproof.data.sources import table_source
-
-        source = table_source(experiment, rollout, "rollout", view="rollouts_raw")
-        source.register(con)
-        path = source.label
-    else:
-        path = experiment.resolve(rollout.file, "rollout.file")
-        if not path.exists():
-            raise DataError(f"{path}: rollout file not found; check rollout.file")
-        try:
-            con.execute(f"CREATE TEMP VIEW rollouts_raw AS SELECT * FROM "
-                        f"read_csv({literal(str(path))}, all_varchar=true)")
-        except duckdb.Error as exc:
-            raise DataError(f"{path}: could not be read as CSV ({str(exc).splitlines()[0]}); "
-                            "save the rollout file as comma-separated UTF-8 text with a header "
-                            "row unit,rollout") from None
+    path = register_unit_table(con, experiment, "rollout", "rollout", "rollouts_raw")
     described = con.execute("DESCRIBE rollouts_raw").fetchall()
     names = [r[0] for r in described]
     if len(names) < 2:
