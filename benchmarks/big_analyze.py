@@ -33,19 +33,26 @@ kpis:
 """
 
 
-def generate(folder: Path, rows: int, units: int) -> None:
+def write_rows(parquet: Path, rows: int, units: int, note: bool = False) -> None:
+    """`rows` observations of `units` units (half treated) over 180 days from 2026-01-01, five
+    KPI columns, as Parquet; with `note`, a unique text column no KPI uses."""
     import duckdb
 
+    extra = ", 'row ' || i AS note" if note else ""
     duckdb.sql(f"""
         COPY (
           SELECT 'U' || (i % {units}) AS unit,
                  CASE WHEN (i % {units}) < {units} // 2 THEN 'T' ELSE 'C' END AS grp,
                  DATE '2026-01-01' + CAST(floor(random() * 180) AS INTEGER) AS day,
                  10 + random() * 4 AS k1, random() AS k2, floor(random() * 5) AS k3,
-                 CASE WHEN random() < 0.3 THEN 1 ELSE 0 END AS k4, 1 + random() * 9 AS k5
+                 CASE WHEN random() < 0.3 THEN 1 ELSE 0 END AS k4, 1 + random() * 9 AS k5{extra}
           FROM range({rows}) t(i)
-        ) TO '{folder / "obs.parquet"}' (FORMAT parquet)
+        ) TO '{parquet}' (FORMAT parquet)
     """)
+
+
+def generate(folder: Path, rows: int, units: int) -> None:
+    write_rows(folder / "obs.parquet", rows, units)
     (folder / "experiment.yaml").write_text(DEFINITION)
 
 

@@ -38,6 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.big_analyze import write_rows
 from tests import pg
 
 KPIS = """\
@@ -66,22 +67,25 @@ PANEL_SQL = """SELECT unit, grp, date_trunc('week', day) AS week, day >= DATE '2
 
 
 def generate(folder: Path, rows: int, units: int) -> Path:
+    """The rows as Parquet (with a unique `note` column no KPI uses) and as CSV, and the
+    definition reading the Parquet file (`file.yaml`)."""
     import duckdb
 
     parquet = folder / "obs.parquet"
-    duckdb.sql(f"""
-        COPY (
-          SELECT 'U' || (i % {units}) AS unit,
-                 CASE WHEN (i % {units}) < {units} // 2 THEN 'T' ELSE 'C' END AS grp,
-                 DATE '2026-01-01' + CAST(floor(random() * 180) AS INTEGER) AS day,
-                 10 + random() * 4 AS k1, random() AS k2, floor(random() * 5) AS k3,
-                 CASE WHEN random() < 0.3 THEN 1 ELSE 0 END AS k4, 1 + random() * 9 AS k5,
-                 'row ' || i AS note
-          FROM range({rows}) t(i)
-        ) TO '{parquet}' (FORMAT parquet)
-    """)
+    write_rows(parquet, rows, units, note=True)
     duckdb.sql(f"COPY (SELECT * FROM '{parquet}') TO '{folder / 'obs.csv'}' (HEADER)")
+    (folder / "file.yaml").write_text(
+        HEAD + "data: {path: obs.parquet, unit: unit, time: day}\n" + KPIS)
     return parquet
+
+
+def write_database_definitions(folder: Path, url: str, table: str) -> None:
+    """`db.yaml` reading `table` of `url`, and `db_skip.yaml`, the same with
+    `duplicates: skip`."""
+    for name, extra in (("db", ""), ("db_skip", ", duplicates: skip")):
+        (folder / f"{name}.yaml").write_text(
+            HEAD + f"data: {{url: '{url}', table: {table}, unit: unit, time: day{extra}}}\n"
+            + KPIS)
 
 
 def timed(command: list[str], env: dict[str, str]) -> float:
@@ -145,17 +149,12 @@ def spark_benchmark(args) -> None:
                 frame.count()
                 frame.createOrReplaceTempView("obs")
                 cached = time.perf_counter() - started
-                (folder / "file.yaml").write_text(
-                    HEAD + "data: {path: obs.parquet, unit: unit, time: day}\n" + KPIS)
-                for name, extra in (("spark", ""), ("skip", ", duplicates: skip")):
-                    (folder / f"{name}.yaml").write_text(
-                        HEAD + f"data: {{url: 'spark://{master}', table: obs, unit: unit, "
-                        f"time: day{extra}}}\n" + KPIS)
+                write_database_definitions(folder, f"spark://{master}", "obs")
                 best = {name: min(analyze(folder / f"{name}.yaml") for _ in range(args.repeat))
-                        for name in ("file", "spark", "skip")}
-                print(f"{rows:>11,}  {best['file']:>7.2f}s  {best['spark']:>7.2f}s  "
-                      f"{best['spark'] / best['file']:>12.1f}×  {best['skip']:>10.2f}s  "
-                      f"{best['skip'] / best['file']:>4.1f}×   (Parquet into Spark's cache "
+                        for name in ("file", "db", "db_skip")}
+                print(f"{rows:>11,}  {best['file']:>7.2f}s  {best['db']:>7.2f}s  "
+                      f"{best['db'] / best['file']:>12.1f}×  {best['db_skip']:>10.2f}s  "
+                      f"{best['db_skip'] / best['file']:>4.1f}×   (Parquet into Spark's cache "
                       f"{cached:.1f}s)", flush=True)
                 frame.unpersist()
     finally:
@@ -194,12 +193,7 @@ def main() -> None:
             pg.copy_csv(url, table, folder / "obs.csv", COLUMNS)
             subprocess.run(["psql", url, "-qc", f"VACUUM ANALYZE {table}"], check=True, env=env)
             loaded = time.perf_counter() - started
-            (folder / "file.yaml").write_text(
-                HEAD + "data: {path: obs.parquet, unit: unit, time: day}\n" + KPIS)
-            for name, extra in (("db", ""), ("db_skip", ", duplicates: skip")):
-                (folder / f"{name}.yaml").write_text(
-                    HEAD + f"data: {{url: '{template}', table: {table}, unit: unit, time: day"
-                    f"{extra}}}\n" + KPIS)
+            write_database_definitions(folder, template, table)
             best = {}
             for name, command in (
                     ("parquet", [tool, "analyze", str(folder / "file.yaml")]),
