@@ -245,9 +245,9 @@ def test_a_primary_key_spares_the_duplicate_checks(database, analyst_url, runner
     statements = []
     original = DatabaseSource._read_adbc
 
-    def spy(self, statement, failed):
+    def spy(self, statement):
         statements.append(statement)
-        return original(self, statement, failed)
+        return original(self, statement)
 
     monkeypatch.setattr(DatabaseSource, "_read_adbc", spy)
     frame = panel_frame().assign(row_id=lambda f: range(len(f)))

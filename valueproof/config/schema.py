@@ -283,6 +283,14 @@ class DataSource(FileReading):
         return self
 
 
+def megabytes(memory: str) -> float:
+    """An amount of memory as `data.memory_limit` writes it (512MB, 4GB, 1.5TB) in megabytes."""
+    found = re.fullmatch(r"\s*([\d.]+)\s*([MGT])B\s*", memory.upper())
+    if not found:
+        raise ValueError(f"'{memory}' is not an amount of memory; write e.g. 512MB or 4GB")
+    return float(found.group(1)) * {"M": 1, "G": 1024, "T": 1024 ** 2}[found.group(2)]
+
+
 class TableOfDatabase(Strict):
     """A small table (groups, rollout, an adoption source) read from a database instead of a
     file: `url` with `table` or `query`, as for `data` (the same sandbox, data.timeout,

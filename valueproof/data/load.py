@@ -413,9 +413,9 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source,
 
     rows_used = con.execute(f"SELECT {rows} FROM used").fetchone()[0]
     kpi_sql = [pushdown.kpi_sql(i, kpi.aggregate) for i, kpi in enumerate(experiment.kpis)]
+    counted = con.execute(f"SELECT {', '.join(sql[1] for sql in kpi_sql)} FROM used").fetchone()
     missing = {}
-    for kpi, (_, count_sql, _) in zip(experiment.kpis, kpi_sql):
-        usable = con.execute(f"SELECT {count_sql} FROM used").fetchone()[0]
+    for kpi, usable in zip(experiment.kpis, counted):
         missing[kpi.id] = (rows_used - usable, rows_used)
         if usable == 0:
             raise DataError(

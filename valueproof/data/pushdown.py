@@ -34,7 +34,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-ABSURD = 1e15  # as checks.ABSURD (not imported: checks imports load, load imports this)
+from valueproof.data.checks import ABSURD
+
 TRUNCATE = {"week": "W", "month": "M", "quarter": "Q"}
 
 

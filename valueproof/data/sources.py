@@ -304,20 +304,22 @@ def database_tables(experiment) -> list[tuple[str, object, str]]:
     database."""
     specs = [("groups", experiment.groups, "assignment_raw"),
              ("rollout", experiment.rollout, "rollouts_raw")]
-    adoption = experiment.adoption
-    if adoption is not None:
-        specs += [(f"adoption.{name}", getattr(adoption, name), "raw")
-                  for name in ("usage", "licences", "training", "nps", "tickets")]
+    specs += [(f"adoption.{name}", spec, "raw") for name, spec in _adoption_specs(experiment)]
     return [(key, spec, view) for key, spec, view in specs
             if getattr(spec, "url", None) is not None]
 
 
-def adoption_files(experiment) -> list[tuple[str, Path]]:
-    """(key, path as written) of every adoption file of the definition."""
+def _adoption_specs(experiment) -> list[tuple[str, object]]:
+    """(name, spec) of every adoption source the definition gives."""
     adoption = experiment.adoption
     if adoption is None:
         return []
-    specs = [(name, getattr(adoption, name)) for name in ("usage", "training", "nps", "tickets")]
-    specs.append(("licences", adoption.licences))
-    return [(f"adoption.{name}.path", spec.path) for name, spec in specs
-            if spec is not None and spec.path is not None]
+    specs = [(name, getattr(adoption, name))
+             for name in ("usage", "training", "nps", "tickets", "licences")]
+    return [(name, spec) for name, spec in specs if spec is not None]
+
+
+def adoption_files(experiment) -> list[tuple[str, Path]]:
+    """(key, path as written) of every adoption file of the definition."""
+    return [(f"adoption.{name}.path", spec.path) for name, spec in _adoption_specs(experiment)
+            if spec.path is not None]

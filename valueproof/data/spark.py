@@ -55,14 +55,10 @@ def _settings(master: str, memory_limit: str) -> dict[str, str]:
 
 
 def _jvm_memory(limit: str) -> str:
-    """`4GB` / `512MB` / `1.5GiB` (DuckDB's form) in JVM megabytes (`4096m`, `512m`, `1536m`),
-    at least 512m."""
-    found = re.fullmatch(r"\s*([\d.]+)\s*([KMGT]?)I?B?\s*", limit.upper())
-    if not found:
-        return "1g"
-    number, unit = float(found.group(1)), found.group(2) or "B"
-    megabytes = number * {"B": 1 / 2**20, "K": 1 / 1024, "M": 1, "G": 1024, "T": 2**20}[unit]
-    return f"{max(512, int(megabytes))}m"
+    """`4GB` / `512MB` (data.memory_limit) in JVM megabytes (`4096m`, `512m`), at least 512m."""
+    from valueproof.config.schema import megabytes
+
+    return f"{max(512, int(megabytes(limit)))}m"
 
 
 def _java() -> str | None:
