@@ -110,10 +110,16 @@ def check_locale(value: str) -> str:
     currency formats); ValueError naming it otherwise."""
     from babel import Locale, UnknownLocaleError
 
-    try:
+    try:  # language[_Script][_REGION] only: no '@' modifier, encoding or path (it names a folder)
+        if not re.fullmatch(r"[a-z]{2,3}([_-][A-Z][a-z]{3})?([_-]([A-Z]{2}|[0-9]{3}))?", value):
+            raise ValueError(value)
         language = Locale.parse(value.replace("-", "_")).language
     except (UnknownLocaleError, ValueError, TypeError):
-        raise ValueError(f"'{value}' is not a known locale; use e.g. en, pl, en_GB") from None
+        from valueproof.report.i18n import complete_languages
+
+        raise ValueError(f"'{value}' is not a known locale; use a language and optional region "
+                         f"such as en, pl, en_GB (languages: {', '.join(complete_languages())})"
+                         ) from None
     if language == "en":  # the source text: nothing to read
         return value
     from valueproof.report.i18n import complete_languages, is_complete_language
