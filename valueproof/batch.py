@@ -5,31 +5,32 @@ date) and rendered in worker processes that import the heavy libraries once (a f
 preloads them) and are replaced after a number of reports, which bounds their memory.
 
 Workers write into a staging folder inside the output folder; the main process moves an account's
-files into place when it records the account as rendered. So whatever stops the batch (Ctrl-C, a
-killed worker), the PDFs in the output folder are exactly the ones the summary lists, and no
-partial file is left behind.
+files into place when it records the account as rendered. So whatever stops the batch (Ctrl-C,
+SIGTERM, a killed worker), the PDFs in the output folder are exactly the ones the summary lists,
+and no partial file is left behind (valueproof.batch_stop: signals, pool, staging folder).
 """
 
 from __future__ import annotations
 
 import csv
+import errno
 import hashlib
 import json
 import os
 import re
-import shutil
 import signal
-import tempfile
-import threading
 import time
 import unicodedata
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from valueproof import __version__
+from valueproof.batch_stop import (STOP_SIGNALS, ignore_stop_signals, make_staging,
+                                   remove_leftovers, remove_staging, signal_handler, signal_name,
+                                   stop_pool)
 from valueproof.errors import ConfigError, ValueproofError
+from valueproof.output import oserror_hint
 
 STATE_FILE = ".valueproof-batch.json"
 RESERVED_NAMES = frozenset({"summary"})  # summary.csv and summary.json are the batch's own files
@@ -287,21 +288,8 @@ def _start_forkserver() -> None:
     process group, from their first instruction on."""
     from multiprocessing import forkserver
 
-    with _sigint_handler(signal.SIG_IGN):
+    with signal_handler(signal.SIG_IGN):
         forkserver.ensure_running()
-
-
-@contextmanager
-def _sigint_handler(handler):
-    """`handler` for SIGINT inside the block (only the main thread may set handlers)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def output_files(name: str, options: BatchOptions) -> list[str]:
@@ -326,7 +314,9 @@ def render_task(task: Task, options: BatchOptions, folder: Path) -> Outcome:
     except ValueproofError as exc:
         outcome.error = exc.message
     except Exception as exc:  # a bug must not stop the other accounts; say what it was
-        outcome.error = f"internal error: {type(exc).__name__}: {exc}"
+        full = isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+        outcome.error = (f"{options.out_dir}: cannot write the report: {oserror_hint(exc)}" if full
+                         else f"internal error: {type(exc).__name__}: {exc}")
     else:
         outcome.status = "rendered"
         outcome.experiment = results.experiment
@@ -335,6 +325,7 @@ def render_task(task: Task, options: BatchOptions, folder: Path) -> Outcome:
             outcome.criteria_total = len(results.criteria)
         outcome.roi = results.roi.roi if results.roi else None
         outcome.pdf = f"{task.name}.pdf"
+    outcome.error = outcome.error.replace(str(folder), str(options.out_dir))  # never the hidden one
     outcome.seconds = round(time.perf_counter() - start, 2)
     return outcome
 
@@ -356,13 +347,6 @@ def save_state(out_dir: Path, state: dict) -> None:
     write_atomic(out_dir / STATE_FILE, json.dumps(state, indent=1, sort_keys=True))
 
 
-def remove_leftovers(out_dir: Path) -> None:
-    """Temporary files of an earlier run killed mid-write (renamed into place otherwise)."""
-    for leftover in out_dir.glob(".*.tmp"):
-        if leftover.is_file():
-            leftover.unlink(missing_ok=True)
-
-
 def write_summary(out_dir: Path, outcomes: list[Outcome]) -> None:
     import io
 
@@ -382,7 +366,8 @@ class BatchRun:
     """Runs the plan, reports each finished account to `on_done` (for the progress bar) and
     writes the summary files.
 
-    Ctrl-C: the first one stops the batch (later ones are ignored so that the clean-up finishes).
+    Ctrl-C or SIGTERM: the first one stops the batch (later ones are ignored so that the
+    clean-up finishes); `stopped_by` says which.
     With workers, the main process notices it within POLL_SECONDS, terminates them and discards
     what they had not handed back; with --jobs 1 it interrupts the report being rendered. It is
     never acted on while an account's files are being moved into place."""
@@ -391,39 +376,42 @@ class BatchRun:
     tasks: list[Task]
     outcomes: list[Outcome] = field(default_factory=list)
     interrupted: bool = False
+    stopped_by: int = signal.SIGINT  # the signal that interrupted the batch
     _interruptible: bool = field(default=False, init=False)  # may Ctrl-C raise one now?
     _staging: Path | None = field(default=None, init=False)  # where workers write
+    _lock: object = field(default=None, init=False)  # held open: the staging folder is in use
 
     def run(self, on_done=lambda outcome: None) -> list[Outcome]:
         out = self.options.out_dir
         state = load_state(out)
-        with _sigint_handler(self._on_interrupt):
+        with signal_handler(self._on_interrupt, STOP_SIGNALS):
             todo = self._settle_known(state, on_done)
             stop = self.options.fail_fast and any(o.status == "failed" for o in self.outcomes)
             try:
                 if todo and not stop:
-                    self._staging = Path(tempfile.mkdtemp(prefix=".valueproof-", suffix=".tmp",
-                                                          dir=out))
+                    remove_leftovers(out)  # a killed run's staging folder: free its space first
+                    self._staging, self._lock = make_staging(out)
                     self._render(todo, state, on_done)
             except KeyboardInterrupt:
                 self.interrupted = True
             finally:
                 self._interruptible = False
-                if self._staging is not None:
-                    shutil.rmtree(self._staging, ignore_errors=True)
+                remove_staging(self._staging, self._lock)
                 remove_leftovers(out)
                 save_state(out, state)
             if self.interrupted:
                 finished = {o.definition for o in self.outcomes}
+                why = ("interrupted" if self.stopped_by == signal.SIGINT
+                       else f"terminated ({signal_name(self.stopped_by)})")
                 self.outcomes += [Outcome(t.account, str(t.definition), "interrupted",
-                                          error="not rendered: the batch was interrupted")
+                                          error=f"not rendered: the batch was {why}")
                                   for t in todo if str(t.definition) not in finished]
             write_summary(out, self.outcomes)
         return self.outcomes
 
     def _on_interrupt(self, signum, frame) -> None:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not break the clean-up
-        self.interrupted = True
+        ignore_stop_signals()  # a second Ctrl-C or SIGTERM must not break the clean-up
+        self.interrupted, self.stopped_by = True, signum
         if self._interruptible:
             raise KeyboardInterrupt
 
@@ -455,8 +443,8 @@ class BatchRun:
                     os.replace(self._staging / name, self.options.out_dir / name)
             except OSError as exc:
                 outcome.status, outcome.pdf = "failed", ""
-                outcome.error = (f"{self.options.out_dir / name}: could not be written "
-                                 f"({exc.strerror})")
+                outcome.error = (f"{self.options.out_dir / name}: could not be written: "
+                                 f"{oserror_hint(exc)}")
         if outcome.status == "rendered":
             state[task.name] = {"key": task.key, "definition": str(task.definition), "summary": {
                 name: getattr(outcome, name) for name in SUMMARY_FIELDS}}
@@ -472,6 +460,8 @@ class BatchRun:
         _warm()
         for task in todo:
             self._interruptible = True
+            if self.interrupted:  # it came while the last account's files were moved into place
+                return
             outcome = render_task(task, self.options, self._staging)
             self._interruptible = False
             if self.interrupted:  # a library turned the Ctrl-C into an error: not a real failure
@@ -519,25 +509,15 @@ class BatchRun:
                             return
                 finished = not remaining
             finally:
-                _stop_pool(pool, terminate=not finished)
+                stop_pool(pool, terminate=not finished)
 
 
-def _stop_pool(pool, terminate: bool) -> None:
-    """Shut the pool down; with `terminate`, end its workers now instead of letting them finish
-    (what they were writing is in the staging folder, which is removed)."""
-    if terminate:
-        stop_workers = getattr(pool, "terminate_workers", None)  # Python 3.14+
-        if stop_workers is not None:
-            stop_workers()
-        else:  # the executor sees a worker end, marks the pool broken and ends the others
-            for worker in list((getattr(pool, "_processes", None) or {}).values()):
-                worker.terminate()
-    pool.shutdown(wait=True, cancel_futures=True)
-
-
-def batch_exit_code(outcomes: list[Outcome], interrupted: bool) -> int:
+def batch_exit_code(outcomes: list[Outcome], interrupted: bool,
+                    signum: int = signal.SIGINT) -> int:
+    """0 all succeeded, 1 some failed; stopped by a signal, 128 + its number as a shell has it
+    (130 Ctrl-C, 143 SIGTERM)."""
     if interrupted:
-        return 130
+        return 128 + signum
     return 1 if any(o.status == "failed" for o in outcomes) else 0
 
 

@@ -134,10 +134,13 @@ def batch(paths: tuple[Path, ...], out_dir: Path, jobs: int | None, locale: str 
     import os
 
     from valueproof.batch import BatchOptions, check_out_dir, find_definitions, plan, load_state
+    from valueproof.batch_stop import Stopper
     from valueproof.errors import ValueproofError
     from valueproof.terminal import run_batch
 
+    stopper = Stopper()  # SIGTERM while planning ends it as Ctrl-C does
     try:  # planning hashes every account's data: Ctrl-C may come before any rendering
+        stopper.install()
         origins: dict[Path, str] = {}  # a listed path that does not exist -> "portfolio:line"
         definitions = find_definitions(list(paths), origins)
         if not definitions:
@@ -159,7 +162,9 @@ def batch(paths: tuple[Path, ...], out_dir: Path, jobs: int | None, locale: str 
                      origins)
     except KeyboardInterrupt:
         click.echo("Interrupted before any report was rendered.", err=True)
-        sys.exit(130)
+        sys.exit(stopper.exit_code)
+    finally:
+        stopper.restore()
     sys.exit(run_batch(tasks, options, dry_run=dry_run, quiet=quiet))
 
 

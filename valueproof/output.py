@@ -24,9 +24,14 @@ def _umask() -> int:
     return mask
 
 
+def oserror_hint(exc: OSError) -> str:
+    """What a failed write means and what to do, in words ("the disk is full; free some
+    space ..."); the system's own words for an error without a hint."""
+    return _HINTS.get(exc.errno, exc.strerror or str(exc))
+
+
 def _write_error(path: Path, exc: OSError) -> ValueproofError:
-    hint = _HINTS.get(exc.errno, exc.strerror or str(exc))
-    return ValueproofError(f"{path}: cannot write the file: {hint}; nothing was written")
+    return ValueproofError(f"{path}: cannot write the file: {oserror_hint(exc)}; nothing was written")
 
 
 def _stage(path: Path, content: str | bytes) -> Path:

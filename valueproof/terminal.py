@@ -300,7 +300,8 @@ def plan_texts(results) -> list[dict]:
 def run_batch(tasks, options, dry_run: bool, quiet: bool) -> int:
     """Run (or list) a batch with a progress bar; print the summary; the exit status.
 
-    Interrupted (Ctrl-C): no table, one line saying so, exit status 130."""
+    Interrupted (Ctrl-C, SIGTERM): no table, one line saying so, exit status 130 (143)."""
+    import signal
     import sys
     import time
 
@@ -351,8 +352,12 @@ def run_batch(tasks, options, dry_run: bool, quiet: bool) -> int:
                f"{counts['failed']} failed in {elapsed:.1f} s; summary in "
                f"{options.out_dir / 'summary.csv'}")
     if runner.interrupted:
-        message = (f"Interrupted: {counts['interrupted']} not rendered (run again to render "
+        from valueproof.batch_stop import signal_name
+
+        how = ("Interrupted" if runner.stopped_by == signal.SIGINT
+               else f"Terminated ({signal_name(runner.stopped_by)})")
+        message = (f"{how}: {counts['interrupted']} not rendered (run again to render "
                    f"them); " + message)
     if not quiet or runner.interrupted:
         print(message, file=sys.stderr)
-    return batch_exit_code(outcomes, runner.interrupted)
+    return batch_exit_code(outcomes, runner.interrupted, runner.stopped_by)
