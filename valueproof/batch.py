@@ -31,6 +31,7 @@ from valueproof.batch_stop import (STOP_SIGNALS, ignore_stop_signals, make_stagi
                                    stop_pool)
 from valueproof.errors import ConfigError, ValueproofError
 from valueproof.output import oserror_hint
+from valueproof.safe_text import csv_row
 
 STATE_FILE = ".valueproof-batch.json"
 RESERVED_NAMES = frozenset({"summary"})  # summary.csv and summary.json are the batch's own files
@@ -352,12 +353,12 @@ def write_summary(out_dir: Path, outcomes: list[Outcome]) -> None:
 
     from valueproof.output import write_atomic
 
-    rows = [asdict(o) for o in outcomes]
+    rows = [asdict(o) for o in outcomes]  # the JSON keeps the text as it is; the CSV escapes it
     write_atomic(out_dir / "summary.json", json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(Outcome.__dataclass_fields__))
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(csv_row(row) for row in rows)
     write_atomic(out_dir / "summary.csv", buffer.getvalue())
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from valueproof import __version__
+from valueproof.safe_text import plain_text
 
 EXPERIMENT = click.Path(path_type=Path)
 
@@ -22,7 +23,20 @@ allow_path = click.option(
          "VALUEPROOF_ALLOW_PATH, folders separated by ':'). Only for definitions you trust.")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(click.Group):
+    """The command group; every error message Click prints goes through `plain_text`, so that a
+    definition's name, a column or a value quoted in it sends no escape sequence to the
+    terminal."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as exc:
+            exc.message = plain_text(exc.message, newlines=True)
+            raise
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="valueproof")
 def main() -> None:
     """Prove, with honest statistics, that a product delivered value.
@@ -104,7 +118,7 @@ def report(experiment: Path, output: Path, html_path: Path | None, locale: str |
                  f"{roi_percent(roi.roi_high)})")
     click.echo(line)
     for warning in results.warnings:
-        click.echo(f"  ! {warning}")
+        click.echo(f"  ! {plain_text(warning)}")
     click.echo(f"Report written to {output}" + (f" and {html_path}" if html_path else ""))
 
 

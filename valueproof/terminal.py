@@ -1,4 +1,8 @@
-"""What the CLI prints: rich tables built from the stages' plain results."""
+"""What the CLI prints: rich tables built from the stages' plain results.
+
+Every piece of text that comes from a definition or its data (names, labels, file names, data
+values, messages quoting them) goes into a rich string or table through `terminal_text`: no
+escape sequence reaches the terminal and no bracket in it is read as markup."""
 
 from __future__ import annotations
 
@@ -7,14 +11,17 @@ import math
 from rich.console import Console
 from rich.table import Table
 
+from valueproof.safe_text import terminal_text as tt
 from valueproof.validate import Validation
 from valueproof.value.roi import shown_totals
 
 
 def console() -> Console:
-    """A console as wide as the terminal, or 120 columns when writing to a file or pipe."""
+    """A console as wide as the terminal, or 120 columns when writing to a file or pipe; no
+    emoji codes (a customer's ':fire:' is text)."""
     probe = Console()
-    return Console(highlight=False, soft_wrap=False, width=None if probe.is_terminal else 120)
+    return Console(highlight=False, soft_wrap=False, emoji=False,
+                   width=None if probe.is_terminal else 120)
 
 
 def print_findings(out: Console, findings) -> None:
@@ -23,7 +30,7 @@ def print_findings(out: Console, findings) -> None:
         return
     out.print(f"[yellow]{len(findings)} warning(s):[/yellow]")
     for finding in findings:
-        out.print(f"  [yellow]![/yellow] {finding.message}")
+        out.print(f"  [yellow]![/yellow] {tt(finding.message)}")
 
 
 def waves_table(waves: list[dict], comparison: str | None, comparison_units: int) -> Table:
@@ -33,7 +40,7 @@ def waves_table(waves: list[dict], comparison: str | None, comparison_units: int
     for name in ("Wave", "First period with the product", "First rollout", "Units"):
         table.add_column(name, justify="right" if name == "Units" else "left")
     for number, wave in enumerate(waves, start=1):
-        table.add_row(str(number), str(wave["start"]), str(wave["first_rollout"]),
+        table.add_row(str(number), tt(wave["start"]), tt(wave["first_rollout"]),
                       f"{wave['units']:,}")
     who = ("never treated, and later waves until their rollout"
            if comparison == "not_yet_treated" else "never treated")
@@ -44,7 +51,7 @@ def waves_table(waves: list[dict], comparison: str | None, comparison_units: int
 def print_validation(result: Validation) -> None:
     experiment, data = result.experiment, result.dataset
     out = console()
-    out.print(f"[bold]{experiment.name}[/bold]  ({data.source})")
+    out.print(f"[bold]{tt(experiment.name)}[/bold]  ({tt(data.source)})")
     if data.design == "staggered":
         out.print(
             f"Design: rollout in {len(data.waves)} wave(s) (staggered), from "
@@ -63,39 +70,38 @@ def print_validation(result: Validation) -> None:
     for name in ("Group", "Window", "Units", "Observations", "First", "Last"):
         cells.add_column(name, justify="right" if name in ("Units", "Observations") else "left")
     for cell in data.cells:
-        cells.add_row(cell.arm, cell.window, f"{cell.units:,}", f"{cell.observations:,}",
-                      str(cell.first), str(cell.last))
+        cells.add_row(tt(cell.arm), tt(cell.window), f"{cell.units:,}", f"{cell.observations:,}",
+                      tt(cell.first), tt(cell.last))
     out.print(cells)
     kpis = Table(title="KPIs", title_justify="left")
     for name in ("KPI", "Aggregate", "Better", "Columns", "Missing"):
         kpis.add_column(name, justify="right" if name == "Missing" else "left")
     for kpi in experiment.kpis:
         missing, rows = data.missing[kpi.id]
-        kpis.add_row(kpi.display_label, kpi.aggregate + (" (log)" if kpi.transform == "log" else ""),
-                     kpi.better, ", ".join(kpi.columns) or "(rows)", f"{missing / rows:.1%}")
+        kpis.add_row(tt(kpi.display_label),
+                     tt(kpi.aggregate) + (" (log)" if kpi.transform == "log" else ""),
+                     tt(kpi.better), tt(", ".join(kpi.columns) or "(rows)"), f"{missing / rows:.1%}")
     out.print(kpis)
     if result.adoption is not None:
         print_adoption(out, result.adoption)
     print_findings(out, data.findings)
     adoption_warnings = result.adoption.warnings if result.adoption is not None else []
     for warning in result.wave_warnings + result.asset_warnings + adoption_warnings:
-        out.print(f"  [yellow]![/yellow] {warning}")
+        out.print(f"  [yellow]![/yellow] {tt(warning)}")
     out.print("[green]Usable:[/green] valueproof can analyse this experiment.")
 
 
 def print_adoption(out: Console, outcome) -> None:
     """The adoption files (rows read and used, dates covered) and their numbers at the as-of
     date, in one line each."""
-    from rich.markup import escape
-
     adoption, nps, health = outcome.adoption, outcome.nps, outcome.health
     files = Table(title="Adoption data", title_justify="left")
     for name in ("Key", "File", "Rows", "Used", "First", "Last", "Users / answers"):
         files.add_column(name, justify="right" if name in ("Rows", "Used", "Users / answers")
                          else "left")
     for source in adoption.sources:
-        files.add_row(source.key, escape(source.path), f"{source.rows:,}", f"{source.used:,}",
-                      source.first or "–", source.last or "–",
+        files.add_row(tt(source.key), tt(source.path), f"{source.rows:,}", f"{source.used:,}",
+                      tt(source.first or "–"), tt(source.last or "–"),
                       "–" if source.distinct is None else f"{source.distinct:,}")
     out.print(files)
     print_adoption_numbers(out, adoption, nps, health)
@@ -104,8 +110,6 @@ def print_adoption(out: Console, outcome) -> None:
 def print_adoption_numbers(out: Console, adoption, nps, health) -> None:
     """Licences, active users, training, support, NPS and the health score with its
     contributions (whole numbers that add up to the score shown, as in the report)."""
-    from rich.markup import escape
-
     period = adoption.period
     lines = [f"As of {adoption.as_of} ({period.quarter}: {period.start} – {period.end})"]
     if adoption.active_users is not None:
@@ -143,7 +147,7 @@ def print_adoption_numbers(out: Console, adoption, nps, health) -> None:
                      f"{adoption.previous_period.quarter}")
         lines.append(line)
     for line in lines:
-        out.print(f"  {escape(line)}")
+        out.print(f"  {tt(line)}")
 
 
 def change_scale(kpi) -> tuple[float, str]:
@@ -186,7 +190,7 @@ def print_results(results) -> None:
     out = console()
     method = ("difference-in-differences" if results.method == "did"
               else "before/after comparison (no control group)")
-    out.print(f"[bold]{results.experiment}[/bold] — {method}, {results.design.replace('_', ' ')}, "
+    out.print(f"[bold]{tt(results.experiment)}[/bold] — {method}, {results.design.replace('_', ' ')}, "
               f"SE {results.se}, alpha {results.alpha}, correction {results.correction}")
     if results.design == "staggered":
         out.print(waves_table(results.waves, results.comparison,
@@ -204,14 +208,14 @@ def print_results(results) -> None:
             verdict += " (not detectable with this design)"
         elif kpi.verdict == "inconclusive" and math.isfinite(kpi.mde):
             verdict += f" (MDE {effect_text_mde(kpi)})"
-        table.add_row(kpi.label, effect_text(kpi), relative, p_text(kpi.p_value),
+        table.add_row(tt(kpi.label), tt(effect_text(kpi)), relative, p_text(kpi.p_value),
                       p_text(kpi.p_adjusted), kpi.pre_trend.status.replace("_", " "),
                       f"[{style}]{verdict}[/{style}]")
     out.print(table)
     if results.warnings:
         out.print(f"[yellow]{len(results.warnings)} warning(s):[/yellow]")
         for warning in results.warnings:
-            out.print(f"  [yellow]![/yellow] {warning}")
+            out.print(f"  [yellow]![/yellow] {tt(warning)}")
 
 
 def effect_text_mde(kpi) -> str:
@@ -249,7 +253,8 @@ def print_value(results) -> None:
             status = criterion.status.replace("_", " ")
             if criterion.with_confidence:
                 status += " (with confidence)"
-            table.add_row(criterion.label or kpi.label, target, measured, str(criterion.by or "–"),
+            table.add_row(tt(criterion.label or kpi.label), tt(target), tt(measured),
+                          tt(criterion.by or "–"),
                           f"[{style}]{symbol} {status}[/{style}]")
         out.print(table)
     roi = results.roi
@@ -272,18 +277,16 @@ def print_value(results) -> None:
         out.print("[bold]Adoption and health:[/bold]")
         print_adoption_numbers(out, results.adoption, results.nps, results.health)
     if results.improvement_plan:
-        from rich.markup import escape
-
         out.print("[bold]Improvement plan:[/bold]")
         for item in plan_texts(results):
-            out.print(f"  • [bold]{escape(item['label'])}[/bold] — {escape(item['why'])}")
+            out.print(f"  • [bold]{tt(item['label'])}[/bold] — {tt(item['why'])}")
             for reason in item["reasons"]:
-                out.print(f"      {escape(reason)}")
+                out.print(f"      {tt(reason)}")
             for goal in item["goals"]:
-                out.print(f"      goal: {escape(goal['label'])} ({goal['status_label']})")
+                out.print(f"      goal: {tt(goal['label'])} ({tt(goal['status_label'])})")
             for action in item["actions"]:
-                out.print(f"      → {escape(action['do'])} — owner: {escape(action['owner'])}; "
-                          f"by: {action['by']}")
+                out.print(f"      → {tt(action['do'])} — owner: {tt(action['owner'])}; "
+                          f"by: {tt(action['by'])}")
 
 
 def plan_texts(results) -> list[dict]:
@@ -318,8 +321,8 @@ def run_batch(tasks, options, dry_run: bool, quiet: bool) -> int:
         for task in tasks:
             action = ("skip" if task.reason == "up to date" else
                       "fail" if task.reason == "invalid" else "render")
-            table.add_row(task.account, f"{task.name}.pdf" if task.name else "–", action,
-                          task.error or task.reason)
+            table.add_row(tt(task.account), tt(f"{task.name}.pdf" if task.name else "–"), action,
+                          tt(task.error or task.reason))
         out.print(table)
         return 0
     show = not quiet and sys.stderr.isatty()
@@ -327,11 +330,11 @@ def run_batch(tasks, options, dry_run: bool, quiet: bool) -> int:
     progress = Progress(TextColumn("[bold]QBRs"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
                         TextColumn("{task.description}"), disable=not show,
-                        console=Console(stderr=True))
+                        console=Console(stderr=True, emoji=False))
     runner = BatchRun(options, tasks)
     with progress:
         bar = progress.add_task("", total=len(tasks))
-        runner.run(lambda outcome: progress.update(bar, advance=1, description=outcome.account))
+        runner.run(lambda outcome: progress.update(bar, advance=1, description=tt(outcome.account)))
     outcomes = runner.outcomes
     counts = {s: sum(o.status == s for o in outcomes)
               for s in ("rendered", "skipped", "failed", "interrupted")}
@@ -343,9 +346,9 @@ def run_batch(tasks, options, dry_run: bool, quiet: bool) -> int:
         for o in outcomes:
             style = {"rendered": "green", "skipped": "cyan", "failed": "red"}[o.status]
             met = "" if o.criteria_total is None else f"{o.criteria_met} of {o.criteria_total}"
-            table.add_row(o.account, f"[{style}]{o.status}[/{style}]", met,
+            table.add_row(tt(o.account), f"[{style}]{o.status}[/{style}]", met,
                           "" if o.roi is None else roi_percent(o.roi),
-                          f"{o.seconds:.1f}" if o.status == "rendered" else "", o.error)
+                          f"{o.seconds:.1f}" if o.status == "rendered" else "", tt(o.error))
         out.print(table)
     elapsed = time.perf_counter() - started
     message = (f"{counts['rendered']} rendered, {counts['skipped']} up to date, "
