@@ -66,6 +66,39 @@ def check_unit_ids(con, unit_column: str, group_file, label: str) -> None:
     )
 
 
+def repeated_units(con, table: str, value: str, what: str, path, hint: str = "") -> list:
+    """A unit table (`table`: columns unit and `value`, the group or the rollout) that lists a
+    unit more than once. With two different values (a unit in two groups, two rollout dates, a
+    date and an empty one) it is an error naming the file, the unit and both values. A line
+    repeated as it is would count the unit's rows twice (the table is joined to every row): the
+    table keeps one of each, and a finding says how many lines were dropped."""
+    from valueproof.data.load import Finding
+
+    shown = f"coalesce(CAST({value} AS VARCHAR), '(empty)')"
+    clash = con.execute(
+        f"SELECT unit, list(DISTINCT {shown} ORDER BY {shown})[:2] FROM {table} "
+        f"WHERE unit IS NOT NULL GROUP BY unit HAVING count(DISTINCT {shown}) > 1 "
+        "ORDER BY unit LIMIT 1").fetchone()
+    if clash:
+        first, second = clash[1]
+        raise DataError(f"{path}: unit '{clash[0]}' is given more than one {what} ('{first}' and "
+                        f"'{second}'); give each unit one {what}{hint}, on one line")
+    repeated, example = con.execute(
+        f"SELECT count(*) - count(DISTINCT unit), min(unit) FILTER (WHERE n > 1) FROM "
+        f"(SELECT unit, count(*) OVER (PARTITION BY unit) AS n FROM {table} "
+        "WHERE unit IS NOT NULL)").fetchone()
+    if not repeated:
+        return []
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT DISTINCT * FROM {table}")
+    name = getattr(path, "name", str(path))
+    return [Finding(
+        "repeated_units",
+        f"{name}: {repeated} line(s) repeat a unit already listed with the same {what} (e.g. "
+        f"'{example}'); each unit is counted once — remove the repeated lines",
+        params={"lines": repeated, "file": name, "example": example},
+    )]
+
+
 def single_unit_groups(unit_counts: dict[str, int], has_control: bool) -> list:
     """Designs where no standard error is possible: one control unit, or one treated unit and no
     control group.

@@ -119,6 +119,12 @@ def _resolve_windows(experiment: Experiment, first, last, label: str) -> tuple[W
         pre = Window(experiment.pre.start, experiment.pre.end)
     else:
         end = _shift(rollout, -1)
+        if first > end:  # no data before the rollout: the pre window would end before it starts
+            raise DataError(
+                f"{label}: the data begin {first}, on or after the rollout {rollout}, so there "
+                "is nothing before the rollout to compare with; add data from before the "
+                "rollout, or check 'rollout' (and data.time) in the definition"
+            )
         start = max(first, _shift(end, -_span(post.start, post.end)))
         if isinstance(start, dt.date):  # start on a whole period, so none is cut short
             aligned = align_to_period(start, experiment.analysis.period)
@@ -214,9 +220,10 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source,
                  for c in kpi_columns}
         row_columns = ", ".join(f"{exprs[c]} AS {aliases[c]}" for c in kpi_columns)
     treatment, control = groups.treatment or [], groups.control or []
-    rollout_sql = ""
+    rollout_sql, unit_findings = "", []
     if staggered:  # the rollout says who got the product: never treated are the comparison
-        ro_expr, join = rollout_waves.rollout_expression(con, experiment, columns, time_kind, label)
+        ro_expr, join, unit_findings = rollout_waves.rollout_expression(
+            con, experiment, columns, time_kind, label)
         rollout_sql = f", {ro_expr} AS ro"
         group_expr = "'listed'" if experiment.rollout.column else \
             "CASE WHEN rollouts.unit IS NOT NULL THEN 'listed' END"
@@ -227,7 +234,7 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source,
         if groups.column:
             group_expr, join = f"CAST({quote(groups.column)} AS VARCHAR)", ""
         else:
-            _register_assignment(con, experiment)
+            unit_findings = _register_assignment(con, experiment)
             checks.check_unit_ids(con, data.unit, groups.file or "the groups table", label)
             group_expr = "assignment.grp"
             join = f"LEFT JOIN assignment ON assignment.unit = CAST(raw.{quote(data.unit)} AS VARCHAR)"
@@ -248,7 +255,8 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source,
                      f"FROM (SELECT * RENAME (t AS rt) FROM obs_rows) GROUP BY {', '.join(keys)}")
     # The one materialised table of cells; everything after reads it (or views over it).
     con.execute(f"CREATE TEMP TABLE obs AS SELECT *, {arm_expr} AS arm FROM ({cells_sql})")
-    findings: list[Finding] = _value_findings(con, experiment, aliases, label, pushed)
+    findings: list[Finding] = unit_findings + _value_findings(con, experiment, aliases, label,
+                                                              pushed)
     if staggered:
         rollout_waves.check_constant(con, experiment, label)
 
@@ -551,7 +559,9 @@ def _value_findings(con, experiment: Experiment, aliases: dict[str, str], label:
     return findings
 
 
-def _register_assignment(con, experiment: Experiment) -> None:
+def _register_assignment(con, experiment: Experiment) -> list[Finding]:
+    """The groups table (`assignment`: unit, grp) of groups.file or a database; a unit listed
+    twice with one group is kept once (a finding), with two groups is an error."""
     path = register_unit_table(con, experiment, "groups", "group", "assignment_raw")
     names = [r[0] for r in con.execute("DESCRIBE assignment_raw").fetchall()]
     if len(names) < 2:
@@ -560,11 +570,7 @@ def _register_assignment(con, experiment: Experiment) -> None:
         f"CREATE TEMP TABLE assignment AS SELECT CAST({quote(names[0])} AS VARCHAR) AS unit, "
         f"CAST({quote(names[1])} AS VARCHAR) AS grp FROM assignment_raw"
     )
-    clash = con.execute(
-        "SELECT unit FROM assignment GROUP BY unit HAVING count(DISTINCT grp) > 1 LIMIT 1"
-    ).fetchone()
-    if clash:
-        raise DataError(f"{path}: unit '{clash[0]}' is given more than one group; give each unit one")
+    return checks.repeated_units(con, "assignment", "grp", "group", path)
 
 
 def _cell_summaries(con) -> list[CellSummary]:

@@ -34,24 +34,26 @@ def time_kind_of(experiment, sql_type: str) -> str:
 
 
 def rollout_expression(con, experiment, columns: dict[str, str], time_kind: str,
-                       label: str) -> tuple[str, str]:
-    """SQL for each row's rollout (DATE or BIGINT, NULL: never) and the JOIN it needs."""
+                       label: str) -> tuple[str, str, list]:
+    """SQL for each row's rollout (DATE or BIGINT, NULL: never), the JOIN it needs, and the
+    findings of the rollout file (lines repeated as they are)."""
     sample = dt.date(2000, 1, 1) if time_kind == "date" else 0
     waves = experiment.rollout
     if waves.column:
         expr = time_expression(con, waves.column, columns[waves.column], sample,
                                f"{label} (rollout.column)", experiment.data.date_format)
-        join = ""
+        join, findings = "", []
     else:
-        expr = _register_file(con, experiment, time_kind)
+        expr, findings = _register_file(con, experiment, time_kind)
         join = (f"LEFT JOIN rollouts ON rollouts.unit = "
                 f"CAST(raw.{quote(experiment.data.unit)} AS VARCHAR)")
     if time_kind == "period":
         expr = f"nullif({expr}, 0)"
-    return expr, join
+    return expr, join, findings
 
 
-def _register_file(con, experiment, time_kind: str) -> str:
+def _register_file(con, experiment, time_kind: str) -> tuple[str, list]:
+    from valueproof.data.checks import repeated_units
     from valueproof.data.sources import register_unit_table
 
     path = register_unit_table(con, experiment, "rollout", "rollout", "rollouts_raw")
@@ -74,12 +76,9 @@ def _register_file(con, experiment, time_kind: str) -> str:
                         "units never treated")
     con.execute(f"CREATE TEMP TABLE rollouts AS SELECT CAST({quote(names[0])} AS VARCHAR) AS unit, "
                 f"TRY_CAST({value} AS {cast}) AS ro FROM rollouts_raw")
-    clash = con.execute("SELECT unit FROM rollouts GROUP BY unit "
-                        "HAVING count(DISTINCT ro) > 1 OR (count(ro) > 0 AND count(ro) < count(*)) "
-                        "LIMIT 1").fetchone()
-    if clash:
-        raise DataError(f"{path}: unit '{clash[0]}' is given more than one rollout; give each "
-                        "unit one (its first date with the product), or none")
+    # one rollout per unit: its first date with the product, or empty (never)
+    findings = repeated_units(con, "rollouts", "ro", "rollout", path,
+                              " (its first date with the product, or empty: never)")
     matched = con.execute(
         f"SELECT count(DISTINCT CAST({quote(experiment.data.unit)} AS VARCHAR)) FILTER "
         f"(WHERE CAST({quote(experiment.data.unit)} AS VARCHAR) IN (SELECT unit FROM rollouts)) "
@@ -87,7 +86,7 @@ def _register_file(con, experiment, time_kind: str) -> str:
     if matched == 0:
         raise DataError(f"{path}: none of the data's units (column '{experiment.data.unit}') "
                         "appear in the rollout file; its first column must name the same units")
-    return "rollouts.ro"
+    return "rollouts.ro", findings
 
 
 def check_constant(con, experiment, label: str) -> None:

@@ -736,6 +736,11 @@ def finding_text(words: Words, finding: dict, labels: dict[str, str]) -> str:
             "%(units)s unit (%(rows)s) is not in the rollout file and was not used.",
             "%(units)s units (%(rows)s) are not in the rollout file and were not used.",
             count("units"), units=n("units"), rows=rows_text()),
+        "repeated_units": lambda: words.plural(
+            "%(lines)s line of %(file)s repeats a unit listed before with the same value; the "
+            "unit was counted once.", "%(lines)s lines of %(file)s repeat a unit listed before "
+            "with the same value; each unit was counted once.", count("lines"), lines=n("lines"),
+            file=p.get("file", "")),
         "rollout_after_data": lambda: words.plural(
             "%(units)s unit got the product only after the data end; it counts as not yet "
             "treated throughout.", "%(units)s units got the product only after the data end; "
