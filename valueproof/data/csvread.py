@@ -28,6 +28,12 @@ TYPE_CANDIDATES = "['BOOLEAN', 'BIGINT', 'DOUBLE', 'VARCHAR']"
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 SEPARATORS = (",", ";", "\t", "|")
 HEADER_SEARCH_ROWS = 30
+#: The longest line the reader takes (DuckDB's max_line_size): a CSV line is one observation, a
+#: few hundred bytes; a longer one means the file is not read line by line as it should be.
+MAX_LINE_BYTES = 2_000_000
+#: More fields in the header than any export has: a file read with the wrong line ending or
+#: separator (DuckDB would need gigabytes to make as many columns before failing).
+MAX_COLUMNS = 10_000
 ENCODING_FIX = ("set data.encoding to the file's encoding, e.g. cp1250 (Polish and Central "
                 "European Excel), windows-1252 (Western European Excel), latin-1 or utf-16")
 
@@ -58,7 +64,8 @@ class CsvDialect:
     def options(self, types: dict[str, str] | None = None) -> str:
         from valueproof.data.sources import literal
 
-        parts = ["header = true", f"auto_type_candidates = {TYPE_CANDIDATES}"]
+        parts = ["header = true", f"auto_type_candidates = {TYPE_CANDIDATES}",
+                 f"max_line_size = {MAX_LINE_BYTES}"]
         if self.delimiter:
             parts.append(f"delim = {literal(self.delimiter)}")
         if self.decimal != ".":
@@ -79,11 +86,13 @@ def register_csv(con, path: Path, dialect: CsvDialect, text_columns: tuple[str, 
     encoding = dialect.effective_encoding(path)
     try:
         if encoding in ("utf-8", "utf-8-sig"):
+            _check_lines(path, path, dialect)
             _create(con, "VIEW", path, dialect, text_columns)
         else:
             with tempfile.TemporaryDirectory(prefix="valueproof-") as folder:
                 copy = Path(folder) / "utf8.csv"
                 _transcode(path, copy, encoding)
+                _check_lines(copy, path, dialect)
                 _create(con, "TEMP TABLE", copy, dialect, text_columns)
         con.execute("SELECT * FROM raw LIMIT 1").fetchall()
     except duckdb.Error as exc:
@@ -117,9 +126,72 @@ def _transcode(source: Path, target: Path, encoding: str) -> None:
         ) from None
 
 
+def _line_lengths(path: Path, most: int = 100_000_000):
+    """(line number, length in bytes) of each line of the file's first `most` bytes (CR LF, LF
+    and CR end a line, as for the reader); the last may be cut off."""
+    number, length, after_cr = 1, 0, False
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            for piece in re.split(rb"(\r\n|\r|\n)", block):
+                if piece in (b"\r\n", b"\r", b"\n"):
+                    if not (piece == b"\n" and after_cr):  # CR LF split across two blocks
+                        yield number, length
+                        number, length = number + 1, 0
+                    after_cr = piece == b"\r"
+                elif piece:
+                    length, after_cr = length + len(piece), False
+            most -= len(block)
+            if most <= 0:
+                break
+    yield number, length
+
+
+def _size(count: int) -> str:
+    return f"{count / 1e6:.1f} MB" if count >= 1_000_000 else f"{count:,} bytes"
+
+
+def _long_line(shown: Path, number: int, length: int) -> str:
+    return (f"{shown}: line {number:,} is {_size(length)} long, more than a CSV line may be "
+            f"({_size(MAX_LINE_BYTES)}); a data file has one observation per line, so this one "
+            "is probably not a line-by-line CSV file: it has no line breaks (a JSON file, or an "
+            "export saved as one line), or a quote (\") opens a value that never closes so the "
+            "rest of the file reads as one value. Open it in a text editor to check, and save "
+            "the data again as CSV with one row per line")
+
+
+def _check_lines(path: Path, shown: Path, dialect: CsvDialect) -> None:
+    """Refuse, before the reader sees it, a file whose first lines are longer than a CSV line
+    may be, or whose header has more fields than any export: the reader would spend seconds and
+    gigabytes to fail with a message that says neither. `shown` names the file in messages
+    (`path` may be its UTF-8 copy)."""
+    header = dialect.header_row or 1
+    for number, length in _line_lengths(path, MAX_LINE_BYTES + 1):
+        if length > MAX_LINE_BYTES:
+            full = next((n for i, n in _line_lengths(path) if i == number), length)
+            raise DataError(_long_line(shown, number, full))
+        if number >= header:
+            break
+    with path.open("rb") as handle:
+        head = handle.read(MAX_LINE_BYTES + 2).decode("utf-8", errors="replace")
+    lines = re.split(r"\r\n|\r|\n", head, maxsplit=header)
+    line = lines[header - 1] if len(lines) >= header else ""
+    separator = dialect.delimiter or max(SEPARATORS, key=line.count)
+    fields = line.count(separator) + 1
+    if fields > MAX_COLUMNS:
+        raise DataError(
+            f"{shown}: line {header} (the header) has {fields:,} fields separated by "
+            f"{separator_name(separator)}, more than any data export (at most {MAX_COLUMNS:,}); "
+            "the file is probably not a line-by-line CSV file (no line breaks, or line breaks "
+            "the reader does not know), or its header is not on that line (data.header_row)")
+
+
 def explain_csv_error(path: Path, dialect: CsvDialect, exc: Exception) -> str:
     """DuckDB's CSV error in the user's terms: the likely cause and the key that fixes it."""
     text = str(exc)
+    if "Maximum line size" in text:  # further down than `_check_lines` looks
+        found = next(((n, size) for n, size in _line_lengths(path) if size > MAX_LINE_BYTES),
+                     None)
+        return _long_line(path, *found) if found else _long_line(path, 0, MAX_LINE_BYTES + 1)
     line = re.search(r"[Ll]ine:? (\d+)", text)
     at = f" (line {line.group(1)})" if line else ""
     if "invalid unicode" in text.lower():
