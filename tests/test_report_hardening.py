@@ -18,6 +18,7 @@ import yaml
 from pypdf import PdfReader
 
 from tests.conftest import invoke
+from valueproof.config import limits
 
 ROI = {"currency": "EUR", "costs": [{"label": "Licence", "amount": 500, "per": "month"}],
        "benefits": [{"kpi": "minutes", "label": "Time saved", "value_per_unit": 1, "volume": 2000}]}
@@ -209,16 +210,19 @@ def test_long_names_wrap_inside_the_page(write_experiment, tmp_path, runner, mon
         return documents[-1]
 
     monkeypatch.setattr(weasyprint.HTML, "render", keep)
-    kpis = [{**KPIS[0], "label": "K" * 200}, KPIS[1]]
-    roi = {**ROI, "benefits": [{**ROI["benefits"][0], "label": "B" * 120}]}
+    kpis = [{**KPIS[0], "label": "K" * limits.LABEL}, KPIS[1]]  # each name at its limit
+    roi = {**ROI, "benefits": [{**ROI["benefits"][0], "label": "B" * limits.LABEL}]}
     path = _experiment(write_experiment, tmp_path,
-                       {"customer": {"name": "C" * 300}, "vendor": {"name": "V" * 120},
-                        "prepared_by": "P" * 150, "kpis": kpis, "roi": roi,
-                        "groups": {"treatment_label": "T" * 100}}, footer="F" * 300)
+                       {"customer": {"name": "C" * limits.NAME},
+                        "vendor": {"name": "V" * limits.NAME},
+                        "prepared_by": "P" * limits.NAME, "kpis": kpis, "roi": roi,
+                        "groups": {"treatment_label": "T" * limits.LABEL}},
+                       footer="F" * limits.FOOTER)
     result = invoke(runner, "report", path, "-o", tmp_path / "q.pdf")
     assert result.exit_code == 0, result.output
     assert len(documents) == 1 and _overflowing_text(documents[0]) == []
-    assert "C" * 300 in "".join(_pages(tmp_path / "q.pdf"))  # shortened only in the page header
+    # shortened only in the page header
+    assert "C" * limits.NAME in "".join(_pages(tmp_path / "q.pdf"))
 
 
 def test_chart_labels_fit_their_room():

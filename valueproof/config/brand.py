@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field, ValidationError
 
+from valueproof.config.limits import FOOTER, shorten, too_long
 from valueproof.config.schema import Strict
 from valueproof.errors import ConfigError
 
@@ -20,8 +21,9 @@ class Brand(Strict):
     neutral: Colour = Field("#8A939B", pattern=r"^#[0-9A-Fa-f]{6}$", description="Control group.")
     page_size: Literal["A4", "Letter"] = "A4"
     footer: str | None = Field(
-        None, description="Confidentiality line on every page (default: 'Confidential' in the "
-                          "report's language).")
+        None, max_length=FOOTER,
+        description="Confidentiality line on every page (default: 'Confidential' in the report's "
+                    "language).")
 
 
 def load_brand(path: Path | None) -> Brand:
@@ -45,14 +47,18 @@ def load_brand(path: Path | None) -> Brand:
         return Brand.model_validate(raw)
     except ValidationError as exc:
         error = exc.errors()[0]
-        key = ".".join(str(p) for p in error["loc"])
+        written = ".".join(str(p) for p in error["loc"])
+        key = shorten(written)
         line = next((k.start_mark.line + 1 for k, _ in (node.value if node else [])
-                     if k.value == key), None)
+                     if k.value == written), None)
         where = f"{path}:{line}" if line else str(path)
         if error["type"] == "extra_forbidden":
             message = f"unknown key; the keys are {', '.join(Brand.model_fields)}"
+        elif error["type"] == "string_too_long":
+            message = too_long(error["ctx"]["max_length"], len(error["input"]))
         elif error["type"] == "string_pattern_mismatch":
-            message = f"'{error['input']}' is not a colour; write it as #RRGGBB, e.g. #1B5E9E"
+            message = (f"'{shorten(str(error['input']))}' is not a colour; write it as #RRGGBB, "
+                       "e.g. #1B5E9E")
         else:
             message = error["msg"]
         raise ConfigError(f"{where}: {key}: {message}") from None
