@@ -1,4 +1,4 @@
-"""Benchmark: reading PostgreSQL (data.url + data.table) against the same rows in a Parquet
+"""Benchmark: reading PostgreSQL (data.connection + data.table) against the same rows in a Parquet
 file, and the data stage's panel against a hand-written GROUP BY in `psql`.
 
 Generated rows (DuckDB, 5 KPI columns plus unit, group and day, one column left unused) are
@@ -79,13 +79,20 @@ def generate(folder: Path, rows: int, units: int) -> Path:
     return parquet
 
 
-def write_database_definitions(folder: Path, url: str, table: str) -> None:
-    """`db.yaml` reading `table` of `url`, and `db_skip.yaml`, the same with
+def write_database_definitions(folder: Path, url: str, table: str) -> Path:
+    """`db.yaml` reading `table` of the connection `bench` (`url`, kept in the operator's
+    connections.yaml, whose path is returned), and `db_skip.yaml`, the same with
     `duplicates: skip`."""
     for name, extra in (("db", ""), ("db_skip", ", duplicates: skip")):
         (folder / f"{name}.yaml").write_text(
-            HEAD + f"data: {{url: '{url}', table: {table}, unit: unit, time: day{extra}}}\n"
+            HEAD + f"data: {{connection: bench, table: {table}, unit: unit, time: day{extra}}}\n"
             + KPIS)
+    connections = folder / "connections.yaml"
+    connections.write_text(f"bench: {{url: '{url}'}}\n")
+    return connections
+
+
+READER_PASSWORD = "bench-reader-0123456789"
 
 
 def timed(command: list[str], env: dict[str, str]) -> float:
@@ -149,7 +156,8 @@ def spark_benchmark(args) -> None:
                 frame.count()
                 frame.createOrReplaceTempView("obs")
                 cached = time.perf_counter() - started
-                write_database_definitions(folder, f"spark://{master}", "obs")
+                os.environ["VALUEPROOF_CONNECTIONS"] = str(
+                    write_database_definitions(folder, f"spark://{master}", "obs"))
                 best = {name: min(analyze(folder / f"{name}.yaml") for _ in range(args.repeat))
                         for name in ("file", "db", "db_skip")}
                 print(f"{rows:>11,}  {best['file']:>7.2f}s  {best['db']:>7.2f}s  "
@@ -180,8 +188,13 @@ def main() -> None:
     tool = str(Path(sys.executable).with_name("valueproof"))
     with pg.cluster() as url, tempfile.TemporaryDirectory() as tmp:
         parts = urlsplit(url)
-        env = {**os.environ, "VP_BENCH_PASSWORD": parts.password, "PGPASSWORD": parts.password}
-        template = url.replace(parts.password, "${VP_BENCH_PASSWORD}")
+        env = {**os.environ, "VP_BENCH_PASSWORD": READER_PASSWORD, "PGPASSWORD": parts.password}
+        # valueproof refuses a superuser: it reads as a role that may only read
+        subprocess.run(["psql", url, "-qc", "DROP ROLE IF EXISTS bench_reader; CREATE ROLE "
+                        f"bench_reader LOGIN PASSWORD '{READER_PASSWORD}'; GRANT "
+                        "pg_read_all_data TO bench_reader"], check=True, env=env)
+        template = (f"postgresql://bench_reader:${{VP_BENCH_PASSWORD}}@{parts.hostname}:"
+                    f"{parts.port}{parts.path}")
         print(f"{'rows':>11}  {'analyze: parquet':>16}  {'postgres':>8}  {'ratio':>5}  "
               f"{'pg, skip':>8}  {'panel from pg':>13}  {'psql GROUP BY':>13}  {'ratio':>5}")
         for rows in args.rows:
@@ -193,7 +206,8 @@ def main() -> None:
             pg.copy_csv(url, table, folder / "obs.csv", COLUMNS)
             subprocess.run(["psql", url, "-qc", f"VACUUM ANALYZE {table}"], check=True, env=env)
             loaded = time.perf_counter() - started
-            write_database_definitions(folder, template, table)
+            env["VALUEPROOF_CONNECTIONS"] = str(write_database_definitions(folder, template,
+                                                                           table))
             best = {}
             for name, command in (
                     ("parquet", [tool, "analyze", str(folder / "file.yaml")]),

@@ -58,6 +58,23 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
+@pytest.fixture(autouse=True)
+def _no_operator_connections(tmp_path_factory, monkeypatch):
+    """No test reads the connections.yaml of whoever runs the tests."""
+    monkeypatch.delenv("VALUEPROOF_CONNECTIONS", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+
+
+def write_connections(folder: Path, monkeypatch=None, **urls: str) -> Path:
+    """connections.yaml in `folder` naming each URL; with `monkeypatch`, made the one
+    valueproof reads (VALUEPROOF_CONNECTIONS)."""
+    path = folder / "connections.yaml"
+    path.write_text(yaml.safe_dump({name: {"url": url} for name, url in urls.items()}))
+    if monkeypatch is not None:
+        monkeypatch.setenv("VALUEPROOF_CONNECTIONS", str(path))
+    return path
+
+
 @pytest.fixture
 def write_experiment(tmp_path):
     """Write data and a definition (BASE_DEFINITION with `changes` merged) into tmp_path."""

@@ -242,12 +242,15 @@ def test_memory_limit_is_checked_with_an_example(sql_experiment, runner):
 
 
 @pytest.mark.parametrize("query, words", [
-    ("SELECT * FROM read_csv('{secret}')", ["tried to read a file"]),
-    ("SELECT * FROM tickets UNION ALL SELECT * FROM read_csv('{secret}')", ["tried to read a file"]),
-    ("SELECT * FROM glob('{outside}/*')", ["tried to read a file"]),
+    ("SELECT * FROM read_csv('{secret}')", ["calls read_csv(), which a definition may not"]),
+    ("SELECT * FROM tickets UNION ALL SELECT * FROM read_csv('{secret}')",
+     ["calls read_csv()"]),
+    ("SELECT * FROM glob('{outside}/*')", ["calls glob()"]),
+    ("SELECT * FROM tickets WHERE getenv('HOME') IS NOT NULL", ["calls getenv()"]),
     ("SELECT * FROM 'https://example.com/data.csv'", ["tried to read a file"]),
+    ("SELECT * FROM '{secret}'", ["tried to read a file"]),
     ("COPY tickets TO '{written}'", ["reads it as COPY", "only a read-only SELECT"]),
-    ("SELECT * FROM query('COPY tickets TO ''{written}''')", ["data.query failed"]),
+    ("SELECT * FROM query('COPY tickets TO ''{written}''')", ["calls query()"]),
     ("ATTACH '{other_db}' AS o", ["reads it as ATTACH"]),
     ("INSTALL httpfs", ["only a read-only SELECT"]),
     ("LOAD httpfs", ["only a read-only SELECT"]),
@@ -310,8 +313,9 @@ def test_a_query_needing_too_much_memory_is_stopped(sql_experiment, runner):
 
 @pytest.mark.parametrize("url, words", [
     ("duckdb:////{outside}/other.duckdb", ["data.url", "outside the experiment's folder"]),
-    ("duckdb:///:memory:", ["data.url", "name a DuckDB database file"]),
-    ("nosuchdb://db.internal/crm", ["no query backend reads 'nosuchdb://' URLs"]),
+    ("duckdb:///:memory:", ["data.url", "names only a DuckDB file in its folder"]),
+    ("nosuchdb://db.internal/crm", ["data.url", "names a nosuchdb: database",
+                                    "connection: NAME"]),
 ])
 def test_sql_url_outside_or_foreign_is_refused(url, words, sql_experiment, tmp_path, runner):
     other = _secret_outside(tmp_path)

@@ -1,9 +1,9 @@
-"""Observations from Spark (`data.url: spark://local[N]` + `data.table`/`data.query`), through
-the CLI.
+"""Observations from Spark (a connection to `spark://local[N]` + `data.table`/`data.query`),
+through the CLI.
 
 One local Spark session (`local[2]`) for the module holds the examples' tables as temporary
 views, read from their CSVs with explicit types. valueproof uses the session that is already
-active in the process when its master is the one data.url names (the documented hook), so the
+active in the process when its master is the one the connection names (the documented hook), so the
 CLI, run in this process, reads these views. One test runs valueproof in a separate process,
 where it starts and stops its own session.
 
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES, invoke, panel_frame
+from tests.conftest import EXAMPLES, invoke, panel_frame, write_connections
 from tests.test_sources_db import (  # noqa: F401 - `stored` is a fixture
     EVERY_KPI_KIND,
     _assert_same,
@@ -33,6 +33,8 @@ from tests.test_sources_db import (  # noqa: F401 - `stored` is a fixture
 )
 
 URL = "spark://local[2]"
+CONNECTIONS = {"spark": URL, "spark1": "spark://local[1]", "spark3": "spark://local[3]",
+               "cluster": "spark://cluster:7077"}
 TICKETS = ("ticket_id STRING, agent_id STRING, cohort STRING, created_at DATE, "
            "handle_minutes DOUBLE, resolved_first_contact INT, csat DECIMAL(4,1), reopened INT")
 AGENT_DAYS = ("agent_id STRING, team STRING, date DATE, tickets INT, handle_minutes DOUBLE, "
@@ -45,6 +47,12 @@ GENERATED = """SELECT concat('U', CAST(id % 12 AS STRING)) AS unit,
   10 + (id % 12) * 0.25 + ((id * 7919) % 13) / 13.0
      - CASE WHEN id % 12 < 6 AND id DIV 12 >= 28 THEN 1 ELSE 0 END AS minutes
 FROM range(672)"""
+
+
+@pytest.fixture(autouse=True)
+def connections(tmp_path, monkeypatch):
+    """The operator's Spark connections, by name (the definitions only name them)."""
+    return write_connections(tmp_path, monkeypatch, **CONNECTIONS)
 
 
 def _java() -> str | None:
@@ -97,7 +105,7 @@ def test_support_example_from_spark_gives_the_csv_results(spark, runner, tmp_pat
     """Means, rates, a KPI with missing values (csat, a decimal in Spark), a column group."""
     path = _copy_example("support_copilot", tmp_path)
     from_csv = _results(runner, path)
-    from_spark = _results(runner, _with_data(path, url=URL, table="tickets"))
+    from_spark = _results(runner, _with_data(path, connection="spark", table="tickets"))
     _assert_same(from_csv, from_spark)
     assert len(from_spark["kpis"]) == len(from_csv["kpis"]) >= 3
     assert from_spark["data_fingerprint"] != from_csv["data_fingerprint"]
@@ -108,7 +116,7 @@ def test_rollout_in_waves_from_spark_gives_the_csv_results(spark, runner, tmp_pa
     path = _copy_example("team_waves", tmp_path)
     from_csv = _results(runner, path)
     from_spark = _results(runner, _with_data(
-        path, url=URL, query="SELECT * FROM agent_days WHERE date >= DATE '2026-01-01'"))
+        path, connection="spark", query="SELECT * FROM agent_days WHERE date >= DATE '2026-01-01'"))
     _assert_same(from_csv, from_spark)
     assert from_spark["kpis"]
 
@@ -117,7 +125,7 @@ def test_every_kpi_kind_and_weight_from_spark_gives_the_csv_results(spark, runne
     path = _panel_definition(tmp_path, {"column": "group", "treatment": "T", "control": "C"},
                              EVERY_KPI_KIND)
     from_csv = _results(runner, path)
-    from_spark = _results(runner, _with_data(path, url=URL, table="panel"))
+    from_spark = _results(runner, _with_data(path, connection="spark", table="panel"))
     _assert_same(from_csv, from_spark)
     assert len(from_spark["kpis"]) == len(EVERY_KPI_KIND)
 
@@ -125,7 +133,7 @@ def test_every_kpi_kind_and_weight_from_spark_gives_the_csv_results(spark, runne
 def test_spark_sends_cells_not_rows(spark, runner, tmp_path, stored):
     path = _panel_definition(tmp_path, {"column": "group", "treatment": "T", "control": "C"},
                              EVERY_KPI_KIND)
-    _results(runner, _with_data(path, url=URL, table="panel"))
+    _results(runner, _with_data(path, connection="spark", table="panel"))
     (cells,) = stored
     assert "__n" in cells.column_names and "minutes" not in cells.column_names
     assert sum(cells.column("__n").to_pylist()) == len(panel_frame())
@@ -154,7 +162,7 @@ def test_timestamps_fall_on_their_date_in_the_definitions_zone_in_spark(spark, r
             definition["data"]["timezone"] = zone
             path.write_text(__import__("yaml").safe_dump(definition, sort_keys=False))
             from_csv = _results(runner, path)
-            from_spark = _results(runner, _with_data(path, url=URL, table="stamped"))
+            from_spark = _results(runner, _with_data(path, connection="spark", table="stamped"))
             _assert_same(from_csv, from_spark)
             effects[zone] = from_spark["kpis"][0]["effect"]
         assert spark.conf.get("spark.sql.session.timeZone") == "Asia/Tokyo"
@@ -187,14 +195,14 @@ def test_timestamps_fall_on_their_date_in_the_definitions_zone_in_spark(spark, r
     ({"query": "SELECT p.* FROM panel p CROSS JOIN range(20000000) r "
                "WHERE p.minutes * r.id < -1", "timeout": 2},
      ["did not finish within data.timeout (2 s)"]),
-    ({"url": "spark://local[3]", "table": "panel"},
+    ({"connection": "spark3", "table": "panel"},
      ["already runs a Spark session on local[2]", "asks for local[3]"]),
-    ({"url": "spark://cluster:7077", "table": "panel"}, ["spark://local[N]", "sc://host:port"]),
+    ({"connection": "cluster", "table": "panel"}, ["spark://local[N]", "sc://host:port"]),
 ])
 def test_spark_errors_are_one_message(data, words, spark, runner, tmp_path):
     path = _panel_definition(tmp_path, {"column": "group", "treatment": "T", "control": "C"},
                              [{"id": "minutes", "column": "minutes", "better": "lower"}])
-    result = invoke(runner, "validate", _with_data(path, **{"url": URL, **data}))
+    result = invoke(runner, "validate", _with_data(path, **{"connection": "spark", **data}))
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
     assert len(result.output.strip().splitlines()) == 1, result.output
@@ -253,10 +261,11 @@ def connect_url(spark, tmp_path_factory):
 
 
 def test_support_example_through_spark_connect_gives_the_csv_results(connect_url, runner,
-                                                                     tmp_path):
+                                                                     tmp_path, monkeypatch):
+    write_connections(tmp_path, monkeypatch, connect=connect_url)
     path = _copy_example("support_copilot", tmp_path)
     from_csv = _results(runner, path)
-    from_spark = _results(runner, _with_data(path, url=connect_url,
+    from_spark = _results(runner, _with_data(path, connection="connect",
                                              table="global_temp.tickets"))
     _assert_same(from_csv, from_spark)
     for data, words in (
@@ -269,7 +278,7 @@ def test_support_example_through_spark_connect_gives_the_csv_results(connect_url
             ({"query": "SELECT t.* FROM global_temp.tickets t CROSS JOIN range(20000000) r "
                        "WHERE t.handle_minutes * r.id < -1", "timeout": 2},
              "did not finish within data.timeout (2 s)")):
-        failed = invoke(runner, "validate", _with_data(path, url=connect_url, **data))
+        failed = invoke(runner, "validate", _with_data(path, connection="connect", **data))
         assert failed.exit_code == 2, failed.output
         assert words in failed.output, failed.output
         assert len(failed.output.strip().splitlines()) == 1, failed.output
@@ -284,7 +293,7 @@ def test_valueproof_starts_and_stops_its_own_session(spark, runner, tmp_path):
                              [{"id": "minutes", "column": "minutes", "better": "lower"}])
     spark.sql(GENERATED).toPandas().to_csv(tmp_path / "data.csv", index=False)
     from_csv = _results(runner, path)
-    spark_path = _with_data(path, url="spark://local[1]", query=GENERATED)
+    spark_path = _with_data(path, connection="spark1", query=GENERATED)
     out = tmp_path / "own.json"
     tool = Path(sys.executable).with_name("valueproof")
     done = subprocess.run([str(tool), "analyze", str(spark_path), "--json", str(out)],
@@ -297,7 +306,7 @@ def test_valueproof_starts_and_stops_its_own_session(spark, runner, tmp_path):
 def test_without_java_the_message_names_java(spark, tmp_path):
     path = _panel_definition(tmp_path, {"column": "group", "treatment": "T", "control": "C"},
                              [{"id": "minutes", "column": "minutes", "better": "lower"}])
-    path = _with_data(path, url="spark://local[1]", table="panel")
+    path = _with_data(path, connection="spark1", table="panel")
     tool = Path(sys.executable).with_name("valueproof")
     done = subprocess.run([str(tool), "validate", str(path)], capture_output=True, text=True,
                           env={**os.environ, "JAVA_HOME": str(tmp_path / "no-jre")},
@@ -326,6 +335,6 @@ def test_the_definition_names_the_spark_extra(tmp_path, runner, monkeypatch):
     monkeypatch.setitem(sys.modules, "pyspark.sql", None)
     path = _panel_definition(tmp_path, {"column": "group", "treatment": "T", "control": "C"},
                              [{"id": "minutes", "column": "minutes", "better": "lower"}])
-    result = invoke(runner, "validate", _with_data(path, url=URL, table="panel"))
+    result = invoke(runner, "validate", _with_data(path, connection="spark", table="panel"))
     assert result.exit_code == 2
     assert "pip install 'valueproof[spark]'" in result.output, result.output

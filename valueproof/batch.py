@@ -77,6 +77,7 @@ class BatchOptions:
     json: bool = False
     fail_fast: bool = False
     allowed_roots: tuple[Path, ...] = ()  # --allow-path: folders definitions may read besides their own
+    connections: Path | None = None  # --connections: the operator's named databases
 
 
 def find_definitions(paths: list[Path], origins: dict[Path, str] | None = None) -> list[Path]:
@@ -166,7 +167,10 @@ def _identify(definition: Path, options: BatchOptions,
         kind = ("a folder" if definition.is_dir() else
                 "not a regular file (a pipe, socket or device)")
         raise ConfigError(f"{definition}: is {kind}; an experiment definition is a YAML file")
-    experiment = load_experiment(definition, options.allowed_roots)
+    from valueproof.config.connections import Connections
+
+    experiment = load_experiment(definition, options.allowed_roots,
+                                 Connections(options.connections))
     account = experiment.customer.name if experiment.customer else experiment.name
     stem = safe_name(f"{account} {experiment.quarter or ''}")
     parts = [__version__, experiment.definition_hash, data_fingerprint(experiment),
@@ -311,7 +315,8 @@ def render_task(task: Task, options: BatchOptions, folder: Path) -> Outcome:
             task.definition, folder / f"{task.name}.pdf",
             html_path=folder / f"{task.name}.html" if options.html else None,
             json_path=folder / f"{task.name}.json" if options.json else None,
-            locale=options.locale, allowed_roots=options.allowed_roots)
+            locale=options.locale, allowed_roots=options.allowed_roots,
+            connections=options.connections)
     except ValueproofError as exc:
         outcome.error = exc.message
     except Exception as exc:  # a bug must not stop the other accounts; say what it was

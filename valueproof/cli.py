@@ -22,6 +22,11 @@ allow_path = click.option(
     help="A folder outside the definition's own whose files it may read (repeatable; also "
          "VALUEPROOF_ALLOW_PATH, folders separated by ':'). Only for definitions you trust.")
 
+connections_file = click.option(
+    "--connections", "connections", type=click.Path(path_type=Path, dir_okay=False),
+    help="Your named databases (connections.yaml), which definitions name with 'connection:' "
+         "(default: VALUEPROOF_CONNECTIONS, else connections.yaml in your configuration folder).")
+
 
 class Commands(click.Group):
     """The command group; every error message Click prints goes through `plain_text`, so that a
@@ -50,7 +55,8 @@ def main() -> None:
 @main.command()
 @click.argument("experiment", type=EXPERIMENT)
 @allow_path
-def validate(experiment: Path, allowed_roots: tuple[Path, ...]) -> None:
+@connections_file
+def validate(experiment: Path, allowed_roots: tuple[Path, ...], connections: Path | None) -> None:
     """Check an experiment definition and its data; summarise what will be analysed.
 
     Exit status 0 when the experiment is usable, 2 when it is not.
@@ -58,7 +64,7 @@ def validate(experiment: Path, allowed_roots: tuple[Path, ...]) -> None:
     from valueproof.terminal import print_validation
     from valueproof.validate import validate as run_validate
 
-    print_validation(run_validate(experiment, allowed_roots))
+    print_validation(run_validate(experiment, allowed_roots, connections))
 
 
 @main.command()
@@ -66,7 +72,9 @@ def validate(experiment: Path, allowed_roots: tuple[Path, ...]) -> None:
 @click.option("--json", "json_path", type=click.Path(path_type=Path, dir_okay=False),
               help="Write the results JSON to this file.")
 @allow_path
-def analyze(experiment: Path, json_path: Path | None, allowed_roots: tuple[Path, ...]) -> None:
+@connections_file
+def analyze(experiment: Path, json_path: Path | None, allowed_roots: tuple[Path, ...],
+            connections: Path | None) -> None:
     """Estimate every KPI's effect and print the results table.
 
     Difference-in-differences per KPI with its confidence interval, p-value adjusted across KPIs,
@@ -78,7 +86,7 @@ def analyze(experiment: Path, json_path: Path | None, allowed_roots: tuple[Path,
 
     if json_path is not None:  # before the work: never overwrite an input
         check_outputs({"--json": json_path}, experiment_inputs(experiment, allowed_roots))
-    results = run_analyze(experiment, allowed_roots)
+    results = run_analyze(experiment, allowed_roots, connections)
     if json_path is not None:
         write_atomic(json_path, json.dumps(results.to_dict(), indent=2, allow_nan=False) + "\n")
     print_results(results)
@@ -97,8 +105,10 @@ def analyze(experiment: Path, json_path: Path | None, allowed_roots: tuple[Path,
 @click.option("--json", "json_path", type=click.Path(path_type=Path, dir_okay=False),
               help="Also write the results JSON.")
 @allow_path
+@connections_file
 def report(experiment: Path, output: Path, html_path: Path | None, locale: str | None,
-           json_path: Path | None, allowed_roots: tuple[Path, ...]) -> None:
+           json_path: Path | None, allowed_roots: tuple[Path, ...],
+           connections: Path | None) -> None:
     """Render the branded Quarterly Business Review PDF of an experiment."""
     from valueproof.preload import report_libraries
     from valueproof.report import make_report
@@ -106,7 +116,8 @@ def report(experiment: Path, output: Path, html_path: Path | None, locale: str |
     report_libraries()
 
     results = make_report(experiment, output, html_path=html_path, locale=locale,
-                          json_path=json_path, allowed_roots=allowed_roots)
+                          json_path=json_path, allowed_roots=allowed_roots,
+                          connections=connections)
     verdicts = [k.verdict for k in results.kpis]
     line = (f"{len(verdicts)} KPIs: {verdicts.count('improved')} improved, "
             f"{verdicts.count('worsened')} got worse, {verdicts.count('inconclusive')} inconclusive")
@@ -136,9 +147,10 @@ def report(experiment: Path, output: Path, html_path: Path | None, locale: str |
 @click.option("--dry-run", is_flag=True, help="List what would be rendered, and why; render nothing.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary table.")
 @allow_path
+@connections_file
 def batch(paths: tuple[Path, ...], out_dir: Path, jobs: int | None, locale: str | None,
           force: bool, html: bool, write_json: bool, fail_fast: bool, dry_run: bool,
-          quiet: bool, allowed_roots: tuple[Path, ...]) -> None:
+          quiet: bool, allowed_roots: tuple[Path, ...], connections: Path | None) -> None:
     """Render the QBR of every account: PATHS are experiment files, folders searched for
     experiment.yaml, or portfolio files listing them.
 
@@ -169,7 +181,8 @@ def batch(paths: tuple[Path, ...], out_dir: Path, jobs: int | None, locale: str 
                 raise ValueproofError(f"--locale {exc}") from None
         options = BatchOptions(out_dir=out_dir, jobs=jobs or os.cpu_count() or 1, locale=locale,
                                force=force, html=html, json=write_json, fail_fast=fail_fast,
-                               allowed_roots=tuple(allowed_roots))
+                               allowed_roots=tuple(allowed_roots),
+                               connections=connections.absolute() if connections else None)
         if not dry_run:
             check_out_dir(out_dir)
         tasks = plan(definitions, options, load_state(out_dir) if out_dir.is_dir() else {},

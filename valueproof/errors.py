@@ -6,9 +6,15 @@ import click
 
 
 class ValueproofError(click.ClickException):
-    """Base of every mistake a user can make; Click prints it as one message and exits 2."""
+    """Base of every mistake a user can make; Click prints it as one message and exits 2.
+    The message never holds a secret of the operator's connections (`redaction`)."""
 
     exit_code = 2
+
+    def __init__(self, message: str):
+        from valueproof.redaction import redact
+
+        super().__init__(redact(message))
 
     def format_message(self) -> str:  # pragma: no cover - trivial
         return self.message

@@ -60,10 +60,14 @@ def _stage(path: Path, content: str | bytes) -> Path:
 def write_all(files: list[tuple[Path, str | bytes]]) -> None:
     """Write every file or none: each is staged in a temporary file beside its target, and only
     when all are written are they renamed into place. A failure (disk full, no permission)
-    leaves the previous files as they were and no temporary file behind."""
+    leaves the previous files as they were and no temporary file behind. Text never carries a
+    secret of the operator's connections."""
+    from valueproof.redaction import redact
+
     staged: list[tuple[Path, Path]] = []
     try:
         for path, content in files:
+            content = redact(content, markup=True) if isinstance(content, str) else content
             try:
                 staged.append((path, _stage(path, content)))
             except OSError as exc:
@@ -126,10 +130,12 @@ def experiment_inputs(definition: Path, allowed_roots: tuple[Path, ...] = ()) ->
     from valueproof.data.sources import adoption_files
 
     named += adoption_files(experiment)
-    if experiment.data.url is not None and experiment.data.url.lower().startswith("duckdb://"):
-        from valueproof.data.sql import database_location
+    from valueproof.config.connections import definition_database
+    from valueproof.data.sources import database_tables
 
-        named.append(("data.url", database_location(experiment.data.url)))
+    named += [(f"{key}.url", Path(definition_database(spec.url)))
+              for key, spec, _ in [("data", experiment.data, None), *database_tables(experiment)]
+              if spec.url is not None]
     for party in ("customer", "vendor"):
         info = getattr(experiment, party)
         named.append((f"{party}.logo", info.logo if info else None))

@@ -57,9 +57,13 @@ def check_assets(experiment: Experiment) -> list[str]:
     return warnings
 
 
-def validate(path: str | Path, allowed_roots: tuple[Path, ...] = ()) -> Validation:
-    """Load and check a definition and its data without running any statistics."""
-    experiment = load_experiment(path, allowed_roots)
+def validate(path: str | Path, allowed_roots: tuple[Path, ...] = (),
+             connections: Path | None = None) -> Validation:
+    """Load and check a definition and its data without running any statistics (databases
+    through the operator's `connections` file)."""
+    from valueproof.config.connections import Connections
+
+    experiment = load_experiment(path, allowed_roots, Connections(connections))
     warnings = check_assets(experiment)
     dataset = load_dataset(experiment, build_panel=False)
     return Validation(experiment, dataset, warnings, wave_warnings(dataset),

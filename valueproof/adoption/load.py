@@ -114,14 +114,14 @@ class _File:
         self.con, self.spec, self.key = con, spec, key
         needed = {name: f"adoption.{what}" if "." in what else f"{key}.{what}"
                   for what, name in columns.items() if name}
-        if spec.url is not None:  # a table of a database: the needed columns' rows
+        if spec.from_database:  # a table of a database: the needed columns' rows
             self.source = table_source(experiment, spec, key, needed)
         else:
             path = experiment.resolve(spec.path, f"{key}.path")
             self.source = _source(spec, path, text_columns)
         self.label = self.source.label
         # as the report's appendix names it
-        self.shown = (str(spec.path) if spec.url is None
+        self.shown = (str(spec.path) if not spec.from_database
                       else f"{self.label} · {spec.table or 'query'}")
         self.source.register(con)
         found = {row[0]: row[1] for row in con.execute("DESCRIBE raw").fetchall()}

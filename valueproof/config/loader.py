@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from valueproof.config.limits import shorten, too_long, too_many
 from valueproof.config.schema import Experiment, LocatedError
 from valueproof.errors import ConfigError
 
@@ -155,7 +156,8 @@ def _unwrap(annotation: object) -> object:
 def _dotted(loc: Loc) -> str:
     out = ""
     for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        part = part if isinstance(part, int) else shorten(str(part))
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
     return out or "(top level)"
 
 
@@ -170,27 +172,34 @@ def _describe(error: dict) -> tuple[Loc, str]:
         model = _model_at(loc[:-1])
         known = list(model.model_fields) if model else []
         hint = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
-        message = f"unknown key '{loc[-1]}'"
+        message = f"unknown key '{shorten(str(loc[-1]))}'"
         message += f"; did you mean '{hint[0]}'?" if hint else f"; expected one of: {', '.join(known)}"
         return loc, message
     if kind == "missing":
         return loc, f"required key '{loc[-1]}' is missing"
+    if kind in ("string_too_long", "too_long"):  # a text, or a list (too_long of a list)
+        if isinstance(error["input"], str):
+            return loc, too_long(error["ctx"]["max_length"], len(error["input"]))
+        return loc, too_many(error["ctx"]["max_length"], len(error["input"]))
     message = error["msg"]
     for prefix in ("Value error, ", "Assertion failed, "):
         message = message.removeprefix(prefix)
     if kind == "literal_error":
-        message = f"got '{error['input']}'; {message.lower()}"
+        message = f"got '{shorten(str(error['input']))}'; {message.lower()}"
     elif "input" in error and not isinstance(error["input"], (dict, list)) and kind not in (
         "value_error",
     ):
-        message = f"got {error['input']!r}: {message[0].lower()}{message[1:]}"
+        message = f"got {shorten(repr(error['input']))}: {message[0].lower()}{message[1:]}"
     return loc, message
 
 
-def load_experiment(path: str | Path, allowed_roots: tuple[Path, ...] = ()) -> Experiment:
+def load_experiment(path: str | Path, allowed_roots: tuple[Path, ...] = (),
+                    connections=None) -> Experiment:
     """Read and validate an experiment definition; raise ConfigError naming file, line and key.
 
-    `allowed_roots` are folders outside the definition's own that its files may lie in."""
+    `allowed_roots` are folders outside the definition's own that its files may lie in;
+    `connections` (a `connections.Connections`) the operator's named databases (None: the file
+    of VALUEPROOF_CONNECTIONS or the user's configuration folder)."""
     path = Path(path)
     if not path.exists():
         raise ConfigError(f"{path}: no such file; give the path of an experiment definition (YAML)")
@@ -219,7 +228,8 @@ def load_experiment(path: str | Path, allowed_roots: tuple[Path, ...] = ()) -> E
     lines = _line_index(node) if node is not None else {}
     try:
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        experiment = Experiment.model_validate(raw).located_at(path.resolve().parent, digest, allowed_roots)
+        experiment = Experiment.model_validate(raw).located_at(
+            path.resolve().parent, digest, allowed_roots, connections)
     except ValidationError as exc:
         messages = []
         for error in exc.errors():

@@ -24,6 +24,10 @@ from pydantic import (
     model_validator,
 )
 
+from valueproof.config.connections import definition_database
+from valueproof.config.limits import (ACTIONS, ITEMS, LABEL, NAME, OWNER, SENTENCE, TEXT, WHEN,
+                                      FilePath, Sentence, too_long)
+
 #: A point in time as written by the analyst: a calendar date or an integer period (2024, 202431).
 TimePoint = dt.date | int
 
@@ -137,12 +141,12 @@ def check_locale(value: str) -> str:
 class Strict(BaseModel):
     """Base for every section: unknown keys are errors, values are checked on assignment too."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_max_length=TEXT)
 
 
 class Party(Strict):
-    name: str = Field(min_length=1, description="Display name, e.g. 'Acme Corp'.")
-    logo: Path | None = Field(None, description="SVG or PNG logo, relative to the definition.")
+    name: str = Field(min_length=1, max_length=NAME, description="Display name, e.g. 'Acme Corp'.")
+    logo: FilePath | None = Field(None, description="SVG or PNG logo, relative to the definition.")
 
 
 class FileReading(Strict):
@@ -217,17 +221,49 @@ class FileReading(Strict):
         return self
 
 
-class DataSource(FileReading):
-    path: Path | None = Field(None, description="Data file: .csv, .parquet, .xlsx or .json.")
+class TableOfDatabase(Strict):
+    """A table read from a database instead of a file (the data, groups, rollout, an adoption
+    source): `connection` (named by the operator in connections.yaml) or `url` (a DuckDB file in
+    the definition's folder), with `table` or `query`; one sandbox, data.timeout,
+    data.memory_limit and data.timezone for all."""
+
+    connection: str | None = Field(
+        None, min_length=1, max_length=64,
+        description="A database the person running valueproof named in connections.yaml.")
     url: str | None = Field(
-        None, min_length=1,
-        description="A database instead of a file: postgresql://user:${PGPASSWORD}@host/db, "
-                    "duckdb:///file.duckdb (relative to the definition's folder) or another ibis "
-                    "backend's URL; ${NAME} is read from the environment.")
-    table: str | None = Field(None, min_length=1,
-                              description="Table (or schema.table) of data.url to read.")
-    query: str | None = Field(None, min_length=1,
-                              description="One SELECT against data.url, one row per observation.")
+        None, min_length=1, max_length=1000,
+        description="A DuckDB file instead: duckdb:///file.duckdb, relative to the definition's "
+                    "folder (other databases are named connections).")
+    table: str | None = Field(None, min_length=1, max_length=300,
+                              description="Table (or schema.table) of the database to read.")
+    query: str | None = Field(None, min_length=1, max_length=100_000,
+                              description="One SELECT against the database.")
+
+    @field_validator("url")
+    @classmethod
+    def _duckdb_file(cls, value: str | None) -> str | None:
+        if value is not None:
+            definition_database(value)
+        return value
+
+    @property
+    def from_database(self) -> bool:
+        return self.url is not None or self.connection is not None
+
+    def _one_table(self) -> None:
+        if self.url is not None and self.connection is not None:
+            raise ValueError("give 'connection' (a named database) or 'url' (a DuckDB file), not "
+                             "both")
+        if not self.from_database and (self.table is not None or self.query is not None):
+            raise ValueError("'table' and 'query' read a database: give its 'connection' (or "
+                             "'url' for a DuckDB file) too")
+        if self.from_database and (self.table is None) == (self.query is None):
+            raise ValueError("give exactly one of 'table' (a table of the database) or 'query' "
+                             "(one SELECT against it)")
+
+
+class DataSource(FileReading, TableOfDatabase):
+    path: FilePath | None = Field(None, description="Data file: .csv, .parquet, .xlsx or .json.")
     timeout: float = Field(300, gt=0, le=86_400,
                            description="Seconds a database query may run before it is stopped.")
     memory_limit: str = Field("4GB", description="Memory a SQL query may use, e.g. 4GB.")
@@ -271,21 +307,19 @@ class DataSource(FileReading):
     @classmethod
     def _old_sql_key(cls, value: object) -> object:
         if isinstance(value, dict) and "sql" in value:
-            raise ValueError("'sql' is no longer read: name the database with 'url' and the SELECT "
-                             "with 'query' (or a 'table'), directly under data, e.g. data.url: "
-                             "duckdb:///crm.duckdb and data.query: SELECT …")
+            raise ValueError("'sql' is no longer read: name the database with 'connection' (or "
+                             "'url' for a DuckDB file) and the SELECT with 'query' (or a 'table'), "
+                             "directly under data, e.g. data.connection: warehouse and "
+                             "data.query: SELECT …")
         return value
 
     @model_validator(mode="after")
     def _one_source(self) -> DataSource:
-        if (self.path is None) == (self.url is None):
-            raise ValueError("give exactly one of 'path' (a data file) or 'url' (a database, "
-                             "with 'table' or 'query')")
-        if self.url is None and (self.table or self.query):
-            raise ValueError("'table' and 'query' read from a database: give 'url' too")
-        if self.url is not None and (self.table is None) == (self.query is None):
-            raise ValueError("give exactly one of 'table' (a table of data.url) or 'query' (one "
-                             "SELECT against data.url)")
+        if (self.path is None) == (not self.from_database):
+            raise ValueError("give exactly one of 'path' (a data file) or 'connection' (a "
+                             "database the operator named in connections.yaml; or 'url' for a "
+                             "DuckDB file), with 'table' or 'query'")
+        self._one_table()
         return self
 
 
@@ -297,28 +331,9 @@ def megabytes(memory: str) -> float:
     return float(found.group(1)) * {"M": 1, "G": 1024, "T": 1024 ** 2}[found.group(2)]
 
 
-class TableOfDatabase(Strict):
-    """A small table (groups, rollout, an adoption source) read from a database instead of a
-    file: `url` with `table` or `query`, as for `data` (the same sandbox, data.timeout,
-    data.memory_limit and data.timezone)."""
-
-    url: str | None = Field(
-        None, min_length=1,
-        description="A database instead of a file (as data.url; ${NAME} from the environment).")
-    table: str | None = Field(None, min_length=1, description="Table (or schema.table) of url.")
-    query: str | None = Field(None, min_length=1, description="One SELECT against url.")
-
-    def _one_table(self) -> None:
-        if self.url is None and (self.table is not None or self.query is not None):
-            raise ValueError("'table' and 'query' read a database: give its 'url' too")
-        if self.url is not None and (self.table is None) == (self.query is None):
-            raise ValueError("give exactly one of 'table' (a table of url) or 'query' (one "
-                             "SELECT against url)")
-
-
 class Groups(TableOfDatabase):
     column: str | None = Field(None, description="Column of the data holding the group.")
-    file: Path | None = Field(None, description="CSV with two columns: unit, group.")
+    file: FilePath | None = Field(None, description="CSV with two columns: unit, group.")
     treatment: GroupValues | None = Field(
         None, description="Group value(s) of units that got the product (not with a rollout in "
                           "waves, where the rollout dates say who got it).")
@@ -326,15 +341,17 @@ class Groups(TableOfDatabase):
         None, description="Group value(s) of comparison units; omit for a (weaker) pre/post study."
     )
     treatment_label: str | None = Field(
-        None, description="How the report names the treated units, e.g. 'Pilot agents'."
+        None, max_length=LABEL,
+        description="How the report names the treated units, e.g. 'Pilot agents'."
     )
     control_label: str | None = Field(
-        None, description="How the report names the comparison units, e.g. 'Standard agents'."
+        None, max_length=LABEL,
+        description="How the report names the comparison units, e.g. 'Standard agents'."
     )
 
     @property
     def labels_only(self) -> bool:
-        return self.column is None and self.file is None and self.url is None \
+        return self.column is None and self.file is None and not self.from_database \
             and self.treatment is None and self.control is None
 
     @model_validator(mode="after")
@@ -342,9 +359,10 @@ class Groups(TableOfDatabase):
         if self.labels_only:  # a rollout in waves: names for the report only
             return self
         self._one_table()
-        if sum(v is not None for v in (self.column, self.file, self.url)) != 1:
+        if sum((self.column is not None, self.file is not None, self.from_database)) != 1:
             raise ValueError("give exactly one of 'column' (in the data), 'file' (unit, group) "
-                             "or 'url' with 'table' or 'query' (a database table: unit, group)")
+                             "or 'connection' with 'table' or 'query' (a database table: unit, "
+                             "group)")
         if not self.treatment:
             raise ValueError("'treatment' needs at least one group value")
         overlap = set(self.treatment) & set(self.control or [])
@@ -361,15 +379,16 @@ class Waves(TableOfDatabase):
     column: str | None = Field(
         None, description="Column of the data holding each unit's first date (or integer period) "
                           "with the product, the same on all its rows; empty: never treated.")
-    file: Path | None = Field(
+    file: FilePath | None = Field(
         None, description="CSV with two columns: unit, rollout (empty: never treated).")
 
     @model_validator(mode="after")
     def _one_source(self) -> Waves:
         self._one_table()
-        if sum(v is not None for v in (self.column, self.file, self.url)) != 1:
+        if sum((self.column is not None, self.file is not None, self.from_database)) != 1:
             raise ValueError("give exactly one of 'column' (in the data), 'file' (unit, rollout) "
-                             "or 'url' with 'table' or 'query' (a database table: unit, rollout)")
+                             "or 'connection' with 'table' or 'query' (a database table: unit, "
+                             "rollout)")
         return self
 
 
@@ -386,7 +405,9 @@ class Window(Strict):
         if type(self.start) is not type(self.end):
             raise ValueError("'start' and 'end' must both be dates or both integer periods")
         if self.start > self.end:
-            raise ValueError(f"'start' ({self.start}) is after 'end' ({self.end})")
+            raise ValueError(f"'start' ({self.start}) is after 'end' ({self.end}), so the window "
+                             "would end before it begins; 'start' is its first date (or period) "
+                             "and 'end' its last: swap them or correct the dates")
         return self
 
 
@@ -427,8 +448,8 @@ class Analysis(Strict):
 
 
 class Action(Strict):
-    do: str = Field(min_length=1, description="What will be done.")
-    owner: str | None = None
+    do: str = Field(min_length=1, max_length=SENTENCE, description="What will be done.")
+    owner: str | None = Field(None, max_length=OWNER)
     by: Date | None = None
 
 
@@ -455,7 +476,7 @@ def _as_unit(value: object) -> str:
     """A unit as text, or its plural forms by CLDR category ('other' required)."""
     if isinstance(value, str):
         if len(value) > 40:
-            raise ValueError("a unit has at most 40 characters")
+            raise ValueError(too_long(40, len(value)))
         return value
     if not isinstance(value, dict):
         raise ValueError("expected a unit (text such as 'min') or its plural forms such as "
@@ -464,7 +485,9 @@ def _as_unit(value: object) -> str:
         if key not in PLURAL_CATEGORIES:
             raise ValueError(f"unknown plural category '{key}'; expected one of: "
                              + ", ".join(PLURAL_CATEGORIES))
-        if not isinstance(form, str) or not form.strip() or len(form) > 40:
+        if isinstance(form, str) and len(form) > 40:
+            raise ValueError(f"plural form '{key}': {too_long(40, len(form))}")
+        if not isinstance(form, str) or not form.strip():
             raise ValueError(f"plural form '{key}' must be a word of 1 to 40 characters")
     if "other" not in value:
         raise ValueError("plural forms of a unit need 'other' (the form for any other number, "
@@ -487,7 +510,8 @@ Unit = Annotated[str, PlainValidator(_as_unit), WithJsonSchema(_UNIT_JSON_SCHEMA
 
 class KPI(Strict):
     id: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="Identifier (letters, digits, _).")
-    label: str | None = Field(None, description="Name shown to the customer (default: id).")
+    label: str | None = Field(None, max_length=LABEL,
+                              description="Name shown to the customer (default: id).")
     column: str | None = Field(None, description="Value column (mean, sum; optional for count).")
     numerator: str | None = Field(None, description="Rate numerator column.")
     denominator: str | None = Field(
@@ -506,7 +530,7 @@ class KPI(Strict):
         description="mean and rate KPIs: 'observations' gives the effect per observation (per "
                     "ticket; rates as pooled ratios), 'units' counts each unit-period once. "
                     "count and sum KPIs are always per unit-period.")
-    actions: list[Action] = Field(default_factory=list)
+    actions: list[Action] = Field(default_factory=list, max_length=ACTIONS)
 
     @property
     def display_label(self) -> str:
@@ -546,14 +570,15 @@ class Target(Strict):
 
 class Criterion(Strict):
     kpi: str
-    label: str | None = Field(None, description="How the goal was worded at onboarding.")
+    label: str | None = Field(None, max_length=SENTENCE,
+                              description="How the goal was worded at onboarding.")
     target: Annotated[Target, BeforeValidator(_as_target)] | None = Field(
         None, description="Change to reach: relative (-15%) or absolute (-2.5, in KPI units)."
     )
     level: float | None = Field(None, description="Alternative to target: a level to reach.")
     by: Date | None = Field(None, description="Deadline agreed for the goal.")
     agreed_on: Date | None = Field(None, description="Date the goal was agreed.")
-    actions: list[Action] = Field(default_factory=list)
+    actions: list[Action] = Field(default_factory=list, max_length=ACTIONS)
 
     @model_validator(mode="after")
     def _one_goal(self) -> Criterion:
@@ -565,8 +590,8 @@ class Criterion(Strict):
 
 
 class Goal(Strict):
-    goal: str = Field(min_length=1)
-    owner: str | None = None
+    goal: str = Field(min_length=1, max_length=SENTENCE)
+    owner: str | None = Field(None, max_length=OWNER)
     by: Date | None = None
 
 
@@ -578,7 +603,7 @@ PeriodName = Literal["day", "week", "month", "quarter", "year"]
 
 
 class Cost(Strict):
-    label: str = Field(min_length=1)
+    label: str = Field(min_length=1, max_length=LABEL)
     amount: float = Field(gt=0, le=1e12, allow_inf_nan=False,
                           description="Positive amount in the ROI currency.")
     per: PeriodName | None = Field(None, description="Recurring cost per this period.")
@@ -593,7 +618,7 @@ class Cost(Strict):
 
 class Benefit(Strict):
     kpi: str
-    label: str | None = None
+    label: str | None = Field(None, max_length=LABEL)
     value_per_unit: float = Field(
         gt=0, le=1e12, allow_inf_nan=False, description="Money per one unit of the KPI's effect: per minute for a handle time "
                           "in minutes; for a rate, per 1.0 of the rate (an effect of +0.05 is five "
@@ -616,16 +641,16 @@ class ROI(Strict):
 
 class AdoptionFile(FileReading, TableOfDatabase):
     """A file of the adoption data, read like the main data (any format it accepts), or a
-    table of a database (`url` with `table` or `query`)."""
+    table of a database (`connection` with `table` or `query`)."""
 
-    path: Path | None = Field(None, description="Data file: .csv, .parquet, .xlsx or .json.")
+    path: FilePath | None = Field(None, description="Data file: .csv, .parquet, .xlsx or .json.")
 
     @model_validator(mode="after")
     def _file_or_table(self) -> AdoptionFile:
         self._one_table()
-        if (self.path is None) == (self.url is None):
-            raise ValueError("give exactly one of 'path' (a file) or 'url' with 'table' or "
-                             "'query' (a database table)")
+        if (self.path is None) == (not self.from_database):
+            raise ValueError("give exactly one of 'path' (a file) or 'connection' with 'table' "
+                             "or 'query' (a database table)")
         return self
 
 
@@ -668,31 +693,34 @@ class Licences(FileReading, TableOfDatabase):
     count: int | None = Field(None, ge=1, le=10_000_000, description="Seats bought.")
     column: str | None = Field(None, min_length=1, description="Column of the usage data with "
                                                                "the seats bought on that date.")
-    path: Path | None = Field(None, description="Licence list: one row per licensed user.")
+    path: FilePath | None = Field(None, description="Licence list: one row per licensed user.")
     user: str | None = Field(None, min_length=1,
                              description="Licence list: column naming the user.")
 
     @model_validator(mode="after")
     def _one_kind(self) -> Licences:
         self._one_table()
-        if sum(v is not None for v in (self.count, self.column, self.path, self.url)) != 1:
+        if sum((self.count is not None, self.column is not None, self.path is not None,
+                self.from_database)) != 1:
             raise ValueError("give the seats as a number, or {column: NAME}, or a licence list "
-                             "{path: FILE, user: COLUMN} (or {url:, table:, user:}) — one of them")
+                             "{path: FILE, user: COLUMN} (or {connection:, table:, user:}) — one "
+                             "of them")
         if self.listed != (self.user is not None):
-            raise ValueError("a licence list needs both 'path' (the file) or 'url' (a table) "
+            raise ValueError("a licence list needs both 'path' (the file) or 'connection' (a table) "
                              "and 'user' (its column)")
         return self
 
     @property
     def listed(self) -> bool:
         """Seats are a list of licensed users (a file or a table)."""
-        return self.path is not None or self.url is not None
+        return self.path is not None or self.from_database
 
 
 class Feature(Strict):
     id: Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, (int, float)) else v)] \
         = Field(min_length=1, description="A value of the usage data's feature column.")
-    label: str | None = Field(None, description="Name shown to the customer (default: id).")
+    label: str | None = Field(None, max_length=LABEL,
+                              description="Name shown to the customer (default: id).")
 
     @property
     def display_label(self) -> str:
@@ -776,20 +804,20 @@ def _as_when(value: object) -> object:
 
 
 class RoadmapItem(Strict):
-    item: str = Field(min_length=1, description="What is coming.")
-    when: Annotated[str, BeforeValidator(_as_when)] | None = Field(
+    item: str = Field(min_length=1, max_length=SENTENCE, description="What is coming.")
+    when: Annotated[str, BeforeValidator(_as_when), Field(max_length=WHEN)] | None = Field(
         None, description="When, e.g. 2027-Q1 or a date.")
 
 
 class Experiment(Strict):
     """A whole experiment definition, as written in experiment.yaml."""
 
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=NAME)
     customer: Party | None = None
     vendor: Party | None = None
-    brand: Path | None = Field(None, description="Brand file (colours, fonts, footer).")
+    brand: FilePath | None = Field(None, description="Brand file (colours, fonts, footer).")
     quarter: str | None = Field(None, pattern=r"^\d{4}-Q[1-4]$", description="e.g. 2026-Q3")
-    prepared_by: str | None = None
+    prepared_by: str | None = Field(None, max_length=NAME)
     report_date: Date | None = Field(None, description="Date printed on the cover.")
     locale: str = Field("en", description="Language and number format of the report, e.g. en, pl.")
     data: DataSource
@@ -807,23 +835,25 @@ class Experiment(Strict):
     kpis: list[KPI] = Field(min_length=1)
     success_criteria: list[Criterion] = Field(default_factory=list)
     as_of: Date | None = None
-    next_quarter: list[Annotated[Goal, BeforeValidator(_as_goal)]] = Field(default_factory=list)
+    next_quarter: list[Annotated[Goal, BeforeValidator(_as_goal)]] = Field(
+        default_factory=list, max_length=ITEMS)
     roi: ROI | None = None
     adoption: Adoption | None = Field(
         None, description="Licences, usage, training, NPS and support tickets.")
     health: Health | None = Field(
         None, description="Health score weights and thresholds (default weights without it).")
-    highlights: list[Annotated[str, Field(min_length=1)]] = Field(
-        default_factory=list, description="Wins the CSM wants in the summary.")
+    highlights: list[Sentence] = Field(
+        default_factory=list, max_length=ITEMS, description="Wins the CSM wants in the summary.")
     roadmap: list[Annotated[RoadmapItem, BeforeValidator(_as_roadmap_item)]] = Field(
-        default_factory=list, description="What is coming, with when.")
-    asks: list[Annotated[str, Field(min_length=1)]] = Field(
-        default_factory=list, description="What we need from the customer.")
+        default_factory=list, max_length=ITEMS, description="What is coming, with when.")
+    asks: list[Sentence] = Field(
+        default_factory=list, max_length=ITEMS, description="What we need from the customer.")
 
     # Set by the loader, not by the analyst: the folder that relative paths resolve against.
     _base_dir: Path = PrivateAttr(default=Path("."))
     _definition_hash: str = PrivateAttr(default="")
     _allowed_roots: tuple[Path, ...] = PrivateAttr(default=())
+    _connections: object = PrivateAttr(default=None)  # connections.Connections
 
     @field_validator("locale")
     @classmethod
@@ -950,13 +980,35 @@ class Experiment(Strict):
         return self._definition_hash
 
     def located_at(self, base_dir: Path, definition_hash: str = "",
-                   allowed_roots: tuple[Path, ...] = ()) -> Experiment:
+                   allowed_roots: tuple[Path, ...] = (), connections=None) -> Experiment:
         """This definition with relative paths resolving against `base_dir`, allowed to read
-        files under `base_dir` and `allowed_roots`."""
+        files under `base_dir` and `allowed_roots`, and the databases of `connections` (the
+        operator's connections.yaml; None: found as `connections.Connections` finds it)."""
         self._base_dir = base_dir
         self._definition_hash = definition_hash
         self._allowed_roots = tuple(allowed_roots)
+        self._connections = connections
         return self
+
+    def database(self, spec, key: str):
+        """(URL, DuckDB file or None) of the database a section (`data`, `groups`, …, given as
+        `spec` at `key`) reads: its named connection, or its own DuckDB file, which must lie
+        in the folders this definition may read."""
+        from valueproof.config.connections import Connections, DatabaseUrl, redacted
+
+        if spec.connection is not None:
+            if self._connections is None:
+                self._connections = Connections()
+            url = self._connections.get(spec.connection, f"{key}.connection")
+            file = None
+            if url.scheme == "duckdb":  # the operator's own file, relative to connections.yaml
+                location = Path(url.resolved[len("duckdb:///"):] if
+                                url.resolved.lower().startswith("duckdb:///") else "")
+                file = url.folder / location if not location.is_absolute() else location
+            return url, file
+        path = Path(definition_database(spec.url))
+        url = DatabaseUrl(spec.url, spec.url, redacted(spec.url), origin=f"{key}.url")
+        return url, self.resolve(path, f"{key}.url")
 
     @property
     def has_control(self) -> bool:

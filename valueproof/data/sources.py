@@ -226,48 +226,37 @@ def source_for(experiment, plan=None) -> Source:
     """The experiment's source; a database's aggregates its rows to the cells of `plan`
     (`pushdown.Plan`, by default the definition's)."""
     data = experiment.data
-    if data.url is not None:
+    if data.from_database:
         from valueproof.data import pushdown
-        from valueproof.data.sql import DatabaseSource, database_location, is_duckdb
-        from valueproof.data.url import database_url
 
-        url = database_url(data.url)
-        database = None
-        if is_duckdb(url.resolved):
-            database = experiment.resolve(database_location(url.resolved), "data.url")
-        return DatabaseSource(url, data.table, data.query, needed_columns(experiment),
-                              data.timeout, data.memory_limit, database,
-                              plan or pushdown.plan_for(experiment), data.timezone)
+        return table_source(experiment, data, "data", needed_columns(experiment),
+                            plan=plan or pushdown.plan_for(experiment))
     return FileSource.for_data(experiment.resolve(data.path, "data.path"), experiment)
 
 
 def table_source(experiment, spec, key: str, needed: dict[str, str] | None = None,
-                 view: str = "raw"):
-    """The database table of `spec` (groups, rollout or an adoption source with `url` and
-    `table` or `query`), read as rows into the DuckDB view `view`, in the main data's sandbox
-    (data.timeout, data.memory_limit, data.timezone); `needed` (column -> key) None: every
-    column."""
-    from valueproof.data.sql import DatabaseSource, database_location, is_duckdb
-    from valueproof.data.url import database_url
+                 view: str = "raw", plan=None):
+    """The database table of `spec` (the data, groups, rollout or an adoption source with
+    `connection` or `url`, and `table` or `query`), read into the DuckDB view `view`, in the
+    main data's sandbox (data.timeout, data.memory_limit, data.timezone); `needed` (column ->
+    key) None: every column; `plan` (`pushdown.Plan`) the cells a database aggregates to (None:
+    rows)."""
+    from valueproof.data.sql import DatabaseSource
 
     data = experiment.data
-    url = database_url(spec.url, f"{key}.url")
-    database = None
-    if is_duckdb(url.resolved):
-        database = experiment.resolve(database_location(url.resolved, f"{key}.url"),
-                                      f"{key}.url")
+    url, database = experiment.database(spec, key)
     return DatabaseSource(url, spec.table, spec.query, needed or {}, data.timeout,
-                          data.memory_limit, database, None, data.timezone, view=view, key=key)
+                          data.memory_limit, database, plan, data.timezone, view=view, key=key)
 
 
 def register_unit_table(con, experiment, key: str, what: str, view: str):
     """The unit table of `key` (groups: unit, group; rollout: unit, rollout) as the DuckDB view
-    `view`: a CSV file (`key.file`, read as text) or a database table (`key.url`). Returns how
-    messages name it (the file's path or the redacted URL)."""
+    `view`: a CSV file (`key.file`, read as text) or a database table (`key.connection` or
+    `key.url`). Returns how messages name it (the file's path, or the database's name)."""
     import duckdb
 
     spec = getattr(experiment, key)
-    if spec.url is not None:  # a table of a database: its first two columns
+    if spec.from_database:  # a table of a database: its first two columns
         source = table_source(experiment, spec, key, view=view)
         source.register(con)
         return source.label
@@ -306,7 +295,7 @@ def database_tables(experiment) -> list[tuple[str, object, str]]:
              ("rollout", experiment.rollout, "rollouts_raw")]
     specs += [(f"adoption.{name}", spec, "raw") for name, spec in _adoption_specs(experiment)]
     return [(key, spec, view) for key, spec, view in specs
-            if getattr(spec, "url", None) is not None]
+            if getattr(spec, "from_database", False)]
 
 
 def _adoption_specs(experiment) -> list[tuple[str, object]]:

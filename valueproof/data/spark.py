@@ -1,4 +1,4 @@
-"""Spark sessions for `data.url: spark://local[N]` and `sc://host:port` (Spark Connect).
+"""Spark sessions for a connection's `spark://local[N]` and `sc://host:port` (Spark Connect).
 
 `spark://local[N]` starts a local Spark session with N cores (`local[*]`: all), made for one
 read: UTC session time zone, ANSI mode, small shuffle partitions, no UI, no progress bar, no
@@ -18,7 +18,7 @@ a SELECT may still read every table and view the session can see (grant the Spar
 more), a reused session keeps its other settings, and a Spark Connect server's own settings
 (e.g. SQL on files) are the server's: valueproof asks for them but the server may refuse.
 
-pyspark is imported only here, when a definition names a Spark URL.
+pyspark is imported only here, when a definition names a Spark connection.
 """
 
 from __future__ import annotations
@@ -141,7 +141,7 @@ def _session(SparkSession, url, label: str, memory_limit: str):
         except Exception as exc:  # noqa: BLE001 - grpc and pyspark errors
             raise DataError(url.redact(f"{label}: the Spark Connect server could not be "
                                        f"reached ({_first_line(exc)}); check the host and "
-                                       "port in data.url, and that the server is running")
+                                       f"port of {url.origin}, and that the server is running")
                             ) from None
         try:
             for key, value in _settings("local", memory_limit).items():
@@ -164,7 +164,7 @@ def _session(SparkSession, url, label: str, memory_limit: str):
         running = active.sparkContext.master
         if running != master:
             raise DataError(f"{label}: this process already runs a Spark session on "
-                            f"{running}; data.url asks for {master}")
+                            f"{running}; {url.origin} asks for {master}")
         with contextlib.suppress(Exception):
             active.conf.set("spark.sql.runSQLOnFiles", "false")
         yield active

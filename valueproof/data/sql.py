@@ -1,16 +1,21 @@
-"""Observations from a database (`data.url` with `data.table` or `data.query`), as a `Source`.
+"""Observations from a database (`data.connection` or a DuckDB file's `data.url`, with
+`data.table` or `data.query`), as a `Source`.
 
-The definition is untrusted, so every database is read in a sandbox:
+The definition is untrusted: it names a connection the operator keeps (config.connections),
+never a host or a secret, and every database is read in a sandbox:
 
 * one statement only, and it must be a SELECT (or WITH … SELECT, or a set operation of
-  SELECTs); DuckDB's own parser decides for DuckDB files, sqlglot in the backend's dialect for
-  the others; a statement that writes anywhere inside it is refused;
+  SELECTs) that calls only allowlisted functions (`guard.py`, sqlglot in the backend's
+  dialect; DuckDB's own parser also decides for DuckDB files); a statement that writes
+  anywhere inside it is refused;
 * DuckDB database files (`duckdb:///file.duckdb`, relative to the definition's folder and
   inside the allowed roots) are attached read-only in a separate connection, with file system
   and network access switched off, no extensions, capped memory and a locked configuration,
   and a timer interrupts the query after `data.timeout` seconds;
 * PostgreSQL sessions start read-only (`default_transaction_read_only`) with
-  `statement_timeout` from `data.timeout`, so a query that writes through a function fails;
+  `statement_timeout` from `data.timeout`, and a role that is a superuser or may run programs
+  or read or write the server's files is refused before any query; the client enforces the
+  timeout too (a server that stalls is cancelled and its socket closed);
 * Spark (`spark://local[N]`, a local session valueproof starts and stops, or Spark Connect
   `sc://host:port`) has no read-only session: only one SELECT is sent (sqlglot, Spark dialect),
   without `reflect`/`java_method` (which call Java), SQL on files (`parquet.`/path``) is switched
@@ -22,22 +27,26 @@ Only the columns the experiment reads are asked for: ibis builds one `SELECT uni
 the pipeline's DuckDB connection as the table behind the view `raw`. (The unit × period GROUP BY
 still runs in DuckDB, after the rows arrive.)
 
-The URL may hold `${NAME}`s read from the environment; only its redacted form is ever shown.
+Only the connection's name (or the DuckDB file's redacted URL) is ever shown.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import secrets
 import threading
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from valueproof.config.connections import DatabaseUrl
 from valueproof.data import pushdown
+from valueproof.data.db_errors import database_error, first_line
+from valueproof.data.guard import check_select
 from valueproof.data.sources import literal, quote
-from valueproof.data.url import DatabaseUrl
+from valueproof.data.watchdog import Watchdog
 from valueproof.errors import DataError
 
 SANDBOX = (
@@ -67,24 +76,11 @@ BACKENDS = {
     "sc": ("pyspark", "valueproof[spark]", "spark"),
 }
 
-# Spark SQL functions that call any static Java method: never sent
-JAVA_CALLS = {"reflect", "java_method", "try_reflect"}
-
 # Rows read from a database in this process: (what was asked) → digest of the rows
 _READ: dict[str, str] = {}
-
-
-def database_location(url: str, key: str = "data.url") -> Path:
-    """The database file named by `duckdb:///relative.duckdb` or `duckdb:////absolute.duckdb`."""
-    location = url.removeprefix("duckdb:///").removeprefix("duckdb://")
-    if "://" in location or not location or location == ":memory:":
-        raise DataError(f"{key} '{url}': name a DuckDB database file "
-                        "(duckdb:///path/to/file.duckdb, relative to the definition's folder)")
-    return Path(location)
-
-
-def is_duckdb(url: str) -> bool:
-    return url.lower().startswith("duckdb://")
+GRACE = 3.0  # seconds the client waits past data.timeout for the server to stop a statement
+# PostgreSQL roles that may run programs on the server or read or write its files
+SERVER_ROLES = ("pg_execute_server_program", "pg_read_server_files", "pg_write_server_files")
 
 
 @dataclass(frozen=True)
@@ -107,7 +103,12 @@ class DatabaseSource:
 
     @property
     def label(self) -> str:
-        return self.url.shown
+        return self.url.label
+
+    @property
+    def what(self) -> str:
+        """The definition key of what is read: `data.table` or `data.query`."""
+        return f"{self.key}.table" if self.query is None else f"{self.key}.query"
 
     @property
     def aggregated(self) -> bool:
@@ -122,7 +123,7 @@ class DatabaseSource:
 
     @property
     def _asked(self) -> str:
-        return "\x00".join((self.url.shown, self.table or "", self.query or "", self.key,
+        return "\x00".join((self.url.label, self.url.shown, self.table or "", self.query or "", self.key,
                             self.view, self.timezone))
 
     def register(self, con) -> None:
@@ -132,20 +133,7 @@ class DatabaseSource:
         elif self.url.scheme in ("spark", "sc"):
             self._store(con, self._read_spark(), rows)
         else:
-            backend = self._connect()
-            try:
-                failed: list[Exception] = []
-                reader = self._read_ibis(backend, failed, self._checked_query())
-                try:
-                    self._store(con, reader, rows)
-                except Exception as exc:  # noqa: BLE001 - DuckDB wraps what the stream raised
-                    if failed:  # raised by the database while the rows streamed in
-                        raise self._database_error(failed[0]) from None
-                    raise DataError(self.url.redact(f"{self.label}: the rows could not be "
-                                                    f"read ({_first_line(exc)})")) from None
-            finally:
-                with contextlib.suppress(Exception):
-                    backend.disconnect()
+            self._store(con, self._read_guarded(), rows)
         con.execute(f"CREATE VIEW {self.view} AS SELECT * FROM {rows}")
         count, digest = con.execute(
             f"SELECT count(*), coalesce(sum(hash(r)::HUGEINT), 0)::VARCHAR FROM {rows} r"
@@ -201,14 +189,14 @@ class DatabaseSource:
 
         if not self.database.is_file():
             raise DataError(f"{self.label}: database file {self.database} not found; "
-                            f"check {self.key}.url")
+                            f"check {self.url.origin}")
         sandbox = duckdb.connect(":memory:")
         try:
             try:
                 sandbox.execute(f"ATTACH {literal(str(self.database))} AS source (READ_ONLY)")
             except duckdb.Error as exc:
                 raise DataError(f"{self.database}: could not be opened as a DuckDB database "
-                                f"({_first_line(exc)}); check {self.key}.url") from None
+                                f"({first_line(exc)}); check {self.url.origin}") from None
             sandbox.execute("USE source")
             for setting in (*SANDBOX, f"SET memory_limit = {literal(self.memory_limit)}",
                             "SET lock_configuration = true"):
@@ -233,25 +221,26 @@ class DatabaseSource:
                     warnings.simplefilter("ignore")
                     return fetch()
             except duckdb.InterruptException:
-                raise DataError(self._timeout_message()) from None
+                raise DataError(self.timeout_message()) from None
             except duckdb.OutOfMemoryException:
                 raise DataError(
-                    f"{self.key}.query needed more than data.memory_limit "
+                    f"{self.what} needed more than data.memory_limit "
                     f"({self.memory_limit}) and was stopped; select fewer columns or rows, or "
                     "raise data.memory_limit"
                 ) from None
             except duckdb.PermissionException:
                 raise DataError(
-                    f"{self.key}.query tried to read a file or URL; a query may only read the "
-                    f"tables of the database in {self.key}.url"
+                    f"{self.what} tried to read a file or URL; a query may only read the "
+                    f"tables of the database of {self.url.origin}"
                 ) from None
             except duckdb.CatalogException as exc:
-                what = f"{self.key}.table" if self.query is None else f"{self.key}.query"
-                raise DataError(f"{self.label}: {what} names something the database does not "
-                                f"have ({_first_line(exc)})") from None
+                raise DataError(f"{self.label}: {self.what} names something the database "
+                                f"does not have ({first_line(exc)})") from None
             except duckdb.Error as exc:
-                raise DataError(f"{self.key}.query failed: {_first_line(exc)}; fix the "
-                                "query") from None
+                text = first_line(exc)
+                if isinstance(exc, duckdb.ConversionException):  # it would quote a value
+                    text = text.split(":", 2)[0]
+                raise DataError(f"{self.what} failed: {text}; fix the query") from None
             finally:
                 timer.cancel()
         finally:
@@ -263,7 +252,7 @@ class DatabaseSource:
         try:
             statements = sandbox.extract_statements(self.query)
         except duckdb.Error as exc:
-            raise DataError(f"{self.key}.query is not valid SQL: {_first_line(exc)}") from None
+            raise DataError(f"{self.key}.query is not valid SQL: {first_line(exc)}") from None
         if len(statements) != 1:
             raise DataError(f"{self.key}.query holds {len(statements)} statements; give exactly "
                             "one SELECT (or WITH … SELECT) statement, without ';' between others")
@@ -271,10 +260,12 @@ class DatabaseSource:
         if kind != duckdb.StatementType.SELECT:
             raise DataError(f"{self.key}.query is not a SELECT (DuckDB reads it as {kind.name}); "
                             "only a read-only SELECT (or WITH … SELECT) is run")
+        check_select(self.query, "duckdb", f"{self.key}.query")  # the functions it calls
 
-    def _timeout_message(self) -> str:
-        return (f"{self.key}.query did not finish within data.timeout ({self.timeout:g} s) and "
-                "was stopped; aggregate or filter more in the query, or raise data.timeout")
+    def timeout_message(self) -> str:
+        return (f"{self.label}: {self.what} did not finish within data.timeout "
+                f"({self.timeout:g} s) and was stopped; aggregate or filter more in the query, "
+                "or raise data.timeout")
 
     # --- Spark, through ibis ---------------------------------------------------------------
 
@@ -302,19 +293,40 @@ class DatabaseSource:
             except DataError:
                 raise
             except Exception as exc:  # noqa: BLE001 - pyspark and py4j have their own types
-                raise self._database_error(exc) from None
+                raise database_error(self, exc) from None
             try:
                 if checks is not None:
                     self._keep_row_checks(spark.run(session, checks, self.timeout))
                 return spark.run(session, statement, self.timeout)
             except TimeoutError:
-                raise DataError(self._timeout_message()) from None
+                raise DataError(self.timeout_message()) from None
             except Exception as exc:  # noqa: BLE001
-                raise self._database_error(exc) from None
+                raise database_error(self, exc) from None
 
     # --- other databases, through ibis -----------------------------------------------------
 
-    def _connect(self):
+    def _read_guarded(self):
+        """The rows (an Arrow table) of a server reached through ibis, read in a thread of its
+        own that the client's clock stops: each statement may take data.timeout (the server's
+        own statement_timeout answers first); past it, the statement is cancelled, the
+        connection's socket shut, and the read ends with the timeout's message, even when the
+        server stalls or ignores the cancel."""
+        watch = Watchdog(self.timeout, GRACE)
+
+        def read():
+            backend = self._connect(watch)
+            try:
+                return self._read_ibis(backend, watch, self._checked_query())
+            finally:
+                with contextlib.suppress(Exception):
+                    backend.disconnect()
+
+        try:
+            return watch.run(read)
+        except TimeoutError:
+            raise DataError(self.timeout_message()) from None
+
+    def _connect(self, watch: Watchdog):
         scheme = self.url.scheme
         backend, extra, _ = BACKENDS.get(scheme, (scheme, None, None))
         try:
@@ -325,29 +337,59 @@ class DatabaseSource:
         options = {}
         if backend == "postgres":
             options = {"options": self._session_options(),
-                       "connect_timeout": max(1, min(30, round(self.timeout))),
+                       "connect_timeout": self._connect_timeout,
                        "application_name": "valueproof"}
+        watch.arm(self._connect_timeout)
         try:
-            return ibis.connect(self.url.resolved, **options)
+            connection = ibis.connect(self.url.resolved, **options)
         except ImportError:
             hint = extra or f"ibis-framework[{backend}]"
             raise DataError(f"{self.label}: the {backend} backend is not installed; install it "
                             f"with pip install '{hint}'") from None
         except ValueError as exc:
             if "Don't know how to connect" in str(exc):
-                raise DataError(f"{self.label}: no query backend reads '{scheme}://' URLs; use "
-                                "postgresql://, duckdb:///file.duckdb or another ibis backend's "
-                                "URL") from None
-            raise self._database_error(exc) from None
+                raise DataError(f"{self.label}: no query backend reads '{scheme}://' URLs; name "
+                                "a postgresql:// database, a DuckDB file or another ibis "
+                                "backend's URL in the connection") from None
+            raise database_error(self, exc) from None
         except Exception as exc:  # noqa: BLE001 - each driver has its own exception types
-            raise self._database_error(exc) from None
+            raise database_error(self, exc) from None
+        if connection.name == "postgres":
+            watch.on_timeout(lambda: _stop_psycopg(connection.con))
+            watch.arm()
+            self._check_role(connection)
+        return connection
 
-    def _read_ibis(self, backend, failed: list[Exception], query: str | None):
-        """A reader of the record batches of the backend's aggregate (`pushdown`), or of one
-        SELECT of the needed columns when their types keep the row path; an error met while
-        they stream is kept in `failed` (DuckDB, which reads them, wraps it)."""
-        import pyarrow as pa
+    @property
+    def _connect_timeout(self) -> int:
+        return max(1, min(30, round(self.timeout)))
 
+    def _check_role(self, backend) -> None:
+        """Refuse a PostgreSQL role that is a superuser or may run programs on the server or
+        read or write its files: a read-only session does not stop those."""
+        try:
+            with backend.con.cursor() as cursor:
+                cursor.execute(
+                    "SELECT current_user::text, r.rolsuper, ARRAY(SELECT g.rolname::text FROM "
+                    "pg_roles g WHERE g.rolname = ANY(%s) AND pg_has_role(current_user, g.oid, "
+                    "'MEMBER') ORDER BY 1) FROM pg_roles r WHERE r.rolname = current_user",
+                    [list(SERVER_ROLES)])
+                user, superuser, powers = cursor.fetchone()
+        except Exception as exc:  # noqa: BLE001 - the driver's own exception types
+            raise database_error(self, exc) from None
+        if not (superuser or powers):
+            return
+        what = "a superuser" if superuser else f"a member of {', '.join(powers)}"
+        raise DataError(self.url.redact(
+            f"{self.label}: the database role '{user}' is {what}, which can run programs or "
+            "read and write the server's files even in a read-only session; valueproof reads "
+            f"only through a role that cannot. Create one and name it in {self.url.origin}: "
+            "CREATE ROLE valueproof_reader LOGIN PASSWORD '…'; GRANT pg_read_all_data TO "
+            "valueproof_reader; (or GRANT SELECT on the tables it reads)"))
+
+    def _read_ibis(self, backend, watch: Watchdog, query: str | None):
+        """The rows (an Arrow table) of the backend's aggregate (`pushdown`), or of one SELECT
+        of the needed columns when their types keep the row path."""
         try:
             if query is not None:
                 table = backend.sql(query, schema=self._query_schema(backend, query))
@@ -361,26 +403,19 @@ class DatabaseSource:
                     self.state["row_checks"] = {}  # no two rows alike: nothing to count
                 else:
                     checks = pushdown.row_checks(table, self.plan)
-                    found = (self._read_adbc(backend.compile(checks)) if adbc
+                    watch.arm()
+                    found = (self._read_adbc(backend.compile(checks), watch) if adbc
                              else backend.to_pyarrow(checks))
                     self._keep_row_checks(found)
             table = self._selected(table)
+            watch.arm()
             if adbc:
-                return self._read_adbc(backend.compile(table))
-            reader = backend.to_pyarrow_batches(table)
+                return self._read_adbc(backend.compile(table), watch)
+            return backend.to_pyarrow_batches(table).read_all()
         except DataError:
             raise
         except Exception as exc:  # noqa: BLE001 - each driver has its own exception types
-            raise self._database_error(exc) from None
-
-        def batches():
-            try:
-                yield from reader
-            except Exception as exc:
-                failed.append(exc)
-                raise
-
-        return pa.RecordBatchReader.from_batches(reader.schema, batches())
+            raise database_error(self, exc) from None
 
     def _has_primary_key(self, backend) -> bool:
         """A PostgreSQL data.table with a primary key on columns that are not KPI columns holds
@@ -432,7 +467,7 @@ class DatabaseSource:
         return (f"-c default_transaction_read_only=on -c statement_timeout={millis} "
                 f"-c TimeZone={self.timezone} -c work_mem={work}kB")
 
-    def _read_adbc(self, statement: str):
+    def _read_adbc(self, statement: str, watch: Watchdog):
         """The rows of `statement` from PostgreSQL as Arrow, through the ADBC driver (COPY in
         binary; rows arrive several times faster than through ibis's fetch over psycopg)."""
         from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
@@ -441,15 +476,16 @@ class DatabaseSource:
         parts = urlsplit(self.url.resolved)
         settings = dict(parse_qsl(parts.query))
         settings.update(options=self._session_options(), application_name="valueproof",
-                        connect_timeout=str(max(1, min(30, round(self.timeout)))))
+                        connect_timeout=str(self._connect_timeout))
         uri = urlunsplit(("postgresql", parts.netloc, parts.path,
                            urlencode(settings, quote_via=quote), ""))
         try:
             with driver.connect(uri) as connection, connection.cursor() as cursor:
+                watch.on_timeout(cursor.adbc_cancel)
                 cursor.execute(statement)
                 return cursor.fetch_arrow_table()
         except Exception as exc:  # noqa: BLE001 - the driver's own exception types
-            raise self._database_error(exc) from None
+            raise database_error(self, exc) from None
 
     def _query_schema(self, backend, query: str):
         """The query's columns and types, asked without creating anything (ibis would create a
@@ -464,48 +500,6 @@ class DatabaseSource:
             return {column.name: PostgresType.from_string(column.type_display)
                     for column in cursor.description}
 
-    def _database_error(self, exc: Exception) -> DataError:
-        """One message per kind of failure, with the URL and its secrets redacted."""
-        state = getattr(exc, "sqlstate", None) or getattr(getattr(exc, "diag", None),
-                                                          "sqlstate", None)
-        if state is None and callable(getattr(exc, "getSqlState", None)):  # Spark
-            with contextlib.suppress(Exception):
-                state = exc.getSqlState()
-        kind = type(exc).__name__
-        text = _first_line(exc) if str(exc).strip() else kind
-        where = self.label
-        what = f"{self.key}.table" if self.query is None else f"{self.key}.query"
-        if state == "28P01" or "password authentication failed" in text \
-                or "no password supplied" in text:
-            message = (f"{where}: the database refused the user name or password; check the "
-                       "credentials (the password comes from the environment variable in "
-                       f"{self.key}.url)")
-        elif state == "3D000" or ("database" in text and "does not exist" in text):
-            message = f"{where}: the database does not exist ({text}); check {self.key}.url"
-        elif kind == "TableNotFound" or state == "42P01":
-            named = f"'{self.table}'" if self.query is None else f"({text})"
-            message = (f"{where}: {what} names a table the database does not have {named}; "
-                       "check the table's name and schema")
-        elif state == "42703":
-            message = f"{where}: {what} names a column the table does not have ({text})"
-        elif state == "57014" or "statement timeout" in text:
-            message = self._timeout_message()
-        elif state == "25006":
-            message = (f"{where}: {self.key}.query tried to write ({text}); the session is "
-                       "read-only, a definition may only read")
-        elif state == "42501":
-            message = (f"{where}: the database user may not read this ({text}); grant it "
-                       "SELECT on the table")
-        elif state and state.startswith("42"):
-            message = f"{where}: {what} failed ({text}); fix the query"
-        elif kind in ("OperationalError", "ConnectionTimeout", "ConnectionError") \
-                or "connection" in text.lower() or "could not" in text.lower():
-            message = (f"{where}: the database server could not be reached ({text}); check the "
-                       f"host and port in {self.key}.url, and that the server is running")
-        else:
-            message = f"{where}: reading {what} failed ({kind}: {text})"
-        return DataError(self.url.redact(message))
-
 
 def _adbc_postgres():
     """The ADBC PostgreSQL driver's DB-API module, or None when it is not installed."""
@@ -516,41 +510,14 @@ def _adbc_postgres():
     return driver
 
 
-def check_select(query: str, dialect: str | None, key: str = "data.query") -> str:
-    """`query` written out by sqlglot in `dialect`; DataError unless it is one read-only SELECT
-    (WITH, UNION … allowed)."""
-    import sqlglot
-    from sqlglot import exp
+def _stop_psycopg(connection) -> None:
+    """Cancel what a psycopg connection waits for, then shut its socket (a server that ignores
+    the cancel, or stalls, would otherwise keep the reading thread forever)."""
+    import socket
 
-    try:
-        statements = [s for s in sqlglot.parse(query, read=dialect)
-                      if s is not None and not isinstance(s, exp.Semicolon)]
-    except sqlglot.errors.SqlglotError as exc:
-        raise DataError(f"{key} is not valid SQL: {_first_line(exc)}") from None
-    if len(statements) != 1:
-        raise DataError(f"{key} holds {len(statements)} statements; give exactly one SELECT (or "
-                        "WITH … SELECT) statement, without ';' between others")
-    statement = statements[0]
-    if not isinstance(statement, (exp.Select, exp.SetOperation)):
-        name = statement.key.upper()
-        if isinstance(statement, exp.Command):
-            name = str(statement.this).upper()
-        raise DataError(f"{key} is not a SELECT (it reads as {name}); only a read-only SELECT "
-                        "(or WITH … SELECT) is run")
-    writes = (exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.Create, exp.Drop, exp.Alter,
-              exp.Command, exp.Copy, exp.Into, exp.TruncateTable, exp.Grant)
-    for node in statement.walk():
-        if isinstance(node, writes):
-            raise DataError(f"{key} writes ({node.key.upper()} inside the SELECT); only a "
-                            "read-only SELECT is run")
-        if dialect in ("spark", "databricks", "hive") and isinstance(node, exp.Func) \
-                and (node.name if isinstance(node, exp.Anonymous) else node.sql_name()
-                     ).lower() in JAVA_CALLS:
-            raise DataError(f"{key} calls Java ({node.sql(dialect=dialect)[:40]}); only a "
-                            "read-only SELECT of tables is run")
-    return statement.sql(dialect=dialect)
-
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    with contextlib.suppress(Exception):
+        connection.cancel_safe(timeout=GRACE)
+    with contextlib.suppress(Exception):
+        fd = connection.pgconn.socket
+        with socket.socket(fileno=os.dup(fd)) as sock:
+            sock.shutdown(socket.SHUT_RDWR)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 def make_report(experiment_path: Path, output: Path, html_path: Path | None = None,
                 locale: str | None = None, json_path: Path | None = None,
-                allowed_roots: tuple[Path, ...] = ()):
+                allowed_roots: tuple[Path, ...] = (), connections: Path | None = None):
     """The whole pipeline for one experiment: config -> data -> stats -> value -> report.
 
     Writes the PDF (and the HTML and results JSON when given) all together or not at all; the
@@ -27,7 +27,8 @@ def make_report(experiment_path: Path, output: Path, html_path: Path | None = No
             raise ValueproofError(f"--locale {exc}") from None
     outputs = {"--output": output, "--html": html_path, "--json": json_path}
     check_outputs(outputs, experiment_inputs(Path(experiment_path), allowed_roots))
-    experiment, results = pipeline(experiment_path, check_assets=True, allowed_roots=allowed_roots)
+    experiment, results = pipeline(experiment_path, check_assets=True, allowed_roots=allowed_roots,
+                                   connections=connections)
     rendered = render_report(experiment, results, locale, with_html=html_path is not None)
     results = dataclasses.replace(results, warnings=[*results.warnings, *rendered.warnings])
     files = [(output, rendered.pdf)]

@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlparse
 from valueproof.config import Experiment
 from valueproof.config.brand import load_brand
 from valueproof.errors import ReportError
+from valueproof.redaction import redact
 from valueproof.report.charts import printable
 from valueproof.report.context import build_context, report_date
 from valueproof.report.formatting import Formatter, isolated_text
@@ -138,7 +139,7 @@ def render_html(experiment: Experiment, results: Results, locale: str | None = N
     env = _environment(folder, Formatter(locale).rtl)
     env.install_gettext_translations(gettext, newstyle=True)
     html = env.get_template("qbr.html").render(**context)
-    return tie_one_letter_words(html, Formatter(locale)), folder
+    return redact(tie_one_letter_words(html, Formatter(locale)), markup=True), folder
 
 
 @functools.lru_cache(maxsize=4)
