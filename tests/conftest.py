@@ -138,3 +138,19 @@ def pg_url():
                     "VALUEPROOF_TEST_PG_URL is not set")
     with pg.cluster() as url:
         yield url
+
+
+@pytest.fixture
+def laid_out(monkeypatch):
+    """The WeasyPrint documents the report lays out, in order, for tests that measure them."""
+    import weasyprint
+
+    documents = []
+    render = weasyprint.HTML.render
+
+    def keep(self, *args, **kwargs):
+        documents.append(render(self, *args, **kwargs))
+        return documents[-1]
+
+    monkeypatch.setattr(weasyprint.HTML, "render", keep)
+    return documents

@@ -188,3 +188,12 @@ def test_self_contained_svg_logos_are_kept(logo, write_experiment, tmp_path, run
     path = write_experiment({"customer": {"name": "Acme", "logo": "logo.svg"}})
     result = invoke(runner, "validate", path)
     assert result.exit_code == 0 and "customer.logo" not in result.output, result.output
+
+
+def test_a_group_file_of_one_huge_line_is_named_as_such(write_experiment, tmp_path, runner):
+    path = write_experiment({"groups": {"column": None, "file": "groups.csv", "treatment": "T",
+                                        "control": "C"}})
+    (tmp_path / "groups.csv").write_text("unit,group\n" + "U00,T," * 2_000_000)
+    result = invoke(runner, "validate", path)
+    assert result.exit_code == 2, result.output
+    assert "groups.csv: line 2 is" in result.output and "not a line-by-line CSV" in result.output

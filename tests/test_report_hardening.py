@@ -199,17 +199,8 @@ def _overflowing_text(document) -> list[str]:
     return outside
 
 
-def test_long_names_wrap_inside_the_page(write_experiment, tmp_path, runner, monkeypatch):
-    import weasyprint
-
-    documents = []
-    render = weasyprint.HTML.render
-
-    def keep(self, *args, **kwargs):  # the report's own layout, to measure
-        documents.append(render(self, *args, **kwargs))
-        return documents[-1]
-
-    monkeypatch.setattr(weasyprint.HTML, "render", keep)
+def test_long_names_wrap_inside_the_page(write_experiment, tmp_path, runner, laid_out):
+    documents = laid_out
     kpis = [{**KPIS[0], "label": "K" * limits.LABEL}, KPIS[1]]  # each name at its limit
     roi = {**ROI, "benefits": [{**ROI["benefits"][0], "label": "B" * limits.LABEL}]}
     path = _experiment(write_experiment, tmp_path,

@@ -5,7 +5,6 @@ pages, with no text printed over another."""
 
 from __future__ import annotations
 
-import time
 
 import pytest
 import yaml
@@ -122,9 +121,7 @@ def test_a_huge_label_is_refused_in_one_short_message(write_experiment, tmp_path
     does not print it back."""
     path = write_experiment({"kpis": [{**KPIS[0], "label": "L" * 50_000},
                                       KPIS[1]]})
-    started = time.perf_counter()
     result = invoke(runner, "report", path, "-o", tmp_path / "q.pdf")
-    assert time.perf_counter() - started < 10
     _refused(result, "experiment.yaml:", "kpis[0].label", limits.LABEL, 50_000)
     assert len(result.output) < 400 and not (tmp_path / "q.pdf").exists()
 
@@ -202,17 +199,8 @@ def _overprinted(document) -> list[str]:
 
 @pytest.mark.parametrize("many", [False, True], ids=["texts", "texts-and-lists"])
 def test_a_report_at_every_limit_renders_on_bounded_pages(many, write_experiment, tmp_path,
-                                                          runner, monkeypatch):
-    import weasyprint
-
-    documents = []
-    render = weasyprint.HTML.render
-
-    def keep(self, *args, **kwargs):  # the report's own layout, to measure
-        documents.append(render(self, *args, **kwargs))
-        return documents[-1]
-
-    monkeypatch.setattr(weasyprint.HTML, "render", keep)
+                                                          runner, laid_out):
+    documents = laid_out
     changes, brand = at_limit()
     if many:  # every list of sentences at its number of items too
         for key in ("next_quarter", "highlights", "roadmap", "asks"):
@@ -220,10 +208,8 @@ def test_a_report_at_every_limit_renders_on_bounded_pages(many, write_experiment
         for kpi in changes["kpis"]:
             kpi["actions"] = kpi["actions"] * limits.ACTIONS
     path = _write(write_experiment, tmp_path, changes, brand)
-    started = time.perf_counter()
     result = invoke(runner, "report", path, "-o", tmp_path / "q.pdf")
     assert result.exit_code == 0, result.output
-    assert time.perf_counter() - started < 60
     pages = len(PdfReader(tmp_path / "q.pdf").pages)
     assert pages <= (24 if many else 12), pages  # 10 and 19 when the limits were set
     assert len(documents) == 1 and _overprinted(documents[0]) == []

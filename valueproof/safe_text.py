@@ -29,10 +29,12 @@ def plain_text(value, newlines: bool = False) -> str:
     """`value` as text without escape sequences or control characters. A tab is a space; a
     line break stays one with `newlines` (a message of several lines) and is a space otherwise
     (a name, a table cell); a carriage return, which could overprint a line, is dropped."""
+    from valueproof.redaction import redact
+
     text = _SEQUENCE.sub("", str(value)).replace("\r\n", "\n").replace("\t", " ")
     if not newlines:
         text = text.replace("\n", " ")
-    return _CONTROL.sub("", text)
+    return redact(_CONTROL.sub("", text))
 
 
 def terminal_text(value, newlines: bool = False) -> str:

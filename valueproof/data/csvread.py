@@ -86,13 +86,13 @@ def register_csv(con, path: Path, dialect: CsvDialect, text_columns: tuple[str, 
     encoding = dialect.effective_encoding(path)
     try:
         if encoding in ("utf-8", "utf-8-sig"):
-            _check_lines(path, path, dialect)
+            check_lines(path, path, dialect)
             _create(con, "VIEW", path, dialect, text_columns)
         else:
             with tempfile.TemporaryDirectory(prefix="valueproof-") as folder:
                 copy = Path(folder) / "utf8.csv"
                 _transcode(path, copy, encoding)
-                _check_lines(copy, path, dialect)
+                check_lines(copy, path, dialect)
                 _create(con, "TEMP TABLE", copy, dialect, text_columns)
         con.execute("SELECT * FROM raw LIMIT 1").fetchall()
     except duckdb.Error as exc:
@@ -126,9 +126,9 @@ def _transcode(source: Path, target: Path, encoding: str) -> None:
         ) from None
 
 
-def _line_lengths(path: Path, most: int = 100_000_000):
-    """(line number, length in bytes) of each line of the file's first `most` bytes (CR LF, LF
-    and CR end a line, as for the reader); the last may be cut off."""
+def _line_lengths(path: Path, most: int | None = 100_000_000):
+    """(line number, length in bytes) of each line of the file's first `most` bytes (None: all
+    of it; CR LF, LF and CR end a line, as for the reader); the last may be cut off."""
     number, length, after_cr = 1, 0, False
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -140,9 +140,10 @@ def _line_lengths(path: Path, most: int = 100_000_000):
                     after_cr = piece == b"\r"
                 elif piece:
                     length, after_cr = length + len(piece), False
-            most -= len(block)
-            if most <= 0:
-                break
+            if most is not None:
+                most -= len(block)
+                if most <= 0:
+                    break
     yield number, length
 
 
@@ -159,17 +160,18 @@ def _long_line(shown: Path, number: int, length: int) -> str:
             "the data again as CSV with one row per line")
 
 
-def _check_lines(path: Path, shown: Path, dialect: CsvDialect) -> None:
-    """Refuse, before the reader sees it, a file whose first lines are longer than a CSV line
-    may be, or whose header has more fields than any export: the reader would spend seconds and
-    gigabytes to fail with a message that says neither. `shown` names the file in messages
-    (`path` may be its UTF-8 copy)."""
+def check_lines(path: Path, shown: Path, dialect: CsvDialect, every_line: bool = False) -> None:
+    """Refuse, before the reader sees it, a file whose first lines (`every_line`: any line, for
+    a small table such as a group file) are longer than a CSV line may be, or whose header has
+    more fields than any export: the reader would spend seconds and gigabytes to fail with a
+    message that says neither. `shown` names the file in messages (`path` may be its UTF-8
+    copy)."""
     header = dialect.header_row or 1
-    for number, length in _line_lengths(path, MAX_LINE_BYTES + 1):
+    for number, length in _line_lengths(path, None if every_line else MAX_LINE_BYTES + 1):
         if length > MAX_LINE_BYTES:
             full = next((n for i, n in _line_lengths(path) if i == number), length)
             raise DataError(_long_line(shown, number, full))
-        if number >= header:
+        if number >= header and not every_line:
             break
     with path.open("rb") as handle:
         head = handle.read(MAX_LINE_BYTES + 2).decode("utf-8", errors="replace")
@@ -188,7 +190,7 @@ def _check_lines(path: Path, shown: Path, dialect: CsvDialect) -> None:
 def explain_csv_error(path: Path, dialect: CsvDialect, exc: Exception) -> str:
     """DuckDB's CSV error in the user's terms: the likely cause and the key that fixes it."""
     text = str(exc)
-    if "Maximum line size" in text:  # further down than `_check_lines` looks
+    if "Maximum line size" in text:  # further down than `check_lines` looks
         found = next(((n, size) for n, size in _line_lengths(path) if size > MAX_LINE_BYTES),
                      None)
         return _long_line(path, *found) if found else _long_line(path, 0, MAX_LINE_BYTES + 1)

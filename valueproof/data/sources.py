@@ -13,6 +13,7 @@ from typing import Protocol
 
 from valueproof.data.csvread import (
     CsvDialect,
+    check_lines,
     explain_csv_error,
     find_header_row,
     register_csv,
@@ -263,6 +264,7 @@ def register_unit_table(con, experiment, key: str, what: str, view: str):
     path = experiment.resolve(spec.file, f"{key}.file")
     if not path.exists():
         raise DataError(f"{path}: {what} file not found; check {key}.file")
+    check_lines(path, path, CsvDialect(), every_line=True)  # a 10 MB line is named as such
     try:
         con.execute(f"CREATE TEMP VIEW {view} AS SELECT * FROM "
                     f"read_csv({literal(str(path))}, all_varchar=true)")
