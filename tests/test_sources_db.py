@@ -348,7 +348,7 @@ def test_adoption_tables_from_the_database(database, analyst_url, runner, tmp_pa
     ("rollout", {"file": "w.csv", "connection": "warehouse", "table": "w"},
      ["rollout", "exactly one of 'column'"]),
     ("groups", {"url": "postgresql://x@localhost/db", "table": "t", "treatment": "T"},
-     ["groups.url", "'postgresql:'", "connection: NAME"]),
+     ["groups.url", "names a postgresql: database", "connection: NAME"]),
 ])
 def test_table_keys_are_checked(section, spec, words, runner, tmp_path):
     path = _panel_definition(tmp_path, {"column": "group", "treatment": "T", "control": "C"},
