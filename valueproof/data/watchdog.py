@@ -48,7 +48,7 @@ class Watchdog:
                 for stop in reversed(self._stops):
                     with contextlib.suppress(Exception):
                         stop()
-                thread.join(self.grace)
+                thread.join(min(self.grace, 1.0))  # a moment to let it end cleanly
                 raise TimeoutError
         if "error" in box:
             raise box["error"]
