@@ -13,9 +13,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import (
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     PlainValidator,
     PrivateAttr,
@@ -24,9 +22,11 @@ from pydantic import (
     model_validator,
 )
 
+from valueproof.config.base import Strict, TableOfDatabase
 from valueproof.config.connections import definition_database
-from valueproof.config.limits import (ACTIONS, ITEMS, LABEL, NAME, OWNER, SENTENCE, TEXT, WHEN,
+from valueproof.config.limits import (ACTIONS, ITEMS, LABEL, NAME, OWNER, SENTENCE, WHEN,
                                       FilePath, Sentence, too_long)
+from valueproof.config.roster import ROSTER_DESCRIPTION, Roster
 
 #: A point in time as written by the analyst: a calendar date or an integer period (2024, 202431).
 TimePoint = dt.date | int
@@ -138,12 +138,6 @@ def check_locale(value: str) -> str:
     return value
 
 
-class Strict(BaseModel):
-    """Base for every section: unknown keys are errors, values are checked on assignment too."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, str_max_length=TEXT)
-
-
 class Party(Strict):
     name: str = Field(min_length=1, max_length=NAME, description="Display name, e.g. 'Acme Corp'.")
     logo: FilePath | None = Field(None, description="SVG or PNG logo, relative to the definition.")
@@ -221,47 +215,6 @@ class FileReading(Strict):
         return self
 
 
-class TableOfDatabase(Strict):
-    """A table read from a database instead of a file (the data, groups, rollout, an adoption
-    source): `connection` (named by the operator in connections.yaml) or `url` (a DuckDB file in
-    the definition's folder), with `table` or `query`; one sandbox, data.timeout,
-    data.memory_limit and data.timezone for all."""
-
-    connection: str | None = Field(
-        None, min_length=1, max_length=64,
-        description="A database the person running valueproof named in connections.yaml.")
-    url: str | None = Field(
-        None, min_length=1, max_length=1000,
-        description="A DuckDB file instead: duckdb:///file.duckdb, relative to the definition's "
-                    "folder (other databases are named connections).")
-    table: str | None = Field(None, min_length=1, max_length=300,
-                              description="Table (or schema.table) of the database to read.")
-    query: str | None = Field(None, min_length=1, max_length=100_000,
-                              description="One SELECT against the database.")
-
-    @field_validator("url")
-    @classmethod
-    def _duckdb_file(cls, value: str | None) -> str | None:
-        if value is not None:
-            definition_database(value)
-        return value
-
-    @property
-    def from_database(self) -> bool:
-        return self.url is not None or self.connection is not None
-
-    def _one_table(self) -> None:
-        if self.url is not None and self.connection is not None:
-            raise ValueError("give 'connection' (a named database) or 'url' (a DuckDB file), not "
-                             "both")
-        if not self.from_database and (self.table is not None or self.query is not None):
-            raise ValueError("'table' and 'query' read a database: give its 'connection' (or "
-                             "'url' for a DuckDB file) too")
-        if self.from_database and (self.table is None) == (self.query is None):
-            raise ValueError("give exactly one of 'table' (a table of the database) or 'query' "
-                             "(one SELECT against it)")
-
-
 class DataSource(FileReading, TableOfDatabase):
     path: FilePath | None = Field(None, description="Data file: .csv, .parquet, .xlsx or .json.")
     timeout: float = Field(300, gt=0, le=86_400,
@@ -283,6 +236,7 @@ class DataSource(FileReading, TableOfDatabase):
                     "effect is per.")
     unit_name: str | None = Field(
         None, max_length=40, description="What one unit is, as the report names it (e.g. 'agent').")
+    roster: Roster | None = Field(None, description=ROSTER_DESCRIPTION)
 
     @field_validator("timezone")
     @classmethod
@@ -530,6 +484,13 @@ class KPI(Strict):
         description="mean and rate KPIs: 'observations' gives the effect per observation (per "
                     "ticket; rates as pooled ratios), 'units' counts each unit-period once. "
                     "count and sum KPIs are always per unit-period.")
+    model: Literal["linear", "poisson"] = Field(
+        "linear",
+        description="linear: the difference-in-differences regression (effect in KPI units). "
+                    "poisson: for count and sum KPIs of counts (values of 0 or more), Poisson "
+                    "regression with unit and period effects; the effect is a rate ratio "
+                    "(+18% more per unit-period), and in KPI units the treated units' "
+                    "post-rollout mean x (1 - 1/rate ratio).")
     actions: list[Action] = Field(default_factory=list, max_length=ACTIONS)
 
     @property
@@ -555,6 +516,13 @@ class KPI(Strict):
                 )
             if self.aggregate in ("mean", "sum") and not self.column:
                 raise ValueError(f"aggregate '{self.aggregate}' needs a 'column'")
+        if self.model == "poisson" and self.aggregate not in ("count", "sum"):
+            raise LocatedError(("model",), f"model 'poisson' is for counts: aggregate 'count' or "
+                               f"'sum' (of counts, 0 or more), not '{self.aggregate}'; use model: "
+                               "linear, or aggregate: count or sum")
+        if self.model == "poisson" and self.transform == "log":
+            raise LocatedError(("transform",), "model 'poisson' already reads the effect as a "
+                               "ratio; use transform: none with it")
         return self
 
     @property
@@ -915,6 +883,10 @@ class Experiment(Strict):
         return self
 
     def _consistent_waves(self) -> Experiment:
+        for i, kpi in enumerate(self.kpis):
+            if kpi.model == "poisson":
+                raise LocatedError(("kpis", i, "model"), "model 'poisson' needs one rollout date; "
+                                   "a rollout in waves is estimated with model: linear")
         if not self.groups.labels_only:
             raise LocatedError(
                 ("groups",), "with a rollout in waves the rollout dates say who got the product "
