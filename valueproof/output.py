@@ -127,9 +127,9 @@ def experiment_inputs(definition: Path, allowed_roots: tuple[Path, ...] = ()) ->
     named = [("data.path", experiment.data.path), ("groups.file", experiment.groups.file),
              ("rollout.file", getattr(experiment.rollout, "file", None)),
              ("brand", experiment.brand)]
-    from valueproof.data.sources import adoption_files
+    from valueproof.data.sources import adoption_files, roster_file
 
-    named += adoption_files(experiment)
+    named += roster_file(experiment) + adoption_files(experiment)
     from valueproof.config.connections import definition_database
     from valueproof.data.sources import database_tables
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 
 from valueproof.config.schema import Experiment
-from valueproof.data import checks, pushdown, waves as rollout_waves
+from valueproof.data import checks, grid, pushdown, waves as rollout_waves
 from valueproof.data.columns import numeric_expression, time_expression
 from valueproof.data.panel import Panel, aggregate_panel, align_to_period
 from valueproof.data.sources import (data_fingerprint, literal, quote, register_unit_table,
@@ -70,6 +70,7 @@ class Dataset:
     findings: list[Finding] = field(default_factory=list)
     panel: Panel | None = None
     waves: list = field(default_factory=list)  # rollout in waves: `waves.Wave`s in order
+    grid: object | None = None  # `grid.GridSummary`: which cells counts and sums are read on
 
 
 def _describe_columns(con) -> dict[str, str]:
@@ -439,21 +440,17 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source,
                 kpi=kpi.id, params={"kpi": kpi.id, "rows": rows_used - usable, "share": share},
             ))
 
-    panel = None
-    if build_panel:
-        # windows as the data cover them: a period cut by these edges is partial
-        covered = {False: (max(pre.start, first), min(pre.end, last)),
-                   True: (max(post.start, first), min(post.end, last))}
-        if staggered:  # one window: cells split at a rollout stay whole (see `waves`)
-            covered = {False: (max(pre.start, first), min(post.end, last))}
-            covered[True] = covered[False]
-        panel = aggregate_panel(con, experiment, kpi_sql, time_kind, covered)
+    # the units and the grid counts and sums are read on (a full grid, or the roster's dates)
+    layout, grid_findings = grid.prepare(con, experiment, design, time_kind, arm_expr,
+                                         (pre, post), (first, last))
+    findings += grid_findings
+    panel = aggregate_panel(con, experiment, kpi_sql, time_kind, layout) if build_panel else None
     dataset = Dataset(
         source=label, fingerprint=data_fingerprint(experiment), time_kind=time_kind,
         rollout=waves[0].start if staggered else experiment.rollout, pre=pre, post=post,
         design=design, rows_read=rows_read,
         rows_used=rows_used, cells=cells, missing=missing, unit_counts=unit_counts,
-        findings=findings, panel=panel, waves=waves,
+        findings=findings, panel=panel, waves=waves, grid=layout.summary,
     )
     return dataset
 

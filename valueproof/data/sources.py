@@ -277,11 +277,11 @@ def register_unit_table(con, experiment, key: str, what: str, view: str):
 
 def data_fingerprint(experiment) -> str:
     """SHA-256 over everything the data and adoption stages read: the observations, the group
-    or rollout file (or table), and the adoption files (or tables)."""
+    or rollout file (or table), the roster, and the adoption files (or tables)."""
     digest = hashlib.sha256(source_for(experiment).fingerprint().encode())
     for key, name in (("groups.file", experiment.groups.file),
                       ("rollout.file", getattr(experiment.rollout, "file", None)),
-                      *adoption_files(experiment)):
+                      *roster_file(experiment), *adoption_files(experiment)):
         if name is not None:
             path = experiment.resolve(name, key)
             digest.update(FileSource(path).fingerprint().encode() if path.is_file() else b"missing")
@@ -290,11 +290,18 @@ def data_fingerprint(experiment) -> str:
     return digest.hexdigest()
 
 
+def roster_file(experiment) -> list[tuple[str, Path]]:
+    """("data.roster.path", path as written) of the roster file, if the definition gives one."""
+    roster = experiment.data.roster
+    return [("data.roster.path", roster.path)] if roster is not None and roster.path else []
+
+
 def database_tables(experiment) -> list[tuple[str, object, str]]:
-    """(key, spec, DuckDB view) of every groups, rollout or adoption table read from a
+    """(key, spec, DuckDB view) of every groups, rollout, roster or adoption table read from a
     database."""
     specs = [("groups", experiment.groups, "assignment_raw"),
-             ("rollout", experiment.rollout, "rollouts_raw")]
+             ("rollout", experiment.rollout, "rollouts_raw"),
+             ("data.roster", experiment.data.roster, "roster_raw")]
     specs += [(f"adoption.{name}", spec, "raw") for name, spec in _adoption_specs(experiment)]
     return [(key, spec, view) for key, spec, view in specs
             if getattr(spec, "from_database", False)]
