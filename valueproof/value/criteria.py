@@ -1,26 +1,42 @@
 """Scoring the success criteria agreed at onboarding against the measured effects.
 
 A goal is judged at the as-of date (`as_of`, else the report date, else the end of the data).
+"Achieved" is a claim the customer holds us to, so it needs the evidence, not just the estimate:
+the goal is tested as a non-inferiority claim (Schuirmann 1987; Wellek 2010), and the bound of
+the KPI's reported interval on the side away from the goal (the lower end when higher is
+better) must lie beyond the target. The interval is the one the report prints (level 1 - alpha,
+95% by default), so each bound is a one-sided test at alpha / 2: conservative against the
+(1 - 2 alpha) interval of a one-sided test at alpha, and a reader can check every "achieved"
+against the likely range on the page. A relative target is judged on the relative effect and
+its interval, an absolute one on the effect in KPI units and its interval, a `level` on the
+treated group's post-rollout level and its interval.
+
 Rules, checked in this order (the README has the same table):
 
+Any time:
+1. achieved            the interval's bound on the side away from the goal is beyond the target;
+                       a target asking for an improvement (or for no change) also needs the
+                       KPI's change to be significant after the adjustment across KPIs, so a
+                       goal is never achieved beside a KPI the report calls inconclusive
+2. reached_unconfirmed the estimate is past the target but the interval still includes it (or
+                       the change is not significant after the adjustment): "reached, not yet
+                       confirmed"; it never counts as achieved
 Past the deadline (`by` on or before the as-of date), a goal is settled:
-1. achieved      the estimate reaches the target and the KPI improved significantly (adjusted
-                 p-value); for a `level` target, the treated group's post-rollout level reaches it
-2. not_achieved  otherwise (the reason says whether it fell short for sure, got worse, or the
-                 data could not show it)
+3. not_achieved        otherwise (the reason says whether it fell short for sure, got worse, or
+                       the data could not show it)
 Without a deadline (or without calendar dates) there is nothing to settle or to project to:
-achieved as 1; not_achieved when the KPI got worse or the whole interval falls short of the
-target; inconclusive otherwise.
+not_achieved when the KPI got worse or the whole interval falls short of the target;
+inconclusive otherwise.
 Before the deadline:
-3. achieved      as 1
-4. on_track      the KPI improved significantly and the trend of the effect since the rollout,
-                 carried on to the deadline, reaches the target
-5. inconclusive  neither better nor worse for sure, and the interval still includes the target
-6. at_risk       otherwise: it got worse, falls short for sure, or its trend does not reach the
-                 target in time
+4. on_track            the KPI improved significantly and the trend of the effect since the
+                       rollout, carried on to the deadline, reaches the target
+5. inconclusive        neither better nor worse for sure, and the interval still includes the
+                       target
+6. at_risk             otherwise: it got worse, falls short for sure, or its trend does not
+                       reach the target in time
 
-`with_confidence` says the whole interval lies beyond the target (not just the estimate);
-`progress` is the share of a change target reached so far (0.7: 70% of the way).
+`with_confidence` is kept for readers of older results: it is true exactly when the goal is
+achieved. `progress` is the share of a change target reached so far (0.7: 70% of the way).
 """
 
 from __future__ import annotations
@@ -32,7 +48,8 @@ from dataclasses import dataclass, field
 from valueproof.config.schema import Criterion, Experiment
 from valueproof.stats.results import KPIResult
 
-STATUSES = ("achieved", "on_track", "at_risk", "not_achieved", "inconclusive")
+STATUSES = ("achieved", "reached_unconfirmed", "on_track", "at_risk", "not_achieved",
+            "inconclusive")
 PERIOD_DAYS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12, "quarter": 365.25 / 4}
 
 
@@ -56,6 +73,9 @@ class CriterionResult:
     actions: list[dict] = field(default_factory=list)
     progress: float | None = None  # share of a change target reached (measured / target)
     projected: float | None = None  # the measure carried on to the deadline by its trend
+    # the interval's end on the side away from the goal is beyond the target (a goal reached
+    # but not confirmed has it only when its KPI's change is not significant after adjustment)
+    bound_beyond: bool = False
 
 
 def _measure(criterion: Criterion, kpi: KPIResult) -> tuple[str, float, float, float, float]:
@@ -88,7 +108,7 @@ def _projection(kind: str, kpi: KPIResult, measured: float, by: dt.date | None,
              / sum((a - mean_x) ** 2 for a in x))
     ahead = max((by - as_of).days, 0) / PERIOD_DAYS[period]
     gain = slope * ahead  # model scale: KPI units, or log points
-    if kpi.transform == "log":
+    if kpi.log_scale:  # a log KPI, or a Poisson KPI's log rate ratio
         if kind == "relative":
             return (1 + measured) * math.exp(gain) - 1
         if kind == "absolute":
@@ -115,13 +135,22 @@ def score_criterion(criterion: Criterion, kpi: KPIResult, as_of: dt.date | None,
     deadline_passed = not open_ended and criterion.by <= as_of
     projected = None if open_ended or deadline_passed else _projection(
         kind, kpi, measured, criterion.by, as_of, period)
-    if reached and (kind == "level" or kpi.verdict == "improved"):
-        status, reason = "achieved", "the estimate reaches the target" + (
-            "" if kind == "level" else " and the improvement is significant")
+    # a change the better way (or none) is an improvement claim: significant after adjustment
+    asks_improvement = kind != "level" and (target >= 0 if up else target <= 0)
+    significant_enough = not asks_improvement or kpi.verdict == "improved"
+    if confident and significant_enough:
+        status, reason = "achieved", "the whole confidence interval is beyond the target" + (
+            " and the improvement is significant" if asks_improvement else "")
+    elif reached:
+        status, reason = "reached_unconfirmed", (
+            "the estimate reaches the target, but the confidence interval still includes it"
+            if not confident else "the estimate and its confidence interval reach the target, "
+            "but the change is not significant after the adjustment across KPIs")
     elif open_ended:
         status, reason = (("not_achieved", "the KPI got significantly worse")
                           if kpi.verdict == "worsened" else
-                          ("not_achieved", "the whole confidence interval falls short of the target")
+                          ("not_achieved",
+                           "the whole confidence interval falls short of the target")
                           if short_for_sure else
                           ("inconclusive", "the confidence interval still includes the target"))
     elif deadline_passed:
@@ -150,11 +179,11 @@ def score_criterion(criterion: Criterion, kpi: KPIResult, as_of: dt.date | None,
     return CriterionResult(
         kpi=kpi.id, label=criterion.label or "", kind=kind, target=target, measured=measured,
         measured_low=low, measured_high=high, status=status,
-        with_confidence=bool(confident and status == "achieved"), reached=bool(reached),
+        with_confidence=status == "achieved", reached=bool(reached),
         by=criterion.by, agreed_on=criterion.agreed_on, as_of=as_of,
         deadline_passed=deadline_passed, reason=reason,
         actions=[a.model_dump() for a in criterion.actions], progress=progress,
-        projected=projected,
+        projected=projected, bound_beyond=bool(confident),
     )
 
 

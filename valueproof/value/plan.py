@@ -1,8 +1,8 @@
 """The improvement plan: what did not work, and what will be done about it.
 
 One entry per KPI that needs one: a KPI that got worse or is inconclusive, and a KPI (even one
-that improved) with a goal not achieved, at risk or inconclusive. The goals sit under their KPI,
-so a KPI and its goal never repeat the same action. Actions are the KPI's and its goals' own
+that improved) with a goal not achieved, at risk, inconclusive, or reached but not yet
+confirmed. The goals sit under their KPI, so a KPI and its goal never repeat the same action. Actions are the KPI's and its goals' own
 (`actions` in the definition, each once); without any, `default_action` names the kind of step
 that fits the verdict, which the report words in the reader's language:
 
@@ -10,6 +10,9 @@ that fits the verdict, which the report words in the reader's language:
 - `short_of_target`  the KPI improved, but less than a goal asks (not a recovery plan: the change
                      is real; the gap and the target are what to discuss)
 - `inconclusive`     the data cannot tell yet: gather more evidence
+- `confirm_goal`     every goal of an improved KPI in the plan is reached but not yet confirmed
+                     (its estimate is past the target, its interval not yet): gather more
+                     evidence to confirm it, not close a gap that the estimate says is closed
 
 Low use is a reason of its own. With adoption data, when fewer than `LOW_SHARE` (60%) of the
 licences are in use (active users in the 28 days to the as-of date / licences) or fewer than 60%
@@ -21,11 +24,11 @@ inconclusive says so (`reasons`), and its default action is to fix that first:
 - `adoption_and_training`  both
 
 A product few people use cannot move a KPI much, so these replace `short_of_target` and
-`inconclusive`. A KPI that got worse keeps `worsened`: low use makes an effect smaller, not the
-wrong way round.
+`inconclusive` (a goal already reached has no shortfall to explain: `confirm_goal` stays). A KPI
+that got worse keeps `worsened`: low use makes an effect smaller, not the wrong way round.
 
-Entries come in order of urgency: worse first, then improved but short of a goal, then
-inconclusive; the definition's order within each.
+Entries come in order of urgency: worse first, then improved but short of a goal, then improved
+with goals only awaiting confirmation, then inconclusive; the definition's order within each.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from valueproof.config.schema import Experiment
 from valueproof.stats.results import KPIResult
 from valueproof.value.criteria import CriterionResult
 
-OPEN_STATUSES = ("not_achieved", "at_risk", "inconclusive")  # goals that need a plan
+OPEN_STATUSES = ("not_achieved", "at_risk", "inconclusive", "reached_unconfirmed")  # need a plan
 DEFAULT_FOR_VERDICT = {"worsened": "worsened", "improved": "short_of_target",
                        "inconclusive": "inconclusive"}
 URGENCY = ("worsened", "improved", "inconclusive")
@@ -48,7 +51,7 @@ ACTION_FOR_REASONS = {("low_adoption",): "drive_adoption", ("low_training",): "f
 @dataclass(frozen=True)
 class PlanGoal:
     label: str  # the goal as worded (or its KPI's label)
-    status: str  # not_achieved | at_risk | inconclusive
+    status: str  # not_achieved | at_risk | inconclusive | reached_unconfirmed
 
 
 @dataclass(frozen=True)
@@ -58,8 +61,8 @@ class PlanItem:
     verdict: str  # improved | worsened | inconclusive
     goals: list[PlanGoal] = field(default_factory=list)
     actions: list[dict] = field(default_factory=list)  # {do, owner, by}; owner/by may be None
-    # worsened | short_of_target | inconclusive | drive_adoption | finish_training |
-    # adoption_and_training
+    # worsened | short_of_target | inconclusive | confirm_goal | drive_adoption |
+    # finish_training | adoption_and_training
     default_action: str | None = None
     # low use behind a shortfall: {kind: low_adoption | low_training, share, count, base}
     reasons: list[dict] = field(default_factory=list)
@@ -108,11 +111,20 @@ def improvement_plan(experiment: Experiment, kpis: list[KPIResult],
         for goal in goals:
             actions += goal.actions
         actions = _unique(actions)
-        reasons = [] if kpi.verdict == "worsened" else low
-        default = (ACTION_FOR_REASONS[tuple(r["kind"] for r in reasons)] if reasons
+        confirm = (kpi.verdict == "improved"
+                   and all(g.status == "reached_unconfirmed" for g in goals))
+        reasons = [] if kpi.verdict == "worsened" or confirm else low
+        default = ("confirm_goal" if confirm else
+                   ACTION_FOR_REASONS[tuple(r["kind"] for r in reasons)] if reasons
                    else DEFAULT_FOR_VERDICT[kpi.verdict])
         plan.append(PlanItem(
             kpi=kpi.id, label=kpi.label, verdict=kpi.verdict,
             goals=[PlanGoal(g.label or kpi.label, g.status) for g in goals], actions=actions,
             default_action=None if actions else default, reasons=list(reasons)))
-    return sorted(plan, key=lambda item: URGENCY.index(item.verdict))
+    return sorted(plan, key=lambda item: (URGENCY.index(item.verdict), awaits_confirmation(item)))
+
+
+def awaits_confirmation(item: PlanItem) -> bool:
+    """An improved KPI whose goals in the plan are all reached, only not yet confirmed."""
+    return item.verdict == "improved" and bool(item.goals) and all(
+        g.status == "reached_unconfirmed" for g in item.goals)
