@@ -32,7 +32,9 @@ ADOPTION = {
     "nps": {"path": "nps.csv", "score": "score", "time": "answered_on"},
     "tickets": {"path": "tickets.csv", "opened": "opened", "resolved": "resolved",
                 "priority": "priority"},
-    "onboarded_on": "2026-03-01",
+    # onboarded at the start of 2025-Q4, so 2026-Q1 is compared with it (a quarter with the
+    # product); the first-quarter tests below move it into 2026-Q1
+    "onboarded_on": "2025-10-01",
 }
 
 
@@ -194,17 +196,22 @@ def test_support_tickets_resolution_and_backlog(adoption_experiment, runner, tmp
 def test_nps_score_interval_and_change(adoption_experiment, runner, tmp_path):
     nps = analyze_json(runner, adoption_experiment(), tmp_path)["nps"]
     assert (nps["promoters"], nps["passives"], nps["detractors"], nps["n"]) == (50, 30, 20, 100)
-    assert nps["score"] == pytest.approx(30)
-    se = 100 * np.sqrt((0.5 + 0.2 - 0.3 ** 2) / 100)
+    assert nps["score"] == pytest.approx(30)  # the raw score; the interval is Rocks' adjusted
+    # Wald: 3/4 added to the promoters and to the detractors, n + 3
+    p, d = 50.75 / 103, 20.75 / 103
+    se = 100 * np.sqrt((p + d - (p - d) ** 2) / 103)
     assert nps["se"] == pytest.approx(se)
-    assert (nps["ci_low"], nps["ci_high"]) == (pytest.approx(30 - 1.959964 * se),
-                                               pytest.approx(30 + 1.959964 * se))
+    assert (nps["ci_low"], nps["ci_high"]) == (pytest.approx(100 * (p - d) - 1.959964 * se),
+                                               pytest.approx(100 * (p - d) + 1.959964 * se))
     assert nps["caution"] is False
     assert (nps["previous"]["score"], nps["previous"]["n"]) == (pytest.approx(-25), 40)
-    assert nps["change"] == pytest.approx(55)
-    spread = 1.959964 * 100 * np.sqrt(0.0061 + (0.75 - 0.25 ** 2) / 40)
-    assert nps["change_ci_low"] == pytest.approx(55 - spread)
-    assert nps["change_ci_high"] == pytest.approx(55 + spread)
+    assert nps["change"] == pytest.approx(55)  # the raw scores' difference
+    p0, d0 = 10.75 / 43, 20.75 / 43  # the previous quarter's 10, 10, 20, adjusted alike
+    centre = 100 * ((p - d) - (p0 - d0))
+    spread = 1.959964 * 100 * np.sqrt(((p + d - (p - d) ** 2) / 103)
+                                      + (p0 + d0 - (p0 - d0) ** 2) / 43)
+    assert nps["change_ci_low"] == pytest.approx(centre - spread)
+    assert nps["change_ci_high"] == pytest.approx(centre + spread)
     assert [m["month"] for m in nps["by_month"]] == ["2025-11-01", "2026-02-01"]
 
 
@@ -246,7 +253,8 @@ def test_health_leaves_out_a_component_without_data(adoption_experiment, runner,
 
 
 def test_first_90_days_time_to_first_value(adoption_experiment, runner, tmp_path):
-    first = analyze_json(runner, adoption_experiment(), tmp_path)["adoption"]["first_90_days"]
+    path = adoption_experiment({"onboarded_on": "2026-03-01"})
+    first = analyze_json(runner, path, tmp_path)["adoption"]["first_90_days"]
     assert first["days_since"] == 30 and first["within_90_days"]
     curve = {p["day"]: p["users"] for p in first["curve"]}
     assert (curve[0], curve[2], curve[3], curve[9], curve[30]) == (0, 1, 4, 91, 91)
@@ -297,10 +305,15 @@ def test_example_kpis_do_not_depend_on_its_adoption_data(runner, tmp_path):
 
 def test_nps_of_50_30_20_answers_is_30():
     score, se, low, high = nps_interval(50, 30, 20)
-    assert score == pytest.approx(30) and se == pytest.approx(100 * np.sqrt(0.0061))
-    assert low < 30 < high
+    p, d = 50.75 / 103, 20.75 / 103  # Rocks' adjusted Wald
+    assert score == pytest.approx(30)
+    assert se == pytest.approx(100 * np.sqrt((p + d - (p - d) ** 2) / 103))
+    assert (low, high) == (pytest.approx(100 * (p - d) - 1.959964 * se),
+                           pytest.approx(100 * (p - d) + 1.959964 * se))
     assert nps_interval(0, 0, 0) == (None, None, None, None)
-    assert nps_interval(5, 0, 0)[2:] == (100, 100)  # all promoters: no spread, capped at 100
+    # all promoters: a score of 100 with a real spread below it, capped at 100
+    score, _, low, high = nps_interval(5, 0, 0)
+    assert score == 100 and high == 100 and 10 < low < 30
 
 
 @pytest.mark.parametrize(("shares", "n"), [((0.5, 0.3, 0.2), 200), ((0.3, 0.4, 0.3), 80)])
@@ -481,7 +494,7 @@ def test_validate_summarises_the_adoption_data(adoption_experiment, runner):
     assert "active users (28 days): 90 of 120 licences (75.0%)" in text
     assert "training completed: 50.0% (60 of 120 licences)" in text
     assert "median 15.0 h, 90th percentile 65.0 h, 2 open at 2026-03-31" in text
-    assert "NPS: +30 [+15, +45] from 100 answers" in text
+    assert "NPS: +30 [+14, +44] from 100 answers" in text  # Rocks' adjusted interval
     assert "health score: 67 (amber)" in text
     assert "'ghost' never occurs" in text
 

@@ -4,6 +4,11 @@ Reads the definition's `adoption` files (see `load`) into an in-memory DuckDB an
 SQL, up to the as-of date (the date the scorecard is judged at). The quarter is the definition's
 `quarter`, else the calendar quarter of the as-of date, cut at the as-of date; the previous
 period is the calendar quarter before it. Exact definitions are in each module's docstring.
+
+Nothing is compared with a quarter before the product: when the previous quarter ended before
+the product's start (the earliest of `adoption.onboarded_on` and the rollout, or its first wave),
+the quarter is the first with the product, and the health score, NPS, weekly active users,
+training and support have no previous value (`previous_reason: first_quarter_with_product`).
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 
-from valueproof.adoption.results import Adoption, AdoptionOutcome, Period
+from valueproof.adoption.results import FIRST_QUARTER, Adoption, AdoptionOutcome, Period
 from valueproof.config.schema import Experiment
 from valueproof.errors import ConfigError
 
@@ -37,8 +42,24 @@ def reporting_periods(quarter: str | None, as_of: dt.date) -> tuple[Period, Peri
     return Period(label, start, min(end, as_of)), Period(*_quarter(*before))
 
 
-def assess_adoption(experiment: Experiment, as_of: dt.date | None) -> AdoptionOutcome | None:
-    """Every adoption number of the definition at `as_of`; None without `adoption`."""
+def product_start(experiment: Experiment, rollout: str | None) -> dt.date | None:
+    """When the product started: the earliest of `adoption.onboarded_on` and `rollout` (the
+    results' rollout, the first wave's for a rollout in waves, as ISO text); None when neither
+    is a calendar date."""
+    dates = [experiment.adoption.onboarded_on] if experiment.adoption else []
+    try:
+        dates.append(dt.date.fromisoformat(str(rollout)))
+    except ValueError:  # integer periods
+        pass
+    dates = [d for d in dates if isinstance(d, dt.date)]
+    return min(dates) if dates else None
+
+
+def assess_adoption(experiment: Experiment, as_of: dt.date | None,
+                    started: dt.date | None = None) -> AdoptionOutcome | None:
+    """Every adoption number of the definition at `as_of`; None without `adoption`. `started`
+    is the product's start (`product_start`): no comparison with a quarter that ended before
+    it."""
     import duckdb
 
     if experiment.adoption is None:
@@ -53,12 +74,13 @@ def assess_adoption(experiment: Experiment, as_of: dt.date | None) -> AdoptionOu
     if os.environ.get("VALUEPROOF_THREADS", "").isdigit():  # set by batch workers
         con.execute(f"SET threads = {int(os.environ['VALUEPROOF_THREADS'])}")
     try:
-        return _assess(con, experiment, as_of)
+        return _assess(con, experiment, as_of, started)
     finally:
         con.close()
 
 
-def _assess(con, experiment: Experiment, as_of: dt.date) -> AdoptionOutcome:
+def _assess(con, experiment: Experiment, as_of: dt.date,
+            started: dt.date | None) -> AdoptionOutcome:
     from valueproof.adoption import nps as promoters
     from valueproof.adoption import support as tickets
     from valueproof.adoption import usage
@@ -67,6 +89,9 @@ def _assess(con, experiment: Experiment, as_of: dt.date) -> AdoptionOutcome:
     spec = experiment.adoption
     loaded = load_adoption(con, experiment)
     current, previous = reporting_periods(experiment.quarter, as_of)
+    first_quarter = started is not None and previous.end < started
+    if first_quarter:  # the quarter before ended before the product: nothing to compare with
+        previous = None
     warnings = list(loaded.findings)
     has_usage = "usage" in loaded.tables
     licences = usage.licence_count(con, spec.licences, as_of) if spec.licences else None
@@ -88,8 +113,8 @@ def _assess(con, experiment: Experiment, as_of: dt.date) -> AdoptionOutcome:
         if spec.onboarded_on is not None:
             first_days = usage.first_days(con, spec.onboarded_on, licences, as_of)
     mean_now = usage.mean_users(weeks, current.quarter)
-    mean_before = usage.mean_users(weeks, previous.quarter)
-    training = (usage.training(con, spec.licences, has_usage, previous, as_of)
+    mean_before = usage.mean_users(weeks, previous.quarter) if previous else None
+    training = (usage.training(con, spec.licences, has_usage, previous, as_of, current)
                 if "training" in loaded.tables else None)
     support = (tickets.support(con, current, previous, spec.tickets.priority is not None)
                if "tickets" in loaded.tables else None)
@@ -101,7 +126,8 @@ def _assess(con, experiment: Experiment, as_of: dt.date) -> AdoptionOutcome:
         as_of, current, previous, licences, source, active, utilisation, usage.WINDOW_DAYS,
         daily, stickiness, weeks, mean_now, mean_before,
         mean_now / mean_before - 1 if mean_now is not None and mean_before else None,
-        features, training, support, first_days, list(loaded.files))
+        features, training, support, first_days, list(loaded.files), started,
+        FIRST_QUARTER if first_quarter else None)
     health = _health(con, experiment, adoption, score, previous)
     if health is not None and health.missing:
         kept = [c.id for c in health.components if c.available]
@@ -110,13 +136,14 @@ def _assess(con, experiment: Experiment, as_of: dt.date) -> AdoptionOutcome:
     return AdoptionOutcome(adoption, score, health, warnings)
 
 
-def _health(con, experiment: Experiment, adoption: Adoption, score, previous: Period):
-    """The health score now and at the end of the previous quarter."""
+def _health(con, experiment: Experiment, adoption: Adoption, score, previous: Period | None):
+    """The health score now and at the end of the previous quarter (None: no previous score,
+    the quarter is the first with the product)."""
     from valueproof.adoption import health as scoring
     from valueproof.adoption import usage
 
     licences_then = (usage.licence_count(con, experiment.adoption.licences, previous.end)
-                     if experiment.adoption.licences else None)
+                     if experiment.adoption.licences and previous else None)
     used_then = (usage.active_users(con, previous.end) / licences_then
                  if adoption.active_users is not None and licences_then else None)
     support = adoption.support
@@ -135,6 +162,6 @@ def _health(con, experiment: Experiment, adoption: Adoption, score, previous: Pe
                        f"no NPS answer in {adoption.period.quarter}")}
     before = {"usage": used_then,
               "training": training.previous_share if training else None,
-              "support": support.previous.within_target if support else None,
-              "nps": score.previous.score if score else None}
-    return scoring.health(experiment.health, now, reasons, before)
+              "support": support.previous.within_target if support and support.previous else None,
+              "nps": score.previous.score if score and score.previous else None}
+    return scoring.health(experiment.health, now, reasons, before, adoption.previous_reason)

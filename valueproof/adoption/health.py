@@ -53,17 +53,19 @@ def _weighted(settings: HealthSettings, measures: dict[str, float | None],
 
 
 def health(settings: HealthSettings | None, measures: dict[str, float | None],
-           reasons: dict[str, str], previous: dict[str, float | None]) -> Health | None:
+           reasons: dict[str, str], previous: dict[str, float | None],
+           previous_reason: str | None = None) -> Health | None:
     """The score now (None when no weighted component has data) and at the end of the previous
-    quarter, each from its own available components."""
+    quarter, each from its own available components; `previous_reason` says why there is no
+    previous score to compare with (the first quarter with the product)."""
     settings = settings or HealthSettings()
     score, components = _weighted(settings, measures, reasons)
     if score is None:
         return None
-    old, _ = _weighted(settings, previous, {})
+    old = None if previous_reason else _weighted(settings, previous, {})[0]
     thresholds = settings.thresholds
     missing = [c.id for c in components if not c.available]
     return Health(score, status_of(score, thresholds),
                   {"green": thresholds.green, "amber": thresholds.amber}, components, missing,
                   bool(missing), old, None if old is None else status_of(old, thresholds),
-                  None if old is None else score - old)
+                  None if old is None else score - old, previous_reason)

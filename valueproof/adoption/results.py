@@ -9,6 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+#: `previous_reason` when the previous quarter ended before the product's start
+FIRST_QUARTER = "first_quarter_with_product"
+
 
 @dataclass(frozen=True)
 class Period:
@@ -77,7 +80,7 @@ class SupportLine:
 class Support:
     target_hours: int
     current: SupportLine
-    previous: SupportLine
+    previous: SupportLine | None  # None: the previous quarter ended before the product started
     by_priority: list[SupportLine] = field(default_factory=list)  # current period
 
 
@@ -107,11 +110,12 @@ class NPS:
     ci_high: float | None
     caution: bool  # fewer than 30 answers
     period: NPSPeriod
-    previous: NPSPeriod
+    previous: NPSPeriod | None  # None with `previous_reason`
     change: float | None
     change_ci_low: float | None
     change_ci_high: float | None
     by_month: list[dict] = field(default_factory=list)  # {month, n, score}
+    previous_reason: str | None = None  # first_quarter_with_product: nothing to compare with
 
 
 @dataclass(frozen=True)
@@ -138,6 +142,7 @@ class Health:
     previous_score: float | None  # the same score at the end of the previous quarter
     previous_status: str | None
     change: float | None
+    previous_reason: str | None = None  # first_quarter_with_product: no score to compare with
 
 
 @dataclass(frozen=True)
@@ -163,7 +168,7 @@ class FirstDays:
 class Adoption:
     as_of: dt.date
     period: Period
-    previous_period: Period
+    previous_period: Period | None  # None in the first quarter with the product
     licences: int | None
     licences_source: str | None  # count | column | list
     active_users: int | None  # distinct users in the 28 days ending at as_of
@@ -180,6 +185,11 @@ class Adoption:
     support: Support | None
     first_90_days: FirstDays | None
     sources: list = field(default_factory=list)  # `load.FileSummary` of each file
+    # the product's start: the earliest of `onboarded_on` and the rollout (its first wave)
+    product_start: dt.date | None = None
+    # first_quarter_with_product when the previous quarter ended before the product's start:
+    # then nothing is compared with it (health, NPS, weekly users, training, support)
+    previous_reason: str | None = None
 
 
 @dataclass(frozen=True)

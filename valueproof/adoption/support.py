@@ -50,9 +50,11 @@ def _priority_rank(line: SupportLine) -> tuple:
     return (PRIORITY_ORDER.index(name) if name in PRIORITY_ORDER else len(PRIORITY_ORDER), name)
 
 
-def support(con, current: Period, previous: Period, has_priority: bool) -> Support:
-    """Tickets of the current period (in total and by priority) and of the previous one."""
+def support(con, current: Period, previous: Period | None, has_priority: bool) -> Support:
+    """Tickets of the current period (in total and by priority) and of the previous one (None:
+    none to compare with)."""
     lines = _lines(con, current, has_priority)
     total = next(line for line in lines if line.priority is None)
     by_priority = sorted((line for line in lines if line.priority is not None), key=_priority_rank)
-    return Support(TARGET_HOURS, total, _lines(con, previous, False)[0], by_priority)
+    before = _lines(con, previous, False)[0] if previous is not None else None
+    return Support(TARGET_HOURS, total, before, by_priority)

@@ -72,9 +72,12 @@ def daily_active_mean(con, at: dt.date) -> float:
     return total / WINDOW_DAYS
 
 
-def weekly_active(con, previous: Period, current: Period, as_of: dt.date) -> list[WeekActive]:
-    """Users per whole week of the previous and the current quarter, up to `as_of`."""
-    thursday = previous.start + dt.timedelta(days=(3 - previous.start.weekday()) % 7)
+def weekly_active(con, previous: Period | None, current: Period,
+                  as_of: dt.date) -> list[WeekActive]:
+    """Users per whole week of the previous (None: none) and the current quarter, up to
+    `as_of`."""
+    first = (previous or current).start
+    thursday = first + dt.timedelta(days=(3 - first.weekday()) % 7)
     mondays = []
     while thursday <= current.end and thursday + dt.timedelta(days=3) <= as_of:
         mondays.append(thursday - dt.timedelta(days=3))
@@ -159,9 +162,12 @@ def _month_ends(start: dt.date, end: dt.date) -> list[dt.date]:
         month = following
 
 
-def training(con, licences, has_usage: bool, previous: Period, as_of: dt.date) -> Training:
+def training(con, licences, has_usage: bool, previous: Period | None, as_of: dt.date,
+             current: Period | None = None) -> Training:
     """Completion at the as-of date, at the end of the previous quarter, and at each month end
-    in between (the base at each date as at that date)."""
+    in between (the base at each date as at that date). Without a previous quarter to compare
+    with (None: it ended before the product started), no change and month ends from the start
+    of `current`."""
     basis = ("list" if licences is not None and licences.listed else
              "licences" if licences is not None else
              "active_users" if has_usage else "trainees")
@@ -173,16 +179,16 @@ def training(con, licences, has_usage: bool, previous: Period, as_of: dt.date) -
         return TrainingPoint(at, completed, base, completed / base if base else None)
 
     now = point(as_of)
-    before = point(previous.end)
-    trend = [point(at) for at in _month_ends(previous.start, as_of)]
+    before = point(previous.end) if previous is not None else None
+    trend = [point(at) for at in _month_ends((previous or current).start, as_of)]
     active_share = None
     if has_usage:
         done, active = _completion(con, "active_users", as_of, None)
         active_share = done / active if active else None
-    change = (now.share - before.share if now.share is not None and before.share is not None
-              else None)
+    then = before.share if before is not None else None
+    change = now.share - then if now.share is not None and then is not None else None
     return Training(now.completed, now.base, "licences" if basis == "list" else basis, now.share,
-                    active_share, before.share, change, trend)
+                    active_share, then, change, trend)
 
 
 def first_days(con, onboarded_on: dt.date, seats: int | None, as_of: dt.date) -> FirstDays:
