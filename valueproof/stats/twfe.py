@@ -94,6 +94,10 @@ class TwfeFit:
     # Each unit's influence on each coefficient (G, J), scaled so that cov = psi' psi (cluster
     # SEs only): combined with another estimate's influences for delta-method intervals.
     influence: np.ndarray | None
+    # What CR2 and the joint HTZ test (`stats.htz`) need beside the cluster-robust fits: the
+    # weighted residuals w * e (G, T) and the bread (X~'X~)^-1 of the slopes and period dummies
+    residuals: np.ndarray | None = None
+    bread: np.ndarray | None = None
 
 
 def fit(cells: Cells, sets: np.ndarray, se: str, period_effects: bool = True) -> TwfeFit | None:
@@ -148,9 +152,9 @@ def fit(cells: Cells, sets: np.ndarray, se: str, period_effects: bool = True) ->
         from valueproof.stats.cr2 import UnitDesign, cr2
 
         cov, df, psi = cr2(UnitDesign(W, tr.astype(bool), sets, P, M, inverse), WR)
-        return TwfeFit(beta[:J], cov, df, n, G, psi)
+        return TwfeFit(beta[:J], cov, df, n, G, psi, WR, inverse)
     # CR1: se cr1; and cluster for a cross-section (group effects are not nested in the units)
-    # and for several slopes at once (the event study, tested jointly with Hotelling's scaling)
+    # and for several slopes at once (the event study's points; its joint test is `stats.htz`)
     if se in ("cr1", "cluster"):
         # pyfixest's count ("nonnested"): the slopes, every period level, and the fe levels
         # unless nested in the clusters (one of them is redundant with the periods)
@@ -165,7 +169,7 @@ def fit(cells: Cells, sets: np.ndarray, se: str, period_effects: bool = True) ->
         psi = tr[:, None] * (WR @ (sets @ bread[:, :J].T)) + WR @ on_periods
         if not cells.fe_is_cluster:  # the demeaning term; zero when each unit is its own fe
             psi -= (WR @ np.ones(T))[:, None] * (fe_means() @ bread.T)[fe]
-        return TwfeFit(beta[:J], psi.T @ psi, G - 1, n, G, psi)
+        return TwfeFit(beta[:J], psi.T @ psi, G - 1, n, G, psi, WR, inverse)
     residual_df = n - K - F  # slopes, period dummies and every fe level
     if residual_df <= 0:
         return TwfeFit(beta[:J], np.full((J, J), np.nan), 0, n, G, None)
