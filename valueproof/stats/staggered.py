@@ -47,6 +47,9 @@ class GroupTime:
     compared: np.ndarray  # comparison units used
     unit_cohort: np.ndarray  # (units,) wave of each unit, NEVER for the never treated
     share: np.ndarray  # (K,) the wave's share of all units (R's pg)
+    # (K, units): each unit's weight in ATT(g,t) as a linear function of the outcomes: +h/sum(h)
+    # on its change Y_t - Y_b in the wave, -h/sum(h) in the comparison (for Bell-McCaffrey df)
+    weights: np.ndarray | None = None
 
     @property
     def influence(self) -> np.ndarray:
@@ -115,6 +118,7 @@ def group_time(Y: np.ndarray, W: np.ndarray, cohort: np.ndarray, comparison: str
     K = len(rows)
     att = np.full(K, np.nan)
     influence = np.zeros((K, n_units))
+    weights = np.zeros((K, n_units))
     treated_n = np.zeros(K, np.int64)
     compared_n = np.zeros(K, np.int64)
     for k, (g, t, b) in enumerate(rows):
@@ -133,6 +137,7 @@ def group_time(Y: np.ndarray, W: np.ndarray, cohort: np.ndarray, comparison: str
         att[k] = mean_w - mean_c
         influence[k, wave_units] = h_w * (d_w - mean_w) / h_w.sum()
         influence[k, control_units] = -h_c * (d_c - mean_c) / h_c.sum()
+        weights[k, wave_units], weights[k, control_units] = h_w / h_w.sum(), -h_c / h_c.sum()
     rows = np.array(rows, dtype=np.int64).reshape(-1, 3)
     keep = ~np.isnan(att)
     sizes = {g: np.mean(cohort == g) for g in waves}
@@ -140,7 +145,8 @@ def group_time(Y: np.ndarray, W: np.ndarray, cohort: np.ndarray, comparison: str
         cohort=rows[keep, 0], period=rows[keep, 1], base=rows[keep, 2], att=att[keep],
         rows=influence[keep] if not keep.all() else influence, treated=treated_n[keep],
         compared=compared_n[keep], unit_cohort=cohort,
-        share=np.array([sizes[g] for g in rows[keep, 0]], dtype=float))
+        share=np.array([sizes[g] for g in rows[keep, 0]], dtype=float),
+        weights=weights[keep] if not keep.all() else weights)
 
 
 def _share_influence(gt: GroupTime, cohorts: np.ndarray, shares: np.ndarray,
@@ -205,6 +211,53 @@ def aggregate(gt: GroupTime) -> Aggregations:
     calendar = {int(t): _combine(gt, post & (gt.period == t)) for t in np.unique(gt.period[post])}
     return Aggregations(simple, group, by_wave, dynamic, dynamic_overall, calendar,
                         _mean_of(list(calendar.values())))
+
+
+def group_inference(gt: GroupTime, group: Aggregate, W: np.ndarray) -> tuple[Aggregate, float]:
+    """The headline (group aggregation) as its intervals use it: its influence with each
+    side's n - 1 correction, and Bell-McCaffrey (Satterthwaite) df (Imbens & Kolesar 2016).
+
+    R's influence function estimates each mean's variance with n, not n - 1, in the
+    denominator: with 5 never-treated units as the last wave's only comparison that
+    understates the variance by a fifth, and (units - 1) df take the comparison's few for many.
+    Here each ATT(g,t)'s wave side is scaled by sqrt(n / (n - 1)) and its comparison side
+    likewise (n the units on that side; the term for the estimated wave shares stays R's), and
+    the df are those of CR2 in the regression of the outcomes on type x period, a unit's type
+    being its wave (or never treated), under the working model of independent cells with
+    variance 1 / w:
+
+        df = (sum_s v_s)^2 / sum_s v_s^2 / (n_s - 1),    v_s = sum_{i in s} sum_t a_it^2 / w_it,
+
+    a_it unit i's weight on Y_it in the headline, n_s the type's units (a type of one unit
+    adds nothing: its variance cannot be estimated). For a difference of two means this is
+    Imbens & Kolesar's K_BM of the HC2 (Welch) test, which depends on the design only."""
+    post = gt.post
+    waves = np.unique(gt.cohort[post])
+    shares = np.array([np.mean(gt.unit_cohort == g) for g in waves])
+    omega = np.zeros(len(gt.att))  # the headline's weight on each ATT(g,t)
+    for g, share in zip(waves, shares / shares.sum()):
+        rows = post & (gt.cohort == g)
+        omega[rows] = share / rows.sum()
+    influence = group.influence - omega @ gt.rows  # the term for the estimated shares
+    for k in np.flatnonzero(omega):
+        in_wave = gt.unit_cohort == gt.cohort[k]
+        n_wave, n_comparison = gt.treated[k], gt.compared[k]
+        correction = np.where(in_wave, n_wave / max(n_wave - 1, 1),
+                              n_comparison / max(n_comparison - 1, 1))
+        influence += omega[k] * gt.rows[k] * np.sqrt(correction)
+    steps = np.zeros((len(gt.att), W.shape[1]))
+    steps[np.arange(len(gt.att)), gt.period] += 1.0
+    steps[np.arange(len(gt.att)), gt.base] -= 1.0
+    a = (gt.weights * omega[:, None]).T @ steps  # (units, periods)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        variance = np.where(W > 0, a * a / W, 0.0) @ np.ones(W.shape[1])
+    _, kind = np.unique(gt.unit_cohort, return_inverse=True)
+    v = np.bincount(kind, variance)
+    n = np.bincount(kind, (variance > 0).astype(float))
+    used = n > 1
+    denominator = np.sum(v[used] ** 2 / (n[used] - 1))
+    df = float(v[used].sum() ** 2 / denominator) if denominator > 0 else float("nan")
+    return Aggregate(group.estimate, influence), df
 
 
 def simultaneous_critical(influences: np.ndarray, alpha: float, draws: int, seed: int) -> float:
