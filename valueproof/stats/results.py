@@ -7,6 +7,8 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class PreTrend:
@@ -22,6 +24,10 @@ class PreTrend:
     trend: float | None = None  # difference in the groups' slopes before the rollout, per period
     trend_p: float | None = None
     detectable_trend: float | None = None  # slope difference found with 80% power (same units)
+    # the distribution the deciding test's p-value comes from: HTZ (CR2 with Pustejovsky &
+    # Tipton's approximate Hotelling T², df = (q, nu - q + 1)), Hotelling (CR1: F on q, G - q),
+    # F (iid, hc1), permutation, t (a 1-df slope test)
+    method: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,46 @@ class TrendPoint:
     control_low: float | None
     control_high: float | None
     partial: bool = False  # the period split at the rollout: shown, not used in estimates
+
+
+@dataclass(frozen=True)
+class UnitInfluence:
+    """Each unit's contribution to a KPI's headline effect (model scale: log points for log
+    KPIs): estimate - truth is about the sum of `values`, and se**2 = sum(values**2) exactly,
+    with whatever small-sample scaling the reported SE carries. Two KPIs measured on the same
+    units, aligned by unit id, give the covariance of their effects: sum_g psi_jg psi_kg."""
+
+    units: tuple[str, ...]  # unit ids, as in the data
+    values: np.ndarray  # (units,)
+
+    @classmethod
+    def scaled(cls, units, values: np.ndarray, se: float) -> UnitInfluence | None:
+        """The influences scaled so that their sum of squares is se**2 (None when the SE or
+        the influences are not available)."""
+        values = np.asarray(values, dtype=float)
+        norm = float(np.sqrt(values @ values)) if len(values) else 0.0
+        if not (np.isfinite(se) and se > 0 and np.isfinite(norm) and norm > 0):
+            return None
+        return cls(tuple(str(u) for u in units), values * (se / norm))
+
+
+@dataclass(frozen=True)
+class RandomizationDraws:
+    """The randomization test of one KPI's headline, kept to be inverted at any level: under
+    "the effect is d" assignment A gives statistic[A] - d * shift[A] against observed - d
+    (`stats.permutation.invert`)."""
+
+    statistic: np.ndarray
+    shift: np.ndarray
+    observed: float
+    exact: bool  # every assignment enumerated
+    # which assignments were drawn: KPIs with the same key were tested on the same assignments,
+    # in the same order, so their draws combine into one test of a sum of their effects
+    assignments: str = ""
+
+
+# KPIResult fields that serve the value stage and stay out of the results JSON
+INTERNAL_FIELDS = ("influence", "randomization")
 
 
 @dataclass(frozen=True)
@@ -117,6 +163,25 @@ class KPIResult:
     # calendar aggregations, and every wave x period effect ATT(g,t).
     aggregations: dict | None = None
     group_time: list[dict] = field(default_factory=list)
+    # For the ROI's joint range (not in the JSON): each unit's influence on the headline when
+    # its SE comes from them (cluster and CR1 standard errors, rollouts in waves), and the
+    # randomization draws when the permutation test leads.
+    influence: UnitInfluence | None = field(default=None, repr=False, compare=False)
+    randomization: RandomizationDraws | None = field(default=None, repr=False, compare=False)
+    # `model: poisson` (counts): effect, CI and MDE are log rate ratios; the rate ratio with its
+    # interval; relative_effect = RR - 1; effect_units = treated post mean x (1 - 1/RR); the
+    # units without any event, left out of the Poisson fit
+    model: str = "linear"
+    rate_ratio: float | None = None
+    rate_ratio_ci_low: float | None = None
+    rate_ratio_ci_high: float | None = None
+    units_without_events: int = 0
+
+    @property
+    def log_scale(self) -> bool:
+        """Whether effect, CI, MDE, event study and trends are in log points (a log KPI, or a
+        Poisson KPI's log rate ratio)."""
+        return self.transform == "log" or self.model == "poisson"
 
 
 def _plain(value):
@@ -175,8 +240,15 @@ class Results:
         return next(k for k in self.kpis if k.id == kpi_id)
 
     def to_dict(self) -> dict:
-        """The results JSON of DESIGN.md (plus extra fields)."""
-        return _plain(dataclasses.asdict(self))
+        """The results JSON of DESIGN.md (plus extra fields); the units' influences and the
+        randomization draws stay out."""
+        bare = dataclasses.replace(self, kpis=[
+            dataclasses.replace(k, **dict.fromkeys(INTERNAL_FIELDS)) for k in self.kpis])
+        out = dataclasses.asdict(bare)
+        for kpi in out["kpis"]:
+            for name in INTERNAL_FIELDS:
+                kpi.pop(name, None)
+        return _plain(out)
 
     def to_frame(self):
         """One row per KPI: the headline columns."""
