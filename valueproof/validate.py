@@ -30,6 +30,29 @@ def wave_warnings(dataset: Dataset) -> list[str]:
             for number, wave in enumerate(dataset.waves, start=1) if wave.units < SMALL_WAVE]
 
 
+def grid_text(experiment: Experiment, dataset: Dataset) -> str | None:
+    """Which cells count and sum KPIs are read on (`data.grid`), in one sentence."""
+    grid = dataset.grid
+    if grid is None:
+        return None
+    if grid.rule == "none":  # nothing is zero-filled
+        return (f"Counts and sums: none among the KPIs, so data.roster ({grid.roster_units:,} "
+                "unit(s) with dates) changes nothing" if grid.roster_units else None)
+    step = experiment.analysis.period if dataset.time_kind == "date" else "period"
+    filled = (f"{grid.units:,} unit(s), {grid.cells:,} unit-{step} cells, of which "
+              f"{grid.zero_filled:,} have no rows and count as zero")
+    if grid.units_without_rows:
+        filled += f" ({grid.units_without_rows:,} unit(s) without any row in the windows)"
+    if grid.rule == "span":
+        return (f"Counts and sums: repeated cross-section, so each unit from its first to its "
+                f"last {step} with rows: {filled}")
+    rule = (f"roster (data.roster gives the dates of {grid.roster_units:,} unit(s); each unit "
+            f"on the {step}s of the compared windows within its dates, absent outside them)"
+            if grid.rule == "roster" else
+            f"full grid (every unit of the assignment on every {step} of the compared windows)")
+    return f"Counts and sums: {rule}: {filled}"
+
+
 def check_assets(experiment: Experiment) -> list[str]:
     """Logos and brand file must exist and lie inside the experiment's folder (or an allowed
     root); the brand file must be valid. Returns a warning for every logo the report will leave
@@ -66,6 +89,10 @@ def validate(path: str | Path, allowed_roots: tuple[Path, ...] = (),
     experiment = load_experiment(path, allowed_roots, Connections(connections))
     warnings = check_assets(experiment)
     dataset = load_dataset(experiment, build_panel=False)
+    if any(kpi.model == "poisson" for kpi in experiment.kpis):  # no negative counts
+        from valueproof.stats.poisson_kpi import check_counts
+
+        check_counts(experiment.kpis, dataset.findings)
     return Validation(experiment, dataset, warnings, wave_warnings(dataset),
                       check_adoption(experiment, dataset))
 
