@@ -151,6 +151,9 @@ class Estimate:
     level_se: float
     cov_effect_level: float
     n_cells: int
+    # each unit's influence on the effect, with se**2 = its sum of squares: (panel unit codes,
+    # values); None when the SE does not come from them (iid, hc1) or is not available
+    influence: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def t_critical(alpha: float, df: int) -> float:
@@ -195,7 +198,11 @@ def main_estimate(data: KPIData, se: str) -> Estimate:
         # apart from its own ups and downs, so no standard error is valid
         error = float("nan")
     level, level_se, cov = _treated_post_level(data, fit)
-    return Estimate(effect, error, fit.df, means, level, level_se, cov, fit.n_cells)
+    influence = None
+    if fit.influence is not None and np.isfinite(error):
+        used = data.W @ data.estimation.astype(float) > 0  # the units of the fit, in its order
+        influence = (data.units[used], fit.influence[:, 0])
+    return Estimate(effect, error, fit.df, means, level, level_se, cov, fit.n_cells, influence)
 
 
 def _treated_post_level(data: KPIData, fit: twfe.TwfeFit) -> tuple[float, float, float]:

@@ -108,6 +108,15 @@ def inversion_interval(sums: np.ndarray, treated: np.ndarray, draws: int, seed: 
     bisection on that cheap function. Returns (statistic, low, high, smallest attainable p);
     a bound is None when no shift is rejected on that side.
     """
+    s, h, observed, exact = randomization_draws(sums, treated, draws, seed)
+    low, high, smallest = invert(s, h, observed, exact, alpha)
+    return observed, low, high, smallest
+
+
+def randomization_draws(sums: np.ndarray, treated: np.ndarray, draws: int,
+                        seed: int) -> tuple[np.ndarray, np.ndarray, float, bool]:
+    """(s, h, observed, exact) of `inversion_interval`: every assignment's statistic s_A and
+    shift h_A, so that the interval can be inverted at any level without drawing again."""
     n_units, n_treated = len(treated), int(treated.sum())
     totals = sums.sum(axis=0)
     truly = treated.astype(float)
@@ -118,10 +127,8 @@ def inversion_interval(sums: np.ndarray, treated: np.ndarray, draws: int, seed: 
         inside, total = assign @ marked, marked.sum(axis=0)
         with np.errstate(divide="ignore", invalid="ignore"):
             h.append(inside[:, 0] / inside[:, 1] - (total[0] - inside[:, 0]) / (total[1] - inside[:, 1]))
-    s, h = np.concatenate(s), np.concatenate(h)
     observed = float(_estimates(truly[None, :], sums, totals)[0, 0])
-    low, high, smallest = invert(s, h, observed, math.comb(n_units, n_treated) <= draws, alpha)
-    return observed, low, high, smallest
+    return np.concatenate(s), np.concatenate(h), observed, math.comb(n_units, n_treated) <= draws
 
 
 def invert(s: np.ndarray, h: np.ndarray, observed: float, exact: bool,
