@@ -8,9 +8,10 @@ from scipy import stats
 from valueproof import __version__
 from valueproof.config import Experiment
 from valueproof.data import Dataset
-from valueproof.stats import did, event_study
-from valueproof.stats.permutation import inversion_interval, permutation_pvalues
-from valueproof.stats.results import KPIResult, Results, Robustness
+from valueproof.stats import did, event_study, poisson_kpi
+from valueproof.stats.permutation import invert, permutation_pvalues, randomization_draws
+from valueproof.stats.results import (KPIResult, RandomizationDraws, Results, Robustness,
+                                      UnitInfluence)
 
 CORRECTIONS = {"holm": "holm", "bh": "fdr_bh", "bonferroni": "bonferroni"}
 
@@ -78,9 +79,13 @@ def _analyze(experiment: Experiment, dataset: Dataset) -> Results:
     has_control = experiment.has_control
     alpha, se = settings.alpha, settings.se
     prepared, partial = [], []
+    poisson_kpi.check_counts(experiment.kpis, dataset.findings)
     for kpi in experiment.kpis:
         data = did.KPIData(panel, kpi, has_control, unit_effects=dataset.design == "panel")
-        estimate = did.main_estimate(data, se)
+        if kpi.model == "poisson":  # counts as a rate ratio (`stats.poisson_kpi`)
+            estimate = poisson_kpi.main_estimate(data, se)
+        else:
+            estimate = did.main_estimate(data, se)
         did.check_variance(kpi, estimate.se)
         prepared.append((kpi, data, estimate))
 
@@ -98,6 +103,12 @@ def _analyze(experiment: Experiment, dataset: Dataset) -> Results:
     # (Holm's and Bonferroni's alpha / K; Benjamini-Hochberg's smallest step is the same).
     verdict_alpha = alpha / len(prepared) if settings.correction != "none" else alpha
     for (kpi, data, estimate), perm_p in zip(prepared, permutation_p):
+        if kpi.model == "poisson":
+            partial.append(poisson_kpi.fields(
+                kpi, data, estimate, settings, dataset.findings, dict(
+                    p=perm_p, sums=sums[len(partial)], treated=treated_units, draws=draws,
+                    exact=exact) if has_control else None, verdict_alpha, panel.unit_names))
+            continue
         effect, error, df = estimate.effect, estimate.se, estimate.df
         t_crit = did.t_critical(alpha, df)
         model_p = float(2 * stats.t.sf(abs(effect / error), df)) if df > 0 else float("nan")
@@ -135,18 +146,20 @@ def _analyze(experiment: Experiment, dataset: Dataset) -> Results:
         p_value = perm_p if inference == "permutation" else model_p
         ci_low, ci_high = effect - t_crit * error, effect + t_crit * error
         smallest_p, detectable, mde = None, True, did.power_mde(error, df, verdict_alpha)
+        randomization = None
         if inference == "permutation":
-            statistic, low, high, smallest_p = inversion_interval(
-                sums[len(partial)], treated_units, settings.permutations, settings.seed, alpha)
+            randomization = RandomizationDraws(*randomization_draws(
+                sums[len(partial)], treated_units, settings.permutations, settings.seed),
+                assignments=f"{len(panel.unit_names)}:{treated_units.sum()}:"
+                            f"{settings.permutations}:{settings.seed}")
+            low, high, smallest_p = _invert(randomization, alpha)
             ci_low = float("-inf") if low is None else low
             ci_high = float("inf") if high is None else high
             units, relative = _interval_in_kpi_terms(estimate, kpi.transform, ci_low, ci_high,
                                                      units, relative)
             detectable = smallest_p < verdict_alpha
             if detectable:  # the MDE of this test: its interval at the verdict's alpha, widened
-                _, low_v, high_v, _ = inversion_interval(
-                    sums[len(partial)], treated_units, settings.permutations, settings.seed,
-                    verdict_alpha)
+                low_v, high_v, _ = _invert(randomization, verdict_alpha)
                 z = stats.norm.ppf(1 - verdict_alpha / 2)
                 mde = (float("nan") if low_v is None or high_v is None
                        else (high_v - low_v) / 2 * (z + stats.norm.ppf(did.POWER)) / z)
@@ -170,9 +183,21 @@ def _analyze(experiment: Experiment, dataset: Dataset) -> Results:
             level=units[3], level_low=units[4], level_high=units[5],
             robustness=Robustness(welch_p, rank_p, perm_p, draws, exact, with_change),
             event_study=points, trend=trend, attrition=attrition, sensitivity=sensitivity,
-            warnings=warnings,
+            warnings=warnings, influence=_influence(panel, estimate), randomization=randomization,
         ))
     return _finish(experiment, dataset, partial)
+
+
+def _invert(draws: RandomizationDraws, alpha: float):
+    return invert(draws.statistic, draws.shift, draws.observed, draws.exact, alpha)
+
+
+def _influence(panel, estimate) -> UnitInfluence | None:
+    """The units' influences on the headline, by unit id, with the reported SE's scaling."""
+    if estimate.influence is None:
+        return None
+    codes, values = estimate.influence
+    return UnitInfluence.scaled([panel.unit_names[c] for c in codes], values, estimate.se)
 
 
 def _wave_fields(experiment: Experiment, dataset: Dataset, kpi) -> dict:
@@ -222,6 +247,8 @@ def _wave_fields(experiment: Experiment, dataset: Dataset, kpi) -> dict:
                               perm["draws"] if perm else 0, False, {}),
         event_study=fit["event_study"], trend=[], warnings=warnings,
         aggregations=fit["aggregations"], group_time=fit["group_time"],
+        influence=_influence(dataset.panel, estimate),
+        randomization=RandomizationDraws(*perm["randomization"]) if perm else None,
     )
 
 

@@ -2,9 +2,11 @@
 same result fields as a common rollout, plus the aggregations and every ATT(g,t).
 
 The headline is the group aggregation: each wave's average effect over its periods with the
-product, averaged over waves weighted by their number of units. Intervals use a t distribution
-with (units of the smaller side - 1) degrees of freedom, so that they stay honest with few units;
-with 1-3 treated units (or a side under 5) the randomization test leads, as for a common rollout:
+product, averaged over waves weighted by their number of units. Its interval uses the influence
+function with each side's n - 1 correction and Bell-McCaffrey degrees of freedom
+(`staggered.group_inference`), so that it stays honest with few units on either side; the
+aggregations and ATT(g,t) listed beside keep R's SEs with (units of the smaller side - 1) df.
+With 1-3 treated units (or a side under 5) the randomization test leads, as for a common rollout:
 rollout dates are re-assigned at random across units (wave sizes kept) and the headline
 recomputed, with the interval found by test inversion.
 """
@@ -36,6 +38,7 @@ class WaveData:
         self.kpi = kpi
         self.n_obs = int(counts[keep].sum())
         units, row = dense_codes(panel.unit[keep])
+        self.units = units  # panel unit codes of the rows
         self.periods, column = dense_codes(panel.period[keep])
         N, T = len(units), len(self.periods)
         w = weights[keep]
@@ -118,18 +121,21 @@ def estimate_kpi(panel: Panel, kpi: KPI, settings, verdict_alpha: float) -> dict
     clusters = max(min(n_units["treatment"], n_units["control"] if settings.comparison ==
                        "never_treated" else len(data.cohort) - 1), 1)
     df = float(clusters - 1)
-    head = aggs.group
+    # the headline's interval: the n - 1 corrected influence with Bell-McCaffrey df (the
+    # aggregations and ATT(g,t) in the JSON keep R's SEs, with (units - 1) df)
+    head, head_df = staggered.group_inference(gt, aggs.group, data.W)
+    head_df = head_df if np.isfinite(head_df) else df
     effect, se = head.estimate, head.se
     level = data.post_level(gt)
-    estimate = Estimate(effect, se if clusters > 1 else float("nan"), df, data.means(),
+    estimate = Estimate(effect, se if clusters > 1 else float("nan"), head_df, data.means(),
                         level.estimate, level.se, float(level.influence @ head.influence),
-                        data.n_cells)
+                        data.n_cells, (data.units, head.influence) if clusters > 1 else None)
     few = n_units["treatment"] <= 3 or min(n_units.values()) < 5
     inference, smallest_p, detectable, perm = "model", None, True, None
-    p_value = _interval(effect, estimate.se, df, alpha)["p_value"]
-    ci_low, ci_high = effect - t_critical(alpha, df) * estimate.se, \
-        effect + t_critical(alpha, df) * estimate.se
-    mde = power_mde(estimate.se, df, verdict_alpha)
+    p_value = _interval(effect, estimate.se, head_df, alpha)["p_value"]
+    ci_low, ci_high = effect - t_critical(alpha, head_df) * estimate.se, \
+        effect + t_critical(alpha, head_df) * estimate.se
+    mde = power_mde(estimate.se, head_df, verdict_alpha)
     warnings = []
     if few and n_units["control"] >= 1:
         perm = permutation_test(data, settings, alpha)
@@ -146,7 +152,7 @@ def estimate_kpi(panel: Panel, kpi: KPI, settings, verdict_alpha: float) -> dict
     pre_trend = _pre_trend(gt, aggs, clusters, alpha, settings.base_period)
     band = _band_critical(aggs, df, alpha, settings)  # one bootstrap: chart and JSON share it
     return dict(
-        data=data, gt=gt, aggs=aggs, estimate=estimate, n_units=n_units, df=df,
+        data=data, gt=gt, aggs=aggs, estimate=estimate, n_units=n_units, df=head_df,
         p_value=p_value, ci_low=ci_low, ci_high=ci_high, inference=inference,
         smallest_p=smallest_p, detectable=detectable, mde=mde, pre_trend=pre_trend,
         permutation=perm, warnings=warnings,
@@ -165,7 +171,7 @@ def _pre_trend(gt, aggs, clusters: int, alpha: float, base_period: str) -> PreTr
     if test is None or p is None:
         return PreTrend("not_testable", None, None, None, q)
     return PreTrend("detected" if p < alpha else "not_detected", p, statistic, df, q, test,
-                    trend, trend_p, detectable)
+                    trend, trend_p, detectable, "Hotelling" if test == "joint" else "t")
 
 
 def _event_points(aggs, crit: float) -> list[EventPoint]:
@@ -241,7 +247,10 @@ def permutation_test(data: WaveData, settings, alpha: float) -> dict:
     extreme = np.sum(np.abs(s) >= abs(observed) - 1e-10 * max(1.0, abs(observed)))
     return {"p_value": float((1 + extreme) / (1 + draws)), "smallest_p": smallest,
             "ci_low": float("-inf") if low is None else low,
-            "ci_high": float("inf") if high is None else high, "draws": draws}
+            "ci_high": float("inf") if high is None else high, "draws": draws,
+            "randomization": (s, h, float(observed), False,
+                              f"waves:{hash((data.units.tobytes(), data.cohort.tobytes()))}:"
+                              f"{draws}:{settings.seed}")}
 
 
 def _headline(Y: np.ndarray, W: np.ndarray, cohorts: np.ndarray, settings) -> np.ndarray:
