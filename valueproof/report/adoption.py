@@ -12,7 +12,7 @@ import math
 import re
 from pathlib import Path
 
-from valueproof.report import charts
+from valueproof.report import charts, wording
 
 HEALTH_SYMBOL = {"green": "●", "amber": "◐", "red": "○"}
 COMPONENT_ORDER = ("usage", "training", "support", "nps")
@@ -108,7 +108,10 @@ def health_context(words, results) -> dict | None:
                             f"{names[c.id]} ({_reason_text(words, c, adoption, results.nps)})"
                             for c in left_out))
     trend = short = None
-    if health.previous_score is not None:
+    first = wording.first_quarter(words, adoption)
+    if first:  # nothing to compare with: the quarter before ended before the product started
+        trend, short = first["sentence"], first["short"]
+    elif health.previous_score is not None:
         before = whole(health.previous_score)
         change = score - before
         values = {"change": fmt.fixed(abs(change), 0),
@@ -161,14 +164,16 @@ def _weekly(words, adoption, style, font_dir: Path) -> dict | None:
     current = [w.quarter == adoption.period.quarter for w in weeks]
     chart = charts.weekly_active_chart(
         font_dir, style, [fmt.day_month(w.week) for w in weeks], [w.users for w in weeks],
-        current, (fmt.quarter(adoption.previous_period.quarter), fmt.quarter(adoption.period.quarter)),
+        current, (fmt.quarter(adoption.previous_period.quarter) if adoption.previous_period
+                  else "", fmt.quarter(adoption.period.quarter)),
         adoption.licences,
         words.plural("%(licences)s licence", "%(licences)s licences", adoption.licences or 0,
                      licences=fmt.fixed(adoption.licences or 0, 0)),
         words("Active users per week"))
     mean, before = adoption.weekly_active_mean, adoption.weekly_active_mean_previous
     values = {"mean": fmt.number(mean, 2), "quarter": words.fmt.quarter(adoption.period.quarter),
-              "before": fmt.number(before, 2), "previous": words.fmt.quarter(adoption.previous_period.quarter)}
+              "before": fmt.number(before, 2), "previous": words.fmt.quarter(
+                  adoption.previous_period.quarter) if adoption.previous_period else ""}
     if mean is None:
         sentence = None
     elif before is None:
@@ -280,7 +285,8 @@ def _support(words, adoption) -> dict | None:
 
     rows = [row(words.fmt.quarter(adoption.period.quarter), support.current)]
     rows += [dict(row(line.priority, line), priority=True) for line in support.by_priority]
-    rows.append(row(words.fmt.quarter(adoption.previous_period.quarter), support.previous))
+    if support.previous is not None:  # none in the first quarter with the product
+        rows.append(row(words.fmt.quarter(adoption.previous_period.quarter), support.previous))
     current = support.current
     # one count per message: tickets, then the hours (decimals), then the backlog
     opened = words.plural("%(opened)s ticket in %(quarter)s (%(per_week)s a week).",
@@ -303,7 +309,8 @@ def _support(words, adoption) -> dict | None:
                               date=fmt.date(adoption.period.end, "medium")))
     sentence = " ".join(parts)
     return {"sentence": sentence, "rows": rows, "target_hours": support.target_hours,
-            "previous": words.fmt.quarter(adoption.previous_period.quarter)}
+            "previous": words.fmt.quarter(adoption.previous_period.quarter)
+            if adoption.previous_period else None}
 
 
 def _nps_section(words, results, style, font_dir: Path) -> dict | None:
@@ -326,7 +333,10 @@ def _nps_section(words, results, style, font_dir: Path) -> dict | None:
     out["mix"] = words("Promoters (9–10) %(promoters)s%%, passives (7–8) %(passives)s%%, "
                        "detractors (0–6) %(detractors)s%%.", promoters=fmt.fixed(shares[0], 0),
                        passives=fmt.fixed(shares[1], 0), detractors=fmt.fixed(shares[2], 0))
-    if nps.change is not None:
+    first = wording.first_quarter(words, results.adoption)
+    if first:  # no earlier quarter with the product to compare with
+        out["change"] = first["sentence"]
+    elif nps.change is not None:
         out["change"] = words.plural(
             "%(change)s points since %(previous)s (%(before)s from %(n)s answer; likely range "
             "of the change %(low)s to %(high)s).",
@@ -345,7 +355,7 @@ def _nps_section(words, results, style, font_dir: Path) -> dict | None:
         labels = [fmt.month_year(m["month"]) for m in months]
         out["chart"] = charts.nps_chart(font_dir, style, labels, [m["score"] for m in months],
                                         [None] * len(months), words("NPS by month"))
-    elif nps.previous.score is not None:
+    elif nps.previous is not None and nps.previous.score is not None:
         periods = [nps.previous, nps.period]
         out["chart"] = charts.nps_chart(
             font_dir, style, [fmt.quarter(p.quarter) for p in periods], [p.score for p in periods],
@@ -399,12 +409,14 @@ def section(words, results, style, font_dir: Path, health: dict | None) -> dict 
         parts.append(words("account health %(score)s of 100 (%(status)s)",
                            score=health["score"], status=health["status_label"]))
     lead = words("; ").join(p for p in parts if p)
+    first = wording.first_quarter(words, adoption)
     return {
         "lead": (lead[:1].upper() + lead[1:] + ".") if lead else None,
-        "as_of": words("Counted up to %(date)s; %(quarter)s compared with %(previous)s.",
-                       date=words.fmt.date(adoption.as_of, "medium"),
-                       quarter=words.fmt.quarter(adoption.period.quarter),
-                       previous=words.fmt.quarter(adoption.previous_period.quarter)),
+        "as_of": first["as_of"] if first else words(
+            "Counted up to %(date)s; %(quarter)s compared with %(previous)s.",
+            date=words.fmt.date(adoption.as_of, "medium"),
+            quarter=words.fmt.quarter(adoption.period.quarter),
+            previous=words.fmt.quarter(adoption.previous_period.quarter)),
         "health": health,
         "usage": _usage(words, adoption, style, font_dir),
         "training": _training(words, adoption),
