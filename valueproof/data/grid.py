@@ -238,8 +238,9 @@ def prepare(con, experiment, design: str, time_kind: str, arm_sql: str, windows:
         keys=keys, period_days=period_days, active=active[keep], window_days=window_days,
         scale=time_kind == "date" and period != "day")
     findings = rosters.findings(con, read[1]) if read else []
+    listed_units = sum(1 for unit in spans if unit in position)
     if not totals:
-        layout.summary = GridSummary(rule, len(kept), 0, 0, 0, len(spans))
+        layout.summary = GridSummary(rule, len(kept), 0, 0, 0, listed_units)
         return layout, findings
     cells = con.execute(f"SELECT code, {period_expression(time_kind, period)} AS period, "
                         "win = 'post' AS post FROM used JOIN unit_codes USING (unit) GROUP BY ALL"
@@ -252,8 +253,7 @@ def prepare(con, experiment, design: str, time_kind: str, arm_sql: str, windows:
     on_units = on.any(axis=1)
     empty = on_units & ~present.any(axis=1)
     layout.summary = GridSummary(rule, int(on_units.sum()), int(on.sum()),
-                                 int((on & ~present).sum()), int(empty.sum()),
-                                 sum(1 for unit in spans if unit in position))
+                                 int((on & ~present).sum()), int(empty.sum()), listed_units)
     if rule in ("full", "roster"):
         findings += _empty_units(experiment, [n for n, e in zip(kept, empty) if e], totals)
         listed = np.array([name in spans for name in kept], bool)
