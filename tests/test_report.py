@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
 from pathlib import Path
@@ -55,7 +56,10 @@ def test_pdf_has_every_kpi_roi_and_status(support_pdf):
         assert label in text
     # ROI as a percentage with the plain ratio, never as a multiple (results: 4.33)
     assert "433%" in text and "€5.33 back for every €1 spent" in text and "×" not in text
-    assert "range 223% to 643%" in text
+    # the ROI's range with its level, as in the results JSON
+    roi = json.loads((support_pdf / "r.json").read_text())["roi"]
+    assert (f"likely range {round(roi['roi_low'] * 100)}% to {round(roi['roi_high'] * 100)}% "
+            f"with {round(roi['level'] * 100)}% confidence") in text
     # money that adds up: benefit 226,000 - cost 42,000 = net 184,000 (rounded alike)
     assert "Projected benefit €226,000, cost €42,000, net €184,000 over 12 months" in text
     assert "Measured Jul 1, 2026 – Sep 30, 2026" in text and "projection" in text

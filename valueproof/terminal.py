@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from valueproof.safe_text import terminal_text as tt
-from valueproof.validate import Validation
+from valueproof.validate import Validation, grid_text
 from valueproof.value.roi import shown_totals
 
 
@@ -79,9 +79,13 @@ def print_validation(result: Validation) -> None:
     for kpi in experiment.kpis:
         missing, rows = data.missing[kpi.id]
         kpis.add_row(tt(kpi.display_label),
-                     tt(kpi.aggregate) + (" (log)" if kpi.transform == "log" else ""),
+                     tt(kpi.aggregate) + (" (log)" if kpi.transform == "log" else "")
+                     + (" (poisson)" if kpi.model == "poisson" else ""),
                      tt(kpi.better), tt(", ".join(kpi.columns) or "(rows)"), f"{missing / rows:.1%}")
     out.print(kpis)
+    grid = grid_text(experiment, data)
+    if grid:
+        out.print(tt(grid))
     if result.adoption is not None:
         print_adoption(out, result.adoption)
     print_findings(out, data.findings)
@@ -142,7 +146,9 @@ def print_adoption_numbers(out: Console, adoption, nps, health) -> None:
             f"{c.id} {part}" for c, part in zip(used, parts))
         if health.missing:
             line += f"; left out (no data): {', '.join(health.missing)}"
-        if health.previous_score is not None:
+        if health.previous_reason == "first_quarter_with_product":
+            line += f"; first quarter with the product (since {adoption.product_start})"
+        elif health.previous_score is not None:
             line += (f"; {whole(health.previous_score)} ({health.previous_status}) at the end of "
                      f"{adoption.previous_period.quarter}")
         lines.append(line)
@@ -156,7 +162,12 @@ def change_scale(kpi) -> tuple[float, str]:
 
 
 def effect_text(kpi) -> str:
-    """Effect with its CI in the KPI's terms: points for rates, % for log KPIs."""
+    """Effect with its CI in the KPI's terms: points for rates, % for log KPIs, % and the rate
+    ratio for Poisson KPIs."""
+    if getattr(kpi, "model", "linear") == "poisson":
+        bound = lambda v: f"{v:+.1%}" if v is not None and math.isfinite(v) else "…"  # noqa: E731
+        return (f"{kpi.relative_effect:+.1%} [{bound(kpi.relative_ci_low)}, "
+                f"{bound(kpi.relative_ci_high)}] (rate ratio {kpi.rate_ratio:.3g})")
     if kpi.transform == "log":
         return (f"{kpi.relative_effect:+.1%} [{kpi.relative_ci_low:+.1%}, "
                 f"{kpi.relative_ci_high:+.1%}]")
@@ -220,6 +231,8 @@ def print_results(results) -> None:
 
 def effect_text_mde(kpi) -> str:
     """The minimum detectable effect, in the same terms as the effect."""
+    if getattr(kpi, "model", "linear") == "poisson":
+        return f"±{math.expm1(abs(kpi.mde)):.1%}"
     if kpi.transform == "log":
         return f"±{abs(kpi.mde):.1%}"
     scale, unit = change_scale(kpi)
@@ -227,7 +240,8 @@ def effect_text_mde(kpi) -> str:
 
 
 STATUS_STYLE = {"achieved": ("green", "✔"), "on_track": ("cyan", "➜"), "at_risk": ("magenta", "!"),
-                "not_achieved": ("red", "✘"), "inconclusive": ("yellow", "?")}
+                "not_achieved": ("red", "✘"), "inconclusive": ("yellow", "?"),
+                "reached_unconfirmed": ("green", "✔?")}
 
 
 def _target_text(criterion, kpi) -> tuple[str, str]:
@@ -250,7 +264,8 @@ def print_value(results) -> None:
             kpi = results.kpi(criterion.kpi)
             style, symbol = STATUS_STYLE[criterion.status]
             target, measured = _target_text(criterion, kpi)
-            status = criterion.status.replace("_", " ")
+            status = ("reached, not yet confirmed" if criterion.status == "reached_unconfirmed"
+                      else criterion.status.replace("_", " "))
             if criterion.with_confidence:
                 status += " (with confidence)"
             table.add_row(tt(criterion.label or kpi.label), tt(target), tt(measured),
@@ -265,8 +280,10 @@ def print_value(results) -> None:
         benefit, cost, net = shown_totals(roi.benefit, roi.cost)
         out.print(f"[bold]ROI over {roi.horizon_months} months:[/bold] {roi_percent(roi.roi)} "
                   f"({roi.ratio:,.2f} {roi.currency} back for every 1 {roi.currency} spent; "
-                  f"range {roi_percent(roi.roi_low)} – {roi_percent(roi.roi_high)}, "
-                  f"conservative {roi_percent(roi.roi_conservative)}); projected benefit "
+                  f"{'at least ' if roi.range_method == 'bonferroni' else ''}"
+                  f"{roi.level * 100:.3g}% range {roi_percent(roi.roi_low)} – "
+                  f"{roi_percent(roi.roi_high)}, its lower end the conservative figure); "
+                  f"projected benefit "
                   f"{money(benefit)}, cost {money(cost)}, net {money(net)}; payback {payback}")
         if roi.realised:
             got, spent, _ = shown_totals(roi.realised["benefit"], roi.realised["cost"])

@@ -17,7 +17,9 @@ from valueproof.config import Experiment
 from valueproof.config.brand import Brand
 from valueproof.data.load import FEW_UNITS
 from valueproof.report import adoption as adoption_report
-from valueproof.report import charts
+from valueproof.report import grid_words
+from valueproof.report import wording
+from valueproof.report import charts, roi_words, words_rate_ratio
 from valueproof.report.formatting import (FSI, LRI, RIGHT_TO_LEFT, Formatter,
                                           decimals_for_interval, isolated_text, unisolated)
 from valueproof.report.i18n import plural_form_count, unit_form
@@ -25,7 +27,7 @@ from valueproof.stats.results import KPIResult, Results
 from valueproof.value.roi import shown_totals
 
 STATUS_SYMBOL = {"achieved": "✓", "on_track": "→", "at_risk": "!", "not_achieved": "✗",
-                 "inconclusive": "?"}
+                 "inconclusive": "?", wording.UNCONFIRMED: wording.UNCONFIRMED_SYMBOL}
 VERDICT_SYMBOL = {"improved": "▲", "worsened": "▼", "inconclusive": "●"}
 
 
@@ -146,7 +148,8 @@ def _with_unit(text: str, unit: Unit | str) -> str:
 def status_labels(words: Words) -> dict[str, str]:
     return {"achieved": words("Achieved"), "on_track": words("On track"),
             "at_risk": words("At risk"), "not_achieved": words("Not achieved"),
-            "inconclusive": words("Inconclusive")}
+            "inconclusive": words("Inconclusive"),
+            wording.UNCONFIRMED: wording.unconfirmed_label(words)}
 
 
 def verdict_labels(words: Words) -> dict[str, str]:
@@ -287,7 +290,7 @@ def headline_sentence(words: Words, results: Results) -> str:
 
 def mde_text(words: Words, kpi: KPIResult) -> str:
     scale, _, change_unit = _kpi_scale(kpi, words)
-    if kpi.transform == "log":
+    if kpi.log_scale:
         return words.fmt.joined(words.fmt.percent(math.expm1(kpi.mde)), "±")
     return _with_unit(words.fmt.joined(words.fmt.number(kpi.mde * scale), "±"), change_unit)
 
@@ -338,7 +341,7 @@ def pre_trend_sentence(words: Words, kpi: KPIResult, method: str, period: str,
         if trend.detectable_trend is not None and math.isfinite(trend.detectable_trend):
             scale, _, change_unit = _kpi_scale(kpi, words)
             size = (words.fmt.percent(math.expm1(abs(trend.detectable_trend)), 2)
-                    if kpi.transform == "log" else
+                    if kpi.log_scale else
                     _with_unit(words.fmt.number(abs(trend.detectable_trend) * scale, 2), change_unit))
             text += " " + words("The check would have noticed a difference in trends of about "
                                 "%(size)s per %(period)s.", size=size, period=period)
@@ -388,7 +391,7 @@ def sensitivity_sentence(words: Words, kpi: KPIResult, scale: float, change_unit
     left = sum(m[0] for m in moved.values())
     joined = sum(m[1] for m in moved.values())
     s = kpi.sensitivity
-    if kpi.transform == "log":
+    if kpi.log_scale:
         value = lambda v: fmt.percent(math.expm1(v), 2, signed=True)  # noqa: E731
     else:
         value = lambda v: _with_unit(fmt.number(v * scale, 3, signed=True), change_unit)  # noqa: E731
@@ -432,14 +435,14 @@ def kpi_page(words: Words, results: Results, kpi: KPIResult, groups: dict[str, s
             [(p.control, p.control_low, p.control_high) for p in kpi.trend],
             {name: label[:1].upper() + label[1:] for name, label in groups.items()}, scale,
             y_label, words("Rollout"), [p.partial for p in kpi.trend], edges)
-    gap_unit = words("log points") if kpi.transform == "log" else change_unit
+    gap_unit = words("log points") if kpi.log_scale else change_unit
     event_svg = None
     if kpi.event_study and not staggered:
         event_svg = charts.event_study_chart(
             font_dir, style, [_period_label(fmt, p.period, time_kind) for p in kpi.event_study],
             [p.post for p in kpi.event_study],
             [(p.coefficient, p.ci_low, p.ci_high) for p in kpi.event_study],
-            1.0 if kpi.transform == "log" else scale,
+            1.0 if kpi.log_scale else scale,
             words("Gap vs before") + (f" ({gap_unit})" if gap_unit else ""), kpi.effect)
     trend_status, trend_text = pre_trend_sentence(words, kpi, results.method, period, staggered)
     means = [(words("Before"), kpi.means.get("treatment_pre"), kpi.means.get("control_pre")),
@@ -456,8 +459,12 @@ def kpi_page(words: Words, results: Results, kpi: KPIResult, groups: dict[str, s
         "id": kpi.id, "label": kpi.label, "verdict": kpi.verdict,
         "verdict_label": verdict_labels(words)[kpi.verdict],
         "verdict_symbol": VERDICT_SYMBOL[kpi.verdict],
-        "sentence": effect_sentence(words, results, kpi, groups),
-        "estimand_sentence": estimand_sentence(words, kpi, names, period),
+        "sentence": (words_rate_ratio.effect_sentence(words, results, kpi, groups, names, period,
+                                                      change_unit) if kpi.model == "poisson"
+                     else effect_sentence(words, results, kpi, groups)),
+        "estimand_sentence": (words_rate_ratio.estimand_sentence(words, names, period)
+                              if kpi.model == "poisson"
+                              else estimand_sentence(words, kpi, names, period)),
         "waves_sentence": waves_sentence, "figure": figure, "means_note": means_note,
         "sensitivity_sentence": sensitivity_sentence(words, kpi, scale, change_unit),
         "has_partial": any(p.partial for p in kpi.trend),
@@ -481,9 +488,9 @@ def kpi_page(words: Words, results: Results, kpi: KPIResult, groups: dict[str, s
         "welch_p": fmt.p_value(robust.welch_p), "rank_p": fmt.p_value(robust.rank_p),
         "permutation_p": fmt.p_value(robust.permutation_p),
         "mde": mde_text(words, kpi),
-        "mde_value": fmt.joined(words.fmt.percent(math.expm1(kpi.mde)) if kpi.transform == "log"
+        "mde_value": fmt.joined(words.fmt.percent(math.expm1(kpi.mde)) if kpi.log_scale
                                 else fmt.number(kpi.mde * scale), "±"),
-        "mde_unit": "%" if kpi.transform == "log" else str(change_unit),
+        "mde_unit": "%" if kpi.log_scale else str(change_unit),
         "p_text": _p_text(words, results, kpi),
         "pre_trend_p": _p_equals(fmt, kpi.pre_trend.p_value),
         "units": {arm: fmt.fixed(n, 0) for arm, n in kpi.n_units.items()},
@@ -531,7 +538,8 @@ def criteria_rows(words: Words, results: Results) -> list[dict]:
             "goal": criterion.label or kpi.label, "kpi": kpi.label,
             "progress": progress_text(words, criterion, kpi), "status": criterion.status,
             "status_label": labels[criterion.status], "symbol": STATUS_SYMBOL[criterion.status],
-            "confident": criterion.with_confidence, "by": words.fmt.date(criterion.by, "medium"),
+            "confident": criterion.with_confidence, "note": wording.goal_note(words, criterion),
+            "by": words.fmt.date(criterion.by, "medium"),
             "agreed_on": words.fmt.date(criterion.agreed_on, "medium"),
         })
     return rows
@@ -549,7 +557,6 @@ def roi_section(words: Words, results: Results, style: charts.ChartStyle, font_d
     rows = {name: [whole(getattr(b, name)) for b in roi.benefits]
             for name in ("total", "total_low", "total_high")}
     cost_rows = [whole(c.total) for c in roi.costs]
-    conservative = sum(r for r, b in zip(rows["total"], roi.benefits) if b.counted_conservative)
     percent = lambda v: fmt.percent(v, sig=3 if abs(v) >= 1 else 2)  # noqa: E731
     items = [(b.label, b.total, "benefit" if b.total >= 0 else "loss") for b in roi.benefits]
     items += [(c.label, -c.total, "cost") for c in roi.costs]
@@ -573,18 +580,17 @@ def roi_section(words: Words, results: Results, style: charts.ChartStyle, font_d
         "ratio": words("%(back)s back for every %(one)s spent",
                        back=fmt.money(roi.ratio, roi.currency, sig=None),
                        one=fmt.money(1, roi.currency, sig=1)),
-        "range": words("likely range %(low)s to %(high)s", low=percent(roi.roi_low),
-                       high=percent(roi.roi_high)),
-        "conservative": words("conservative %(value)s", value=percent(roi.roi_conservative)),
+        "range": roi_words.range_text(words, roi, percent),
+        "note": roi_words.range_note(words, roi),
         "net": money(net), "benefit": money(benefit), "cost": money(cost), "payback": payback,
-        "realised": _realised(words, roi),
+        "realised": roi_words.realised_text(words, roi, _realised(words, roi)),
         "months": roi.horizon_months, "currency": roi.currency, "chart": chart,
         "benefits": [{
             "label": b.label, "kpi": results.kpi(b.kpi).label,
             "volume": fmt.number(b.monthly_volume, 3),
             "value_per_unit": fmt.money(b.value_per_unit, roi.currency, sig=None),
             "total": money(total), "low": money(low), "high": money(high),
-            "counted": b.counted_conservative, "negative": b.total < 0,
+            "negative": b.total < 0,
         } for b, total, low, high in zip(roi.benefits, rows["total"], rows["total_low"],
                                          rows["total_high"])],
         "costs": [{"label": c.label, "total": money(shown),
@@ -592,10 +598,11 @@ def roi_section(words: Words, results: Results, style: charts.ChartStyle, font_d
                              words("%(amount)s per %(period)s", amount=money(c.amount),
                                    period=period_name(words, c.per)))}
                   for c, shown in zip(roi.costs, cost_rows)],
-        "totals": {"benefit": money(sum(rows["total"])), "benefit_low": money(sum(rows["total_low"])),
-                   "benefit_high": money(sum(rows["total_high"])), "cost": money(sum(cost_rows)),
-                   "net": money(sum(rows["total"]) - sum(cost_rows)),
-                   "conservative": money(conservative)},
+        # the total's Low and High are the ends of its own range (`roi.benefit_low`, `_high`),
+        # not the sums of the rows': benefits rarely sit at their worst ends all at once
+        "totals": {"benefit": money(sum(rows["total"])), "benefit_low": money(whole(roi.benefit_low)),
+                   "benefit_high": money(whole(roi.benefit_high)), "cost": money(sum(cost_rows)),
+                   "net": money(sum(rows["total"]) - sum(cost_rows))},
     }
 
 
@@ -644,7 +651,7 @@ def _default_action(words: Words, code: str, label: str) -> str:
                                  "target: wider use, training, or a later date."),
         "inconclusive": words("Gather more evidence: extend the pilot or add units, so that "
                               "smaller changes can be detected."),
-        **adoption_report.default_actions(words),
+        **adoption_report.default_actions(words), **wording.default_actions(words),
     }[code]
 
 
@@ -667,7 +674,8 @@ def plan_items(words: Words, results: Results) -> list[dict]:
         goals = [{"label": g.label, "status": g.status, "status_label": labels[g.status],
                   "symbol": STATUS_SYMBOL[g.status]} for g in item.goals]
         items.append({"kpi": item.kpi, "label": item.label, "verdict": item.verdict,
-                      "why": _plan_why(words, kpi), "goals": goals, "actions": actions,
+                      "why": (wording.plan_why(words, item, magnitude(words, kpi))
+                              or _plan_why(words, kpi)), "goals": goals, "actions": actions,
                       "reasons": adoption_report.plan_reasons(words, item.reasons)})
     return items
 
@@ -749,6 +757,7 @@ def finding_text(words: Words, finding: dict, labels: dict[str, str]) -> str:
             "No control group: a before/after comparison only, which cannot separate the "
             "product from seasonality or other changes."),
     }
+    texts.update(grid_words.finding_texts(words, p, n, count))
     return texts[finding["kind"]]() if finding["kind"] in texts else finding["message"]
 
 
@@ -757,6 +766,8 @@ def kpi_warnings(words: Words, results: Results, kpi: KPIResult, labels: dict[st
     """What weakens this KPI's evidence, in the reader's language (the pre-trend check has its
     own sentence)."""
     out = [finding_text(words, d, labels) for d in results.data_quality if d.get("kpi") == kpi.id]
+    if kpi.model == "poisson":
+        out += words_rate_ratio.warnings(words, kpi)
     if kpi.inference == "permutation":
         out.append(words("So few units are in a group that the usual standard errors are "
                          "unreliable; the p-value and interval shown come from the permutation "
@@ -802,6 +813,7 @@ def summary_paragraph(words: Words, context: dict) -> str:
                                   "achieved.", "Goals agreed at onboarding: %(achieved)s of "
                                   "%(total)s achieved.", achieved, achieved=achieved,
                                   total=len(context["criteria"])))
+        parts += filter(None, [wording.unconfirmed_sentence(words, context["criteria"])])
     roi = context["roi"]
     if roi:
         parts.append(words.plural("Projected over %(months)s month at the measured effects, "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from valueproof.adoption import assess_adoption
+from valueproof.adoption import assess_adoption, product_start
 from valueproof.config import Experiment
 from valueproof.stats.results import Results
 from valueproof.value.criteria import direction_warnings, score_criteria
@@ -44,9 +44,11 @@ def assess_value(experiment: Experiment, results: Results) -> Results:
     """Results with criteria, ROI, improvement plan and next-quarter goals added."""
     kpis = {k.id: k for k in results.kpis}
     criteria = score_criteria(experiment, kpis, as_of_date(experiment, results))
-    roi = compute_roi(experiment.roi, kpis, measured_period(results)) if experiment.roi else None
+    roi = (compute_roi(experiment.roi, kpis, measured_period(results), results.alpha,
+                       results.waves) if experiment.roi else None)
     warnings = direction_warnings(experiment)
-    adoption = assess_adoption(experiment, as_of_date(experiment, results))
+    adoption = assess_adoption(experiment, as_of_date(experiment, results),
+                               product_start(experiment, results.rollout))
     return dataclasses.replace(
         results,
         criteria=criteria,
