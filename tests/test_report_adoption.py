@@ -85,9 +85,13 @@ def test_section_numbers_are_the_jsons(support):
     assert health["status"] == "green" and score == 80
     assert f"Account health {score}/100 ● Green" in section
     assert f"Health score {score}" in section
-    change = score - whole(health["previous_score"])
-    assert (f"Up {change} points since the end of Q2 2026 (then "
-            f"{whole(health['previous_score'])}, Red)") in section
+    # onboarded on Jul 1, 2026: Q3 is the first quarter with the product, so no "up 47 since
+    # Q2" against a quarter before it
+    assert health["previous_score"] is None
+    assert health["previous_reason"] == "first_quarter_with_product"
+    assert ("First quarter with the product (since Jul 1, 2026): there is no earlier quarter to "
+            "compare with.") in section
+    assert "since the end of Q2" not in section and "compared with Q2" not in section
 
 
 def test_contributions_add_up_to_the_score_shown(support):
@@ -115,7 +119,8 @@ def test_support_nps_training_and_first_days(support):
     assert (f"+{whole(nps['score'])} likely range +{whole(nps['ci_low'])} to "
             f"+{whole(nps['ci_high'])}") in text
     assert f"{nps['n']} answers in Q3 2026" in text
-    assert f"+{whole(nps['change'])} points since Q2 2026" in text
+    assert nps["previous"] is None and nps["change"] is None  # the first quarter with it
+    assert "points since Q2 2026" not in text
     assert "Only 46 answers" not in text  # no caution from 30 answers up
     # tickets: opened, per week, median and 90th percentile hours, backlog; by priority
     current = support_data["current"]
@@ -211,8 +216,9 @@ def test_analyze_prints_the_adoption_numbers(tmp_path):
     out = _flat(result.output)
     assert "Adoption and health:" in out
     assert "active users (28 days): 28 of 32 licences (87.5%)" in out
-    assert "NPS: +33 [+11, +54] from 46 answers" in out
+    assert "NPS: +33 [+9, +52] from 46 answers" in out  # Rocks' adjusted interval
     assert "health score: 80 (green) = usage 35 + training 15 + support 17 + nps 13" in out
+    assert "first quarter with the product (since 2026-07-01)" in out  # no Q2 to compare with
 
 
 def test_polish_report_has_the_section_in_polish(support, tmp_path):
