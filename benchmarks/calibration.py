@@ -14,7 +14,28 @@ Rollouts in waves (Callaway-Sant'Anna, group aggregation) get their own table: 2
 2-3 waves with a never-treated group, and pilots of 1-3 units in waves against many, where the
 re-assignment of rollout dates leads.
 
-Run:  python benchmarks/calibration.py [--simulations 1000] [--only waves|common]
+The ROI's range (`--only roi`, in `calibration_roi.py`): coverage of the true total benefit with
+1, 2 and 5 benefits on correlated and independent KPIs.
+
+Count KPIs with `model: poisson` (`--only poisson`, in `calibration_poisson.py`): false
+positives, coverage of the rate ratio and the log-trend pre-trend check on overdispersed,
+serially correlated counts, sparse (0.4 per unit-period) and lopsided (5 against 25).
+
+Goals (`--only criteria`, in `calibration_goals.py`): how often a goal is marked achieved when
+it is truly missed by 20%, met exactly, or beaten twice over; `--only nps`: the exact coverage of
+the NPS interval and of its change between quarters (no simulation).
+
+Counts from event rows (`--only counts`, in `calibration_counts.py`): the bias of a count's
+effect when most unit-weeks have no row (0.4 events per unit-week), on the full grid, with its
+Monte Carlo SE, at 20/20 and 100/100, in waves, and with units that leave (with and without a
+roster).
+
+The pre-trend check (`--only pretrend`, in `calibration_pretrend.py`): false detections under
+parallel trends in lopsided pilots (6/30, 8/40, 12/60, 20/200; AR(1) rho 0, 0.5, 0.8) and a rate
+KPI with tenfold denominators (20/20), which test decided, and power against a linear drift.
+
+Run:  python benchmarks/calibration.py [--simulations 1000]
+                                       [--only waves|common|roi|poisson|criteria|nps|counts|pretrend]
 """
 
 from __future__ import annotations
@@ -96,22 +117,27 @@ def simulate(treated, control, periods, pre, rho, se, n, rng, effect=0.5):
             power / n if np.isfinite(mde) else float("nan"), undetectable / n)
 
 
-WAVE_CONFIGS = [  # units per wave, never-treated units, periods, rho
-    ((5, 5), 10, 12, 0.8),
-    ((5, 5, 5), 15, 12, 0.8),
-    ((4, 4, 4), 8, 12, 0.8),
-    ((10, 10), 30, 12, 0.8),
-    ((8, 8, 8), 26, 16, 0.5),
-    ((2, 2, 2), 40, 12, 0.8),
-    ((1, 2), 60, 12, 0.8),
-    ((2, 2), 10, 12, 0.8),
+WAVE_CONFIGS = [  # units per wave, never-treated units, periods, rho, comparison
+    ((5, 5), 10, 12, 0.8, "never_treated"),
+    ((5, 5, 5), 15, 12, 0.8, "never_treated"),
+    ((4, 4, 4), 8, 12, 0.8, "never_treated"),
+    ((10, 10), 30, 12, 0.8, "never_treated"),
+    ((8, 8, 8), 26, 16, 0.5, "never_treated"),
+    ((2, 2, 2), 40, 12, 0.8, "never_treated"),
+    ((1, 2), 60, 12, 0.8, "never_treated"),
+    ((2, 2), 10, 12, 0.8, "never_treated"),
+    # few never-treated units: the last wave's only comparison after its rollout
+    ((5, 5), 5, 12, 0.8, "not_yet_treated"),
+    ((10, 10), 5, 12, 0.8, "not_yet_treated"),
+    ((5, 5, 5), 5, 12, 0.8, "not_yet_treated"),
+    ((8, 8, 8), 5, 16, 0.5, "not_yet_treated"),
 ]
 
 
-def simulate_waves(sizes, never, periods, rho, n, rng, effect=0.5):
+def simulate_waves(sizes, never, periods, rho, n, rng, effect=0.5, comparison="never_treated"):
     """False positives, coverage of `effect`, pre-trend false detections of the headline
     (group aggregation) as `analyze` reports it, and which inference it used."""
-    settings = Analysis()
+    settings = Analysis(comparison=comparison)
     reject = cover = pre_fail = pre_tested = 0
     inference = set()
     for _ in range(n):
@@ -130,19 +156,49 @@ def simulate_waves(sizes, never, periods, rho, n, rng, effect=0.5):
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--simulations", type=int, default=1000)
-    parser.add_argument("--only", choices=["waves", "common"])
+    parser.add_argument("--only", choices=["waves", "common", "roi", "poisson", "criteria",
+                                           "nps", "counts", "pretrend"])
     args = parser.parse_args()
     rng = np.random.default_rng(20240601)
+    if args.only == "pretrend":  # the pre-trend check (`calibration_pretrend`)
+        from calibration_pretrend import pretrend_table
+
+        pretrend_table(args.simulations)
+        return
+    if args.only == "counts":  # counts from event rows on the full grid (`calibration_counts`)
+        from calibration_counts import counts_table
+
+        counts_table(args.simulations)
+        return
+    if args.only in ("criteria", "nps"):  # goals and NPS (`calibration_goals`)
+        from calibration_goals import criteria_table, nps_table
+
+        if args.only == "criteria":
+            criteria_table(args.simulations)
+        else:
+            nps_table()
+        return
+    if args.only == "poisson":  # count KPIs with model: poisson (`calibration_poisson`)
+        from calibration_poisson import main as poisson_table
+
+        poisson_table(args.simulations)
+        return
+    if args.only == "roi":  # the ROI's range (`calibration_roi`)
+        from calibration_roi import roi_table
+
+        roi_table(args.simulations, rng)
+        return
     if args.only != "common":
         print(f"Rollouts in waves: {args.simulations} simulations per row; group aggregation")
-        print("| units per wave | never treated | periods | rho | inference | false positives "
-              "| CI coverage | pre-trend false detections |")
-        print("| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |")
-        for sizes, never, periods, rho in WAVE_CONFIGS:
+        print("| units per wave | never treated | comparison | periods | rho | inference "
+              "| false positives | CI coverage | pre-trend false detections |")
+        print("| --- | ---: | --- | ---: | ---: | --- | ---: | ---: | ---: |")
+        for sizes, never, periods, rho, comparison in WAVE_CONFIGS:
             fp, cover, pre_fp, how = simulate_waves(sizes, never, periods, rho,
-                                                    args.simulations, rng)
-            print(f"| {' + '.join(map(str, sizes))} | {never} | {periods} | {rho} | {how} | "
-                  f"{fp:.1%} | {cover:.1%} | {pre_fp:.1%} |", flush=True)
+                                                    args.simulations, rng,
+                                                    comparison=comparison)
+            print(f"| {' + '.join(map(str, sizes))} | {never} | {comparison} | {periods} | "
+                  f"{rho} | {how} | {fp:.1%} | {cover:.1%} | {pre_fp:.1%} |", flush=True)
         if args.only == "waves":
             return
     print(f"{args.simulations} simulations per row; alpha 0.05, 95% intervals, one KPI")
