@@ -3,14 +3,17 @@ treated x period term per period)."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from scipy import stats
 
-from valueproof.stats import twfe
+from valueproof.stats import htz, twfe
 from valueproof.stats.did import KPIData, power_mde, t_critical
+from valueproof.stats.pre_permutation import randomization_pre_test
 from valueproof.stats.results import EventPoint, PreTrend, TrendPoint
+
+# HTZ decides with at least this many denominator df (nu - q + 1): measured false detections
+# 0% at 3 df (6 treated units against 30), 1-2% at 6, 2-4% at 12, 3-6% at 19-23
+HTZ_MIN_DF = 15
 
 
 def trend_points(data: KPIData, alpha: float) -> list[TrendPoint]:
@@ -87,81 +90,84 @@ def event_study(data: KPIData, se: str, alpha: float, permutations: int = 2000,
                                  float(centred[p] - half), float(centred[p] + half),
                                  reference=False))
     pre_others = [i for i, p in enumerate(others) if p in set(pre)]
-    return (pre_trend_check(data, cells, post, fit, pre_others, se, alpha, permutations, seed),
-            points, trend)
+    return (pre_trend_check(data, cells, post, fit, np.eye(T)[:, others], pre_others, se, alpha,
+                            permutations, seed), points, trend)
 
 
 def pre_trend_check(data: KPIData, cells: twfe.Cells, post: np.ndarray, fit: twfe.TwfeFit,
-                    pre_others: list[int], se: str, alpha: float, permutations: int = 2000,
-                    seed: int = 20240601) -> PreTrend:
-    """The pre-trend check's decision rule.
+                    sets: np.ndarray, pre_others: list[int], se: str, alpha: float,
+                    permutations: int = 2000, seed: int = 20240601) -> PreTrend:
+    """The pre-trend check's decision rule: the first of these that applies decides.
 
-    The joint test of every pre-period gap decides when the clusters can identify its q
-    restrictions (cluster SEs: q <= min(treated, control units) - 1; Hotelling's scaling keeps
-    its size). Otherwise - few treated units, or many pre periods - the same joint hypothesis is
-    tested by randomization, when the design can produce a p-value below alpha; failing that,
-    the one-degree-of-freedom test of a linear difference in trends (CR2 with Bell-McCaffrey
-    df by default). All report the slope difference the check could detect with 80% power
-    (Roth 2022: a check that detects nothing may just be weak).
+    1. The model-based joint test of every pre-period gap, where it is right-sized: with
+       `cluster` SEs the CR2 covariance and the approximate Hotelling T² test (HTZ,
+       `stats.htz`) when it has one restriction (then it is the CR2 t-test with Bell-McCaffrey
+       df) or at least HTZ_MIN_DF denominator df - below that HTZ is conservative to the point
+       of uselessness in lopsided pilots (no false alarm, and no power, with 6 treated units
+       against 30); never with a single unit in a group (its own noise is not in the CR2
+       covariance: its residuals are zero). With `cr1` Hotelling's scaling F(q, G - q) when
+       q <= min(treated, control units) - 1; with `iid`/`hc1` the Wald F.
+    2. The same joint hypothesis by randomization (panels; `stats.pre_permutation`), when the
+       design can produce a p-value below alpha.
+    3. The one-degree-of-freedom test of a linear difference in trends (CR2 with
+       Bell-McCaffrey df by default), with at least 2 units per group.
+
+    All report that slope beside, with the difference in trends the check could detect with
+    80% power (Roth 2022: a check that detects nothing may just be weak).
     """
     q = len(pre_others)
     smallest = min(data.n_units().values())
-    joint_ok = q >= 1 and (se not in ("cluster", "cr1") or q <= smallest - 1)
-    # the slope test decides only where the joint test cannot; beside a joint test, the slope
-    # of the event study's own pre-period gaps gives the detectable trend (no second fit)
-    trend = (gap_trend(fit, np.flatnonzero(~post), pre_others, alpha) if joint_ok
-             else linear_trend(data, cells, post, se, alpha))
-    if joint_ok:
+    pre = np.flatnonzero(~post)
+    contrasts = (htz.cr2_contrasts(cells, sets, fit, np.eye(len(fit.coef))[pre_others])
+                 if se == "cluster" and q >= 1 else None)
+    if contrasts is not None:
+        joint, trend = cr2_joint_and_trend(contrasts, pre, alpha)
+        if (joint is not None and np.isfinite(joint.p_value) and smallest >= 2
+                and (q == 1 or joint.df[1] >= HTZ_MIN_DF)):
+            return PreTrend("detected" if joint.p_value < alpha else "not_detected",
+                            joint.p_value, joint.statistic, joint.df, q, "joint", **trend,
+                            method="HTZ")
+    elif q >= 1 and se != "cluster" and (se != "cr1" or q <= smallest - 1):
         statistic, df, p_value = joint_test(fit.coef[pre_others],
                                             fit.cov[np.ix_(pre_others, pre_others)],
                                             fit.n_clusters, fit.df, se)
         if np.isfinite(p_value):
             return PreTrend("detected" if p_value < alpha else "not_detected", p_value,
-                            statistic, df, q, "joint", **trend)
-    if q >= 1 and data.has_control:
-        p_value, attainable = randomization_joint_test(data, post, permutations, seed)
-        if attainable < alpha:
+                            statistic, df, q, "joint", **gap_trend(fit, pre, pre_others, alpha),
+                            method="Hotelling" if se == "cr1" else "F")
+    if contrasts is None or trend["trend_p"] is None:
+        trend = linear_trend(data, cells, post, se, alpha)
+    if q >= 1 and data.has_control and data.unit_effects:
+        columns = np.flatnonzero(data.estimation)[~post]
+        p_value, attainable = randomization_pre_test(data.W[:, columns], data.WY[:, columns],
+                                                     data.unit_treated, permutations, seed)
+        if attainable < alpha and np.isfinite(p_value):
             return PreTrend("detected" if p_value < alpha else "not_detected", p_value,
-                            None, None, q, "randomization", **trend)
+                            None, None, q, "randomization", **trend, method="permutation")
     if trend["trend_p"] is not None and smallest >= 2:  # one unit: its own noise is the trend
         return PreTrend("detected" if trend["trend_p"] < alpha else "not_detected",
-                        trend["trend_p"], None, None, q, "linear_trend", **trend)
+                        trend["trend_p"], None, None, q, "linear_trend", **trend, method="t")
     return PreTrend("not_testable", None, None, None, q)
 
 
-def randomization_joint_test(data: KPIData, post: np.ndarray, draws: int,
-                             seed: int) -> tuple[float, float]:
-    """Joint test of equal pre-rollout gaps by randomization, for designs whose units cannot
-    identify the model-based test: each unit's pre values are centred on its own pre mean (its
-    fixed effect), the statistic is the spread of the treated - control gaps across the pre
-    periods, and the treatment label is re-assigned across units (exactly when there are few
-    assignments). Returns (p-value, smallest attainable p-value)."""
-    from valueproof.stats.permutation import assignments
-
-    columns = np.flatnonzero(data.estimation)[~post]
-    W, WY = data.W[:, columns], data.WY[:, columns]
-    keep = W @ np.ones(len(columns)) > 0
-    W, WY, treated = W[keep], WY[keep], data.unit_treated[keep].astype(float)
-    own_mean = (WY @ np.ones(len(columns))) / (W @ np.ones(len(columns)))
-    centred = WY - W * own_mean[:, None]
-    totals, weights = centred.sum(axis=0), W.sum(axis=0)
-
-    def spread(assign: np.ndarray) -> np.ndarray:
-        inside, inside_w = assign @ centred, assign @ W
-        with np.errstate(invalid="ignore", divide="ignore"):
-            gap = inside / inside_w - (totals - inside) / (weights - inside_w)
-        gap -= np.nanmean(gap, axis=1, keepdims=True)
-        return np.nansum(gap**2, axis=1)
-
-    observed = spread(treated[None, :])[0]
-    statistics = np.concatenate([spread(a) for a in assignments(len(treated),
-                                                                int(treated.sum()), draws, seed)])
-    extreme = np.sum(statistics >= observed * (1 - 1e-10))
-    exact = math.comb(len(treated), int(treated.sum())) <= draws
-    count = len(statistics)
-    if exact:
-        return extreme / count, 1 / count
-    return (1 + extreme) / (1 + count), 1 / (1 + count)
+def cr2_joint_and_trend(contrasts: htz.Contrasts, pre: np.ndarray,
+                        alpha: float) -> tuple[htz.JointTest | None, dict]:
+    """The HTZ test of every pre-period gap, and the slope of those gaps over the pre periods
+    (least squares on the period index, the last pre period's gap the reference 0) with its
+    CR2 SE and Bell-McCaffrey df: the slope is a combination of the joint test's contrasts,
+    so one pass over the units serves both."""
+    none = {"trend": None, "trend_p": None, "detectable_trend": None}
+    if len(pre) < 3:
+        return htz.htz(contrasts), none
+    centred = pre - pre.mean()
+    weights = (centred / (centred @ centred))[:-1]  # the reference (last) has no coefficient
+    joint, slope_test = htz.tests(contrasts, [None, weights[None, :]])
+    if slope_test is None or not slope_test.nu > 0:
+        return joint, none
+    slope, error = float(weights @ contrasts.estimates), float(np.sqrt(slope_test.cov[0, 0]))
+    return joint, {"trend": slope,
+                   "trend_p": float(2 * stats.t.sf(abs(slope / error), slope_test.nu)),
+                   "detectable_trend": power_mde(error, slope_test.nu, alpha)}
 
 
 def gap_trend(fit: twfe.TwfeFit, pre: np.ndarray, pre_others: list[int], alpha: float) -> dict:

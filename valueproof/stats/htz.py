@@ -22,7 +22,16 @@ has the same raw regressor rows R_g (T x K) up to its weights, so r_sk = R_g' y_
 sqrt(w_k) * q_sk (for panels the absorbed unit dummy adds nothing: q_sk is orthogonal to
 sqrt(w_k)), and sum_kl (r_ak'M r_bl)(r_ck'M r_dl) = sum_gh tr(M_gh Y_h^bd M_hg Y_g^ca) with
 M_gh = R_g M R_h' and Y_g^ab = sum_{k in g} y_ak y_bk'. The work is G (qT)^2 for the Gram
-matrices of the y's, never a units x units matrix.
+matrices of the y's, never a units x units matrix. The q_sk come from `stats.cr2`'s adjustment
+(series or exact per unit), in batches of units (BUDGET numbers at a time); Omega is bilinear in
+the restrictions, so one pass gives it for every L C b = 0, and a second pass the whitened sums
+of several such tests at once (the event study's joint test and its slope).
+
+The working model W^-1 applied in the weighted space is clubSandwich on the OLS of sqrt(w) y on
+sqrt(w) X; with weights constant within each unit it is also clubSandwich's weighted `lm` with
+`inverse_var = TRUE` (tested both ways). With weights varying within a unit clubSandwich's
+weighted `lm` takes the symmetric root in other coordinates (D' B^-1/2 D, D the Cholesky factor
+of W^-1), which differs slightly.
 """
 
 from __future__ import annotations
@@ -110,8 +119,7 @@ def cr2_contrasts(cells: twfe.Cells, sets: np.ndarray, fit: twfe.TwfeFit,
     for units in batches:
         Q = vectors(units)
         psi.append(np.einsum("sgt,gt->gs", Q, residuals[units]))
-        d, a = _unit_terms(Q, sw[units], group[units], cross)
-        omega += (d - a).sum(axis=0)
+        omega += _omega_part(Q, sw[units], group[units], cross)
     return Contrasts(contrasts @ fit.coef, np.vstack(psi), omega, vectors, batches, sw, group,
                      rows, bread, cross)
 
@@ -148,6 +156,13 @@ def tests(c: Contrasts, combinations: list[np.ndarray | None]) -> list[JointTest
 def _unit_terms(Q: np.ndarray, sw: np.ndarray, group: np.ndarray,
                 cross: list) -> tuple[np.ndarray, np.ndarray]:
     """(n, q, q) for each unit: q_sk'q_tk, and r_sk'M r_tk = y_sk' M_gg y_tk (y = sqrt(w) q)."""
+    if len(Q) == 1:  # one restriction: row by row, without n tiny matrix products
+        Y = Q[0] * sw
+        a = np.zeros(len(Y))
+        for g in range(len(cross)):
+            rows = np.flatnonzero(group == g)
+            a[rows] = ((Y[rows] @ cross[g][g]) * Y[rows]).sum(axis=1)
+        return (Q[0] * Q[0]).sum(axis=1)[:, None, None], a[:, None, None]
     by_unit = np.ascontiguousarray(Q.transpose(1, 0, 2))  # (n, q, T)
     d = by_unit @ by_unit.transpose(0, 2, 1)
     Y = by_unit * sw[:, None, :]
@@ -156,6 +171,19 @@ def _unit_terms(Q: np.ndarray, sw: np.ndarray, group: np.ndarray,
         rows = np.flatnonzero(group == g)
         a[rows] = (Y[rows] @ cross[g][g]) @ Y[rows].transpose(0, 2, 1)
     return d, a
+
+
+def _omega_part(Q: np.ndarray, sw: np.ndarray, group: np.ndarray, cross: list) -> np.ndarray:
+    """sum_k (q_sk'q_tk - y_sk' M_gg y_tk) over the batch's units, as matrix products."""
+    q = len(Q)
+    flat = Q.reshape(q, -1)
+    omega = flat @ flat.T
+    Y = Q * sw
+    for g in range(len(cross)):
+        rows = np.flatnonzero(group == g)
+        Yg = Y[:, rows]
+        omega -= (Yg @ cross[g][g]).reshape(q, -1) @ Yg.reshape(q, -1).T
+    return omega
 
 
 def degrees_of_freedom(c: Contrasts, Ls: list[np.ndarray]) -> list[float]:
