@@ -12,7 +12,7 @@ from valueproof.stats.pre_permutation import randomization_pre_test
 from valueproof.stats.results import EventPoint, PreTrend, TrendPoint
 
 # HTZ decides with at least this many denominator df (nu - q + 1): measured false detections
-# 0% at 3 df (6 treated units against 30), 1-2% at 6, 2-4% at 12, 3-6% at 19-23
+# 0% at 3 df (6 treated units against 30), about 1% at 6, 1.5-3.5% at 12, 4-7% at 19-23
 HTZ_MIN_DF = 15
 
 
