@@ -170,8 +170,10 @@ def test_two_units_observed_yearly_give_the_estimate_without_a_traceback(tmp_pat
     assert kpi["pre_trend"]["status"] == "not_testable"
     assert kpi["verdict"] == "inconclusive"
     results = __import__("json").loads((tmp_path / "r.json").read_text())
-    # no interval, so the goal cannot be judged either way (not "not achieved")
-    assert results["criteria"][0]["status"] == "inconclusive"
+    # no interval, so the goal is never confirmed (nor "not achieved"): the estimate is past
+    # +5%, which is all the data can say
+    assert results["criteria"][0]["status"] == "reached_unconfirmed"
+    assert results["criteria"][0]["with_confidence"] is False
     rendered = invoke(runner, "report", path, "-o", tmp_path / "r.pdf")
     assert rendered.exit_code == 0 and "Traceback" not in rendered.output, rendered.output
     assert (tmp_path / "r.pdf").stat().st_size > 10_000
