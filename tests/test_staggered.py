@@ -108,10 +108,11 @@ def test_mpdta_reproduces_the_numbers_the_did_documentation_prints(runner, tmp_p
     assert kpi["effect"] == aggs["group"]["att"]
     # the headline's interval uses R's SE with each side's n - 1 correction (the smallest
     # side, 20 units of the 2004 wave, scales a variance by at most 20 / 19)
-    assert aggs["group"]["se"] < kpi["se"] <= aggs["group"]["se"] * np.sqrt(20 / 19)
+    assert aggs["group"]["se_did"] < kpi["se"] <= aggs["group"]["se_did"] * np.sqrt(20 / 19)
+    assert (aggs["group"]["se"], aggs["group"]["ci_low"]) == (kpi["se"], kpi["ci_low"])
     assert [(w["cohort"], round(w["att"], 4)) for w in aggs["group"]["waves"]] == [
         ("2004", -0.0797), ("2006", -0.0229), ("2007", -0.0261)]
-    assert round(aggs["group"]["se"], 4) == 0.0124
+    assert round(aggs["group"]["se_did"], 4) == 0.0124
     assert round(aggs["simple"]["att"], 4) == -0.0400 and round(aggs["simple"]["se"], 4) == 0.0120
     assert {d["event_time"]: round(d["att"], 4) for d in aggs["dynamic"]} == MPDTA_DYNAMIC
     assert [d["post"] for d in aggs["dynamic"]] == [False] * 3 + [True] * 4
@@ -227,10 +228,10 @@ def test_rollout_in_waves_agrees_with_csdid(design, comparison, base_period, run
     for key, numbers in ours.items():
         assert_close(numbers, theirs["att_gt"][key], ("ATT(g,t)", key))
 
-    assert_close((kpi["effect"], aggs["group"]["se"]), theirs["group"], "headline")
-    assert kpi["se"] > aggs["group"]["se"]  # with each side's n - 1 correction
+    assert_close((kpi["effect"], aggs["group"]["se_did"]), theirs["group"], "headline")
+    assert kpi["se"] > aggs["group"]["se_did"]  # with each side's n - 1 correction
     for name in ("simple", "group", "dynamic_overall", "calendar_overall"):
-        assert_close((aggs[name]["att"], aggs[name]["se"]),
+        assert_close((aggs[name]["att"], aggs[name]["se_did" if name == "group" else "se"]),
                      theirs[name.replace("_overall", "")], name)
     assert {int(w["cohort"]) for w in aggs["group"]["waves"]} == set(theirs["group_by"])
     for w in aggs["group"]["waves"]:
@@ -438,7 +439,7 @@ def test_without_never_treated_units_agree_with_csdid(runner, tmp_path):
     for key, numbers in theirs["att_gt"].items():
         assert_close(ours[key], numbers, key)
     for name in ("simple", "group", "dynamic_overall", "calendar_overall"):
-        assert_close((aggs[name]["att"], aggs[name]["se"]),
+        assert_close((aggs[name]["att"], aggs[name]["se_did" if name == "group" else "se"]),
                      theirs[name.replace("_overall", "")], name)
     assert {d["event_time"] for d in aggs["dynamic"]} == set(theirs["dynamic_by"])
     for d in aggs["dynamic"]:

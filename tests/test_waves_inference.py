@@ -34,9 +34,13 @@ def test_one_wave_and_two_periods_give_welch_se_and_imbens_kolesar_df():
     t = stats.t.ppf(0.975, bm)
     assert (fit["ci_low"], fit["ci_high"]) == pytest.approx(
         (estimate.effect - t * welch, estimate.effect + t * welch), rel=1e-10)
-    # R's influence-function SE (n in the denominators) stays in the aggregations
+    # the group aggregation in the JSON is the headline; R's influence-function SE (n in the
+    # denominators) beside it
+    group = fit["aggregations"]["group"]
+    assert (group["se"], group["df"]) == pytest.approx((welch, bm), rel=1e-10)
+    assert (group["ci_low"], group["ci_high"]) == (fit["ci_low"], fit["ci_high"])
     r_se = np.sqrt(treated.var() / n1 + control.var() / n0)
-    assert fit["aggregations"]["group"]["se"] == pytest.approx(r_se, rel=1e-10)
+    assert group["se_did"] == pytest.approx(r_se, rel=1e-10)
 
 
 def test_df_fall_with_few_never_treated_units_under_not_yet_treated():
@@ -47,4 +51,4 @@ def test_df_fall_with_few_never_treated_units_under_not_yet_treated():
     few = waves.estimate_kpi(staggered_panel(rng, (10, 10), 5), SIM_KPI, settings, 0.05)
     many = waves.estimate_kpi(staggered_panel(rng, (10, 10), 40), SIM_KPI, settings, 0.05)
     assert few["df"] < 24 - 1 and few["df"] < many["df"]
-    assert few["estimate"].se > few["aggregations"]["group"]["se"]
+    assert few["estimate"].se > few["aggregations"]["group"]["se_did"]

@@ -157,7 +157,7 @@ def estimate_kpi(panel: Panel, kpi: KPI, settings, verdict_alpha: float) -> dict
         smallest_p=smallest_p, detectable=detectable, mde=mde, pre_trend=pre_trend,
         permutation=perm, warnings=warnings,
         event_study=_event_points(aggs, band or t_critical(alpha, df)),
-        aggregations=_aggregations(data, aggs, df, alpha, band),
+        aggregations=_aggregations(data, aggs, df, alpha, band, (head, head_df)),
         group_time=_group_time(data, gt, df, alpha),
     )
 
@@ -192,7 +192,12 @@ def _band_critical(aggs, df: float, alpha: float, settings) -> float | None:
     return float(np.nanmax([critical, t_critical(alpha, df)]))
 
 
-def _aggregations(data, aggs, df: float, alpha: float, band: float | None) -> dict:
+def _aggregations(data, aggs, df: float, alpha: float, band: float | None,
+                  headline: tuple) -> dict:
+    """The aggregations with R's SEs and (units - 1) df; the group aggregation, which is the
+    headline, with the headline's own inference (n - 1 corrected SE, Bell-McCaffrey df) and
+    R's SE beside it as `se_did`."""
+    head, head_df = headline
     dynamic = []
     for e in sorted(aggs.dynamic):
         row = {"event_time": e, **_interval(aggs.dynamic[e].estimate, aggs.dynamic[e].se, df,
@@ -203,7 +208,8 @@ def _aggregations(data, aggs, df: float, alpha: float, band: float | None) -> di
         dynamic.append(row)
     return {
         "simple": _interval(aggs.simple.estimate, aggs.simple.se, df, alpha),
-        "group": {**_interval(aggs.group.estimate, aggs.group.se, df, alpha),
+        "group": {**_interval(head.estimate, head.se, head_df, alpha), "df": head_df,
+                  "se_did": aggs.group.se,
                   "waves": [{"cohort": data.label(g), **_interval(a.estimate, a.se, df, alpha)}
                             for g, a in aggs.by_wave.items()]},
         "dynamic": dynamic,
