@@ -124,14 +124,7 @@ def _analyze(experiment: Experiment, dataset: Dataset) -> Results:
         units = did.in_kpi_units(estimate, kpi.transform, alpha)
         means = estimate.means if kpi.transform == "none" else {
             name: float(np.exp(value)) for name, value in estimate.means.items()}
-        warnings = did.few_unit_warnings(n_units)
-        if not np.isfinite(error):
-            warnings.append("standard error not available: the data leave no degrees of freedom "
-                            "for it, so the estimate cannot be tested")
-        if pre_trend.status == "detected":
-            warnings.append(
-                f"pre-trend check: a difference in trends before the rollout was detected "
-                f"(p = {pre_trend.p_value:.3g}), so the estimate may be biased")
+        warnings = did.estimate_warnings(n_units, error, pre_trend)
         imprecision = did.counterfactual_precision(estimate) if kpi.transform == "none" else None
         if imprecision is not None and imprecision > 0.2 and relative[0] is not None:
             warnings.append(

@@ -160,7 +160,7 @@ def t_critical(alpha: float, df: int) -> float:
     return float(stats.t.ppf(1 - alpha / 2, df)) if df > 0 else float("nan")
 
 
-def _cell_means(data: KPIData) -> dict[str, float]:
+def cell_means(data: KPIData) -> dict[str, float]:
     """Weighted mean of each group and window over the estimation cells (model scale)."""
     sums, weights = data.unit_window_sums()
     means = {}
@@ -186,7 +186,7 @@ def fit_effect(data: KPIData, se: str, units: np.ndarray | None = None) -> twfe.
 
 
 def main_estimate(data: KPIData, se: str) -> Estimate:
-    means = _cell_means(data)
+    means = cell_means(data)
     fit = fit_effect(data, se)
     if fit is None:
         raise DataError(f"KPI '{data.kpi.id}': the effect cannot be estimated from these data "
@@ -367,6 +367,20 @@ def check_variance(kpi: KPI, se_value: float) -> None:
             f"KPI '{kpi.id}' has no variance (every unit-period value is the same), so nothing "
             "can be tested; check the KPI's column or drop the KPI"
         )
+
+
+def estimate_warnings(n_units: dict[str, int], error: float, pre_trend) -> list[str]:
+    """The warnings every KPI's estimate carries: few units, no standard error, a detected
+    pre-trend."""
+    warnings = few_unit_warnings(n_units)
+    if not np.isfinite(error):
+        warnings.append("standard error not available: the data leave no degrees of freedom "
+                        "for it, so the estimate cannot be tested")
+    if pre_trend.status == "detected":
+        warnings.append(
+            f"pre-trend check: a difference in trends before the rollout was detected "
+            f"(p = {pre_trend.p_value:.3g}), so the estimate may be biased")
+    return warnings
 
 
 def few_unit_warnings(n_units: dict[str, int]) -> list[str]:

@@ -68,22 +68,6 @@ def check_values(data: did.KPIData) -> None:
             "data or use model: linear")
 
 
-def _means(data: did.KPIData) -> dict[str, float]:
-    sums, weights = data.unit_window_sums()
-    means = {}
-    for arm, flag in (("control", False), ("treatment", True)):
-        if arm == "control" and not data.has_control:
-            continue
-        rows = data.unit_treated == flag
-        for column, window in enumerate(("pre", "post")):
-            total = weights[rows, column].sum()
-            if total <= 0:
-                raise DataError(f"KPI '{data.kpi.id}' has no values for the {arm} group in the "
-                                f"{window} window; check the KPI's columns and the windows")
-            means[f"{arm}_{window}"] = float(sums[rows, column].sum() / total)
-    return means
-
-
 def _why_not(data: did.KPIData, means: dict[str, float]) -> str:
     names = {"treatment": "the units with the product", "control": "the comparison units"}
     for key, mean in means.items():
@@ -96,7 +80,7 @@ def _why_not(data: did.KPIData, means: dict[str, float]) -> str:
 
 def main_estimate(data: did.KPIData, se: str) -> PoissonEstimate:
     check_values(data)
-    means = _means(data)
+    means = did.cell_means(data)
     cells, post = data.cells()
     fit = poisson.fit(cells, post.astype(float)[:, None], se, period_effects=data.has_control)
     if fit is None:
@@ -197,14 +181,7 @@ def fields(kpi, data: did.KPIData, estimate: PoissonEstimate, settings, findings
     inference = "permutation" if few and perm_p is not None else "model"
     welch_p, rank_p, with_change = did.change_tests(data)
     pre_trend, points, trend = event_study(data, se, alpha, settings.permutations, settings.seed)
-    warnings = did.few_unit_warnings(n_units)
-    if not np.isfinite(error):
-        warnings.append("standard error not available: the data leave no degrees of freedom "
-                        "for it, so the estimate cannot be tested")
-    if pre_trend.status == "detected":
-        warnings.append(
-            f"pre-trend check: a difference in trends before the rollout was detected "
-            f"(p = {pre_trend.p_value:.3g}), so the estimate may be biased")
+    warnings = did.estimate_warnings(n_units, error, pre_trend)
     if estimate.zero_units:
         warnings.append(
             f"{estimate.zero_units} unit(s) had no events in the compared periods: they carry "
