@@ -194,13 +194,7 @@ def linear_trend(data: KPIData, cells: twfe.Cells, post: np.ndarray, se: str,
     pre = np.flatnonzero(~post)
     if len(pre) < 3:  # two periods: the joint test is that comparison already
         return none
-    W, WY = cells.W[:, pre], cells.WY[:, pre]
-    rows = W @ np.ones(len(pre)) > 0
-    pre_cells = twfe.Cells(W[rows], WY[rows], np.arange(rows.sum()) if cells.fe_is_cluster
-                           else cells.fe[rows], cells.fe_treated[rows] if cells.fe_is_cluster
-                           else cells.fe_treated, cells.fe_is_cluster)
-    index = np.arange(len(pre), dtype=float)
-    fit = twfe.fit(pre_cells, (index - index.mean())[:, None], se)
+    fit = twfe.fit(*pre_trend_design(cells, pre), se)
     if fit is None or fit.df <= 0 or not np.isfinite(fit.cov[0, 0]) or fit.cov[0, 0] <= 0:
         return none
     slope, error = float(fit.coef[0]), float(np.sqrt(fit.cov[0, 0]))
@@ -231,3 +225,15 @@ def joint_test(values: np.ndarray, cov: np.ndarray, n_clusters: int, df: int,
     else:
         statistic, dfs = wald / q, (q, df)
     return statistic, dfs, float(stats.f.sf(statistic, *dfs))
+
+
+def pre_trend_design(cells: twfe.Cells, pre: np.ndarray) -> tuple[twfe.Cells, np.ndarray]:
+    """The cells of the pre-rollout periods `pre` (units with none left out) and the one
+    regressor of a linear pre-trend: treated x the period index, centred."""
+    W, WY = cells.W[:, pre], cells.WY[:, pre]
+    rows = W @ np.ones(len(pre)) > 0
+    pre_cells = twfe.Cells(W[rows], WY[rows], np.arange(rows.sum()) if cells.fe_is_cluster
+                           else cells.fe[rows], cells.fe_treated[rows] if cells.fe_is_cluster
+                           else cells.fe_treated, cells.fe_is_cluster)
+    index = np.arange(len(pre), dtype=float)
+    return pre_cells, (index - index.mean())[:, None]

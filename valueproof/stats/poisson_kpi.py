@@ -31,7 +31,7 @@ from scipy import stats
 
 from valueproof.errors import DataError
 from valueproof.stats import did, poisson, twfe
-from valueproof.stats.event_study import trend_points
+from valueproof.stats.event_study import pre_trend_design, trend_points
 from valueproof.stats.permutation import assignments, invert
 from valueproof.stats.results import (EventPoint, PreTrend, RandomizationDraws, Robustness,
                                       UnitInfluence)
@@ -320,13 +320,8 @@ def log_trend(data: did.KPIData, cells: twfe.Cells, post: np.ndarray, se: str,
     (1-3 treated, or a group under 5) the score test of that slope by randomization decides
     when the design can give a p-value below alpha."""
     pre = np.flatnonzero(~post)
-    W, WY = cells.W[:, pre], cells.WY[:, pre]
-    rows = W @ np.ones(len(pre)) > 0
-    pre_cells = twfe.Cells(W[rows], WY[rows], np.arange(rows.sum()) if cells.fe_is_cluster
-                           else cells.fe[rows], cells.fe_treated[rows] if cells.fe_is_cluster
-                           else cells.fe_treated, cells.fe_is_cluster)
-    index = np.arange(len(pre), dtype=float)
-    fit = poisson.fit(pre_cells, (index - index.mean())[:, None], se)
+    pre_cells, regressor = pre_trend_design(cells, pre)
+    fit = poisson.fit(pre_cells, regressor, se)
     smallest = min(data.n_units().values())
     if (fit is None or fit.df <= 0 or not np.isfinite(fit.cov[0, 0]) or fit.cov[0, 0] <= 0
             or smallest < 2):
@@ -336,7 +331,7 @@ def log_trend(data: did.KPIData, cells: twfe.Cells, post: np.ndarray, se: str,
     trend = dict(trend=slope, trend_p=p_value, detectable_trend=did.power_mde(error, fit.df, alpha))
     n = data.n_units()
     if n["treatment"] <= 3 or min(n.values()) < 5:
-        randomized, smallest = _score_randomization(pre_cells, index - index.mean(),
+        randomized, smallest = _score_randomization(pre_cells, regressor[:, 0],
                                                     permutations, seed)
         if smallest < alpha:
             return PreTrend("detected" if randomized < alpha else "not_detected", randomized,
