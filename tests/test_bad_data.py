@@ -386,9 +386,10 @@ def test_one_treated_unit_with_several_controls_is_supported(runner, tmp_path):
 def test_new_findings_are_worded_in_polish():
     from pathlib import Path
 
-    from valueproof.report.context import Words, finding_text
-    from valueproof.report.formatting import Formatter
-    from valueproof.report.i18n import translations
+    from valueproof.language.words import Words
+    from valueproof.report.context import finding_text
+    from valueproof.language.formatting import Formatter
+    from valueproof.language.i18n import translations
 
     locales = Path(__file__).resolve().parents[1] / "report_templates" / "locales"
     words = Words(translations(locales, "pl"), Formatter("pl"))

@@ -114,7 +114,7 @@ def test_staging_folder_of_a_killed_run_is_removed_by_the_next(tmp_path):
 
 
 def test_staging_folder_without_a_lock_is_removed_once_it_is_old(tmp_path):
-    from valueproof.batch_stop import remove_leftovers
+    from valueproof.commands.batch.stop import remove_leftovers
 
     old, new = tmp_path / ".valueproof-old.tmp", tmp_path / ".valueproof-new.tmp"
     for folder in (old, new):
@@ -128,7 +128,7 @@ def test_staging_folder_without_a_lock_is_removed_once_it_is_old(tmp_path):
 
 
 def test_sigterm_while_planning_ends_as_ctrl_c_does():
-    from valueproof.batch_stop import Stopper
+    from valueproof.commands.batch.stop import Stopper
 
     stopper = Stopper()
     before = signal.getsignal(signal.SIGTERM)

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, invoke
-from valueproof.report.context import POINTS, Unit, Words
-from valueproof.report.formatting import Formatter
-from valueproof.report.i18n import complete_languages, locales_dir, translations
+from valueproof.language.words import POINTS, Unit, Words
+from valueproof.language.formatting import Formatter
+from valueproof.language.i18n import complete_languages, locales_dir, translations
 
 TOOL = ROOT / "tools" / "catalogues.py"
 POT = '''#, python-format
@@ -131,7 +131,7 @@ def test_percentage_points_take_the_cldr_form_of_the_number_shown():
 
 
 def test_a_french_decimal_below_two_is_singular_without_a_decimal_message():
-    from valueproof.report.i18n import plural_form_count
+    from valueproof.language.i18n import plural_form_count
     from babel import Locale
 
     assert plural_form_count("1,5", Locale.parse("fr")) in (0, 1)  # "1,5 jour", like 0 and 1

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from tests.conftest import invoke
-from valueproof.api import analyze
+from valueproof.commands.pipeline import analyze
 from valueproof.data import Panel
 from valueproof.stats import did
 from tests.simulate import SIM_KPI

@@ -76,8 +76,8 @@ def test_every_language_says_first_quarter_with_the_product():
     """The support example: onboarded Jul 1, 2026, reported for 2026-Q3."""
     import valueproof
     from valueproof.config import load_experiment
-    from valueproof.report.formatting import Formatter, unisolated
-    from valueproof.report.i18n import translations
+    from valueproof.language.formatting import Formatter, unisolated
+    from valueproof.language.i18n import translations
     from valueproof.report.render import render_html, templates_dir
 
     path = EXAMPLES / "support_copilot" / "experiment.yaml"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-from valueproof.report.formatting import NBSP, Formatter, decimals_for_interval
+from valueproof.language.formatting import NBSP, Formatter, decimals_for_interval
 
 
 def test_one_precision_per_kpi_from_its_interval():
@@ -89,7 +89,7 @@ def test_percentages_follow_the_locale_pattern():
 
 
 def test_right_to_left_numbers_are_isolated_with_the_locales_digits():
-    from valueproof.report.formatting import LRI, PDI, unisolated
+    from valueproof.language.formatting import LRI, PDI, unisolated
 
     arabic = Formatter("ar")  # CLDR: Latin digits for ar
     assert arabic.percent(-0.214, signed=True) == LRI + "−21%" + PDI

@@ -152,8 +152,8 @@ def unconfirmed(tmp_path_factory):
 def test_page_two_never_counts_a_goal_reached_but_not_confirmed(unconfirmed):
     import valueproof
     from valueproof.config import load_experiment
-    from valueproof.report.formatting import unisolated
-    from valueproof.report.i18n import translations
+    from valueproof.language.formatting import unisolated
+    from valueproof.language.i18n import translations
     from valueproof.report.render import render_html, templates_dir
 
     results = valueproof.analyze(unconfirmed / "experiment.yaml")

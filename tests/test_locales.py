@@ -12,8 +12,8 @@ import pytest
 from babel.messages.pofile import read_po
 
 from tests.conftest import EXAMPLES, ROOT, invoke
-from valueproof.report.formatting import Formatter, unisolated
-from valueproof.report.i18n import complete_languages
+from valueproof.language.formatting import Formatter, unisolated
+from valueproof.language.i18n import complete_languages
 
 LOCALES = ROOT / "report_templates" / "locales"
 LANGUAGES = [language for language in complete_languages() if language != "en"]

@@ -87,8 +87,8 @@ def test_progress_line_shows_the_account_as_text(write_experiment, tmp_path, mon
     raise there either."""
     from rich.console import Console
 
-    from valueproof import terminal
-    from valueproof.batch import BatchOptions, plan
+    from valueproof.commands import terminal
+    from valueproof.commands.batch.run import BatchOptions, plan
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
@@ -164,7 +164,7 @@ def test_summary_csv_cells_are_never_formulas(tmp_path, runner):
 
 
 def test_every_summary_cell_goes_through_one_rule(tmp_path):
-    from valueproof.batch import Outcome, write_summary
+    from valueproof.commands.batch.run import Outcome, write_summary
 
     outcomes = [Outcome("@SUM(1)", "-def", "failed", experiment="\tTAB", roi=-3.5, seconds=-0.0,
                         error="=cmd|' /C calc'!A0"),
@@ -221,18 +221,18 @@ def test_real_locales_pass(locale):
 # A full disk ----------------------------------------------------------------------------------
 
 def test_full_disk_names_the_output_folder_not_the_staging_folder(tmp_path, runner, monkeypatch):
-    import valueproof.output
+    import valueproof.commands.outputs
 
     root, out = tmp_path / "portfolio", tmp_path / "out"
     sales_account(root, "acct", "Full Disk Co")
-    real_stage = valueproof.output._stage
+    real_stage = valueproof.commands.outputs._stage
 
     def full(path: Path, content):
         if path.suffix == ".pdf":
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
         return real_stage(path, content)
 
-    monkeypatch.setattr(valueproof.output, "_stage", full)
+    monkeypatch.setattr(valueproof.commands.outputs, "_stage", full)
     result = invoke(runner, "batch", root, "-o", out, "-j", "1")
     assert result.exit_code == 1, result.output
     error = json.loads((out / "summary.json").read_text())[0]["error"]

@@ -265,7 +265,7 @@ def test_results_json_reads_the_rate_ratio_everywhere(count_experiment, runner, 
 
 
 def test_report_says_it_in_plain_words_in_every_language(count_experiment):
-    from valueproof.api import pipeline
+    from valueproof.commands.pipeline import pipeline
     from valueproof.report.render import render_html
 
     experiment, results = pipeline(count_experiment)

@@ -17,7 +17,7 @@ from pypdf import PdfReader
 
 from tests.conftest import EXAMPLES, invoke
 from valueproof.report.adoption import shown_parts, whole
-from valueproof.report.formatting import Formatter
+from valueproof.language.formatting import Formatter
 
 EN = Formatter("en")
 

@@ -241,9 +241,9 @@ def test_realised_benefit_counts_each_wave_from_its_own_rollout(waves):
 @pytest.mark.parametrize("locale", ["en", "de", "es", "fr", "pl", "sk", "tr", "ar"])
 def test_every_language_states_the_level_and_the_jsons_figures(waves, locale):
     from valueproof.report import roi_words
-    from valueproof.report.context import Words
-    from valueproof.report.formatting import Formatter
-    from valueproof.report.i18n import locales_dir, translations
+    from valueproof.language.words import Words
+    from valueproof.language.formatting import Formatter
+    from valueproof.language.i18n import locales_dir, translations
 
     words = Words(translations(locales_dir(), locale), Formatter(locale))
     percent = lambda v: words.fmt.percent(v, sig=3 if abs(v) >= 1 else 2)  # noqa: E731

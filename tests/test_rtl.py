@@ -69,7 +69,7 @@ def test_an_arabic_report_isolates_the_analysts_names_and_every_number(runner, t
     """A Latin name inside a right-to-left page keeps its own order and final full stop
     (first-strong isolate); numbers are left-to-right isolates; the score reads '80/100'."""
     from tests.conftest import EXAMPLES, invoke
-    from valueproof.report.formatting import FSI, LRI, PDI
+    from valueproof.language.formatting import FSI, LRI, PDI
 
     html_path = tmp_path / "r.html"
     result = invoke(runner, "report", EXAMPLES / "sales_rollout", "-o", tmp_path / "r.pdf",

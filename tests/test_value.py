@@ -266,8 +266,9 @@ def test_inconclusive_beside_an_interval_excluding_zero_says_why():
 
     from gettext import NullTranslations
 
-    from valueproof.report.context import Words, adjusted_note
-    from valueproof.report.formatting import Formatter
+    from valueproof.language.words import Words
+    from valueproof.report.context import adjusted_note
+    from valueproof.language.formatting import Formatter
 
     words = Words(NullTranslations(), Formatter("en"))
     kpi = dataclasses.replace(kpi_result(verdict="inconclusive"), p_value=0.03, p_adjusted=0.09)

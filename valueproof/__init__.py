@@ -1,13 +1,17 @@
-"""valueproof: prove, with honest statistics, that a product delivered value."""
+"""valueproof: prove, with honest statistics, that a product delivered value.
 
-__version__ = "0.1.0"
+The package's face for Python callers, at the top of the house beside the CLI: it only hands on
+to `valueproof.commands.pipeline`."""
+
+from valueproof._version import __version__
 
 
-def analyze(path):
-    """Analyse an experiment definition (see `valueproof.api.analyze`)."""
-    from valueproof.api import analyze as run
+def analyze(path, allowed_roots=(), connections=None):
+    """Analyse an experiment definition; returns results with `to_dict()` and `to_frame()` (see
+    `valueproof.commands.pipeline.analyze`)."""
+    from valueproof.commands.pipeline import analyze as run
 
-    return run(path)
+    return run(path, allowed_roots=allowed_roots, connections=connections)
 
 
 __all__ = ["__version__", "analyze"]

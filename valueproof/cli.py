@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from valueproof import __version__
+from valueproof._version import __version__
 from valueproof.safe_text import plain_text
 
 EXPERIMENT = click.Path(path_type=Path)
@@ -61,8 +61,8 @@ def validate(experiment: Path, allowed_roots: tuple[Path, ...], connections: Pat
 
     Exit status 0 when the experiment is usable, 2 when it is not.
     """
-    from valueproof.terminal import print_validation
-    from valueproof.validate import validate as run_validate
+    from valueproof.commands.terminal import print_validation
+    from valueproof.commands.validate import validate as run_validate
 
     print_validation(run_validate(experiment, allowed_roots, connections))
 
@@ -80,9 +80,9 @@ def analyze(experiment: Path, json_path: Path | None, allowed_roots: tuple[Path,
     Difference-in-differences per KPI with its confidence interval, p-value adjusted across KPIs,
     pre-trend check and robustness tests; --json writes the full results.
     """
-    from valueproof.api import analyze as run_analyze
-    from valueproof.output import check_outputs, experiment_inputs, write_atomic
-    from valueproof.terminal import print_results, print_value
+    from valueproof.commands.pipeline import analyze as run_analyze
+    from valueproof.commands.outputs import check_outputs, experiment_inputs, write_atomic
+    from valueproof.commands.terminal import print_results, print_value
 
     if json_path is not None:  # before the work: never overwrite an input
         check_outputs({"--json": json_path}, experiment_inputs(experiment, allowed_roots))
@@ -110,8 +110,8 @@ def report(experiment: Path, output: Path, html_path: Path | None, locale: str |
            json_path: Path | None, allowed_roots: tuple[Path, ...],
            connections: Path | None) -> None:
     """Render the branded Quarterly Business Review PDF of an experiment."""
-    from valueproof.preload import report_libraries
-    from valueproof.report import make_report
+    from valueproof.commands.preload import report_libraries
+    from valueproof.commands.report import make_report
 
     report_libraries()
 
@@ -122,7 +122,7 @@ def report(experiment: Path, output: Path, html_path: Path | None, locale: str |
     line = (f"{len(verdicts)} KPIs: {verdicts.count('improved')} improved, "
             f"{verdicts.count('worsened')} got worse, {verdicts.count('inconclusive')} inconclusive")
     if results.roi is not None:
-        from valueproof.terminal import roi_percent
+        from valueproof.commands.terminal import roi_percent
 
         roi = results.roi
         line += (f"; ROI {roi_percent(roi.roi)} ({roi_percent(roi.roi_low)} – "
@@ -159,10 +159,10 @@ def batch(paths: tuple[Path, ...], out_dir: Path, jobs: int | None, locale: str 
     """
     import os
 
-    from valueproof.batch import BatchOptions, check_out_dir, find_definitions, plan, load_state
-    from valueproof.batch_stop import Stopper
+    from valueproof.commands.batch.run import BatchOptions, check_out_dir, find_definitions, plan, load_state
+    from valueproof.commands.batch.stop import Stopper
     from valueproof.errors import ValueproofError
-    from valueproof.terminal import run_batch
+    from valueproof.commands.terminal import run_batch
 
     stopper = Stopper()  # SIGTERM while planning ends it as Ctrl-C does
     try:  # planning hashes every account's data: Ctrl-C may come before any rendering
@@ -211,7 +211,7 @@ def schema() -> None:
 @click.option("--force", is_flag=True, help="Write into a folder that is not empty.")
 def init(directory: Path, force: bool) -> None:
     """Create a working example experiment in DIRECTORY to edit."""
-    from valueproof.scaffold import scaffold
+    from valueproof.commands.init import scaffold
 
     written = scaffold(directory, force=force)
     click.echo(f"Created {len(written)} files in {directory}:")

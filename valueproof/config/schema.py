@@ -119,14 +119,14 @@ def check_locale(value: str) -> str:
             raise ValueError(value)
         language = Locale.parse(value.replace("-", "_")).language
     except (UnknownLocaleError, ValueError, TypeError):
-        from valueproof.report.i18n import complete_languages
+        from valueproof.language.i18n import complete_languages
 
         raise ValueError(f"'{value}' is not a known locale; use a language and optional region "
                          f"such as en, pl, en_GB (languages: {', '.join(complete_languages())})"
                          ) from None
     if language == "en":  # the source text: nothing to read
         return value
-    from valueproof.report.i18n import complete_languages, is_complete_language
+    from valueproof.language.i18n import complete_languages, is_complete_language
 
     if not is_complete_language(language):  # reads only this language's catalogue
         complete = complete_languages()

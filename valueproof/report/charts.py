@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from valueproof.report.formatting import RIGHT_TO_LEFT, unisolated
+from valueproof.language.formatting import RIGHT_TO_LEFT, unisolated
 
 FONT_FAMILY = "Noto Sans"
 MINUS_FONT = "Noto Sans Math"  # a two-glyph subset: the true minus sign (U+2212) the text uses

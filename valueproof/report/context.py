@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
 from gettext import NullTranslations
 from pathlib import Path
 
-from valueproof import __version__
+from valueproof._version import __version__
 from valueproof.config import Experiment
 from valueproof.config.brand import Brand
 from valueproof.data.load import FEW_UNITS
@@ -20,96 +19,15 @@ from valueproof.report import adoption as adoption_report
 from valueproof.report import grid_words
 from valueproof.report import wording
 from valueproof.report import charts, roi_words, words_rate_ratio
-from valueproof.report.formatting import (FSI, LRI, RIGHT_TO_LEFT, Formatter,
-                                          decimals_for_interval, isolated_text, unisolated)
-from valueproof.report.i18n import plural_form_count, unit_form
+from valueproof.language.formatting import (Formatter,
+                                          decimals_for_interval, unisolated)
+from valueproof.language.words import Unit, Words, kpi_scale, with_unit
 from valueproof.stats.results import KPIResult, Results
 from valueproof.value.roi import shown_totals
 
 STATUS_SYMBOL = {"achieved": "✓", "on_track": "→", "at_risk": "!", "not_achieved": "✗",
                  "inconclusive": "?", wording.UNCONFIRMED: wording.UNCONFIRMED_SYMBOL}
 VERDICT_SYMBOL = {"improved": "▲", "worsened": "▼", "inconclusive": "●"}
-
-
-def _fill(text: str, values: dict) -> str:
-    return text % values if values or "%%" in text else text
-
-
-@dataclass(frozen=True)
-class Words:
-    """The report's language: its message catalogue (gettext's translations; English, the
-    source text, is `NullTranslations()`), plus the formatter."""
-
-    catalogue: NullTranslations
-    fmt: Formatter
-
-    def __call__(self, message: str, **values) -> str:
-        return _fill(self.catalogue.gettext(message), self._isolated(values))
-
-    def _isolated(self, values: dict) -> dict:
-        """In a right-to-left language every text put into a sentence (a name, a number) is
-        isolated, so a Latin name keeps its own order inside Arabic text."""
-        if not self.fmt.rtl:
-            return values
-        return {key: isolated_text(value) if isinstance(value, str) and value[:1] not in
-                (LRI, FSI) else value for key, value in values.items()}
-
-    def pgettext(self, context: str, message: str) -> str:
-        return self.catalogue.pgettext(context, message)
-
-    def plural(self, singular: str, plural: str, count, decimal: str | None = None,
-               **values) -> str:
-        """ngettext: the form of the message for `count` in the report's language. `count` is
-        a whole number, or a decimal as shown ('6,2'), whose form CLDR's rules give: the form
-        of a whole number of the same category, or, where only decimals are in it (Polish
-        '6,2 punktu procentowego'), `decimal` — the message looked up with
-        `words.pgettext(DECIMAL_CONTEXT, plural)`."""
-        n = plural_form_count(count, self.fmt.locale)
-        if n is None:
-            text = decimal if decimal is not None else self.catalogue.ngettext(singular, plural, 5)
-        else:
-            text = self.catalogue.ngettext(singular, plural, n)
-        return _fill(text, self._isolated(values))
-
-
-@dataclass(frozen=True)
-class Unit:
-    """A unit shown after numbers: the analyst's text ('min'), their plural forms (a
-    PluralUnit: 'dzień / dni / dnia'), or percentage points, a counted message. `str()` is the
-    form for a column header or an axis: the form of a count of 5 ('days', 'dni')."""
-
-    words: Words
-    text: str
-
-    def after(self, shown: str) -> str:
-        """`shown` (a formatted number) with the unit in the form for it, kept on one line."""
-        if not self.text:
-            return shown
-        fmt = self.words.fmt
-        if self.text == "%":
-            return fmt.with_percent(shown)
-        if self.text == POINTS:
-            counted = self.words.plural(
-                "%(n)s percentage point", "%(n)s percentage points", shown,
-                decimal=self.words.pgettext("decimal", "%(n)s percentage points"), n=shown)
-            return counted.replace(f"{shown} ", f"{shown}\u00a0", 1)
-        forms = getattr(self.text, "forms", None)
-        word = unit_form(forms, shown, fmt.locale) if forms else self.text
-        if fmt.rtl and not RIGHT_TO_LEFT.search(word):
-            return fmt.joined(shown, after="\u00a0" + word)  # 'min' stays after '2.5'
-        return f"{shown}\u00a0{word}"
-
-    def __str__(self) -> str:
-        if self.text == POINTS:
-            return self.words("percentage points")
-        forms = getattr(self.text, "forms", None)
-        return unit_form(forms, 5, self.words.fmt.locale) if forms else str(self.text)
-
-    def __bool__(self) -> bool:
-        return bool(self.text)
-
-
-POINTS = "\x00points"  # the change of a rate: percentage points, counted by the catalogue
 
 
 def _cut_by_window(results: Results, kpi: KPIResult, time_kind: str) -> list[bool]:
@@ -128,21 +46,6 @@ def _cut_by_window(results: Results, kpi: KPIResult, time_kind: str) -> list[boo
             start < dt.date.fromisoformat(window["start"])
             or period_end(start, results.period) > dt.date.fromisoformat(window["end"])))
     return cut
-
-
-def _kpi_scale(kpi: KPIResult, words: Words) -> tuple[float, Unit, Unit]:
-    """(scale, unit of levels, unit of changes): rates are shown in % and percentage points."""
-    if kpi.unit == "%":
-        return 100.0, Unit(words, "%"), Unit(words, POINTS)
-    return 1.0, Unit(words, kpi.unit), Unit(words, kpi.unit)
-
-
-def _with_unit(text: str, unit: Unit | str) -> str:
-    if isinstance(unit, Unit):
-        return unit.after(text)
-    if not unit:
-        return text
-    return f"{text}{unit}" if unit == "%" else f"{text}\u00a0{unit}"
 
 
 def status_labels(words: Words) -> dict[str, str]:
@@ -181,10 +84,10 @@ def effect_sentence(words: Words, results: Results, kpi: KPIResult, groups: dict
     """'Pilot agents: Average handle time fell by 2.5 min (−21%) compared with … (likely range
     −2.7 min to −2.2 min).' Plain words: the p-values are in the KPI's detail box."""
     fmt = words.fmt
-    scale, _, change_unit = _kpi_scale(kpi, words)
-    amount = _with_unit(fmt.number(abs(kpi.effect_units) * scale), change_unit)
+    scale, _, change_unit = kpi_scale(kpi, words)
+    amount = with_unit(fmt.number(abs(kpi.effect_units) * scale), change_unit)
     low = fmt.number(kpi.effect_units_low * scale, signed=True)  # the unit once, after high
-    high = _with_unit(fmt.number(kpi.effect_units_high * scale, signed=True), change_unit)
+    high = with_unit(fmt.number(kpi.effect_units_high * scale, signed=True), change_unit)
     relative = fmt.percent(kpi.relative_effect, signed=True) if kpi.relative_effect is not None else "–"
     direction = words("fell") if kpi.effect_units < 0 else words("rose")
     bounded = math.isfinite(kpi.effect_units_low) and math.isfinite(kpi.effect_units_high)
@@ -218,8 +121,8 @@ def magnitude(words: Words, kpi: KPIResult) -> str:
     fmt = words.fmt
     if kpi.transform == "log" and kpi.relative_effect is not None:
         return fmt.percent(kpi.relative_effect, signed=True)
-    scale, _, change_unit = _kpi_scale(kpi, words)
-    absolute = _with_unit(fmt.number(kpi.effect_units * scale, signed=True), change_unit)
+    scale, _, change_unit = kpi_scale(kpi, words)
+    absolute = with_unit(fmt.number(kpi.effect_units * scale, signed=True), change_unit)
     if kpi.unit == "%" or kpi.relative_effect is None:
         return absolute
     return f"{fmt.percent(kpi.relative_effect, signed=True)} ({absolute})"
@@ -228,8 +131,8 @@ def magnitude(words: Words, kpi: KPIResult) -> str:
 def _change_words(words: Words, kpi: KPIResult) -> str:
     """'Average handle time down 21% (2.5 min)': the headline's wording of one KPI."""
     fmt = words.fmt
-    scale, _, change_unit = _kpi_scale(kpi, words)
-    absolute = _with_unit(fmt.number(abs(kpi.effect_units) * scale), change_unit)
+    scale, _, change_unit = kpi_scale(kpi, words)
+    absolute = with_unit(fmt.number(abs(kpi.effect_units) * scale), change_unit)
     if kpi.transform == "log" and kpi.relative_effect is not None:
         amount = fmt.percent(abs(kpi.relative_effect))
     elif kpi.unit == "%" or kpi.relative_effect is None:
@@ -289,10 +192,10 @@ def headline_sentence(words: Words, results: Results) -> str:
 
 
 def mde_text(words: Words, kpi: KPIResult) -> str:
-    scale, _, change_unit = _kpi_scale(kpi, words)
+    scale, _, change_unit = kpi_scale(kpi, words)
     if kpi.log_scale:
         return words.fmt.joined(words.fmt.percent(math.expm1(kpi.mde)), "±")
-    return _with_unit(words.fmt.joined(words.fmt.number(kpi.mde * scale), "±"), change_unit)
+    return with_unit(words.fmt.joined(words.fmt.number(kpi.mde * scale), "±"), change_unit)
 
 
 def verdict_sentence(words: Words, kpi: KPIResult) -> str:
@@ -339,10 +242,10 @@ def pre_trend_sentence(words: Words, kpi: KPIResult, method: str, period: str,
                 words("Before the rollout no difference between the groups' trends was "
                       "detected."))
         if trend.detectable_trend is not None and math.isfinite(trend.detectable_trend):
-            scale, _, change_unit = _kpi_scale(kpi, words)
+            scale, _, change_unit = kpi_scale(kpi, words)
             size = (words.fmt.percent(math.expm1(abs(trend.detectable_trend)), 2)
                     if kpi.log_scale else
-                    _with_unit(words.fmt.number(abs(trend.detectable_trend) * scale, 2), change_unit))
+                    with_unit(words.fmt.number(abs(trend.detectable_trend) * scale, 2), change_unit))
             text += " " + words("The check would have noticed a difference in trends of about "
                                 "%(size)s per %(period)s.", size=size, period=period)
         return "not_detected", text
@@ -394,7 +297,7 @@ def sensitivity_sentence(words: Words, kpi: KPIResult, scale: float, change_unit
     if kpi.log_scale:
         value = lambda v: fmt.percent(math.expm1(v), 2, signed=True)  # noqa: E731
     else:
-        value = lambda v: _with_unit(fmt.number(v * scale, 3, signed=True), change_unit)  # noqa: E731
+        value = lambda v: with_unit(fmt.number(v * scale, 3, signed=True), change_unit)  # noqa: E731
     moved = words.plural("%(left)s unit was seen only before the rollout and %(joined)s only "
                          "after it.", "%(left)s units were seen only before the rollout and "
                          "%(joined)s only after it.", int(left), left=fmt.fixed(left, 0),
@@ -411,7 +314,7 @@ def kpi_page(words: Words, results: Results, kpi: KPIResult, groups: dict[str, s
              style: charts.ChartStyle, font_dir: Path, time_kind: str,
              names: dict[str, str | None]) -> dict:
     fmt = words.fmt
-    scale, level_unit, change_unit = _kpi_scale(kpi, words)
+    scale, level_unit, change_unit = kpi_scale(kpi, words)
     staggered = results.design == "staggered"
     period = analysis_period(words, results, time_kind)
     trend_svg = figure = waves_sentence = means_note = None
@@ -503,17 +406,17 @@ def progress_text(words: Words, criterion, kpi: KPIResult) -> str:
     +8 target', '+91% against a target of −1.0%' (the wrong way), '4.08 points against a target
     of 4.3 points'; with the trend's projection when the deadline is ahead."""
     fmt = words.fmt
-    scale, level_unit, change_unit = _kpi_scale(kpi, words)
+    scale, level_unit, change_unit = kpi_scale(kpi, words)
     if criterion.measured is None or not math.isfinite(criterion.measured):
         return "–"
     if criterion.kind == "relative":
         show = lambda v: fmt.percent(v, signed=True)  # noqa: E731
         measured, target, bare = show(criterion.measured), show(criterion.target), None
     elif criterion.kind == "level":
-        show = lambda v: _with_unit(fmt.number(v * scale, 3), level_unit)  # noqa: E731
+        show = lambda v: with_unit(fmt.number(v * scale, 3), level_unit)  # noqa: E731
         measured, target, bare = show(criterion.measured), show(criterion.target), None
     else:
-        show = lambda v: _with_unit(fmt.number(v * scale, 2, signed=True), change_unit)  # noqa: E731
+        show = lambda v: with_unit(fmt.number(v * scale, 2, signed=True), change_unit)  # noqa: E731
         measured, target = show(criterion.measured), show(criterion.target)
         bare = fmt.number(criterion.target * scale, 3, signed=True)
     if criterion.progress is not None:

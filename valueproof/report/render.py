@@ -19,8 +19,8 @@ from valueproof.errors import ReportError
 from valueproof.redaction import redact
 from valueproof.report.charts import printable
 from valueproof.report.context import build_context, report_date
-from valueproof.report.formatting import Formatter, isolated_text
-from valueproof.report.i18n import translations
+from valueproof.language.formatting import Formatter, isolated_text
+from valueproof.language.i18n import translations
 from valueproof.stats.results import Results
 
 
@@ -166,7 +166,7 @@ def tie_one_letter_words(html: str, fmt: Formatter) -> str:
     """The page's text with a no-break space after one-letter words where the language's
     typography wants it (Polish, Czech, Slovak: `Formatter.tie`); markup, styles and scripts
     are left as they are."""
-    from valueproof.report.formatting import ONE_LETTER_TIES
+    from valueproof.language.formatting import ONE_LETTER_TIES
 
     if fmt.locale.language not in ONE_LETTER_TIES:
         return html

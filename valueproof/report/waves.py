@@ -12,7 +12,8 @@ import math
 from pathlib import Path
 
 from valueproof.report import charts
-from valueproof.report.context import Words, _kpi_scale, _with_unit, period_name
+from valueproof.language.words import Words, kpi_scale, with_unit
+from valueproof.report.context import period_name
 from valueproof.stats.results import KPIResult, Results
 
 MOST_ROWS = 26  # rows of a wave x period table before only every n-th period is shown
@@ -173,7 +174,7 @@ def waves_block(words: Words, results: Results, groups: dict[str, str], time_kin
 def _figures(words: Words, kpi: KPIResult) -> tuple[callable, int, str]:
     """How a KPI's effects are shown in tables: (value -> number, decimals, unit). Decimals
     follow the headline's standard error (two significant figures of it)."""
-    scale, _, change_unit = _kpi_scale(kpi, words)
+    scale, _, change_unit = kpi_scale(kpi, words)
     if kpi.transform == "log":
         convert, unit, spread = (lambda v: math.expm1(v) * 100), "%", kpi.se * 100
     else:
@@ -190,7 +191,7 @@ def effect_figure(words: Words, results: Results, kpi: KPIResult, style: charts.
     aggregations = kpi.aggregations or {}
     dynamic = aggregations.get("dynamic") or []
     simultaneous = aggregations.get("band") == "simultaneous"
-    scale, _, change_unit = _kpi_scale(kpi, words)
+    scale, _, change_unit = kpi_scale(kpi, words)
     unit = words("log points") if kpi.transform == "log" else change_unit
     low, high = ("band_low", "band_high") if simultaneous else ("ci_low", "ci_high")
     svg = charts.dynamic_chart(
@@ -269,7 +270,7 @@ def _estimate(words: Words, part: dict | None, convert, decimals: int,
 
     bounded = all(part.get(k) is not None and math.isfinite(part[k])
                   for k in ("ci_low", "ci_high"))
-    return {"att": _with_unit(number(part["att"]), unit),
+    return {"att": with_unit(number(part["att"]), unit),
             "ci": f"{number(part['ci_low'])} … {number(part['ci_high'])}" if bounded else ""}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from valueproof import __version__
+from valueproof._version import __version__
 from valueproof.config import Experiment
 from valueproof.data import Dataset
 from valueproof.stats import did, event_study, poisson_kpi

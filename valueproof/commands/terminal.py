@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from valueproof.safe_text import terminal_text as tt
-from valueproof.validate import Validation, grid_text
+from valueproof.commands.validate import Validation, grid_text
 from valueproof.value.roi import shown_totals
 
 
@@ -311,8 +311,9 @@ def plan_texts(results) -> list[dict]:
     same thing ('to agree' for a missing owner or date)."""
     from gettext import NullTranslations
 
-    from valueproof.report.context import Words, plan_items
-    from valueproof.report.formatting import Formatter
+    from valueproof.language.words import Words
+    from valueproof.report.context import plan_items
+    from valueproof.language.formatting import Formatter
 
     return plan_items(Words(NullTranslations(), Formatter("en")), results)
 
@@ -328,7 +329,7 @@ def run_batch(tasks, options, dry_run: bool, quiet: bool) -> int:
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                                TimeElapsedColumn, TimeRemainingColumn)
 
-    from valueproof.batch import BatchRun, batch_exit_code
+    from valueproof.commands.batch.run import BatchRun, batch_exit_code
 
     out = console()
     if dry_run:
@@ -372,7 +373,7 @@ def run_batch(tasks, options, dry_run: bool, quiet: bool) -> int:
                f"{counts['failed']} failed in {elapsed:.1f} s; summary in "
                f"{options.out_dir / 'summary.csv'}")
     if runner.interrupted:
-        from valueproof.batch_stop import signal_name
+        from valueproof.commands.batch.stop import signal_name
 
         how = ("Interrupted" if runner.stopped_by == signal.SIGINT
                else f"Terminated ({signal_name(runner.stopped_by)})")

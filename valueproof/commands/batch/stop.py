@@ -91,7 +91,7 @@ def stop_pool(pool, terminate: bool) -> None:
 def make_staging(out_dir: Path):
     """A new staging folder in `out_dir`, locked for as long as the returned file stays open:
     (folder, lock file). A failure names the output folder, never the hidden folder."""
-    from valueproof.output import oserror_hint
+    from valueproof.commands.outputs import oserror_hint
 
     folder = None
     try:

@@ -16,7 +16,7 @@ def pipeline(path: str | Path, check_assets: bool = False, allowed_roots: tuple[
     from valueproof.config import load_experiment
     from valueproof.data import load_dataset
     from valueproof.stats import analyze_dataset
-    from valueproof.validate import check_assets as check
+    from valueproof.commands.validate import check_assets as check
     from valueproof.value import assess_value
 
     experiment = load_experiment(path, allowed_roots, Connections(connections))

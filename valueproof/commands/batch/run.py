@@ -7,7 +7,7 @@ preloads them) and are replaced after a number of reports, which bounds their me
 Workers write into a staging folder inside the output folder; the main process moves an account's
 files into place when it records the account as rendered. So whatever stops the batch (Ctrl-C,
 SIGTERM, a killed worker), the PDFs in the output folder are exactly the ones the summary lists,
-and no partial file is left behind (valueproof.batch_stop: signals, pool, staging folder).
+and no partial file is left behind (valueproof.commands.batch.stop: signals, pool, staging folder).
 """
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from valueproof import __version__
-from valueproof.batch_stop import (STOP_SIGNALS, ignore_stop_signals, make_staging,
+from valueproof._version import __version__
+from valueproof.commands.batch.stop import (STOP_SIGNALS, ignore_stop_signals, make_staging,
                                    remove_leftovers, remove_staging, signal_handler, signal_name,
                                    stop_pool)
 from valueproof.errors import ConfigError, ValueproofError
-from valueproof.output import oserror_hint
+from valueproof.commands.outputs import oserror_hint
 from valueproof.safe_text import csv_row
 
 STATE_FILE = ".valueproof-batch.json"
@@ -158,7 +158,7 @@ def _identify(definition: Path, options: BatchOptions,
     so hashing never blocks on a FIFO or reads /dev/zero for ever."""
     from valueproof.config import load_experiment
     from valueproof.data.sources import data_fingerprint
-    from valueproof.output import experiment_inputs
+    from valueproof.commands.outputs import experiment_inputs
 
     if not definition.exists():
         listed = f" (listed in {origin}); fix or remove that line" if origin else ""
@@ -187,7 +187,7 @@ def _identify(definition: Path, options: BatchOptions,
 def _check_not_inputs(files: list[str], options: BatchOptions, inputs: dict[str, Path]) -> None:
     """None of `files` in the output folder is one of an account's inputs (an output folder
     that is also an experiment's folder); ValueproofError naming both otherwise."""
-    from valueproof.output import check_outputs
+    from valueproof.commands.outputs import check_outputs
 
     if options.out_dir.is_dir():  # else nothing in it can be an input
         for file in files:
@@ -277,7 +277,7 @@ def plan(definitions: list[Path], options: BatchOptions, state: dict,
 def _warm() -> None:
     """Worker start: import what every report needs, once (a no-op under the forkserver,
     which preloads the same modules before it forks the workers)."""
-    import valueproof.batch_preload  # noqa: F401
+    import valueproof.commands.batch.forkserver  # noqa: F401
 
 
 def _worker_start() -> None:
@@ -306,7 +306,7 @@ def output_files(name: str, options: BatchOptions) -> list[str]:
 def render_task(task: Task, options: BatchOptions, folder: Path) -> Outcome:
     """Runs in a worker: one account, end to end, its files written into `folder` (the staging
     folder). Never raises for a user's mistake."""
-    from valueproof.report import make_report
+    from valueproof.commands.report import make_report
 
     start = time.perf_counter()
     outcome = Outcome(task.account, str(task.definition), "failed")
@@ -348,7 +348,7 @@ def load_state(out_dir: Path) -> dict:
 
 
 def save_state(out_dir: Path, state: dict) -> None:
-    from valueproof.output import write_atomic
+    from valueproof.commands.outputs import write_atomic
 
     write_atomic(out_dir / STATE_FILE, json.dumps(state, indent=1, sort_keys=True))
 
@@ -356,7 +356,7 @@ def save_state(out_dir: Path, state: dict) -> None:
 def write_summary(out_dir: Path, outcomes: list[Outcome]) -> None:
     import io
 
-    from valueproof.output import write_atomic
+    from valueproof.commands.outputs import write_atomic
 
     rows = [asdict(o) for o in outcomes]  # the JSON keeps the text as it is; the CSV escapes it
     write_atomic(out_dir / "summary.json", json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
@@ -482,7 +482,7 @@ class BatchRun:
         from concurrent.futures.process import BrokenProcessPool
 
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["valueproof.batch_preload"])
+        context.set_forkserver_preload(["valueproof.commands.batch.forkserver"])
         _start_forkserver()
         pending, attempts = list(todo), {}
         while pending and not self.interrupted:

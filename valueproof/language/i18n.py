@@ -17,7 +17,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import NumberFormatError, parse_decimal
 from babel.support import Translations
 
-from valueproof.report.formatting import unisolated
+from valueproof.language.formatting import unisolated
 
 #: msgctxt of the form a decimal count takes where no whole number shares its CLDR category
 #: (Polish "2,5 dnia", Slovak "2,5 dňa"): gettext's plural formula only knows whole numbers.

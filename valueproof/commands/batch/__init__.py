@@ -1,0 +1,1 @@
+"""`valueproof batch`: plan the accounts, run them in worker processes, stop cleanly."""

@@ -1,0 +1,40 @@
+"""`valueproof report`: the pipeline, then the PDF (and HTML, JSON) written all together or not at all."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+
+def make_report(experiment_path: Path, output: Path, html_path: Path | None = None,
+                locale: str | None = None, json_path: Path | None = None,
+                allowed_roots: tuple[Path, ...] = (), connections: Path | None = None):
+    """The whole pipeline for one experiment: config -> data -> stats -> value -> report.
+
+    Writes the PDF (and the HTML and results JSON when given) all together or not at all; the
+    returned results carry the report's warnings too (a logo left out)."""
+    from valueproof.commands.pipeline import pipeline
+    from valueproof.config.schema import check_locale
+    from valueproof.errors import ValueproofError
+    from valueproof.commands.outputs import check_outputs, experiment_inputs, write_all
+    from valueproof.report.render import render_report
+
+    if locale is not None:
+        try:
+            check_locale(locale)
+        except ValueError as exc:
+            raise ValueproofError(f"--locale {exc}") from None
+    outputs = {"--output": output, "--html": html_path, "--json": json_path}
+    check_outputs(outputs, experiment_inputs(Path(experiment_path), allowed_roots))
+    experiment, results = pipeline(experiment_path, check_assets=True, allowed_roots=allowed_roots,
+                                   connections=connections)
+    rendered = render_report(experiment, results, locale, with_html=html_path is not None)
+    results = dataclasses.replace(results, warnings=[*results.warnings, *rendered.warnings])
+    files = [(output, rendered.pdf)]
+    if html_path is not None:
+        files.append((html_path, rendered.html))
+    if json_path is not None:
+        files.append((json_path, json.dumps(results.to_dict(), indent=2, allow_nan=False) + "\n"))
+    write_all(files)
+    return results
