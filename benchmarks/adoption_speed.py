@@ -102,7 +102,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from valueproof.adoption import assess_adoption
-    from valueproof.api import pipeline
+    from valueproof.commands.pipeline import pipeline
     from valueproof.config import load_experiment
 
     with tempfile.TemporaryDirectory() as name:
