@@ -87,7 +87,7 @@ def test_progress_line_shows_the_account_as_text(write_experiment, tmp_path, mon
     raise there either."""
     from rich.console import Console
 
-    from valueproof.commands import terminal
+    from valueproof.cli import terminal
     from valueproof.commands.batch.run import BatchOptions, plan
 
     class Terminal(io.StringIO):

@@ -61,7 +61,7 @@ def validate(experiment: Path, allowed_roots: tuple[Path, ...], connections: Pat
 
     Exit status 0 when the experiment is usable, 2 when it is not.
     """
-    from valueproof.commands.terminal import print_validation
+    from valueproof.cli.terminal import print_validation
     from valueproof.commands.validate import validate as run_validate
 
     print_validation(run_validate(experiment, allowed_roots, connections))
@@ -82,7 +82,7 @@ def analyze(experiment: Path, json_path: Path | None, allowed_roots: tuple[Path,
     """
     from valueproof.commands.pipeline import analyze as run_analyze
     from valueproof.commands.outputs import check_outputs, experiment_inputs, write_atomic
-    from valueproof.commands.terminal import print_results, print_value
+    from valueproof.cli.terminal import print_results, print_value
 
     if json_path is not None:  # before the work: never overwrite an input
         check_outputs({"--json": json_path}, experiment_inputs(experiment, allowed_roots))
@@ -122,7 +122,7 @@ def report(experiment: Path, output: Path, html_path: Path | None, locale: str |
     line = (f"{len(verdicts)} KPIs: {verdicts.count('improved')} improved, "
             f"{verdicts.count('worsened')} got worse, {verdicts.count('inconclusive')} inconclusive")
     if results.roi is not None:
-        from valueproof.commands.terminal import roi_percent
+        from valueproof.cli.terminal import roi_percent
 
         roi = results.roi
         line += (f"; ROI {roi_percent(roi.roi)} ({roi_percent(roi.roi_low)} – "
@@ -162,7 +162,7 @@ def batch(paths: tuple[Path, ...], out_dir: Path, jobs: int | None, locale: str 
     from valueproof.commands.batch.run import BatchOptions, check_out_dir, find_definitions, plan, load_state
     from valueproof.commands.batch.stop import Stopper
     from valueproof.errors import ValueproofError
-    from valueproof.commands.terminal import run_batch
+    from valueproof.cli.terminal import run_batch
 
     stopper = Stopper()  # SIGTERM while planning ends it as Ctrl-C does
     try:  # planning hashes every account's data: Ctrl-C may come before any rendering
