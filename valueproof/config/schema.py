@@ -27,6 +27,7 @@ from valueproof.config.connections import definition_database
 from valueproof.config.limits import (ACTIONS, ITEMS, LABEL, NAME, OWNER, SENTENCE, WHEN,
                                       FilePath, Sentence, too_long)
 from valueproof.config.roster import ROSTER_DESCRIPTION, Roster
+from valueproof.sandbox import Sandbox
 
 #: A point in time as written by the analyst: a calendar date or an integer period (2024, 202431).
 TimePoint = dt.date | int
@@ -908,34 +909,9 @@ class Experiment(Strict):
         return next(k for k in self.kpis if k.id == kpi_id)
 
     def resolve(self, path: Path, key: str = "path") -> Path:
-        """A file the definition names (at `key`), resolved against the definition's folder.
-
-        The definition is untrusted: after following symlinks the file must lie under its folder
-        or under a root the operator allowed (`--allow-path`), and must not be a folder, pipe or
-        device (reading those would hang or read something else than data). Whether it exists
-        is left to the caller, which knows what a missing file means.
-        """
-        from valueproof.errors import ConfigError
-
-        full = (path if path.is_absolute() else self._base_dir / path).resolve()
-        roots = [self._base_dir.resolve(), *(root.resolve() for root in self._allowed_roots)]
-        if not any(full.is_relative_to(root) for root in roots):
-            raise ConfigError(
-                f"{key}: '{path}' is {full}, outside the experiment's folder {roots[0]}; a "
-                "definition may read only files under its folder. Copy the file into the folder, "
-                "or, if you trust this definition, allow the file's folder with --allow-path DIR "
-                "(or the VALUEPROOF_ALLOW_PATH environment variable)"
-            )
-        wildcards = sorted(set(str(full)) & set("*?[]{}"))
-        if wildcards:  # the data engine would expand them, reaching files never named
-            raise ConfigError(
-                f"{key}: '{path}' is {full}, whose name contains {' '.join(wildcards)}; the data "
-                "reader treats these as wildcards, so rename the file or folder without them"
-            )
-        if full.exists() and not full.is_file():
-            kind = "a folder" if full.is_dir() else "not a regular file (a pipe, socket or device)"
-            raise ConfigError(f"{key}: '{path}' is {kind}; give a data file")
-        return full
+        """A file the definition names (at `key`), resolved against the definition's folder and
+        refused outside it and the roots the operator allowed (`sandbox.Sandbox.file`)."""
+        return Sandbox(self._base_dir, *self._allowed_roots).file(path, key)
 
     @property
     def allowed_roots(self) -> tuple[Path, ...]:
