@@ -1,4 +1,8 @@
-"""The Python entry point: the whole pipeline, config -> data -> stats -> value."""
+"""The one place that runs the stages: config -> data -> stats | adoption -> value.
+
+`analyze` and `report` run them all (`pipeline`), `validate` reads and checks every input without
+any statistics (`read_inputs`), and batch planning reads the definition alone (`load_definition`).
+"""
 
 from __future__ import annotations
 
@@ -7,21 +11,57 @@ from pathlib import Path
 from valueproof.stats.results import Results
 
 
+def load_definition(path: str | Path, allowed_roots: tuple[Path, ...] = (),
+                    connections: Path | None = None):
+    """config: the experiment definition, read and checked. `allowed_roots`: folders besides its
+    own whose files the definition may read; `connections`: the operator's connections.yaml
+    (None: VALUEPROOF_CONNECTIONS or the user's configuration folder)."""
+    from valueproof.config import load_experiment
+    from valueproof.config.connections import Connections
+
+    return load_experiment(path, allowed_roots, Connections(connections))
+
+
+def asset_warnings(experiment) -> list[str]:
+    """Logos and brand file must exist and lie inside the experiment's folder (or an allowed
+    root); the brand file must be valid (ConfigError otherwise). Returns a warning for every logo
+    the report will leave out because it cannot be drawn safely (see `valueproof.report.logos`)."""
+    from valueproof.config.brand import load_brand
+    from valueproof.errors import ConfigError
+    from valueproof.report.logos import LogoProblem, logo_mime, logo_warning
+
+    assets = [("brand", experiment.brand)]
+    for party in ("customer", "vendor"):
+        info = getattr(experiment, party)
+        if info is not None:
+            assets.append((f"{party}.logo", info.logo))
+    warnings = []
+    for key, path in assets:
+        if path is None:
+            continue
+        full = experiment.resolve(path, key)
+        if not full.is_file():
+            raise ConfigError(f"{key}: file '{path}' not found (looked in {full.parent})")
+        if key.endswith("logo"):
+            try:
+                logo_mime(full)
+            except LogoProblem as problem:
+                warnings.append(logo_warning(key, path, problem))
+    load_brand(experiment.resolve(experiment.brand, "brand") if experiment.brand else None)
+    return warnings
+
+
 def pipeline(path: str | Path, check_assets: bool = False, allowed_roots: tuple[Path, ...] = (),
              connections: Path | None = None):
-    """config -> data -> stats -> value: the definition and its results. `allowed_roots`: folders
-    besides its own whose files the definition may read; `connections`: the operator's
-    connections.yaml (None: VALUEPROOF_CONNECTIONS or the user's configuration folder)."""
-    from valueproof.config.connections import Connections
-    from valueproof.config import load_experiment
+    """config -> data -> stats -> value: the definition and its results (`allowed_roots` and
+    `connections` as for `load_definition`)."""
     from valueproof.data import load_dataset
     from valueproof.stats import analyze_dataset
-    from valueproof.commands.validate import check_assets as check
     from valueproof.value import assess_value
 
-    experiment = load_experiment(path, allowed_roots, Connections(connections))
+    experiment = load_definition(path, allowed_roots, connections)
     if check_assets:  # before the slow part: a missing logo should not wait for the statistics
-        check(experiment)
+        asset_warnings(experiment)
     return experiment, assess_value(experiment, analyze_dataset(experiment, load_dataset(experiment)))
 
 
@@ -29,3 +69,28 @@ def analyze(path: str | Path, allowed_roots: tuple[Path, ...] = (),
             connections: Path | None = None) -> Results:
     """Analyse an experiment definition; returns results with `to_dict()` and `to_frame()`."""
     return pipeline(path, allowed_roots=allowed_roots, connections=connections)[1]
+
+
+def read_inputs(path: str | Path, allowed_roots: tuple[Path, ...] = (),
+                connections: Path | None = None):
+    """config -> data -> adoption, without any statistics: every input read and checked, as
+    `valueproof validate` shows them. Returns the experiment, its dataset (without the panel),
+    the logo warnings and the adoption numbers at the date the scorecard is judged at (None
+    without adoption; reading the adoption files checks them: errors stop here, findings come
+    back as warnings)."""
+    import datetime as dt
+
+    from valueproof.adoption import assess_adoption
+    from valueproof.data import load_dataset
+    from valueproof.value import judged_at
+
+    experiment = load_definition(path, allowed_roots, connections)
+    warnings = asset_warnings(experiment)
+    dataset = load_dataset(experiment, build_panel=False)
+    if any(kpi.model == "poisson" for kpi in experiment.kpis):  # no negative counts
+        from valueproof.stats.poisson_kpi import check_counts
+
+        check_counts(experiment.kpis, dataset.findings)
+    post_end = dataset.post.end if isinstance(dataset.post.end, dt.date) else None
+    adoption = assess_adoption(experiment, judged_at(experiment, post_end))
+    return experiment, dataset, warnings, adoption

@@ -7,6 +7,18 @@ import json
 from pathlib import Path
 
 
+def check_locale_option(locale: str) -> None:
+    """--locale names a language the reports are written in; ValueproofError saying which
+    otherwise."""
+    from valueproof.config.schema import check_locale
+    from valueproof.errors import ValueproofError
+
+    try:
+        check_locale(locale)
+    except ValueError as exc:
+        raise ValueproofError(f"--locale {exc}") from None
+
+
 def make_report(experiment_path: Path, output: Path, html_path: Path | None = None,
                 locale: str | None = None, json_path: Path | None = None,
                 allowed_roots: tuple[Path, ...] = (), connections: Path | None = None):
@@ -14,17 +26,12 @@ def make_report(experiment_path: Path, output: Path, html_path: Path | None = No
 
     Writes the PDF (and the HTML and results JSON when given) all together or not at all; the
     returned results carry the report's warnings too (a logo left out)."""
-    from valueproof.commands.pipeline import pipeline
-    from valueproof.config.schema import check_locale
-    from valueproof.errors import ValueproofError
     from valueproof.commands.outputs import check_outputs, experiment_inputs, write_all
+    from valueproof.commands.pipeline import pipeline
     from valueproof.report.render import render_report
 
     if locale is not None:
-        try:
-            check_locale(locale)
-        except ValueError as exc:
-            raise ValueproofError(f"--locale {exc}") from None
+        check_locale_option(locale)
     outputs = {"--output": output, "--html": html_path, "--json": json_path}
     check_outputs(outputs, experiment_inputs(Path(experiment_path), allowed_roots))
     experiment, results = pipeline(experiment_path, check_assets=True, allowed_roots=allowed_roots,

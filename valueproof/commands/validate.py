@@ -5,10 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from valueproof.config import Experiment, load_experiment
-from valueproof.config.brand import load_brand
-from valueproof.data import Dataset, load_dataset
-from valueproof.errors import ConfigError
+from valueproof.config import Experiment
+from valueproof.data import Dataset
 
 
 @dataclass(frozen=True)
@@ -53,57 +51,11 @@ def grid_text(experiment: Experiment, dataset: Dataset) -> str | None:
     return f"Counts and sums: {rule}: {filled}"
 
 
-def check_assets(experiment: Experiment) -> list[str]:
-    """Logos and brand file must exist and lie inside the experiment's folder (or an allowed
-    root); the brand file must be valid. Returns a warning for every logo the report will leave
-    out because it cannot be drawn safely (see `valueproof.report.logos`)."""
-    from valueproof.report.logos import LogoProblem, logo_mime, logo_warning
-
-    assets = [("brand", experiment.brand)]
-    for party in ("customer", "vendor"):
-        info = getattr(experiment, party)
-        if info is not None:
-            assets.append((f"{party}.logo", info.logo))
-    warnings = []
-    for key, path in assets:
-        if path is None:
-            continue
-        full = experiment.resolve(path, key)
-        if not full.is_file():
-            raise ConfigError(f"{key}: file '{path}' not found (looked in {full.parent})")
-        if key.endswith("logo"):
-            try:
-                logo_mime(full)
-            except LogoProblem as problem:
-                warnings.append(logo_warning(key, path, problem))
-    load_brand(experiment.resolve(experiment.brand, "brand") if experiment.brand else None)
-    return warnings
-
-
 def validate(path: str | Path, allowed_roots: tuple[Path, ...] = (),
              connections: Path | None = None) -> Validation:
     """Load and check a definition and its data without running any statistics (databases
     through the operator's `connections` file)."""
-    from valueproof.config.connections import Connections
+    from valueproof.commands.pipeline import read_inputs
 
-    experiment = load_experiment(path, allowed_roots, Connections(connections))
-    warnings = check_assets(experiment)
-    dataset = load_dataset(experiment, build_panel=False)
-    if any(kpi.model == "poisson" for kpi in experiment.kpis):  # no negative counts
-        from valueproof.stats.poisson_kpi import check_counts
-
-        check_counts(experiment.kpis, dataset.findings)
-    return Validation(experiment, dataset, warnings, wave_warnings(dataset),
-                      check_adoption(experiment, dataset))
-
-
-def check_adoption(experiment: Experiment, dataset: Dataset):
-    """The adoption numbers at the date the scorecard is judged at (reading the adoption files
-    checks them: errors stop here, findings come back as warnings); None without adoption."""
-    import datetime as dt
-
-    from valueproof.adoption import assess_adoption
-    from valueproof.value import judged_at
-
-    post_end = dataset.post.end if isinstance(dataset.post.end, dt.date) else None
-    return assess_adoption(experiment, judged_at(experiment, post_end))
+    experiment, dataset, warnings, adoption = read_inputs(path, allowed_roots, connections)
+    return Validation(experiment, dataset, warnings, wave_warnings(dataset), adoption)
