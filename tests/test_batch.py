@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLES, invoke, sales_account
-from valueproof.commands.batch.run import find_definitions, safe_name
+from valueproof.commands.batch.plan import find_definitions, safe_name
 
 
 def _account(root: Path, name: str, customer: str, broken: bool = False) -> Path:

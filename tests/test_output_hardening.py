@@ -88,7 +88,7 @@ def test_progress_line_shows_the_account_as_text(write_experiment, tmp_path, mon
     from rich.console import Console
 
     from valueproof.cli import terminal
-    from valueproof.commands.batch.run import BatchOptions, plan
+    from valueproof.commands.batch.plan import BatchOptions, plan
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:

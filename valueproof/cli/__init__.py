@@ -159,34 +159,18 @@ def batch(paths: tuple[Path, ...], out_dir: Path, jobs: int | None, locale: str 
     """
     import os
 
-    from valueproof.commands.batch.run import BatchOptions, check_out_dir, find_definitions, plan, load_state
-    from valueproof.commands.batch.stop import Stopper
-    from valueproof.errors import ValueproofError
     from valueproof.cli.terminal import run_batch
+    from valueproof.commands.batch.plan import BatchOptions, plan_batch
+    from valueproof.commands.batch.stop import Stopper
 
+    options = BatchOptions(out_dir=out_dir, jobs=jobs or os.cpu_count() or 1, locale=locale,
+                           force=force, html=html, json=write_json, fail_fast=fail_fast,
+                           allowed_roots=tuple(allowed_roots),
+                           connections=connections.absolute() if connections else None)
     stopper = Stopper()  # SIGTERM while planning ends it as Ctrl-C does
     try:  # planning hashes every account's data: Ctrl-C may come before any rendering
         stopper.install()
-        origins: dict[Path, str] = {}  # a listed path that does not exist -> "portfolio:line"
-        definitions = find_definitions(list(paths), origins)
-        if not definitions:
-            raise ValueproofError("no experiment definitions found; give experiment.yaml files or "
-                                  "folders that contain them")
-        if locale is not None:
-            from valueproof.config.schema import check_locale
-
-            try:
-                check_locale(locale)
-            except ValueError as exc:
-                raise ValueproofError(f"--locale {exc}") from None
-        options = BatchOptions(out_dir=out_dir, jobs=jobs or os.cpu_count() or 1, locale=locale,
-                               force=force, html=html, json=write_json, fail_fast=fail_fast,
-                               allowed_roots=tuple(allowed_roots),
-                               connections=connections.absolute() if connections else None)
-        if not dry_run:
-            check_out_dir(out_dir)
-        tasks = plan(definitions, options, load_state(out_dir) if out_dir.is_dir() else {},
-                     origins)
+        tasks = plan_batch(list(paths), options, dry_run)
     except KeyboardInterrupt:
         click.echo("Interrupted before any report was rendered.", err=True)
         sys.exit(stopper.exit_code)
