@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import numpy as np
 
+from valueproof.data.findings import Finding
 from valueproof.data.panel import period_end, period_expression, period_start
 
 ALPHA = 0.001
@@ -41,8 +42,6 @@ def came_and_went(con, experiment, time_kind: str, names: list[str], candidates:
     """A warning naming how many of the units `candidates` (a mask over `names`, the codes of
     `unit_codes`) look as if they came or went; `grid_first`, `grid_last`: the first and last
     period start of the compared windows (day numbers, or periods)."""
-    from valueproof.data.load import Finding
-
     count = int(candidates.sum())
     if count == 0 or grid_first is None:
         return []

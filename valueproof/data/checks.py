@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import difflib
 
-from valueproof.data.sources import quote
+from valueproof.data.findings import Finding
+from valueproof.data.sqltext import quote
 from valueproof.errors import DataError
 
 #: Larger magnitudes are export errors (overflowed formulas, IDs in a value column), not KPIs.
@@ -72,8 +73,6 @@ def repeated_units(con, table: str, value: str, what: str, path, hint: str = "")
     date and an empty one) it is an error naming the file, the unit and both values. A line
     repeated as it is would count the unit's rows twice (the table is joined to every row): the
     table keeps one of each, and a finding says how many lines were dropped."""
-    from valueproof.data.load import Finding
-
     shown = f"coalesce(CAST({value} AS VARCHAR), '(empty)')"
     clash = con.execute(
         f"SELECT unit, list(DISTINCT {shown} ORDER BY {shown})[:2] FROM {table} "
@@ -108,8 +107,6 @@ def single_unit_groups(unit_counts: dict[str, int], has_control: bool) -> list:
     error or test is valid. A single *treated* unit with several controls is fine: the
     permutation test compares it with each of them.
     """
-    from valueproof.data.load import Finding
-
     arm = ("control" if has_control and unit_counts.get("control", 0) == 1 else
            "treatment" if not has_control and unit_counts.get("treatment", 0) == 1 else None)
     if arm is None:

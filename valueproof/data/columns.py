@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from valueproof.data.sources import literal, quote
+from valueproof.data.sqltext import literal, quote
 from valueproof.errors import DataError
 
 INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",

@@ -21,6 +21,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from valueproof.data.sqltext import literal
 from valueproof.errors import DataError
 
 #: Column types the sniffer may choose: no DATE, TIME or TIMESTAMP (see the module docstring).
@@ -62,8 +63,6 @@ class CsvDialect:
         return name
 
     def options(self, types: dict[str, str] | None = None) -> str:
-        from valueproof.data.sources import literal
-
         parts = ["header = true", f"auto_type_candidates = {TYPE_CANDIDATES}",
                  f"max_line_size = {MAX_LINE_BYTES}"]
         if self.delimiter:
@@ -101,8 +100,6 @@ def register_csv(con, path: Path, dialect: CsvDialect, text_columns: tuple[str, 
 
 
 def _create(con, kind: str, path: Path, dialect: CsvDialect, text_columns: tuple[str, ...]) -> None:
-    from valueproof.data.sources import literal
-
     source = f"read_csv({literal(str(path))}, {dialect.options()})"
     sniffed = {row[0]: row[1] for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
     # always named, even when sniffed as text: the reader sniffs again when it runs, and may

@@ -30,6 +30,7 @@ import numpy as np
 
 from valueproof.data import roster as rosters
 from valueproof.data.came_and_went import came_and_went
+from valueproof.data.findings import Finding
 from valueproof.data.panel import NEVER, Panel, period_end, period_expression, period_start
 
 EPOCH = dt.date(1970, 1, 1)
@@ -288,8 +289,6 @@ def _register_units(con, experiment, arm_sql: str, time_kind: str, pre, post) ->
 
 
 def _empty_units(experiment, units: list[str], totals: list[str]) -> list:
-    from valueproof.data.load import Finding
-
     if not units:
         return []
     rollout = experiment.rollout

@@ -10,29 +10,18 @@ become `Finding`s that validate, analyze and the report all show.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass, field
-
 
 from valueproof.config.schema import Experiment
 from valueproof.data import checks, grid, pushdown, waves as rollout_waves
 from valueproof.data.columns import numeric_expression, time_expression
+from valueproof.data.findings import Finding
 from valueproof.data.panel import Panel, aggregate_panel, align_to_period
-from valueproof.data.sources import (data_fingerprint, literal, quote, register_unit_table,
-                                     source_for)
+from valueproof.data.session import open_session
+from valueproof.data.sources import data_fingerprint, register_unit_table, source_for
+from valueproof.data.sqltext import in_list, quote, sql_time
+from valueproof.data.thresholds import FEW_UNITS
 from valueproof.errors import DataError
-
-FEW_UNITS = 10
-
-
-@dataclass(frozen=True)
-class Finding:
-    """A data-quality observation shown to the user; never silently acted on."""
-
-    kind: str
-    message: str  # in English, for the terminal and the JSON
-    kpi: str | None = None
-    params: dict = field(default_factory=dict)  # the numbers, for wording it in other languages
 
 
 @dataclass(frozen=True)
@@ -89,10 +78,6 @@ def _require_columns(columns: dict[str, str], needed: dict[str, str], label: str
             found = where([data_column for data_column in needed if data_column not in columns]
                           or [column]) if where else None
             raise DataError(f"{label}: column '{column}' (from {key}) not found; {found or fix}")
-
-
-def _in_list(values: list[str]) -> str:
-    return ", ".join(literal(v) for v in values)
 
 
 def _shift(point, amount: int):
@@ -152,12 +137,7 @@ def _load_from(experiment: Experiment, build_panel: bool, cuts: tuple = ()) -> D
     plan = pushdown.plan_for(experiment, cuts)
     source = source_for(experiment, plan)
     label = source.label
-    con = duckdb.connect(":memory:", config={"preserve_insertion_order": False})
-    con.execute("SET enable_progress_bar = false")
-    # a timestamp with a zone falls on its date in one pinned zone, not the machine's
-    con.execute("SET TimeZone = ?", [experiment.data.timezone])
-    if os.environ.get("VALUEPROOF_THREADS", "").isdigit():  # set by batch workers
-        con.execute(f"SET threads = {int(os.environ['VALUEPROOF_THREADS'])}")
+    con = open_session(experiment.data.timezone)
     try:
         source.register(con)
         return _load(con, experiment, label, build_panel, source, plan)
@@ -239,8 +219,8 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source,
             checks.check_unit_ids(con, data.unit, groups.file or "the groups table", label)
             group_expr = "assignment.grp"
             join = f"LEFT JOIN assignment ON assignment.unit = CAST(raw.{quote(data.unit)} AS VARCHAR)"
-        arm_expr = (f"CASE WHEN grp IN ({_in_list(treatment)}) THEN 'treatment' "
-                    + (f"WHEN grp IN ({_in_list(control)}) THEN 'control' " if control else "")
+        arm_expr = (f"CASE WHEN grp IN ({in_list(treatment)}) THEN 'treatment' "
+                    + (f"WHEN grp IN ({in_list(control)}) THEN 'control' " if control else "")
                     + "END")
     unit_sql = f"CAST(raw.{quote(data.unit)} AS VARCHAR) AS unit"
     if pushed:
@@ -360,7 +340,7 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source,
         findings += wave_findings
     else:
         pre, post = _resolve_windows(experiment, first, last, label)
-        bounds = [_sql_time(point) for point in (pre.start, pre.end, post.start, post.end)]
+        bounds = [sql_time(point) for point in (pre.start, pre.end, post.start, post.end)]
         window_expr = (f"CASE WHEN t BETWEEN {bounds[0]} AND {bounds[1]} THEN 'pre' "
                        f"WHEN t BETWEEN {bounds[2]} AND {bounds[3]} THEN 'post' END")
     _check_cells(con, plan, experiment, pre, post)
@@ -468,16 +448,16 @@ def _wave_windows(con, experiment: Experiment, first, last, time_kind: str, labe
                         f"({'dates' if time_kind == 'date' else 'integer periods'})")
     period_of = lambda column: period_expression(time_kind, period, column)  # noqa: E731
     findings = []
-    late = con.execute(f"SELECT count(DISTINCT unit) FROM obs WHERE ro > {_sql_time(end)}").fetchone()[0]
+    late = con.execute(f"SELECT count(DISTINCT unit) FROM obs WHERE ro > {sql_time(end)}").fetchone()[0]
     if late:
-        con.execute(f"UPDATE obs SET ro = NULL, arm = 'control' WHERE ro > {_sql_time(end)}")
+        con.execute(f"UPDATE obs SET ro = NULL, arm = 'control' WHERE ro > {sql_time(end)}")
         findings.append(Finding(
             "rollout_after_data",
             f"{late} unit(s) got the product after the data end ({end}); they count as not yet "
             "treated throughout", params={"units": late}))
     early = con.execute(
         f"SELECT count(DISTINCT unit), min(unit), min(ro) FROM obs WHERE ro IS NOT NULL AND "
-        f"{period_of('ro')} <= {period_of(_sql_time(start))}").fetchone()
+        f"{period_of('ro')} <= {period_of(sql_time(start))}").fetchone()
     if early[0]:
         step = period if time_kind == "date" else "period"
         raise DataError(
@@ -485,7 +465,7 @@ def _wave_windows(con, experiment: Experiment, first, last, time_kind: str, labe
             f"in the first {step} of the data ({start}) or before, so their wave has no period "
             "before the rollout to compare with; use data (or window.start) that begin at least "
             f"one {step} earlier, or leave those units out")
-    bounds = f"{_sql_time(start)} AND {_sql_time(end)}"
+    bounds = f"{sql_time(start)} AND {sql_time(end)}"
     window_expr = (f"CASE WHEN t NOT BETWEEN {bounds} THEN NULL WHEN ro IS NOT NULL AND "
                    f"{period_of('t')} >= {period_of('ro')} THEN 'post' ELSE 'pre' END")
     waves = rollout_waves.waves_of(con, period_of("ro"), window_expr)
@@ -504,10 +484,6 @@ def _check_comparison(experiment: Experiment, unit_counts: dict[str, int], label
             f"{label}: every unit gets the product at some point, so there is no never-treated "
             "unit to compare with; set analysis.comparison: not_yet_treated to compare each "
             "wave with the units not yet treated at the time")
-
-
-def _sql_time(point) -> str:
-    return f"DATE '{point.isoformat()}'" if isinstance(point, dt.date) else str(int(point))
 
 
 def _duplicate_rows(con, rows_read: int, key_columns: list[str]) -> tuple[int, int]:
@@ -593,6 +569,6 @@ def _check_cells(con, plan, experiment: Experiment, pre: Window, post: Window) -
         return
     split = con.execute(
         "SELECT count(*) FROM obs WHERE " + " OR ".join(
-            f"(t < {_sql_time(e)} AND t_end >= {_sql_time(e)})" for e in edges)).fetchone()[0]
+            f"(t < {sql_time(e)} AND t_end >= {sql_time(e)})" for e in edges)).fetchone()[0]
     if split:
         raise pushdown.Recut(tuple(edges))

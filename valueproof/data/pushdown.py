@@ -35,6 +35,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from valueproof.data.checks import ABSURD
+from valueproof.data.sqltext import quote
 
 TRUNCATE = {"week": "W", "month": "M", "quarter": "Q"}
 
@@ -194,13 +195,10 @@ def row_checks(table, plan: Plan):
 
 def row_checks_sql(relation: str, columns: list[str], plan: Plan) -> str:
     """`row_checks` in DuckDB's SQL, over `relation` (a DuckDB database's table or query)."""
-    def quoted(name: str) -> str:
-        return '"' + name.replace('"', '""') + '"'
-
-    keys = ", ".join(quoted(c) for c in columns if c not in plan.columns)
+    keys = ", ".join(quote(c) for c in columns if c not in plan.columns)
     return (f"SELECT sum(r) AS rows, sum(v) AS distinct, count(*) AS keys, "
             f"count(*) FILTER (WHERE v > 1) AS conflicts, "
-            f"min(CAST({quoted(plan.unit)} AS VARCHAR)) FILTER (WHERE v > 1) AS example "
+            f"min(CAST({quote(plan.unit)} AS VARCHAR)) FILTER (WHERE v > 1) AS example "
             f"FROM (SELECT {keys}, sum(c) AS r, count(*) AS v FROM "
             f"(SELECT *, count(*) AS c FROM ({relation.strip().rstrip(';')}\n) GROUP BY ALL) "
             f"GROUP BY {keys})")

@@ -13,7 +13,9 @@ raise `DataError` naming the file and the column.
 from __future__ import annotations
 
 from valueproof.data.csvread import CsvDialect, check_lines
-from valueproof.data.sources import literal, quote, table_source
+from valueproof.data.findings import Finding
+from valueproof.data.sources import table_source
+from valueproof.data.sqltext import literal, quote
 from valueproof.errors import DataError
 
 COLUMNS = ("unit", "start", "end")
@@ -118,8 +120,6 @@ def findings(con, name: str) -> list:
     and the rows of the compared windows (view `used`): units it lists that the experiment does
     not have, and rows of its units that fall outside their dates (kept, and counted as
     observed)."""
-    from valueproof.data.load import Finding
-
     out = []
     unknown, example = con.execute(
         "SELECT count(DISTINCT unit), min(unit) FROM roster "

@@ -18,6 +18,7 @@ from valueproof.data.csvread import (
     find_header_row,
     register_csv,
 )
+from valueproof.data.sqltext import literal
 from valueproof.errors import DataError
 
 READERS = {
@@ -29,15 +30,6 @@ READERS = {
     ".ndjson": "read_json_auto",
 }
 EXCEL = {".xlsx"}
-
-
-def quote(identifier: str) -> str:
-    """A DuckDB identifier, quoted so any column name is safe in SQL."""
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 class Source(Protocol):

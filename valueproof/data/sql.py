@@ -45,7 +45,7 @@ from valueproof.config.connections import DatabaseUrl
 from valueproof.data import pushdown
 from valueproof.data.db_errors import database_error, first_line
 from valueproof.data.guard import check_select
-from valueproof.data.sources import literal, quote
+from valueproof.data.sqltext import literal, quote
 from valueproof.data.watchdog import Watchdog
 from valueproof.errors import DataError
 

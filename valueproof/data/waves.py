@@ -13,7 +13,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from valueproof.data.columns import INTEGER_TYPES, time_expression
-from valueproof.data.sources import quote
+from valueproof.data.checks import repeated_units
+from valueproof.data.sources import register_unit_table
+from valueproof.data.sqltext import quote
 from valueproof.errors import DataError
 
 
@@ -53,9 +55,6 @@ def rollout_expression(con, experiment, columns: dict[str, str], time_kind: str,
 
 
 def _register_file(con, experiment, time_kind: str) -> tuple[str, list]:
-    from valueproof.data.checks import repeated_units
-    from valueproof.data.sources import register_unit_table
-
     path = register_unit_table(con, experiment, "rollout", "rollout", "rollouts_raw")
     described = con.execute("DESCRIBE rollouts_raw").fetchall()
     names = [r[0] for r in described]
