@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import Field, ValidationError
 
+from valueproof.config.base import Strict
 from valueproof.config.limits import FOOTER, shorten, too_long
-from valueproof.config.schema import Strict
 from valueproof.errors import ConfigError
 
 Colour = str

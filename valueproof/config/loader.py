@@ -12,7 +12,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from valueproof.config.limits import shorten, too_long, too_many
-from valueproof.config.schema import Experiment, LocatedError
+from valueproof.config.schema import Experiment
+from valueproof.config.types import LocatedError
 from valueproof.errors import ConfigError
 
 Loc = tuple[str | int, ...]
