@@ -9,7 +9,8 @@ import math
 import pytest
 
 from tests.conftest import EXAMPLES, invoke, panel_frame
-from valueproof.config.schema import ROI, Criterion
+from valueproof.config.account import ROI
+from valueproof.config.kpis import Criterion
 from valueproof.stats.results import EventPoint, KPIResult, PreTrend, Robustness
 from valueproof.value.criteria import STATUSES, direction_warnings, score_criterion
 from valueproof.value.roi import compute_roi
@@ -267,7 +268,7 @@ def test_inconclusive_beside_an_interval_excluding_zero_says_why():
     from gettext import NullTranslations
 
     from valueproof.language.words import Words
-    from valueproof.report.context import adjusted_note
+    from valueproof.report.sentences import adjusted_note
     from valueproof.language.formatting import Formatter
 
     words = Words(NullTranslations(), Formatter("en"))

@@ -312,7 +312,7 @@ def plan_texts(results) -> list[dict]:
     from gettext import NullTranslations
 
     from valueproof.language.words import Words
-    from valueproof.report.context import plan_items
+    from valueproof.report.scorecard import plan_items
     from valueproof.language.formatting import Formatter
 
     return plan_items(Words(NullTranslations(), Formatter("en")), results)

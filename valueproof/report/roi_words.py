@@ -1,10 +1,19 @@
-"""The ROI's range in words: its level stated ("likely range 303% to 592% with 95% confidence"),
-how it was found (the ROI page's small print), and what the measured period counted for a
-rollout in waves. The figures are the results' (`value.roi`), so the page and the JSON agree."""
+"""The ROI page in words and figures: the section the template shows (the headline, the ratio,
+the payback, the benefit and cost tables whose totals add up, the chart), the range with its level
+stated ("likely range 303% to 592% with 95% confidence"), how it was found (the small print), and
+what the measured period itself returned, for a rollout in waves from each wave's own rollout.
+The figures are the results' (`value.roi`), so the page and the JSON agree."""
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
+
+from valueproof.language.words import Words
+from valueproof.report import charts
+from valueproof.report.terms import period_name
+from valueproof.stats.results import Results
+from valueproof.value.roi import shown_totals
 
 
 def level_text(words, level: float) -> str:
@@ -53,12 +62,86 @@ def range_note(words, roi) -> str:
               "conservative figure is the lower end of the total's range."), how])
 
 
-def realised_text(words, roi, sentence: str | None) -> str | None:
-    """The measured period's sentence, and for a rollout in waves how much of it the units
-    had the product (each wave counts from its own rollout)."""
-    if sentence is None:
+def roi_section(words: Words, results: Results, style: charts.ChartStyle,
+                font_dir: Path) -> dict | None:
+    """The ROI page (None without an ROI): its figures in the reader's money and words."""
+    roi = results.roi
+    if roi is None:
         return None
-    share = (roi.realised or {}).get("with_product", 1.0)
+    fmt, money = words.fmt, (lambda v: words.fmt.money(v, roi.currency, sig=None))
+    # every figure a reader can add up does add up: prose rounds benefit and cost alike and
+    # derives the net; tables show whole units and their totals are the sums of their rows
+    benefit, cost, net = shown_totals(roi.benefit, roi.cost)
+    whole = lambda v: round(v) if math.isfinite(v) else v  # noqa: E731  (an unbounded range: "–")
+    rows = {name: [whole(getattr(b, name)) for b in roi.benefits]
+            for name in ("total", "total_low", "total_high")}
+    cost_rows = [whole(c.total) for c in roi.costs]
+    percent = lambda v: fmt.percent(v, sig=3 if abs(v) >= 1 else 2)  # noqa: E731
+    items = [(b.label, b.total, "benefit" if b.total >= 0 else "loss") for b in roi.benefits]
+    items += [(c.label, -c.total, "cost") for c in roi.costs]
+    items.append((words("Net value"), roi.net, "net"))
+    chart = charts.roi_chart(font_dir, style, items,
+                             words.plural("Over %(months)s month (%(currency)s)",
+                                          "Over %(months)s months (%(currency)s)",
+                                          roi.horizon_months, months=roi.horizon_months,
+                                          currency=roi.currency),
+                             fmt.compact)
+    if roi.payback_months is None:
+        payback = words("not within reach at the measured effects")
+    elif roi.payback_months < 1:
+        payback = words("within the first month")
+    else:
+        shown = fmt.number(roi.payback_months, 2)
+        payback = words.plural("%(months)s month", "%(months)s months", shown, months=shown,
+                               decimal=words.pgettext("decimal", "%(months)s months"))
+    return {
+        "headline": percent(roi.roi),
+        "ratio": words("%(back)s back for every %(one)s spent",
+                       back=fmt.money(roi.ratio, roi.currency, sig=None),
+                       one=fmt.money(1, roi.currency, sig=1)),
+        "range": range_text(words, roi, percent),
+        "note": range_note(words, roi),
+        "net": money(net), "benefit": money(benefit), "cost": money(cost), "payback": payback,
+        "realised": realised_text(words, roi),
+        "months": roi.horizon_months, "currency": roi.currency, "chart": chart,
+        "benefits": [{
+            "label": b.label, "kpi": results.kpi(b.kpi).label,
+            "volume": fmt.number(b.monthly_volume, 3),
+            "value_per_unit": fmt.money(b.value_per_unit, roi.currency, sig=None),
+            "total": money(total), "low": money(low), "high": money(high),
+            "negative": b.total < 0,
+        } for b, total, low, high in zip(roi.benefits, rows["total"], rows["total_low"],
+                                         rows["total_high"])],
+        "costs": [{"label": c.label, "total": money(shown),
+                   "basis": (words("one-off") if c.once else
+                             words("%(amount)s per %(period)s", amount=money(c.amount),
+                                   period=period_name(words, c.per)))}
+                  for c, shown in zip(roi.costs, cost_rows)],
+        # the total's Low and High are the ends of its own range (`roi.benefit_low`, `_high`),
+        # not the sums of the rows': benefits rarely sit at their worst ends all at once
+        "totals": {"benefit": money(sum(rows["total"])), "benefit_low": money(whole(roi.benefit_low)),
+                   "benefit_high": money(whole(roi.benefit_high)), "cost": money(sum(cost_rows)),
+                   "net": money(sum(rows["total"]) - sum(cost_rows))},
+    }
+
+
+def realised_text(words: Words, roi) -> str | None:
+    """What the measured period itself returned, apart from the projection, and for a rollout in
+    waves how much of it the units had the product (each wave counts from its own rollout)."""
+    realised = roi.realised
+    if not realised:
+        return None
+    fmt = words.fmt
+    benefit, cost, _ = shown_totals(realised["benefit"], realised["cost"])
+    sentence = words.plural(
+        "Measured %(start)s – %(end)s: %(benefit)s of benefit against %(cost)s of cost so far. "
+        "The %(months)s-month figures are a projection at the measured effects.",
+        "Measured %(start)s – %(end)s: %(benefit)s of benefit against %(cost)s of cost so far. "
+        "The %(months)s-month figures are a projection at the measured effects.",
+        roi.horizon_months, start=fmt.date(realised["start"], "medium"),
+        end=fmt.date(realised["end"], "medium"), benefit=fmt.money(benefit, roi.currency, sig=None),
+        cost=fmt.money(cost, roi.currency, sig=None), months=roi.horizon_months)
+    share = realised.get("with_product", 1.0)
     if share is None or share >= 1 - 1e-9:
         return sentence
     return " ".join([sentence, words(

@@ -11,20 +11,13 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from valueproof.data.thresholds import SMALL_WAVE
 from valueproof.report import charts
 from valueproof.language.words import Words, kpi_scale, with_unit
-from valueproof.report.context import period_name
+from valueproof.report.terms import analysis_period, analysis_periods, correction_name
 from valueproof.stats.results import KPIResult, Results
 
 MOST_ROWS = 26  # rows of a wave x period table before only every n-th period is shown
-
-
-def periods_word(words: Words, period: str, time_kind: str) -> str:
-    """The analysis period in the plural ('weeks'); integer periods are just 'periods'."""
-    if time_kind == "period":
-        return words("periods")
-    return {"day": words("days"), "week": words("weeks"), "month": words("months"),
-            "quarter": words("quarters")}[period]
 
 
 def since_label(words: Words, period: str, time_kind: str) -> str:
@@ -118,7 +111,7 @@ def meaning_sentence(words: Words, results: Results, names: dict[str, str | None
     unit = f" ({names['unit']})" if names.get("unit") else ""
     sizes = format_list([words.fmt.fixed(w["units"], 0) for w in results.waves],
                         locale=words.fmt.locale)
-    periods = periods_word(words, results.period, time_kind)
+    periods = analysis_periods(words, results, time_kind)
     return words.plural("The average effect across waves is each wave's average effect over "
                         "the %(periods)s since its own rollout, averaged over the %(n)s wave "
                         "weighted by its number of units%(unit)s: %(sizes)s.",
@@ -205,7 +198,7 @@ def effect_figure(words: Words, results: Results, kpi: KPIResult, style: charts.
     caption = [words("The effect in each %(period)s since the waves' own rollouts (0 = the first "
                      "%(period)s with the product): how far the waves' KPI moved compared with "
                      "%(control)s.", control=groups["control"],
-                     period=_singular(words, results.period, time_kind))]
+                     period=analysis_period(words, results, time_kind))]
     caption.append(
         words("The bars are likely ranges, widened so that together they cover every point's "
               "true value with 95%% probability (a simultaneous band).") if simultaneous else
@@ -214,18 +207,14 @@ def effect_figure(words: Words, results: Results, kpi: KPIResult, style: charts.
     caption.append(
         words("Before the rollout (grey, open circles) each point compares a %(period)s with "
               "the one before it, so they should scatter around zero.",
-              period=_singular(words, results.period, time_kind))
+              period=analysis_period(words, results, time_kind))
         if results.base_period != "universal" else
         words("Before the rollout (grey, open circles) each point compares a %(period)s with "
               "the last one before the rollout, so they should scatter around zero.",
-              period=_singular(words, results.period, time_kind)))
+              period=analysis_period(words, results, time_kind)))
     caption.append(words("The dashed line is the average effect across waves; far from the "
                          "rollout fewer waves contribute, so those points are less precise."))
     return {"svg": svg, "caption": " ".join(caption)}
-
-
-def _singular(words: Words, period: str, time_kind: str) -> str:
-    return words("period") if time_kind == "period" else period_name(words, period)
 
 
 def group_time_table(words: Words, results: Results, kpi: KPIResult, time_kind: str) -> dict:
@@ -275,13 +264,13 @@ def _estimate(words: Words, part: dict | None, convert, decimals: int,
 
 
 def group_time_note(words: Words, results: Results, tables: list[dict], time_kind: str) -> str:
-    periods = periods_word(words, results.period, time_kind)
+    periods = analysis_periods(words, results, time_kind)
     text = words("Effect of the product in each wave and %(period)s since its rollout (0 = its "
                  "first %(period)s with the product), with 95%% intervals, in the KPI's unit; the "
                  "last row is each wave's own average. Only the %(periods)s after each rollout "
                  "are shown; the %(periods)s before it are in the charts, and every value is in "
                  "the results JSON (group_time).", periods=periods,
-                 period=_singular(words, results.period, time_kind))
+                 period=analysis_period(words, results, time_kind))
     step = max((t["step"] for t in tables), default=1)
     if step > 1:
         text += " " + words("To keep the tables short, one row in %(step)s is shown.",
@@ -314,10 +303,10 @@ def other_average_headers(words: Words, results: Results, time_kind: str) -> lis
 
 
 def small_wave_warnings(words: Words, results: Results, time_kind: str) -> list[str]:
-    """Waves of fewer than 3 units: their own effects say little."""
+    """Waves of fewer than `SMALL_WAVE` units: their own effects say little."""
     warnings = []
     for i, w in enumerate(results.waves, start=1):
-        if w["units"] >= 3:
+        if w["units"] >= SMALL_WAVE:
             continue
         wave, start = wave_name(words, i), _when(words, w["first_rollout"], time_kind)
         warnings.append(words.plural(
@@ -333,8 +322,8 @@ def method_paragraphs(words: Words, results: Results, groups: dict[str, str], ti
                       bootstrap: int) -> list[str]:
     """The appendix's 'How these results were measured' for a rollout in waves."""
     fmt = words.fmt
-    periods = periods_word(words, results.period, time_kind)
-    period = _singular(words, results.period, time_kind)
+    periods = analysis_periods(words, results, time_kind)
+    period = analysis_period(words, results, time_kind)
     if results.comparison == "not_yet_treated":
         comparison = words("the units that did not have the product yet at the time (%(control)s, "
                            "and the later waves until their own rollout)",
@@ -361,6 +350,9 @@ def method_paragraphs(words: Words, results: Results, groups: dict[str, str], ti
         "over waves.", len(results.waves), n=fmt.fixed(len(results.waves), 0), treatment=groups["treatment"],
         comparison=comparison, periods=periods, period=period)
     df = results.kpis[0].df if results.kpis else float("nan")
+    # named before the message: Babel's extraction takes a bare `words` inside its call for a
+    # message of its own (and would lose the plural)
+    correction = correction_name(words, results.correction)
     inference = words.plural(
         "The headline effect of each KPI is the average across waves: each wave's average "
         "effect over the %(periods)s since its rollout, averaged over the waves weighted by "
@@ -384,8 +376,7 @@ def method_paragraphs(words: Words, results: Results, groups: dict[str, str], ti
         "moved like the comparison units before their rollouts.",
         int(round(df)) if math.isfinite(df) else 0, periods=periods, period=period,
         df=fmt.fixed(df, 0),
-        correction={"holm": "Holm", "bh": "Benjamini–Hochberg", "bonferroni": "Bonferroni",
-                    "none": words("no correction")}[results.correction],
+        correction=correction,
         alpha=fmt.number(results.alpha, 2))
     if bootstrap:
         bands = words.plural("The bars in the charts of the effect by time since rollout are "
@@ -425,15 +416,15 @@ def averages_note(words: Words, results: Results, time_kind: str) -> str:
                  "rollout, then those %(periods)s; the calendar average first averages each "
                  "calendar %(period)s. When they agree, the headline does not hinge on how the "
                  "waves are weighed. Each with its 95%% interval.",
-                 period=_singular(words, results.period, time_kind),
-                 periods=periods_word(words, results.period, time_kind))
+                 period=analysis_period(words, results, time_kind),
+                 periods=analysis_periods(words, results, time_kind))
 
 
 def waves_context(words: Words, results: Results, groups: dict[str, str], time_kind: str,
                   bootstrap: int) -> dict:
     """Everything the template shows only for a rollout in waves."""
     tables = [group_time_table(words, results, kpi, time_kind) for kpi in results.kpis]
-    period = _singular(words, results.period, time_kind)
+    period = analysis_period(words, results, time_kind)
     return {
         "staggered": True,
         "windows": period_compared(words, results, time_kind),

@@ -1,6 +1,6 @@
 """Words for a goal reached but not yet confirmed, and for the first quarter with the product, in
-the reader's language (context.py and adoption.py call these; the rest of the report's words
-are theirs).
+the reader's language (the scorecard, the context and adoption.py call these; the rest of the
+report's words are theirs).
 
 - A goal is `achieved` only when the whole likely range lies past its target; when the estimate
   is past it but the range is not (or, with several KPIs, the change could still be chance), it
@@ -46,7 +46,7 @@ def unconfirmed_sentence(words, rows: list[dict]) -> str | None:
 
 def plan_why(words, item, change: str) -> str | None:
     """Why an improved KPI whose goals only await confirmation is in the plan (None for the
-    others: context.py words them)."""
+    others: the scorecard words them)."""
     if not awaits_confirmation(item):
         return None
     return words.plural("Improved (%(change)s): its goal is reached, but not yet confirmed",

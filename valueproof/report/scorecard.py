@@ -1,0 +1,126 @@
+"""The goals and what follows from them: the scorecard's rows (each goal as agreed, its progress
+in words, its status and badge), the improvement plan, and page 2's next steps."""
+
+from __future__ import annotations
+
+import math
+
+from valueproof.language.words import Words, kpi_scale, with_unit
+from valueproof.report import adoption as adoption_report
+from valueproof.report import wording
+from valueproof.report.sentences import inconclusive_text, magnitude
+from valueproof.stats.results import KPIResult, Results
+
+
+STATUS_SYMBOL = {"achieved": "✓", "on_track": "→", "at_risk": "!", "not_achieved": "✗",
+                 "inconclusive": "?", wording.UNCONFIRMED: wording.UNCONFIRMED_SYMBOL}
+
+
+def status_labels(words: Words) -> dict[str, str]:
+    return {"achieved": words("Achieved"), "on_track": words("On track"),
+            "at_risk": words("At risk"), "not_achieved": words("Not achieved"),
+            "inconclusive": words("Inconclusive"),
+            wording.UNCONFIRMED: wording.unconfirmed_label(words)}
+
+
+def progress_text(words: Words, criterion, kpi: KPIResult) -> str:
+    """A goal's progress in words: '−21% of the −15% target', '+6.2 percentage points of the
+    +8 target', '+91% against a target of −1.0%' (the wrong way), '4.08 points against a target
+    of 4.3 points'; with the trend's projection when the deadline is ahead."""
+    fmt = words.fmt
+    scale, level_unit, change_unit = kpi_scale(kpi, words)
+    if criterion.measured is None or not math.isfinite(criterion.measured):
+        return "–"
+    if criterion.kind == "relative":
+        show = lambda v: fmt.percent(v, signed=True)  # noqa: E731
+        measured, target, bare = show(criterion.measured), show(criterion.target), None
+    elif criterion.kind == "level":
+        show = lambda v: with_unit(fmt.number(v * scale, 3), level_unit)  # noqa: E731
+        measured, target, bare = show(criterion.measured), show(criterion.target), None
+    else:
+        show = lambda v: with_unit(fmt.number(v * scale, 2, signed=True), change_unit)  # noqa: E731
+        measured, target = show(criterion.measured), show(criterion.target)
+        bare = fmt.number(criterion.target * scale, 3, signed=True)
+    if criterion.progress is not None:
+        text = words("%(measured)s of the %(target)s target", measured=measured,
+                     target=bare or target)
+    else:
+        text = words("%(measured)s against a target of %(target)s", measured=measured,
+                     target=target)
+    if criterion.projected is not None and criterion.status in ("on_track", "at_risk"):
+        text += words("; ") + words("at the current trend %(projected)s by the deadline",
+                             projected=show(criterion.projected))
+    return text
+
+
+def criteria_rows(words: Words, results: Results) -> list[dict]:
+    """The scorecard: every goal as agreed (with its dates), its progress in words, its status."""
+    labels = status_labels(words)
+    rows = []
+    for criterion in results.criteria:
+        kpi = results.kpi(criterion.kpi)
+        rows.append({
+            "goal": criterion.label or kpi.label, "kpi": kpi.label,
+            "progress": progress_text(words, criterion, kpi), "status": criterion.status,
+            "status_label": labels[criterion.status], "symbol": STATUS_SYMBOL[criterion.status],
+            "confident": criterion.with_confidence, "note": wording.goal_note(words, criterion),
+            "by": words.fmt.date(criterion.by, "medium"),
+            "agreed_on": words.fmt.date(criterion.agreed_on, "medium"),
+        })
+    return rows
+
+
+def _plan_why(words: Words, kpi: KPIResult) -> str:
+    """Why a KPI is in the plan, fitting its verdict."""
+    if kpi.verdict == "worsened":
+        return words("Got worse: %(change)s", change=magnitude(words, kpi))
+    if kpi.verdict == "improved":
+        return words("Improved (%(change)s), but short of its goal", change=magnitude(words, kpi))
+    return words("Inconclusive: %(meaning)s", meaning=inconclusive_text(words, kpi))
+
+
+def _default_action(words: Words, code: str, label: str) -> str:
+    return {
+        "worsened": words("Investigate why %(kpi)s got worse among the units that use the "
+                          "product, and agree a fix with the customer.", kpi=label),
+        "short_of_target": words("Agree with the customer how to close the gap to the "
+                                 "target: wider use, training, or a later date."),
+        "inconclusive": words("Gather more evidence: extend the pilot or add units, so that "
+                              "smaller changes can be detected."),
+        **adoption_report.default_actions(words), **wording.default_actions(words),
+    }[code]
+
+
+def plan_items(words: Words, results: Results) -> list[dict]:
+    """The improvement plan: one entry per KPI, its open goals under it, its actions (a missing
+    owner or date reads 'to agree'). The terminal prints the same texts (in English)."""
+    labels = status_labels(words)
+    to_agree = words("to agree")
+    items = []
+    for item in results.improvement_plan:
+        kpi = results.kpi(item.kpi)
+        actions = [{"do": a["do"], "owner": a.get("owner") or to_agree,
+                    "by": words.fmt.date(a.get("by"), "medium") if a.get("by") else to_agree,
+                    "owner_missing": not a.get("owner"), "by_missing": not a.get("by")}
+                   for a in item.actions]
+        if not actions:
+            actions = [{"do": _default_action(words, item.default_action, item.label),
+                        "owner": to_agree, "by": to_agree, "owner_missing": True,
+                        "by_missing": True, "default": True}]
+        goals = [{"label": g.label, "status": g.status, "status_label": labels[g.status],
+                  "symbol": STATUS_SYMBOL[g.status]} for g in item.goals]
+        items.append({"kpi": item.kpi, "label": item.label, "verdict": item.verdict,
+                      "why": (wording.plan_why(words, item, magnitude(words, kpi))
+                              or _plan_why(words, kpi)), "goals": goals, "actions": actions,
+                      "reasons": adoption_report.plan_reasons(words, item.reasons)})
+    return items
+
+
+def next_steps(words: Words, plan: list[dict], next_quarter: list[dict], most: int = 5) -> list[dict]:
+    """Page 2's next steps: the first action of each plan entry, most urgent first, then the
+    goals for next quarter; at most `most`."""
+    steps = [{"kpi": item["label"], **item["actions"][0]} for item in plan]
+    steps += [{"kpi": None, "do": g["goal"], "owner": g["owner"], "by": g["by"],
+               "owner_missing": g["owner_missing"], "by_missing": g["by_missing"]}
+              for g in next_quarter]
+    return steps[:most]

@@ -1,0 +1,237 @@
+"""A KPI's change in plain words, the same everywhere the report states it: the effect sentence,
+its size as a verdict's note ('−21% (−2.5 min)'), page 2's headline, what 'inconclusive' means
+for it, and the sentences of its page (verdict, pre-trend check, what it is measured per, the
+units that joined or left).
+
+Numbers go through the report's `Formatter` and the words kit's units (`kpi_scale`: a rate's
+change is in percentage points), words through gettext.
+"""
+
+from __future__ import annotations
+
+import math
+
+from valueproof.language.words import Unit, Words, kpi_scale, with_unit
+from valueproof.stats.results import KPIResult, Results
+
+
+def effect_sentence(words: Words, results: Results, kpi: KPIResult, groups: dict[str, str]) -> str:
+    """'Pilot agents: Average handle time fell by 2.5 min (−21%) compared with … (likely range
+    −2.7 min to −2.2 min).' Plain words: the p-values are in the KPI's detail box."""
+    fmt = words.fmt
+    scale, _, change_unit = kpi_scale(kpi, words)
+    amount = with_unit(fmt.number(abs(kpi.effect_units) * scale), change_unit)
+    low = fmt.number(kpi.effect_units_low * scale, signed=True)  # the unit once, after high
+    high = with_unit(fmt.number(kpi.effect_units_high * scale, signed=True), change_unit)
+    relative = fmt.percent(kpi.relative_effect, signed=True) if kpi.relative_effect is not None else "–"
+    direction = words("fell") if kpi.effect_units < 0 else words("rose")
+    bounded = math.isfinite(kpi.effect_units_low) and math.isfinite(kpi.effect_units_high)
+    interval = (words("likely range %(low)s to %(high)s", low=low, high=high) if bounded
+                else words("no likely range: too few units to bound it"))
+    if results.design == "staggered":
+        return words.plural(
+            "%(treatment)s: %(kpi)s %(direction)s by %(amount)s (%(relative)s) compared with "
+            "%(control)s, on average across the %(n)s wave (%(interval)s).",
+            "%(treatment)s: %(kpi)s %(direction)s by %(amount)s (%(relative)s) compared with "
+            "%(control)s, on average across the %(n)s waves (%(interval)s).", len(results.waves),
+            treatment=groups["treatment"], kpi=kpi.label, direction=direction, amount=amount,
+            relative=relative, control=groups["control"], n=len(results.waves),
+            interval=interval)
+    if results.method == "did":
+        return words(
+            "%(treatment)s: %(kpi)s %(direction)s by %(amount)s (%(relative)s) compared with "
+            "%(control)s (%(interval)s).",
+            treatment=groups["treatment"], kpi=kpi.label, direction=direction, amount=amount,
+            relative=relative, control=groups["control"], interval=interval)
+    return words(
+        "%(treatment)s: %(kpi)s %(direction)s by %(amount)s (%(relative)s) compared with before "
+        "the rollout (%(interval)s).",
+        treatment=groups["treatment"], kpi=kpi.label, direction=direction, amount=amount,
+        relative=relative, interval=interval)
+
+
+def magnitude(words: Words, kpi: KPIResult, signed: bool = True) -> str:
+    """A KPI's change in the customer's terms: signed '−21% (−2.5 min)', '+6.2 percentage
+    points' (a rate's change is in points, never a % of a %), '−14%' (a log KPI); unsigned its
+    size ('21% (2.5 min)'), for a sentence that says the direction in words."""
+    fmt = words.fmt
+    size = (lambda v: v) if signed else abs
+    relative = (None if kpi.relative_effect is None
+                else fmt.percent(size(kpi.relative_effect), signed=signed))
+    if kpi.transform == "log" and relative is not None:
+        return relative
+    scale, _, change_unit = kpi_scale(kpi, words)
+    absolute = with_unit(fmt.number(size(kpi.effect_units) * scale, signed=signed), change_unit)
+    if kpi.unit == "%" or relative is None:
+        return absolute
+    return f"{relative} ({absolute})"
+
+
+def _change_words(words: Words, kpi: KPIResult) -> str:
+    """'Average handle time down 21% (2.5 min)': the headline's wording of one KPI."""
+    amount = magnitude(words, kpi, signed=False)
+    if kpi.effect_units < 0:
+        return words("%(kpi)s down %(amount)s", kpi=kpi.label, amount=amount)
+    return words("%(kpi)s up %(amount)s", kpi=kpi.label, amount=amount)
+
+
+def inconclusive_text(words: Words, kpi: KPIResult) -> str:
+    """What 'inconclusive' means for this KPI, the same words everywhere: not 'no change', but
+    a change too small for this data, with the smallest it could have detected."""
+    if not kpi.detectable:
+        return words("not detectable with this design: too few units with the product")
+    return words("too small to detect with this data: we could detect changes larger than "
+                 "%(mde)s", mde=mde_text(words, kpi))
+
+
+def verdict_note(words: Words, kpi: KPIResult) -> str:
+    """The short note beside a KPI's badge on page 2 and in the plan."""
+    if kpi.verdict == "inconclusive":
+        return inconclusive_text(words, kpi)
+    return magnitude(words, kpi)
+
+
+def headline_sentence(words: Words, results: Results) -> str:
+    """Page 2's first sentence: what improved and by how much, and what got worse (the priority
+    for next quarter). 'Average handle time down 21% (2.5 min) and First-contact resolution up
+    6.2 percentage points; Reopen rate up 6 percentage points is the priority for next
+    quarter.'"""
+    from babel.lists import format_list
+
+    def listing(kpis):
+        return format_list([_change_words(words, k) for k in kpis], locale=words.fmt.locale)
+
+    improved = [k for k in results.kpis if k.verdict == "improved"]
+    worsened = [k for k in results.kpis if k.verdict == "worsened"]
+    if improved:
+        wins = listing(improved)
+    elif worsened:
+        wins = words("No KPI improved measurably yet")
+    else:
+        return words("No KPI changed by more than this data can detect yet: the results are "
+                     "inconclusive.")
+    if not worsened:
+        text = words("%(wins)s.", wins=wins)
+    elif len(worsened) == 1:
+        text = words("%(wins)s; %(losses)s is the priority for next quarter.", wins=wins,
+                     losses=listing(worsened))
+    else:
+        text = words("%(wins)s; %(losses)s are the priorities for next quarter.", wins=wins,
+                     losses=listing(worsened))
+    # a unit ending in a full stop ("pkt proc.") ends the sentence: one full stop, not two
+    return text[:-1] if text.endswith("..") else text
+
+
+def mde_text(words: Words, kpi: KPIResult) -> str:
+    scale, _, change_unit = kpi_scale(kpi, words)
+    if kpi.log_scale:
+        return words.fmt.joined(words.fmt.percent(math.expm1(kpi.mde)), "±")
+    return with_unit(words.fmt.joined(words.fmt.number(kpi.mde * scale), "±"), change_unit)
+
+
+def verdict_sentence(words: Words, kpi: KPIResult) -> str:
+    """The verdict in plain words, under the effect sentence of the KPI's page."""
+    if not kpi.detectable:
+        treated = int(kpi.n_units.get("treatment", 0))
+        return words.plural(
+            "Not detectable with this design: with %(n)s unit with the product, no effect "
+            "however large could reach significance (the smallest possible p-value is %(p)s).",
+            "Not detectable with this design: with %(n)s units with the product, no effect "
+            "however large could reach significance (the smallest possible p-value is %(p)s).",
+            treated, n=words.fmt.fixed(treated, 0),
+                     p=words.fmt.number(kpi.smallest_p, 2))
+    if kpi.verdict == "improved":
+        return words("An improvement: the change is larger than chance would explain.")
+    if kpi.verdict == "worsened":
+        return words("A deterioration: the change went the wrong way, and by more than chance "
+                     "would explain.")
+    return words("Inconclusive: %(meaning)s. That is not the same as no change.",
+                 meaning=inconclusive_text(words, kpi))
+
+
+def adjusted_note(words: Words, kpi: KPIResult, results: Results) -> str | None:
+    """For the detail box: why an interval that excludes zero is still not significant."""
+    excludes_zero = kpi.ci_low > 0 or kpi.ci_high < 0
+    if kpi.verdict != "inconclusive" or not excludes_zero or len(results.kpis) < 2:
+        return None
+    return words.plural(
+        "Its 95%% interval alone excludes zero, but with %(k)s KPI tested at once the "
+        "adjusted p-value (%(p)s) is not below %(alpha)s, so the change is not called "
+        "significant.",
+        "Its 95%% interval alone excludes zero, but with %(k)s KPIs tested at once the "
+        "adjusted p-value (%(p)s) is not below %(alpha)s, so the change is not called "
+        "significant.", len(results.kpis), k=words.fmt.fixed(len(results.kpis), 0),
+        p=words.fmt.p_value(kpi.p_adjusted), alpha=words.fmt.number(results.alpha, 2))
+
+
+def pre_trend_sentence(words: Words, kpi: KPIResult, method: str, period: str,
+                       waves: bool = False) -> tuple[str, str]:
+    trend = kpi.pre_trend
+    if trend.status == "not_detected":
+        text = (words("Before their rollouts the waves moved like the comparison units: no "
+                      "difference in trends was detected.") if waves else
+                words("Before the rollout no difference between the groups' trends was "
+                      "detected."))
+        if trend.detectable_trend is not None and math.isfinite(trend.detectable_trend):
+            scale, _, change_unit = kpi_scale(kpi, words)
+            size = (words.fmt.percent(math.expm1(abs(trend.detectable_trend)), 2)
+                    if kpi.log_scale else
+                    with_unit(words.fmt.number(abs(trend.detectable_trend) * scale, 2), change_unit))
+            text += " " + words("The check would have noticed a difference in trends of about "
+                                "%(size)s per %(period)s.", size=size, period=period)
+        return "not_detected", text
+    if trend.status == "detected" and waves:
+        return "detected", words("Caution: before their rollouts the waves already moved "
+                                 "differently from the comparison units, so part of this "
+                                 "difference may not be due to the product.")
+    if trend.status == "detected":
+        return "detected", words("Caution: before the rollout the groups' trends differed, so "
+                                 "part of this difference may not be due to the product.")
+    why = (words("there is no control group") if method == "pre_post"
+           else words("too few periods or units before the rollout"))
+    return "not_testable", words("The pre-trend check could not be run: %(why)s.", why=why)
+
+
+def estimand_sentence(words: Words, kpi: KPIResult, names: dict[str, str | None],
+                      period: str) -> str:
+    """What the effect is per, in plain words (the analyst's nouns in parentheses, so no
+    grammar depends on them)."""
+    observation = f" ({names['observation']})" if names.get("observation") else ""
+    unit = f" ({names['unit']})" if names.get("unit") else ""
+    if kpi.estimand == "per_observation":
+        return words("Measured per observation%(name)s: each one counts once, so busier units "
+                     "weigh more.", name=observation)
+    if kpi.estimand == "pooled_ratio":
+        return words("Measured as a pooled rate: all of a group's observations%(name)s together, "
+                     "so each one counts once.", name=observation)
+    if kpi.aggregate in ("count", "sum"):
+        return words("Measured per unit%(name)s and %(period)s: each unit counts once in every "
+                     "%(period)s, and a %(period)s without activity counts as zero.",
+                     name=unit, period=period)
+    return words("Measured per unit%(name)s and %(period)s: each unit counts once in every "
+                 "%(period)s.", name=unit, period=period)
+
+
+def sensitivity_sentence(words: Words, kpi: KPIResult, scale: float, change_unit: Unit) -> str | None:
+    """Units joining or leaving around the rollout, and the effect without them."""
+    moved = {arm: (a.get("left", 0), a.get("joined", 0)) for arm, a in kpi.attrition.items()}
+    if not kpi.sensitivity or not any(left or joined for left, joined in moved.values()):
+        return None
+    fmt = words.fmt
+    left = sum(m[0] for m in moved.values())
+    joined = sum(m[1] for m in moved.values())
+    s = kpi.sensitivity
+    if kpi.log_scale:
+        value = lambda v: fmt.percent(math.expm1(v), 2, signed=True)  # noqa: E731
+    else:
+        value = lambda v: with_unit(fmt.number(v * scale, 3, signed=True), change_unit)  # noqa: E731
+    moved = words.plural("%(left)s unit was seen only before the rollout and %(joined)s only "
+                         "after it.", "%(left)s units were seen only before the rollout and "
+                         "%(joined)s only after it.", int(left), left=fmt.fixed(left, 0),
+                         joined=fmt.fixed(joined, 0))
+    both = words.plural("On the %(units)s unit seen on both sides the effect is %(effect)s "
+                        "(likely range %(low)s to %(high)s).", "On the %(units)s units seen on "
+                        "both sides the effect is %(effect)s (likely range %(low)s to %(high)s).",
+                        int(s["units"]), units=fmt.fixed(s["units"], 0), effect=value(s["effect"]),
+                        low=value(s["ci_low"]), high=value(s["ci_high"]))
+    return f"{moved} {both}"
