@@ -106,6 +106,29 @@ def test_group_file_and_logo_outside_are_refused(write_experiment, tmp_path, run
     assert result.exit_code == 2 and "customer.logo" in result.output and not out.exists()
 
 
+def test_one_sandbox_rule_for_definitions_and_the_report(tmp_path):
+    """`Sandbox` decides for the definition's files and the report's fetcher alike: a folder
+    whose name merely starts like the experiment's is outside it, and a symlinked folder is
+    judged by where it leads."""
+    from valueproof.errors import ConfigError
+    from valueproof.report.render import PathGuard
+    from valueproof.sandbox import Sandbox
+
+    folder, other = tmp_path / "acme", tmp_path / "acme-other"
+    folder.mkdir()
+    other.mkdir()
+    (other / "data.csv").write_text("unit\n")
+    (tmp_path / "link").symlink_to(folder)
+    sandbox = Sandbox(tmp_path / "link")
+    assert sandbox.roots == (folder,)
+    assert sandbox.file(Path("data.csv")) == folder / "data.csv"
+    with pytest.raises(ConfigError, match="outside the experiment's folder"):
+        sandbox.file(Path("../acme-other/data.csv"), "data.path")
+    assert not sandbox.holds(other / "data.csv")
+    assert Sandbox(folder, other).file(Path("../acme-other/data.csv")) == other / "data.csv"
+    assert PathGuard(folder, other).allowed_path((other / "data.csv").as_uri())
+
+
 @pytest.mark.parametrize("kind", ["fifo", "folder", "device"])
 def test_pipes_devices_and_folders_are_refused_before_opening(kind, write_experiment, tmp_path,
                                                               runner):
