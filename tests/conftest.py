@@ -53,6 +53,42 @@ def panel_frame(n_treated=12, n_control=12, weeks=8, rollout_week=4, effect=-1.0
     return pd.DataFrame(rows)
 
 
+# Tests that need a server: PostgreSQL (one throwaway cluster per test process, or the one
+# VALUEPROOF_TEST_PG_URL names, with fixed database and role names), Spark (a local session takes
+# a few GB) and Chromium. Under pytest-xdist they all run on one worker, one at a time.
+SERVER_FIXTURES = frozenset({"pg_url", "spark", "connect_url", "browser"})
+SERVER_FILES = frozenset({"test_grid_roster.py", "test_html_browser.py", "test_security_db.py",
+                          "test_sources_db.py", "test_sources_spark.py"})
+
+
+def pytest_collection_modifyitems(items):
+    """A test that needs a server lives in one of SERVER_FILES (else it could run beside another
+    one on the other worker): a usage error names its file otherwise."""
+    strays = sorted({item.path.name for item in items
+                     if SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ()))
+                     and item.path.name not in SERVER_FILES})
+    if strays:
+        raise pytest.UsageError(f"{', '.join(strays)}: needs a server; add it to SERVER_FILES "
+                                "in tests/conftest.py")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """With `-n` (pyproject.toml's addopts: two workers), the tests of SERVER_FILES form one unit
+    of work, given to one worker; every other test is shared out on its own. (Not
+    `--dist loadgroup` with `xdist_group` marks: with pytest 9.2 xdist stops reading them,
+    pytest-xdist issue #1386.) Another `--dist` chosen on the command line is left to xdist."""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ServersOnOneWorker(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "servers" if nodeid.split("::")[0].rsplit("/")[-1] in SERVER_FILES else nodeid
+
+    return ServersOnOneWorker(config, log)
+
+
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
