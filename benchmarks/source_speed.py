@@ -124,7 +124,7 @@ def spark_benchmark(args) -> None:
     from pyspark.sql import SparkSession
 
     from valueproof.cli import main as cli
-    from valueproof.data.spark import _settings
+    from valueproof.data.backends.spark import _settings
 
     master = f"local[{args.cores}]"
     started = time.perf_counter()

@@ -244,16 +244,16 @@ def test_a_primary_key_spares_the_duplicate_checks(database, analyst_url, runner
     (the second pass over every column); `duplicates: skip` never asks."""
     import psycopg
 
-    from valueproof.data.sql import DatabaseSource
+    from valueproof.data.backends.postgres import PostgresSource
 
     statements = []
-    original = DatabaseSource._read_adbc
+    original = PostgresSource._read_adbc
 
     def spy(self, statement, *rest):
         statements.append(statement)
         return original(self, statement, *rest)
 
-    monkeypatch.setattr(DatabaseSource, "_read_adbc", spy)
+    monkeypatch.setattr(PostgresSource, "_read_adbc", spy)
     frame = panel_frame().assign(row_id=lambda f: range(len(f)))
     _admin_table(database, "crm.keyed", frame,
                  {"unit": "text", '"group"': "text", "day": "date", "minutes": "double precision",
@@ -367,7 +367,7 @@ def test_table_keys_are_checked(section, spec, words, runner, tmp_path):
 @pytest.fixture
 def stored(monkeypatch):
     """The Arrow tables the database sent, in order."""
-    from valueproof.data.sql import DatabaseSource
+    from valueproof.data.backends.database import DatabaseSource
 
     tables = []
     original = DatabaseSource._store
@@ -635,10 +635,10 @@ def test_a_query_that_writes_fails(query, words, database, analyst_url, runner, 
 def test_the_session_is_read_only_with_the_timeout(analyst_url, database, tmp_path):
     """What the session itself says (a definition may not call current_setting)."""
     from valueproof.config.connections import database_url
-    from valueproof.data.sql import DatabaseSource
-    from valueproof.data.watchdog import Watchdog
+    from valueproof.data.backends.postgres import PostgresSource
+    from valueproof.data.backends.watchdog import Watchdog
 
-    source = DatabaseSource(database_url(analyst_url, "test"), "crm.panel", None, {}, timeout=42)
+    source = PostgresSource(database_url(analyst_url, "test"), "crm.panel", None, {}, timeout=42)
     backend = source._connect(Watchdog(42, 1))
     try:
         with backend.con.cursor() as cursor:

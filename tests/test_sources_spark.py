@@ -72,7 +72,7 @@ def spark(tmp_path_factory):
                     "needs")
     from pyspark.sql import SparkSession
 
-    from valueproof.data.spark import _settings
+    from valueproof.data.backends.spark import _settings
 
     builder = SparkSession.builder.master("local[2]")
     for key, value in _settings("local[2]", "2GB").items():
@@ -226,7 +226,7 @@ def connect_url(spark, tmp_path_factory):
     from pyspark.sql import SparkSession
 
     from tests import pg
-    from valueproof.data.spark import _connect_mode_restored
+    from valueproof.data.backends.spark import _connect_mode_restored
 
     home = Path(pyspark.__file__).parent
     if not list((home / "jars").glob("spark-connect_*.jar")):

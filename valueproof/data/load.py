@@ -18,7 +18,8 @@ from valueproof.data.columns import numeric_expression, time_expression
 from valueproof.data.findings import Finding
 from valueproof.data.panel import Panel, aggregate_panel, align_to_period
 from valueproof.data.session import open_session
-from valueproof.data.sources import data_fingerprint, register_unit_table, source_for
+from valueproof.data.sources import (data_fingerprint, needed_columns, register_unit_table,
+                                     source_for)
 from valueproof.data.sqltext import in_list, quote, sql_time
 from valueproof.data.thresholds import FEW_UNITS
 from valueproof.errors import DataError
@@ -64,20 +65,6 @@ class Dataset:
 
 def _describe_columns(con) -> dict[str, str]:
     return {row[0]: row[1] for row in con.execute("DESCRIBE raw").fetchall()}
-
-
-def _require_columns(columns: dict[str, str], needed: dict[str, str], label: str,
-                     source) -> None:
-    import difflib
-
-    for column, key in needed.items():
-        if column not in columns:
-            hint = difflib.get_close_matches(column, list(columns), n=1)
-            fix = f"did you mean '{hint[0]}'?" if hint else f"columns are: {', '.join(columns)}"
-            where = getattr(source, "missing_columns_hint", None)
-            found = where([data_column for data_column in needed if data_column not in columns]
-                          or [column]) if where else None
-            raise DataError(f"{label}: column '{column}' (from {key}) not found; {found or fix}")
 
 
 def _shift(point, amount: int):
@@ -142,9 +129,8 @@ def _load_from(experiment: Experiment, build_panel: bool, cuts: tuple = ()) -> D
         source.register(con)
         return _load(con, experiment, label, build_panel, source, plan)
     except duckdb.Error as exc:  # anything the checks above did not foresee
-        explain = getattr(source, "explain", None)
         first = str(exc).strip().splitlines()[0]
-        raise DataError((explain and explain(exc))
+        raise DataError(source.explain(exc)
                         or f"{label}: could not be processed ({first})") from None
     finally:
         con.close()
@@ -156,18 +142,11 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source,
     staggered = experiment.staggered
     columns = _describe_columns(con)
     # a database that aggregated its rows (`pushdown`) sent cells, not rows
-    pushed = getattr(source, "aggregated", False)
-    needed = {data.unit: "data.unit", data.time: "data.time"}
-    if groups.column:
-        needed[groups.column] = "groups.column"
-    if staggered and experiment.rollout.column:
-        needed[experiment.rollout.column] = "rollout.column"
-    for i, kpi in enumerate(experiment.kpis):
-        for name in kpi.columns:
-            needed[name] = f"kpis[{i}] '{kpi.id}'"
+    pushed = source.aggregated
+    needed = needed_columns(experiment)
     if not pushed:  # (the database checked its columns before it aggregated them)
-        _require_columns(columns, needed, label, source)
-    if getattr(source, "is_workbook", False):
+        source.require_columns(columns, needed)
+    if source.is_workbook:
         _require_values(con, list(needed), label, source)
 
     rows_read = con.execute(
@@ -244,10 +223,10 @@ def _load(con, experiment: Experiment, label: str, build_panel: bool, source,
     key_columns = [c for c in columns if c not in kpi_columns]
     conflict, duplicates, repeated_keys = None, 0, 0  # (none looked for with skip)
     checked = data.duplicates == "check"
-    if checked and getattr(source, "projected", False):  # a database sent only the columns
+    if checked and source.projected:  # a database sent only the columns
         # used (or cells), so rows that differ in a row ID would look the same: it checked
         # every column itself
-        found = getattr(source, "row_checks", None) or {}
+        found = source.row_checks or {}
         duplicates = int(found.get("rows") or 0) - int(found.get("distinct") or 0)
         repeated_keys = int(found.get("rows") or 0) - int(found.get("keys") or 0)
         if found.get("conflicts") and 0 < repeated_keys <= checks.CONFLICT_SHARE * rows_read:

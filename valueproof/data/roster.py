@@ -12,7 +12,7 @@ raise `DataError` naming the file and the column.
 
 from __future__ import annotations
 
-from valueproof.data.csvread import CsvDialect, check_lines
+from valueproof.data.backends.csv import CsvDialect, check_lines
 from valueproof.data.findings import Finding
 from valueproof.data.sources import table_source
 from valueproof.data.sqltext import literal, quote

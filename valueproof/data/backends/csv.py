@@ -1,4 +1,5 @@
-"""CSV files as spreadsheets export them: separators, decimal commas, encodings, title rows.
+"""CSV files as spreadsheets export them (separators, decimal commas, encodings, title rows),
+and `CsvSource`, the `Source` of a CSV data file.
 
 UTF-8 files are read by DuckDB in place (the fast path the big benchmarks use). Any other
 encoding is transcoded by Python's codecs, in 1 MB blocks, into a temporary UTF-8 copy that DuckDB
@@ -21,6 +22,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from valueproof.data.backends.files import FileSource, header_row_hint
 from valueproof.data.sqltext import literal
 from valueproof.errors import DataError
 
@@ -270,3 +272,27 @@ def find_header_row(path: Path, dialect: CsvDialect, names: list[str]) -> int | 
                 return number
     return None
 
+
+
+@dataclass(frozen=True)
+class CsvSource(FileSource):
+    """A CSV (or TSV) data file; `text_columns` are kept as text (unit IDs such as '007')."""
+
+    dialect: CsvDialect = dataclasses.field(default_factory=CsvDialect)
+    text_columns: tuple[str, ...] = ()
+
+    def _create_raw(self, con) -> None:
+        register_csv(con, self.path, self.dialect, self.text_columns)
+
+    def explain(self, exc: Exception) -> str | None:
+        """A DuckDB error met while scanning the whole file (e.g. a bad byte on line 50,000)."""
+        import duckdb
+
+        if not isinstance(exc, duckdb.InvalidInputException):
+            return None
+        return explain_csv_error(self.path, self.dialect, exc)
+
+    def missing_columns_hint(self, names: list[str]) -> str | None:
+        """The header is further down (title rows above it)."""
+        row = find_header_row(self.path, self.dialect, names)
+        return header_row_hint(row) if row else None

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 
+from valueproof.data.backends.db_errors import first_line
 from valueproof.errors import DataError
 
 AGGREGATES = """count count_if countif sum avg mean min max median mode stddev stddev_samp
@@ -74,7 +75,7 @@ def check_select(query: str, dialect: str | None, key: str = "data.query") -> st
         statements = [s for s in sqlglot.parse(query, read=dialect)
                       if s is not None and not isinstance(s, exp.Semicolon)]
     except sqlglot.errors.SqlglotError as exc:
-        raise DataError(f"{key} is not valid SQL: {_first_line(exc)}") from None
+        raise DataError(f"{key} is not valid SQL: {first_line(exc)}") from None
     finally:
         logger.level = level
     if len(statements) != 1:
@@ -114,8 +115,3 @@ def _check_function(node, dialect: str | None, key: str) -> None:
         raise DataError(f"{key} calls Java ({node.sql(dialect=dialect)[:40]}); {WHAT_IS_ALLOWED}")
     raise DataError(f"{key} calls {written}(), which a definition may not call; "
                     f"{WHAT_IS_ALLOWED}")
-
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

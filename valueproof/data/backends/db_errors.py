@@ -23,6 +23,7 @@ REACHING = ("connection refused", "could not connect", "could not translate host
 
 
 def first_line(exc: BaseException) -> str:
+    """An exception's first line of text, or its type's name when it has none."""
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
 
@@ -58,7 +59,7 @@ def sqlstate(exc: BaseException) -> str | None:
 
 
 def database_error(source, exc: BaseException) -> DataError:
-    """The DataError of `exc`, met reading `source` (a `sql.DatabaseSource`)."""
+    """The DataError of `exc`, met reading `source` (a `database.DatabaseSource`)."""
     state = sqlstate(exc)
     kind = type(exc).__name__
     text = server_text(exc)

@@ -1,4 +1,5 @@
-"""Spark sessions for a connection's `spark://local[N]` and `sc://host:port` (Spark Connect).
+"""Spark as a `Source`, and its sessions for a connection's `spark://local[N]` and
+`sc://host:port` (Spark Connect).
 
 `spark://local[N]` starts a local Spark session with N cores (`local[*]`: all), made for one
 read: UTC session time zone, ANSI mode, small shuffle partitions, no UI, no progress bar, no
@@ -18,7 +19,9 @@ a SELECT may still read every table and view the session can see (grant the Spar
 more), a reused session keeps its other settings, and a Spark Connect server's own settings
 (e.g. SQL on files) are the server's: valueproof asks for them but the server may refuse.
 
-pyspark is imported only here, when a definition names a Spark connection.
+The needed columns (or the cells of `pushdown`) are read through ibis, which writes the SELECT
+in Spark SQL; Spark runs it under a tag that a timer interrupts (`run`). pyspark is imported
+only here, when a definition names a Spark connection.
 """
 
 from __future__ import annotations
@@ -31,6 +34,9 @@ import shutil
 import threading
 from pathlib import Path
 
+from valueproof.data import pushdown
+from valueproof.data.backends.database import DatabaseSource
+from valueproof.data.backends.db_errors import database_error, first_line
 from valueproof.errors import DataError
 
 LOCAL = re.compile(r"^spark://local(?:\[(\d+|\*)\])?/?$", re.IGNORECASE)
@@ -56,7 +62,7 @@ def _settings(master: str, memory_limit: str) -> dict[str, str]:
 
 def _jvm_memory(limit: str) -> str:
     """`4GB` / `512MB` (data.memory_limit) in JVM megabytes (`4096m`, `512m`), at least 512m."""
-    from valueproof.config.schema import megabytes
+    from valueproof.config.inputs import megabytes
 
     return f"{max(512, int(megabytes(limit)))}m"
 
@@ -140,7 +146,7 @@ def _session(SparkSession, url, label: str, memory_limit: str):
                             f"them with {EXTRA}") from None
         except Exception as exc:  # noqa: BLE001 - grpc and pyspark errors
             raise DataError(url.redact(f"{label}: the Spark Connect server could not be "
-                                       f"reached ({_first_line(exc)}); check the host and "
+                                       f"reached ({first_line(exc)}); check the host and "
                                        f"port of {url.origin}, and that the server is running")
                             ) from None
         try:
@@ -185,10 +191,10 @@ def _session(SparkSession, url, label: str, memory_limit: str):
     except Exception as exc:  # noqa: BLE001 - py4j and pyspark errors
         if "JAVA_GATEWAY_EXITED" in str(exc) or "Java gateway" in str(exc):
             raise DataError(f"{label}: Java did not start for the local Spark session "
-                            f"({_first_line(exc)}); check the JRE (17 or newer) or "
+                            f"({first_line(exc)}); check the JRE (17 or newer) or "
                             "JAVA_HOME") from None
         raise DataError(f"{label}: the local Spark session did not start "
-                        f"({_first_line(exc)})") from None
+                        f"({first_line(exc)})") from None
     try:
         spark.sparkContext.setLogLevel("OFF")  # errors reach the user as one message
         yield spark
@@ -269,6 +275,37 @@ def _tagger(spark, tag: str):
     return (lambda: context.cancelJobGroup(tag)), restore
 
 
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+class SparkSource(DatabaseSource):
+    """A table, view or query of a Spark session (`spark://local[N]` or `sc://host:port`)."""
+
+    def _read(self):
+        """The needed columns as an Arrow table, from a Spark session: ibis writes the SELECT
+        in Spark SQL, Spark runs it under a tag that a timer interrupts."""
+        query = self._checked_query()
+        with session(self.url, self.label, self.memory_limit, self.timezone) as spark:
+            try:
+                import ibis
+
+                backend = ibis.pyspark.connect(spark)
+                # (ibis sets the session's zone to UTC; a timestamp falls on its date in ours)
+                spark.conf.set("spark.sql.session.timeZone", self.timezone)
+                if query is None:  # (ibis's table() runs USE, which global_temp refuses)
+                    query = "SELECT * FROM " + ".".join(
+                        "`" + part.replace("`", "``") + "`" for part in self.table.split("."))
+                table = backend.sql(query)
+                self._columns(list(table.columns))  # (a missing column's message first)
+                checks = backend.compile(pushdown.row_checks(table, self.plan)) \
+                    if self.plan is not None and self.plan.duplicates else None
+                statement = backend.compile(self._selected(table))
+            except DataError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - pyspark and py4j have their own types
+                raise database_error(self, exc) from None
+            try:
+                if checks is not None:
+                    self._keep_row_checks(run(spark, checks, self.timeout))
+                return run(spark, statement, self.timeout)
+            except TimeoutError:
+                raise DataError(self.timeout_message()) from None
+            except Exception as exc:  # noqa: BLE001
+                raise database_error(self, exc) from None
