@@ -209,7 +209,7 @@ def test_definition_locale_follows_the_same_rule(locale, write_experiment, runne
 
 @pytest.mark.parametrize("locale", ["en", "pl", "pl_PL", "pl-PL", "en_GB", "de_AT", "zh_Hant_TW"])
 def test_real_locales_pass(locale):
-    from valueproof.config.schema import check_locale
+    from valueproof.config.types import check_locale
 
     if locale.startswith("zh"):
         with pytest.raises(ValueError, match="no complete translation"):

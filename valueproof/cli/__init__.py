@@ -80,15 +80,10 @@ def analyze(experiment: Path, json_path: Path | None, allowed_roots: tuple[Path,
     Difference-in-differences per KPI with its confidence interval, p-value adjusted across KPIs,
     pre-trend check and robustness tests; --json writes the full results.
     """
-    from valueproof.commands.pipeline import analyze as run_analyze
-    from valueproof.commands.outputs import check_outputs, experiment_inputs, write_atomic
     from valueproof.cli.terminal import print_results, print_value
+    from valueproof.commands.pipeline import analyze as run_analyze
 
-    if json_path is not None:  # before the work: never overwrite an input
-        check_outputs({"--json": json_path}, experiment_inputs(experiment, allowed_roots))
-    results = run_analyze(experiment, allowed_roots, connections)
-    if json_path is not None:
-        write_atomic(json_path, json.dumps(results.to_dict(), indent=2, allow_nan=False) + "\n")
+    results = run_analyze(experiment, allowed_roots, connections, json_path)
     print_results(results)
     print_value(results)
     if json_path is not None:

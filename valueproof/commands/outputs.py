@@ -87,6 +87,13 @@ def write_atomic(path: Path, content: str | bytes) -> None:
     write_all([(path, content)])
 
 
+def results_json(results) -> str:
+    """The results as the `--json` file holds them."""
+    import json
+
+    return json.dumps(results.to_dict(), indent=2, allow_nan=False) + "\n"
+
+
 def check_outputs(outputs: dict[str, Path | None], inputs: dict[str, Path]) -> None:
     """Before any work: every output's folder exists, no output is one of the command's inputs,
     and no two outputs are the same file. `outputs` and `inputs` map what each path is (an

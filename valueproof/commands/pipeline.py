@@ -66,9 +66,19 @@ def pipeline(path: str | Path, check_assets: bool = False, allowed_roots: tuple[
 
 
 def analyze(path: str | Path, allowed_roots: tuple[Path, ...] = (),
-            connections: Path | None = None) -> Results:
-    """Analyse an experiment definition; returns results with `to_dict()` and `to_frame()`."""
-    return pipeline(path, allowed_roots=allowed_roots, connections=connections)[1]
+            connections: Path | None = None, json_path: Path | None = None) -> Results:
+    """Analyse an experiment definition; returns results with `to_dict()` and `to_frame()`.
+    With `json_path`, also writes the results JSON there (checked before the work: never over
+    one of the definition's inputs)."""
+    from valueproof.commands.outputs import (check_outputs, experiment_inputs, results_json,
+                                             write_atomic)
+
+    if json_path is not None:
+        check_outputs({"--json": json_path}, experiment_inputs(Path(path), allowed_roots))
+    results = pipeline(path, allowed_roots=allowed_roots, connections=connections)[1]
+    if json_path is not None:
+        write_atomic(json_path, results_json(results))
+    return results
 
 
 def read_inputs(path: str | Path, allowed_roots: tuple[Path, ...] = (),

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 
 
 def check_locale_option(locale: str) -> None:
     """--locale names a language the reports are written in; ValueproofError saying which
     otherwise."""
-    from valueproof.config.schema import check_locale
+    from valueproof.config.types import check_locale
     from valueproof.errors import ValueproofError
 
     try:
@@ -26,7 +25,8 @@ def make_report(experiment_path: Path, output: Path, html_path: Path | None = No
 
     Writes the PDF (and the HTML and results JSON when given) all together or not at all; the
     returned results carry the report's warnings too (a logo left out)."""
-    from valueproof.commands.outputs import check_outputs, experiment_inputs, write_all
+    from valueproof.commands.outputs import (check_outputs, experiment_inputs, results_json,
+                                             write_all)
     from valueproof.commands.pipeline import pipeline
     from valueproof.report.render import render_report
 
@@ -42,6 +42,6 @@ def make_report(experiment_path: Path, output: Path, html_path: Path | None = No
     if html_path is not None:
         files.append((html_path, rendered.html))
     if json_path is not None:
-        files.append((json_path, json.dumps(results.to_dict(), indent=2, allow_nan=False) + "\n"))
+        files.append((json_path, results_json(results)))
     write_all(files)
     return results
