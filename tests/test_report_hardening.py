@@ -217,18 +217,18 @@ def test_long_names_wrap_inside_the_page(write_experiment, tmp_path, runner, lai
 
 
 def test_chart_labels_fit_their_room():
-    from valueproof.report import charts
+    from valueproof.report import charts, svg
     from valueproof.report.render import templates_dir
 
     charts._matplotlib(templates_dir() / "fonts")
     for label in ("W" * 200, "word " * 60, "Customer satisfaction (CSAT) (points)"):
         for lines in (1, 2, 3):
-            fitted = charts._fit(label, 120, lines=lines)
+            fitted = svg.fit(label, 120, lines=lines)
             assert len(fitted.splitlines()) <= lines
-            assert all(charts._text_width(line, "normal", 8.5) <= 120
+            assert all(svg.text_width(line, "normal", 8.5) <= 120
                        for line in fitted.splitlines())
     short = "Subscription (32 seats)"
-    assert charts._fit(short, 150, lines=2, chars=30) == short  # what fits stays as it was
+    assert svg.fit(short, 150, lines=2, chars=30) == short  # what fits stays as it was
 
 
 # --- 4. outputs: never over an input, all or nothing ---------------------------------------------

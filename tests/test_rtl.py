@@ -7,7 +7,7 @@ import base64
 import re
 from pathlib import Path
 
-from valueproof.report import charts
+from valueproof.report import charts, svg as chart_svg
 
 FONTS = Path(__file__).resolve().parents[1] / "report_templates" / "fonts"
 ARABIC_FORMS = re.compile("[\ufe70-\ufefc]")  # Arabic presentation forms B: joined letters
@@ -60,7 +60,7 @@ def test_latin_chart_text_is_left_as_it_is():
 def test_a_signed_number_in_arabic_chart_text_keeps_its_sign_before_it():
     svg = ('<svg xmlns="http://www.w3.org/2000/svg"><text x="1" y="1">−120 ألف</text>'
            '<text x="1" y="2">+8.6 نقاط</text></svg>')
-    texts = re.findall(r"<text [^>]*>([^<]*)</text>", charts._flatten(svg))
+    texts = re.findall(r"<text [^>]*>([^<]*)</text>", chart_svg.flatten(svg))
     # read right to left: the number first, its sign on its left, then the word
     assert texts[0].endswith("−120") and texts[1].endswith("+8.6")
 

@@ -1,19 +1,17 @@
-"""Report charts: matplotlib to SVG, text kept as text, fixed layout, deterministic output."""
+"""Report charts: matplotlib figures with a fixed layout in the report's fonts and the brand's
+colours, each returned as an SVG data URI (`svg`: text kept as text, deterministic output)."""
 
 from __future__ import annotations
 
-import base64
-import io
 import math
-import re
-import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from valueproof.language.formatting import RIGHT_TO_LEFT, unisolated
+from valueproof.language.formatting import unisolated
+from valueproof.report import svg
 
 FONT_FAMILY = "Noto Sans"
 MINUS_FONT = "Noto Sans Math"  # a two-glyph subset: the true minus sign (U+2212) the text uses
@@ -84,177 +82,6 @@ def _matplotlib(font_dir: Path):
     return Figure
 
 
-def _svg(fig) -> str:
-    """The figure as an SVG data URI (an <img> source: parsed apart from the page's CSS)."""
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-    text = _flatten(re.sub(r"<metadata>.*?</metadata>", "", buffer.getvalue(), flags=re.S))
-    return "data:image/svg+xml;base64," + base64.b64encode(text.encode("utf-8")).decode("ascii")
-
-
-SVG_NS = "http://www.w3.org/2000/svg"
-XLINK_NS = "http://www.w3.org/1999/xlink"
-
-
-def _flatten(svg: str) -> str:
-    """Unwrap matplotlib's many `<g id=…>` groups that carry nothing but an id.
-
-    WeasyPrint styles and draws every SVG node in Python, so a chart with a third of the nodes
-    renders correspondingly faster; the drawing is the same.
-    """
-    from xml.etree import ElementTree
-
-    ElementTree.register_namespace("", SVG_NS)
-    ElementTree.register_namespace("xlink", XLINK_NS)
-    root = ElementTree.fromstring(svg)
-    group = f"{{{SVG_NS}}}g"
-
-    def unwrap(parent) -> None:
-        children = []
-        for child in list(parent):
-            unwrap(child)
-            if child.tag == group and set(child.attrib) <= {"id"}:
-                children.extend(list(child))
-            else:
-                children.append(child)
-        parent[:] = children
-
-    unwrap(root)
-    _presentation_attributes(root)
-    _visual_order(root)
-    _page_font_names(root)
-    return ElementTree.tostring(root, encoding="unicode")
-
-
-def _visual_order(root) -> None:
-    """Arabic (and Hebrew) chart text shaped and in display order, held there.
-
-    WeasyPrint draws an SVG <text> one character after another, left to right, each on its
-    own: Arabic would come out as isolated letters in reverse order. So the text is written as
-    it is to be seen: Arabic letters in their joined forms (arabic-reshaper) and the line in
-    visual order by the Unicode bidi algorithm (python-bidi; the base direction from the first
-    strong character, as `dir="auto"` would; brackets mirrored, which python-bidi's faster
-    `bidi.get_display` leaves to the renderer). `unicode-bidi="bidi-override"` with
-    `direction="ltr"` keeps a browser (the HTML copy shows the same SVG inline) from reordering
-    it a second time.
-
-    The chart itself is laid out left to right by matplotlib: `direction="ltr"` on the root,
-    or a browser showing it inline in a right-to-left page would anchor every text from the
-    other end (tick labels over the axis)."""
-    import arabic_reshaper
-    from bidi.algorithm import get_display
-
-    root.set("direction", "ltr")
-    for node in root.iter(f"{{{SVG_NS}}}text"):
-        if node.text and RIGHT_TO_LEFT.search(node.text):
-            # a sign stays before its number ('−120 ألف'): a left-to-right mark before it joins
-            # them into one left-to-right run; the mark is dropped once the line is ordered
-            marked = re.sub(r"([−+-])(?=\d)", "\u200e\\1", arabic_reshaper.reshape(node.text))
-            node.text = get_display(marked, base_dir=_base_direction(node.text)).replace(
-                "\u200e", "")
-            node.set("direction", "ltr")
-            node.set("unicode-bidi", "bidi-override")
-
-
-def _base_direction(text: str) -> str:
-    """'R' or 'L': the direction of the first letter with a strong direction (Unicode's rule
-    P2, as `dir="auto"`)."""
-    import unicodedata
-
-    for char in text:
-        kind = unicodedata.bidirectional(char)
-        if kind in ("R", "AL"):
-            return "R"
-        if kind == "L":
-            return "L"
-    return "L"
-
-
-def _page_font_names(root) -> None:
-    """Font lists without a space after their commas ("'Noto Sans','Noto Sans Arabic',…").
-    WeasyPrint strips the quotes of each name in an SVG's list but not a space before them, so
-    every name after the first was unknown and the minus sign and Arabic letters came from
-    whatever system font had them (DejaVu), not from the shipped fonts."""
-    for node in root.iter(f"{{{SVG_NS}}}text"):
-        family = node.get("font-family")
-        if family and "," in family:
-            node.set("font-family", ",".join(name.strip() for name in family.split(",")))
-
-
-# SVG presentation attributes matplotlib writes as CSS in `style`
-_PRESENTATION = frozenset({
-    "fill", "fill-opacity", "fill-rule", "stroke", "stroke-width", "stroke-linecap",
-    "stroke-linejoin", "stroke-miterlimit", "stroke-dasharray", "stroke-dashoffset",
-    "stroke-opacity", "opacity", "font-size", "font-family", "font-weight", "font-style",
-    "text-anchor", "clip-path"})
-_IDENTITY_ROTATION = re.compile(r"rotate\(-?0 [-\d.e]+ [-\d.e]+\)")
-
-
-def _presentation_attributes(root) -> None:
-    """matplotlib's `style="fill: …; stroke: …"` as attributes (`fill="…" stroke="…"`), its
-    `<style>*{…}</style>` as attributes of the root (both properties it sets are inherited),
-    and no `rotate(0)` on upright text: the same drawing, without a CSS parse per node, which
-    is most of the time WeasyPrint spends on a chart's lines."""
-    style_tag = f"{{{SVG_NS}}}style"
-    for parent in root.iter():
-        for child in list(parent):
-            rule = re.fullmatch(r"\s*\*\s*\{([^{}]*)\}\s*", child.text or "")
-            if child.tag == style_tag and rule and _declarations(rule.group(1)) is not None:
-                root.attrib.update(_declarations(rule.group(1)))
-                parent.remove(child)
-    for node in root.iter():
-        declarations = _declarations(node.get("style", ""))
-        if declarations is not None:
-            del node.attrib["style"]
-            node.attrib.update(declarations)
-        if _IDENTITY_ROTATION.fullmatch(node.get("transform", "")):
-            del node.attrib["transform"]
-
-
-def _declarations(style: str) -> dict[str, str] | None:
-    """'fill: none; stroke: #fff' as {'fill': 'none', 'stroke': '#fff'}; None when empty or
-    when any property is not a presentation attribute (the style is then kept as it is)."""
-    pairs = [part.split(":", 1) for part in style.split(";") if part.strip()]
-    if not pairs or any(len(pair) != 2 or pair[0].strip() not in _PRESENTATION for pair in pairs):
-        return None
-    return {name.strip(): value.strip() for name, value in pairs}
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
-
-def printable(text: str) -> str:
-    """Customer text with control characters (a form feed, an escape) as spaces: they have no
-    glyph in the report's fonts, and most are not allowed in SVG's XML."""
-    return _CONTROL.sub(" ", text)
-
-
-def _fit(text: str, width_pt: float, lines: int = 1, chars: int | None = None,
-         weight: str = "normal", size: float = 8.5) -> str:
-    """`text` in at most `lines` lines of at most `chars` characters, each no wider than
-    `width_pt` points in the chart's font; what does not fit ends in '…'. Customer text of any
-    length (a name without spaces, a 200-character label) stays inside the chart."""
-    text = re.sub(r"[ \t\n\r\f\v]+", " ", unisolated(printable(str(text)))).strip(" ")  # keeps NBSP
-    n = max(1, chars or len(text))
-    while True:
-        wrapped = textwrap.wrap(text, n) or [text]
-        if len(wrapped) > lines:
-            wrapped = wrapped[:lines]
-            wrapped[-1] = wrapped[-1][:max(n - 1, 1)].rstrip() + "…"
-        if n == 1 or all(_text_width(line, weight, size) <= width_pt for line in wrapped):
-            return "\n".join(wrapped)
-        n = max(1, min(n - 1, int(n * 0.9)))
-
-
-def _text_width(text: str, weight: str, size: float) -> float:
-    """Width in points of one line of plain text (no mathtext) in the chart font."""
-    from matplotlib.font_manager import FontProperties
-    from matplotlib.textpath import text_to_path
-
-    properties = FontProperties(size=size, weight=weight)
-    return text_to_path.get_text_width_height_descent(text, properties, ismath=False)[0]
-
-
 def _figure(figure_class, height: float):
     fig = figure_class(figsize=(WIDTH_IN, height))
     # fixed layout: room for direct labels at right and for the value axis' title on top
@@ -262,24 +89,48 @@ def _figure(figure_class, height: float):
     return fig, ax
 
 
-def _value_axis(ax, style: ChartStyle, title: str) -> None:
+def _value_axis(ax, style: ChartStyle, title: str, width: float = WIDTH_IN,
+                x: float = -0.09 / 0.72 + 0.01) -> None:
     """Tick labels of the value axis in the report's locale, and the axis' title written
-    above it, left-aligned (a long title fits the chart's width instead of being cut off at
-    the chart's height, as a rotated label was)."""
+    above it, left-aligned at `x` (axes fraction) in a chart `width` inches wide (a long title
+    fits the chart's width instead of being cut off at the chart's height, as a rotated label
+    was)."""
     from matplotlib.ticker import FuncFormatter
 
     ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: style.number(value)))
-    ax.set_title(_fit(title, 0.9 * WIDTH_IN * 72, size=8), loc="left", fontsize=8,
-                 color="#3E4C59", pad=4, x=-0.09 / 0.72 + 0.01)
+    ax.set_title(svg.fit(title, 0.9 * width * 72, size=8), loc="left", fontsize=8,
+                 color="#3E4C59", pad=4, x=x)
 
 
-def _ticks(labels: list[str], most: int = 7) -> list[int]:
-    """Every step-th label, at most `most`, and no more than fit side by side under the axes
-    (Arabic month names are longer than English ones)."""
-    widest = max((_text_width(label, "normal", 8.5) for label in labels), default=0.0)
+def _ticks(ax, labels: list[str], most: int = 7) -> None:
+    """The category axis labelled at every step-th label, at most `most`, and no more than fit
+    side by side under the axes (Arabic month names are longer than English ones)."""
+    widest = max((svg.text_width(label, "normal", 8.5) for label in labels), default=0.0)
     most = max(2, min(most, int(0.72 * WIDTH_IN * 72 // (widest + 12))))
     step = max(1, -(-len(labels) // most))
-    return list(range(0, len(labels), step))
+    ticks = list(range(0, len(labels), step))
+    ax.set_xticks(ticks, [labels[i] for i in ticks])
+
+
+def _end_text(text: str, lines: int) -> str:
+    """A direct label's text fitted to the room right of the axes (0.19 of the width) less the
+    label's 6 pt offset."""
+    return svg.fit(text, 0.19 * WIDTH_IN * 72 - 6, lines=lines, chars=16, weight="bold")
+
+
+def _end_label(ax, text: str, xy: tuple[float, float], colour: str) -> None:
+    """A direct label (`_end_text`) right of the point `xy`, at the end of its line."""
+    ax.annotate(text, xy, xytext=(6, 0), textcoords="offset points", va="center", color=colour,
+                fontsize=8.5, fontweight="bold", annotation_clip=False)
+
+
+def _rollout_line(ax, style: ChartStyle, at: float, label: str | None = None) -> None:
+    """The rollout: a dashed line at `at`, with `label` at its top."""
+    ax.axvline(at, color=style.ink, linestyle=(0, (4, 3)), linewidth=0.9)
+    if label is not None:
+        ax.annotate(svg.fit(label, 150, size=8), (at, 1.0), xycoords=("data", "axes fraction"),
+                    xytext=(4, -2), textcoords="offset points", va="top", fontsize=8,
+                    color=style.ink)
 
 
 def _label_positions(ends: dict[str, float], limits: tuple[float, float],
@@ -322,26 +173,17 @@ def trend_chart(font_dir: Path, style: ChartStyle, periods: list[str], post: lis
                         color=colour, alpha=0.15, linewidth=0)
         ax.plot(x, mean, color=colour, linewidth=1.8 if name == "treatment" else 1.4)
         ends[name] = mean[-1]
-    # end labels: the room right of the axes (0.19 of the width) less the 6 pt offset
-    wrapped = {name: _fit(labels[name], 0.19 * WIDTH_IN * 72 - 6, lines=3, chars=16,
-                          weight="bold") for name, _, _ in series}
+    wrapped = {name: _end_text(labels[name], 3) for name, _, _ in series}
     positions = _label_positions(ends, ax.get_ylim(),
                                  {name: text.count("\n") + 1 for name, text in wrapped.items()})
     for name, _, colour in series:
-        ax.annotate(wrapped[name], (x[-1], positions[name]), xytext=(6, 0),
-                    textcoords="offset points", va="center", color=colour, fontsize=8.5,
-                    fontweight="bold", annotation_clip=False)
+        _end_label(ax, wrapped[name], (x[-1], positions[name]), colour)
     if any(post) and not all(post):
-        boundary = post.index(True) - 0.5
-        ax.axvline(boundary, color=style.ink, linestyle=(0, (4, 3)), linewidth=0.9)
-        ax.annotate(_fit(rollout_label, 150, size=8), (boundary, 1.0),
-                    xycoords=("data", "axes fraction"), xytext=(4, -2),
-                    textcoords="offset points", va="top", fontsize=8, color=style.ink)
-    ticks = _ticks(periods)
-    ax.set_xticks(ticks, [periods[i] for i in ticks])
+        _rollout_line(ax, style, post.index(True) - 0.5, rollout_label)
+    _ticks(ax, periods)
     ax.set_xlim(-0.3, len(periods) - 0.7)
     _value_axis(ax, style, y_label)
-    return _svg(fig)
+    return svg.data_uri(fig)
 
 
 def event_study_chart(font_dir: Path, style: ChartStyle, periods: list[str], post: list[bool],
@@ -365,12 +207,11 @@ def event_study_chart(font_dir: Path, style: ChartStyle, periods: list[str], pos
         ax.hlines(effect * scale, after[0] - 0.4, after[-1] + 0.4, color=style.primary,
                   linestyle=(0, (4, 3)), linewidth=0.9)
     if any(post) and not all(post):
-        ax.axvline(post.index(True) - 0.5, color=style.ink, linestyle=(0, (4, 3)), linewidth=0.9)
-    ticks = _ticks(periods)
-    ax.set_xticks(ticks, [periods[i] for i in ticks])
+        _rollout_line(ax, style, post.index(True) - 0.5)
+    _ticks(ax, periods)
     ax.set_xlim(-0.5, len(periods) - 0.5)
     _value_axis(ax, style, y_label)
-    return _svg(fig)
+    return svg.data_uri(fig)
 
 
 def _event_ticks(times: list[int], most: int = 9) -> list[int]:
@@ -405,21 +246,16 @@ def dynamic_chart(font_dir: Path, style: ChartStyle, times: list[int],
     if effect is not None and after and math.isfinite(effect):
         ax.hlines(effect * scale, -0.4, after[-1] + 0.4, color=style.primary,
                   linestyle=(0, (4, 3)), linewidth=0.9)
-        ax.annotate(_fit(effect_label, 0.19 * WIDTH_IN * 72 - 6, lines=3, chars=16,
-                         weight="bold"), (after[-1] + 0.4, effect * scale), xytext=(6, 0),
-                    textcoords="offset points", va="center", color=style.primary,
-                    fontsize=8.5, fontweight="bold", annotation_clip=False)
+        _end_label(ax, _end_text(effect_label, 3), (after[-1] + 0.4, effect * scale),
+                   style.primary)
     if min(times) < 0 <= max(times):
-        ax.axvline(-0.5, color=style.ink, linestyle=(0, (4, 3)), linewidth=0.9)
-        ax.annotate(_fit(rollout_label, 150, size=8), (-0.5, 1.0),
-                    xycoords=("data", "axes fraction"), xytext=(4, -2),
-                    textcoords="offset points", va="top", fontsize=8, color=style.ink)
+        _rollout_line(ax, style, -0.5, rollout_label)
     ticks = _event_ticks(times)
     ax.set_xticks(ticks, [style.number(t) for t in ticks])
     ax.set_xlim(min(times) - 0.7, max(times) + 0.7)
-    ax.set_xlabel(_fit(x_label, 0.72 * WIDTH_IN * 72))
+    ax.set_xlabel(svg.fit(x_label, 0.72 * WIDTH_IN * 72))
     _value_axis(ax, style, y_label)
-    return _svg(fig)
+    return svg.data_uri(fig)
 
 
 def roi_chart(font_dir: Path, style: ChartStyle, items: list[tuple[str, float, str]],
@@ -437,7 +273,7 @@ def roi_chart(font_dir: Path, style: ChartStyle, items: list[tuple[str, float, s
     ax.set_axisbelow(True)  # gridlines behind the bars
     ax.barh(y, values, color=[colours[k] for _, _, k in items], height=0.62)
     # tick labels: the room left of the axes (0.34 of the width) less the tick padding
-    ax.set_yticks(y, [_fit(label, 0.34 * WIDTH_IN * 72 - 6, lines=2, chars=30)
+    ax.set_yticks(y, [svg.fit(label, 0.34 * WIDTH_IN * 72 - 6, lines=2, chars=30)
                       for label, _, _ in items])
     ax.axvline(0, color=style.muted, linewidth=0.8)
     ax.grid(axis="x", color="#E4E7EB", linewidth=0.6)
@@ -454,9 +290,9 @@ def roi_chart(font_dir: Path, style: ChartStyle, items: list[tuple[str, float, s
         ax.annotate(tick_format(value), (value, position), xytext=(3 if value >= 0 else -3, 0),
                     textcoords="offset points", va="center",
                     ha="left" if value >= 0 else "right", fontsize=7.5, color=style.ink)
-    ax.set_xlabel(_fit(axis_label, 0.62 * WIDTH_IN * 72))
+    ax.set_xlabel(svg.fit(axis_label, 0.62 * WIDTH_IN * 72))
     ax.tick_params(axis="y", length=0)
-    return _svg(fig)
+    return svg.data_uri(fig)
 
 
 def weekly_active_chart(font_dir: Path, style: ChartStyle, weeks: list[str], users: list[int],
@@ -474,10 +310,7 @@ def weekly_active_chart(font_dir: Path, style: ChartStyle, weeks: list[str], use
     ax.set_ylim(0, top * 1.22)
     if licences:
         ax.axhline(licences, color=style.ink, linestyle=(0, (4, 3)), linewidth=0.9)
-        ax.annotate(_fit(licence_label, 0.19 * WIDTH_IN * 72 - 6, lines=2, chars=16,
-                         weight="bold"), (len(weeks) - 0.5, licences), xytext=(6, 0),
-                    textcoords="offset points", va="center", fontsize=8.5, fontweight="bold",
-                    color=style.ink, annotation_clip=False)
+        _end_label(ax, _end_text(licence_label, 2), (len(weeks) - 0.5, licences), style.ink)
     if any(current) and not all(current):
         boundary = current.index(True) - 0.5
         ax.axvline(boundary, color=style.muted, linewidth=0.6)
@@ -485,16 +318,15 @@ def weekly_active_chart(font_dir: Path, style: ChartStyle, weeks: list[str], use
     else:
         spans = ((-0.5, len(weeks) - 0.5, quarters[1 if any(current) else 0]),)
     for start, end, name in spans:
-        ax.annotate(_fit(name, 140, size=8), ((start + end) / 2, 1.0),
+        ax.annotate(svg.fit(name, 140, size=8), ((start + end) / 2, 1.0),
                     xycoords=("data", "axes fraction"), xytext=(0, -2),
                     textcoords="offset points", ha="center", va="top", fontsize=8,
                     color=style.muted)
-    ticks = _ticks(weeks, 9)
-    ax.set_xticks(ticks, [weeks[i] for i in ticks])
+    _ticks(ax, weeks, 9)
     ax.set_xlim(-0.6, len(weeks) - 0.4)
     ax.tick_params(axis="x", length=0)
     _value_axis(ax, style, y_label)
-    return _svg(fig)
+    return svg.data_uri(fig)
 
 
 def nps_chart(font_dir: Path, style: ChartStyle, labels: list[str], scores: list[float],
@@ -522,12 +354,8 @@ def nps_chart(font_dir: Path, style: ChartStyle, labels: list[str], scores: list
     ax.set_xticks(x, labels)
     ax.set_xlim(-0.5, len(x) - 0.5 + 0.3)
     ax.tick_params(axis="x", length=0)
-    from matplotlib.ticker import FuncFormatter
-
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: style.number(value)))
-    ax.set_title(_fit(y_label, 0.9 * width * 72, size=8), loc="left", fontsize=8,
-                 color="#3E4C59", pad=4, x=-0.17 / 0.78 + 0.02)
-    return _svg(fig)
+    _value_axis(ax, style, y_label, width, -0.17 / 0.78 + 0.02)
+    return svg.data_uri(fig)
 
 
 def activation_chart(font_dir: Path, style: ChartStyle, days: list[int], shares: list[float],
@@ -539,20 +367,17 @@ def activation_chart(font_dir: Path, style: ChartStyle, days: list[int], shares:
     ax = fig.add_axes((0.09, 0.27, 0.72, 0.59))  # as `_figure`, with room for the x label
     ax.plot(days, [s * 100 for s in shares], color=style.primary, linewidth=1.8)
     ax.axhline(target * 100, color=style.ink, linestyle=(0, (4, 3)), linewidth=0.9)
-    ax.annotate(_fit(target_label, 0.19 * WIDTH_IN * 72 - 6, lines=2, chars=16, weight="bold"),
-                (max(days), target * 100), xytext=(6, 0), textcoords="offset points",
-                va="center", fontsize=8.5, fontweight="bold", color=style.ink,
-                annotation_clip=False)
+    _end_label(ax, _end_text(target_label, 2), (max(days), target * 100), style.ink)
     if reached is not None:
         value = shares[days.index(reached)] * 100 if reached in days else target * 100
         ax.plot([reached], [value], "o", color=style.primary, markersize=4.5)
-        ax.annotate(_fit(reached_label, 160, size=8), (reached, value), xytext=(6, -4),
+        ax.annotate(svg.fit(reached_label, 160, size=8), (reached, value), xytext=(6, -4),
                     textcoords="offset points", ha="left", va="top", fontsize=8,
                     color=style.ink)
     ax.set_ylim(0, 105)
     ax.set_xlim(0, max(max(days), 1))
     ticks = [d for d in range(0, max(days) + 1, 15)]
     ax.set_xticks(ticks, [style.number(t) for t in ticks])
-    ax.set_xlabel(_fit(x_label, 0.72 * WIDTH_IN * 72))
+    ax.set_xlabel(svg.fit(x_label, 0.72 * WIDTH_IN * 72))
     _value_axis(ax, style, y_label)
-    return _svg(fig)
+    return svg.data_uri(fig)

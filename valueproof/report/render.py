@@ -17,7 +17,8 @@ from valueproof.config import Experiment
 from valueproof.config.brand import load_brand
 from valueproof.errors import ReportError
 from valueproof.redaction import redact
-from valueproof.report.charts import printable
+from valueproof.sandbox import Sandbox
+from valueproof.report.svg import printable
 from valueproof.report.context import build_context, report_date
 from valueproof.language.formatting import Formatter, isolated_text
 from valueproof.language.i18n import translations
@@ -56,7 +57,7 @@ class PathGuard:
     """Decides which URLs the report may read: files under the allowed folders only."""
 
     def __init__(self, *roots: Path):
-        self.roots = [root.resolve() for root in roots]
+        self.sandbox = Sandbox(*roots)
 
     def allowed_path(self, url: str) -> Path:
         parsed = urlparse(url)
@@ -64,7 +65,7 @@ class PathGuard:
             raise ReportError(f"refused to fetch '{url}': the report reads only local files "
                               "inside the experiment's folder and the templates")
         path = Path(unquote(parsed.path)).resolve()
-        if not any(path.is_relative_to(root) for root in self.roots):
+        if not self.sandbox.holds(path):
             raise ReportError(f"refused to read '{path}': it lies outside the experiment's "
                               "folder and the templates")
         return path
@@ -88,7 +89,7 @@ def breakable(value: object) -> str:
 
 
 def _printable(value: object) -> object:
-    """Every value the template prints, without control characters (see `charts.printable`)."""
+    """Every value the template prints, without control characters (see `svg.printable`)."""
     from markupsafe import Markup
 
     if isinstance(value, Markup):  # removing a control character cannot create markup
