@@ -6,13 +6,17 @@ escape sequence reaches the terminal and no bracket in it is read as markup."""
 
 from __future__ import annotations
 
+import functools
 import math
+from gettext import NullTranslations
 
 from rich.console import Console
 from rich.table import Table
 
-from valueproof.safe_text import terminal_text as tt
 from valueproof.commands.validate import Validation, grid_text
+from valueproof.language.formatting import Formatter
+from valueproof.language.words import Words, kpi_scale
+from valueproof.safe_text import terminal_text as tt
 from valueproof.value.roi import shown_totals
 
 
@@ -156,9 +160,10 @@ def print_adoption_numbers(out: Console, adoption, nps, health) -> None:
         out.print(f"  {tt(line)}")
 
 
-def change_scale(kpi) -> tuple[float, str]:
-    """(scale, unit suffix) of changes: rates are fractions shown in percentage points."""
-    return (100, " pp") if kpi.unit == "%" else (1, f" {kpi.unit}" if kpi.unit else "")
+@functools.cache
+def english() -> Words:
+    """The report's words in English, its source text: the terminal's language."""
+    return Words(NullTranslations(), Formatter("en"))
 
 
 def effect_text(kpi) -> str:
@@ -171,12 +176,12 @@ def effect_text(kpi) -> str:
     if kpi.transform == "log":
         return (f"{kpi.relative_effect:+.1%} [{kpi.relative_ci_low:+.1%}, "
                 f"{kpi.relative_ci_high:+.1%}]")
-    scale, unit = change_scale(kpi)
+    scale, _, unit = kpi_scale(kpi, english())  # a rate's change in percentage points
+    effect = unit.short(f"{kpi.effect * scale:+.3g}")
     if not math.isfinite(kpi.ci_low) or not math.isfinite(kpi.ci_high):
         bound = lambda v: f"{v * scale:+.3g}" if math.isfinite(v) else "…"  # noqa: E731
-        return f"{kpi.effect * scale:+.3g}{unit} [{bound(kpi.ci_low)}, {bound(kpi.ci_high)}]"
-    return (f"{kpi.effect * scale:+.3g}{unit} [{kpi.ci_low * scale:+.3g}, "
-            f"{kpi.ci_high * scale:+.3g}]")
+        return f"{effect} [{bound(kpi.ci_low)}, {bound(kpi.ci_high)}]"
+    return f"{effect} [{kpi.ci_low * scale:+.3g}, {kpi.ci_high * scale:+.3g}]"
 
 
 def p_text(p: float | None) -> str:
@@ -235,8 +240,8 @@ def effect_text_mde(kpi) -> str:
         return f"±{math.expm1(abs(kpi.mde)):.1%}"
     if kpi.transform == "log":
         return f"±{abs(kpi.mde):.1%}"
-    scale, unit = change_scale(kpi)
-    return f"±{kpi.mde * scale:.3g}{unit}"
+    scale, _, unit = kpi_scale(kpi, english())
+    return unit.short(f"±{kpi.mde * scale:.3g}")
 
 
 STATUS_STYLE = {"achieved": ("green", "✔"), "on_track": ("cyan", "➜"), "at_risk": ("magenta", "!"),
@@ -247,11 +252,12 @@ STATUS_STYLE = {"achieved": ("green", "✔"), "on_track": ("cyan", "➜"), "at_r
 def _target_text(criterion, kpi) -> tuple[str, str]:
     if criterion.kind == "relative":
         return f"{criterion.target:+.0%}", f"{criterion.measured:+.1%}"
-    scale, unit = change_scale(kpi)
+    scale, level_unit, change_unit = kpi_scale(kpi, english())
     if criterion.kind == "level":
-        unit = "%" if kpi.unit == "%" else unit
-        return f"level {criterion.target * scale:.3g}{unit}", f"{criterion.measured * scale:.3g}{unit}"
-    return f"{criterion.target * scale:+.3g}{unit}", f"{criterion.measured * scale:+.3g}{unit}"
+        return (f"level {level_unit.short(f'{criterion.target * scale:.3g}')}",
+                level_unit.short(f"{criterion.measured * scale:.3g}"))
+    return (change_unit.short(f"{criterion.target * scale:+.3g}"),
+            change_unit.short(f"{criterion.measured * scale:+.3g}"))
 
 
 def print_value(results) -> None:
@@ -309,13 +315,9 @@ def print_value(results) -> None:
 def plan_texts(results) -> list[dict]:
     """The improvement plan in the report's English words: the PDF and the terminal say the
     same thing ('to agree' for a missing owner or date)."""
-    from gettext import NullTranslations
-
-    from valueproof.language.words import Words
     from valueproof.report.scorecard import plan_items
-    from valueproof.language.formatting import Formatter
 
-    return plan_items(Words(NullTranslations(), Formatter("en")), results)
+    return plan_items(english(), results)
 
 
 def run_batch(tasks, options, dry_run: bool, quiet: bool) -> int:

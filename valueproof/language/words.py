@@ -81,6 +81,15 @@ class Unit:
             return fmt.joined(shown, after="\u00a0" + word)  # 'min' stays after '2.5'
         return f"{shown}\u00a0{word}"
 
+    def short(self, shown: str) -> str:
+        """`shown` with the unit's short English form, as the terminal prints it: '4.3%',
+        '+6.2 pp' (percentage points), '-2.5 min' (the analyst's text, its `other` form)."""
+        if not self.text:
+            return shown
+        if self.text == "%":
+            return f"{shown}%"
+        return f"{shown} {SHORT.get(self.text, self.text)}"
+
     def __str__(self) -> str:
         if self.text == POINTS:
             return self.words("percentage points")
@@ -92,6 +101,7 @@ class Unit:
 
 
 POINTS = "\x00points"  # the change of a rate: percentage points, counted by the catalogue
+SHORT = {POINTS: "pp"}  # short forms of the units the words kit names (`Unit.short`)
 
 
 def kpi_scale(kpi, words: Words) -> tuple[float, Unit, Unit]:
