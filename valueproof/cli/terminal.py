@@ -13,9 +13,11 @@ from gettext import NullTranslations
 from rich.console import Console
 from rich.table import Table
 
+from valueproof.adoption.results import FIRST_QUARTER
 from valueproof.commands.validate import Validation, grid_text
 from valueproof.language.formatting import Formatter
 from valueproof.language.words import Words, kpi_scale
+from valueproof.report.wording import UNCONFIRMED
 from valueproof.safe_text import terminal_text as tt
 from valueproof.value.roi import shown_totals
 
@@ -150,7 +152,7 @@ def print_adoption_numbers(out: Console, adoption, nps, health) -> None:
             f"{c.id} {part}" for c, part in zip(used, parts))
         if health.missing:
             line += f"; left out (no data): {', '.join(health.missing)}"
-        if health.previous_reason == "first_quarter_with_product":
+        if health.previous_reason == FIRST_QUARTER:
             line += f"; first quarter with the product (since {adoption.product_start})"
         elif health.previous_score is not None:
             line += (f"; {whole(health.previous_score)} ({health.previous_status}) at the end of "
@@ -209,8 +211,9 @@ def print_results(results) -> None:
     out.print(f"[bold]{tt(results.experiment)}[/bold] — {method}, {results.design.replace('_', ' ')}, "
               f"SE {results.se}, alpha {results.alpha}, correction {results.correction}")
     if results.design == "staggered":
-        out.print(waves_table(results.waves, results.comparison,
-                              max((k.n_units.get("control", 0) for k in results.kpis), default=0)))
+        from valueproof.report.waves import comparison_units
+
+        out.print(waves_table(results.waves, results.comparison, comparison_units(results)))
         out.print("Effects are averages across waves: each wave's average effect since its "
                   "rollout, weighted by the waves' units.")
     table = Table(title_justify="left")
@@ -246,7 +249,7 @@ def effect_text_mde(kpi) -> str:
 
 STATUS_STYLE = {"achieved": ("green", "✔"), "on_track": ("cyan", "➜"), "at_risk": ("magenta", "!"),
                 "not_achieved": ("red", "✘"), "inconclusive": ("yellow", "?"),
-                "reached_unconfirmed": ("green", "✔?")}
+                UNCONFIRMED: ("green", "✔?")}
 
 
 def _target_text(criterion, kpi) -> tuple[str, str]:
@@ -270,7 +273,7 @@ def print_value(results) -> None:
             kpi = results.kpi(criterion.kpi)
             style, symbol = STATUS_STYLE[criterion.status]
             target, measured = _target_text(criterion, kpi)
-            status = ("reached, not yet confirmed" if criterion.status == "reached_unconfirmed"
+            status = ("reached, not yet confirmed" if criterion.status == UNCONFIRMED
                       else criterion.status.replace("_", " "))
             if criterion.with_confidence:
                 status += " (with confidence)"
