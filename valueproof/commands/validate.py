@@ -7,6 +7,7 @@ from pathlib import Path
 
 from valueproof.config import Experiment
 from valueproof.data import Dataset
+from valueproof.data.thresholds import SMALL_WAVE
 
 
 @dataclass(frozen=True)
@@ -16,9 +17,6 @@ class Validation:
     asset_warnings: list[str]  # logos the report will leave out, and why
     wave_warnings: list[str] = field(default_factory=list)  # rollout in waves: waves too small
     adoption: object | None = None  # `valueproof.adoption.results.AdoptionOutcome`
-
-
-SMALL_WAVE = 3  # units: a wave smaller than this says nothing on its own
 
 
 def wave_warnings(dataset: Dataset) -> list[str]:
