@@ -99,3 +99,26 @@ def test_right_to_left_numbers_are_isolated_with_the_locales_digits():
     assert unisolated(saudi.number(-1234.5, 5)) == "−١٬٢٣٤٫٥"
     assert saudi.date("2026-09-30") == "٣٠ سبتمبر ٢٠٢٦"
     assert Formatter("pl").number(-1234.5, 5) == "−1" + NBSP + "234,5"  # left to right: as it was
+
+
+def test_the_terminal_and_the_report_word_a_change_from_one_scale():
+    """A rate's change is in percentage points in the report ('+6.2 percentage points') and in
+    the terminal ('+6.2 pp'), from the one rule of the words kit (`kpi_scale`)."""
+    import math
+    from gettext import NullTranslations
+    from types import SimpleNamespace
+
+    from valueproof.cli.terminal import effect_text, effect_text_mde
+    from valueproof.language.words import Words, kpi_scale
+
+    words = Words(NullTranslations(), Formatter("en"))
+    rate = SimpleNamespace(unit="%", effect=0.062, ci_low=0.01, ci_high=math.inf, mde=0.031,
+                           transform="none", model="linear")
+    scale, level, change = kpi_scale(rate, words)
+    assert scale == 100 and level.short("4.3") == "4.3%"
+    assert change.after("+6.2") == f"+6.2{NBSP}percentage points"
+    assert effect_text(rate) == "+6.2 pp [+1, …]" and effect_text_mde(rate) == "±3.1 pp"
+    minutes = SimpleNamespace(unit="min", effect=-2.5, ci_low=-2.7, ci_high=-2.2, mde=0.4,
+                              transform="none", model="linear")
+    assert effect_text(minutes) == "-2.5 min [-2.7, -2.2]"
+    assert kpi_scale(SimpleNamespace(unit=""), words)[2].short("+3") == "+3"
