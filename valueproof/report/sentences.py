@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 from valueproof.language.words import Unit, Words, kpi_scale, with_unit
+from valueproof.report.terms import named
 from valueproof.stats.results import KPIResult, Results
 
 
@@ -196,8 +197,8 @@ def estimand_sentence(words: Words, kpi: KPIResult, names: dict[str, str | None]
                       period: str) -> str:
     """What the effect is per, in plain words (the analyst's nouns in parentheses, so no
     grammar depends on them)."""
-    observation = f" ({names['observation']})" if names.get("observation") else ""
-    unit = f" ({names['unit']})" if names.get("unit") else ""
+    observation = named(names, "observation")
+    unit = named(names, "unit")
     if kpi.estimand == "per_observation":
         return words("Measured per observation%(name)s: each one counts once, so busier units "
                      "weigh more.", name=observation)

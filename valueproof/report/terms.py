@@ -1,6 +1,6 @@
 """Terms several parts of the report share, in the reader's language: the analysis period
-("week", "weeks"; integer periods are just "period") and the name of the multiple-testing
-correction."""
+("week", "weeks"; integer periods are just "period"), the analyst's own name for a unit or an
+observation, and the name of the multiple-testing correction."""
 
 from __future__ import annotations
 
@@ -25,6 +25,12 @@ def analysis_periods(words: Words, results: Results, time_kind: str) -> str:
         return words("periods")
     return {"day": words("days"), "week": words("weeks"), "month": words("months"),
             "quarter": words("quarters")}[results.period]
+
+
+def named(names: dict[str, str | None], noun: str) -> str:
+    """' (agent)': the analyst's name for a `noun` ('unit', 'observation') in parentheses after
+    ours, so no grammar depends on it; nothing without one."""
+    return f" ({names[noun]})" if names.get(noun) else ""
 
 
 def correction_name(words: Words, correction: str) -> str:

@@ -12,9 +12,9 @@ import math
 from pathlib import Path
 
 from valueproof.data.thresholds import SMALL_WAVE
-from valueproof.report import charts
 from valueproof.language.words import Words, kpi_scale, with_unit
-from valueproof.report.terms import analysis_period, analysis_periods, correction_name
+from valueproof.report import charts
+from valueproof.report.terms import analysis_period, analysis_periods, correction_name, named
 from valueproof.stats.results import KPIResult, Results
 
 MOST_ROWS = 26  # rows of a wave x period table before only every n-th period is shown
@@ -108,7 +108,7 @@ def meaning_sentence(words: Words, results: Results, names: dict[str, str | None
     """What 'average across waves' is, in plain words."""
     from babel.lists import format_list
 
-    unit = f" ({names['unit']})" if names.get("unit") else ""
+    unit = named(names, "unit")
     sizes = format_list([words.fmt.fixed(w["units"], 0) for w in results.waves],
                         locale=words.fmt.locale)
     periods = analysis_periods(words, results, time_kind)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+from valueproof.report.terms import named
+
 
 def _bounded(kpi) -> bool:
     low, high = kpi.rate_ratio_ci_low, kpi.rate_ratio_ci_high
@@ -19,7 +21,7 @@ def effect_sentence(words, results, kpi, groups: dict[str, str], names: dict, pe
     """The KPI page's first sentence: the change in percent (RR - 1), its amount per unit and
     period in KPI units (the treated post mean x (1 - 1/RR)), and the likely range in percent."""
     fmt = words.fmt
-    name = f" ({names['unit']})" if names.get("unit") else ""
+    name = named(names, "unit")
     interval = (words("likely range %(low)s to %(high)s",
                       low=fmt.percent(kpi.relative_ci_low, signed=True),
                       high=fmt.percent(kpi.relative_ci_high, signed=True)) if _bounded(kpi)
@@ -39,7 +41,7 @@ def effect_sentence(words, results, kpi, groups: dict[str, str], names: dict, pe
 
 
 def estimand_sentence(words, names: dict, period: str) -> str:
-    name = f" ({names['unit']})" if names.get("unit") else ""
+    name = named(names, "unit")
     return words("Measured per unit%(name)s and %(period)s as a ratio of rates (Poisson "
                  "regression): the percentage compares the group's rate after the rollout with "
                  "the rate it would have had without the product, and the amount is the "
