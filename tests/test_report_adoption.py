@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 from tests.conftest import EXAMPLES, invoke
-from valueproof.report.adoption import shown_parts, whole
+from valueproof.report.health import shown_parts, whole
 from valueproof.language.formatting import Formatter
 
 EN = Formatter("en")

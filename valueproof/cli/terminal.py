@@ -144,7 +144,7 @@ def print_adoption_numbers(out: Console, adoption, nps, health) -> None:
         lines.append(f"NPS: {nps.score:+.0f} [{nps.ci_low:+.0f}, {nps.ci_high:+.0f}] from "
                      f"{nps.n:,} answers" + (" (fewer than 30: a caution)" if nps.caution else ""))
     if health is not None:
-        from valueproof.report.adoption import shown_parts, whole
+        from valueproof.report.health import shown_parts, whole
 
         used = [c for c in health.components if c.available]
         parts = shown_parts([c.contribution for c in used], health.score)
