@@ -140,7 +140,7 @@ def test_a_french_decimal_below_two_is_singular_without_a_decimal_message():
 
 
 def _plural_unit(forms: dict) -> str:
-    from valueproof.config.schema import PluralUnit
+    from valueproof.config.kpis import PluralUnit
 
     return PluralUnit(forms)
 

@@ -15,7 +15,8 @@ from scipy import stats
 
 from tests.conftest import EXAMPLES, panel_frame
 from tests.simulate_roi import Design, simulate_roi
-from valueproof.config.schema import KPI, ROI
+from valueproof.config.account import ROI
+from valueproof.config.kpis import KPI
 from valueproof.data import Panel
 from valueproof.stats import did
 from valueproof.stats.results import UnitInfluence
