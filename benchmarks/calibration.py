@@ -50,7 +50,7 @@ from scipy import stats
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.simulate import SIM_KPI, ar1_panel, staggered_panel  # noqa: E402
-from valueproof.config.schema import Analysis  # noqa: E402
+from valueproof.config.kpis import Analysis  # noqa: E402
 from valueproof.stats import did, event_study, waves  # noqa: E402
 from valueproof.stats.permutation import inversion_interval, permutation_pvalues  # noqa: E402
 

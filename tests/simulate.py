@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from valueproof.config.schema import KPI
+from valueproof.config.kpis import KPI
 from valueproof.data import Panel
 
 

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from tests.simulate import ar1_panel
-from valueproof.config.schema import Criterion, Experiment
-from valueproof.data.load import Dataset, Window
+from valueproof.config.kpis import Criterion
+from valueproof.config.schema import Experiment
+from valueproof.data.dataset import Dataset, Window
 from valueproof.stats import analyze_dataset
 from valueproof.value.criteria import score_criterion
 

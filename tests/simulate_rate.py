@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from valueproof.config.schema import KPI
+from valueproof.config.kpis import KPI
 from valueproof.data import Panel
 
 RATE_KPI = KPI(id="y", numerator="y", better="higher", aggregate="rate")

@@ -20,7 +20,7 @@ from valueproof.adoption.health import health
 from valueproof.adoption.nps import nps_interval
 from valueproof.adoption.results import Period
 from valueproof.adoption.support import support
-from valueproof.config.schema import Health as HealthSettings
+from valueproof.config.adoption import Health as HealthSettings
 
 AS_OF = dt.date(2026, 3, 31)  # quarter 2026-Q1 (90 days), previous 2025-Q4
 ADOPTION = {

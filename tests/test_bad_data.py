@@ -387,7 +387,7 @@ def test_new_findings_are_worded_in_polish():
     from pathlib import Path
 
     from valueproof.language.words import Words
-    from valueproof.report.context import finding_text
+    from valueproof.report.findings import finding_text
     from valueproof.language.formatting import Formatter
     from valueproof.language.i18n import translations
 

@@ -264,7 +264,7 @@ def test_a_roster_with_integer_periods_and_several_spells(tmp_path):
 
 def test_roster_warnings_reach_validate_results_and_every_report_language(tmp_path, runner):
     from valueproof.language.words import Words
-    from valueproof.report.context import finding_text
+    from valueproof.report.findings import finding_text
     from valueproof.language.formatting import Formatter
     from valueproof.language.i18n import locales_dir, translations
 

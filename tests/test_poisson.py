@@ -353,7 +353,7 @@ def test_units_influences_add_up_to_the_variance():
 
 
 def test_units_seen_on_one_side_get_the_sensitivity_fit():
-    from valueproof.config.schema import Analysis
+    from valueproof.config.kpis import Analysis
 
     rng = np.random.default_rng(13)
     full = count_panel(rng, 8, 12, 8, 4, 1.5, ratio=1.3)

@@ -18,7 +18,7 @@ import yaml
 
 from tests.conftest import invoke
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parent / "fixtures"
 
 
 def write_waves(folder: Path, frame: pd.DataFrame, **definition) -> Path:

@@ -94,7 +94,7 @@ def test_rollout_in_waves_is_calibrated_with_few_units():
     (AR(1) errors): a true null rejected about 5% of the time, 95% intervals cover a true
     effect about 95% of the time, and the pre-trend check does not cry wolf more than alpha."""
     from tests.simulate import staggered_panel
-    from valueproof.config.schema import Analysis
+    from valueproof.config.kpis import Analysis
     from valueproof.stats import waves
 
     rng = np.random.default_rng(2026)
@@ -167,7 +167,7 @@ def test_rollout_in_waves_not_yet_treated_with_few_never_treated_units():
     headline's interval (n - 1 corrected SE, Bell-McCaffrey df) covers a true effect about
     95% of the time (with R's SE and units - 1 df: 92%) and a true null is rejected about 5%."""
     from tests.simulate import staggered_panel
-    from valueproof.config.schema import Analysis
+    from valueproof.config.kpis import Analysis
     from valueproof.stats import waves
 
     rng = np.random.default_rng(2027)

@@ -9,7 +9,7 @@ import statsmodels.formula.api as smf
 from scipy import stats
 
 from tests.simulate import SIM_KPI, ar1_panel
-from valueproof.config.schema import KPI
+from valueproof.config.kpis import KPI
 from valueproof.data import Panel
 from valueproof.stats import adjust_pvalues, did, event_study
 

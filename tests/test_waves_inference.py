@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 from tests.simulate import SIM_KPI, staggered_panel
-from valueproof.config.schema import Analysis
+from valueproof.config.kpis import Analysis
 from valueproof.stats import waves
 
 

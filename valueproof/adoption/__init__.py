@@ -14,10 +14,10 @@ training and support have no previous value (`previous_reason: first_quarter_wit
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 from valueproof.adoption.results import FIRST_QUARTER, Adoption, AdoptionOutcome, Period
 from valueproof.config.schema import Experiment
+from valueproof.data.session import open_session
 from valueproof.errors import ConfigError
 
 
@@ -60,19 +60,12 @@ def assess_adoption(experiment: Experiment, as_of: dt.date | None,
     """Every adoption number of the definition at `as_of`; None without `adoption`. `started`
     is the product's start (`product_start`): no comparison with a quarter that ended before
     it."""
-    import duckdb
-
     if experiment.adoption is None:
         return None
     if as_of is None:
         raise ConfigError("adoption: adoption numbers are counted up to a calendar date, and "
                           "this experiment uses integer periods; set as_of: YYYY-MM-DD")
-    con = duckdb.connect(":memory:", config={"preserve_insertion_order": False})
-    con.execute("SET enable_progress_bar = false")
-    # a timestamp with a zone falls on its date in one pinned zone, not the machine's
-    con.execute("SET TimeZone = ?", [experiment.data.timezone])
-    if os.environ.get("VALUEPROOF_THREADS", "").isdigit():  # set by batch workers
-        con.execute(f"SET threads = {int(os.environ['VALUEPROOF_THREADS'])}")
+    con = open_session(experiment.data.timezone)
     try:
         return _assess(con, experiment, as_of, started)
     finally:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from valueproof.adoption.results import Health, HealthComponent
 from valueproof.adoption.support import TARGET_HOURS
-from valueproof.config.schema import Health as HealthSettings
+from valueproof.config.adoption import Health as HealthSettings
 
 RULES = {
     "usage": "utilisation (active users / licences) x 100, at most 100",

@@ -1,6 +1,6 @@
 """Read the adoption files into one DuckDB connection, as small typed tables.
 
-Each file is read exactly as the main data is (`FileSource`: CSV dialects, Parquet, Excel, JSON;
+Each file is read exactly as the main data is (`file_source`: CSV dialects, Parquet, Excel, JSON;
 the same sandbox) into the view `raw`, checked, copied into its own table with only the columns
 the numbers need, and `raw` dropped before the next file. Tables made here:
 
@@ -21,7 +21,9 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
-from valueproof.config.schema import AdoptionFile, Experiment, FileReading
+from valueproof.config.adoption import AdoptionFile
+from valueproof.config.inputs import FileReading
+from valueproof.config.schema import Experiment
 from valueproof.data.columns import (
     NUMERIC_PREFIXES,
     date_format_hint,
@@ -31,9 +33,8 @@ from valueproof.data.columns import (
     present_text,
     unparseable,
 )
-from valueproof.data.csvread import CsvDialect
-from valueproof.data.load import _require_columns
-from valueproof.data.sources import FileSource, literal, quote, table_source
+from valueproof.data.sources import file_source, table_source
+from valueproof.data.sqltext import literal, quote
 from valueproof.errors import DataError
 
 
@@ -63,11 +64,6 @@ def _rekey(message: str, key: str) -> str:
     """The main data's messages name its keys (`data.date_format`); here the file's own."""
     return re.sub(r"\bdata\.(path|sheet|delimiter|decimal|encoding|header_row|date_format)\b",
                   rf"{key}.\1", message)
-
-
-def _source(spec: FileReading, path, text_columns: tuple[str, ...]) -> FileSource:
-    dialect = CsvDialect(spec.delimiter, spec.decimal, spec.encoding, spec.header_row)
-    return FileSource(path, spec.sheet, dialect, tuple(c for c in text_columns if c))
 
 
 def moment_expression(con, column: str, sql_type: str, label: str, key: str,
@@ -118,14 +114,14 @@ class _File:
             self.source = table_source(experiment, spec, key, needed)
         else:
             path = experiment.resolve(spec.path, f"{key}.path")
-            self.source = _source(spec, path, text_columns)
+            self.source = file_source(path, spec, text_columns)
         self.label = self.source.label
         # as the report's appendix names it
         self.shown = (str(spec.path) if not spec.from_database
                       else f"{self.label} · {spec.table or 'query'}")
         self.source.register(con)
         found = {row[0]: row[1] for row in con.execute("DESCRIBE raw").fetchall()}
-        _require_columns(found, needed, self.label, self.source)
+        self.source.require_columns(found, needed)
         self.types = found
         self.rows = 0
 
@@ -156,7 +152,7 @@ class _File:
                                 "AND temporary = false").fetchone()[0]
         self.con.execute("DROP VIEW raw" if kind else "DROP TABLE raw")
         self.con.execute("DROP TABLE IF EXISTS raw_rows")  # a database's rows
-        if getattr(self.source, "is_workbook", False):
+        if self.source.is_workbook:
             self.con.unregister("raw_frame")
 
 

@@ -8,6 +8,7 @@ from scipy import stats
 from valueproof._version import __version__
 from valueproof.config import Experiment
 from valueproof.data import Dataset
+from valueproof.data.thresholds import SMALL_WAVE
 from valueproof.stats import did, event_study, poisson_kpi
 from valueproof.stats.permutation import invert, permutation_pvalues, randomization_draws
 from valueproof.stats.results import (KPIResult, RandomizationDraws, Results, Robustness,
@@ -217,10 +218,11 @@ def _wave_fields(experiment: Experiment, dataset: Dataset, kpi) -> dict:
         warnings.append(
             f"pre-trend check: the waves and their comparison units already moved differently "
             f"before the rollouts (p = {pre_trend.p_value:.3g}), so the estimate may be biased")
-    small = [w for w in dataset.waves if w.units < 3]
+    small = [w for w in dataset.waves if w.units < SMALL_WAVE]
     if small:
         warnings.append(
-            f"{len(small)} wave(s) have fewer than 3 units ({', '.join(str(w.start) for w in small)}); "
+            f"{len(small)} wave(s) have fewer than {SMALL_WAVE} units "
+            f"({', '.join(str(w.start) for w in small)}); "
             "their own effects say little, they count in the average by their size")
     warnings += [f.message for f in dataset.findings if f.kpi == kpi.id]
     perm = fit["permutation"]

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from valueproof.config.schema import KPI
+from valueproof.config.kpis import KPI
 from valueproof.data import Panel
 from valueproof.data.panel import dense_codes
-from valueproof.data.load import FEW_UNITS
+from valueproof.data.thresholds import FEW_UNITS
 from valueproof.errors import DataError
 from valueproof.stats import twfe
 

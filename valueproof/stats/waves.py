@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from valueproof.config.schema import KPI
+from valueproof.config.kpis import KPI
 from valueproof.data import Panel
 from valueproof.data.panel import NEVER, dense_codes
 from valueproof.errors import DataError

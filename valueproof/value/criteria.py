@@ -45,7 +45,8 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 
-from valueproof.config.schema import Criterion, Experiment
+from valueproof.config.kpis import Criterion
+from valueproof.config.schema import Experiment
 from valueproof.stats.results import KPIResult
 
 STATUSES = ("achieved", "reached_unconfirmed", "on_track", "at_risk", "not_achieved",

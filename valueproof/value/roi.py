@@ -23,7 +23,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from valueproof.config.schema import ROI, Benefit, Cost
+from valueproof.config.account import ROI, Benefit, Cost
 from valueproof.stats.results import KPIResult
 from valueproof.value.roi_range import total_range
 
