@@ -1,5 +1,5 @@
 """Exact coverage of the NPS intervals: every outcome of the multinomial, weighted by its
-probability (tests/test_nps_interval.py and benchmarks/calibration.py).
+probability (tests/adoption/test_nps_interval.py and benchmarks/calibration.py).
 
 With n answers drawn from a mix of promoters, passives and detractors (shares p, o, d), each
 outcome (a promoters, b passives, n - a - b detractors) has its multinomial probability; the

@@ -1,4 +1,4 @@
-"""Simulated count panels for `model: poisson` (tests/test_poisson.py and the `poisson` section
+"""Simulated count panels for `model: poisson` (tests/stats/test_poisson.py and the `poisson` section
 of benchmarks/calibration.py)."""
 
 from __future__ import annotations

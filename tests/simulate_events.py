@@ -1,4 +1,4 @@
-"""Event rows (one row per deal or ticket) for the full-grid checks: tests/test_grid_roster.py and
+"""Event rows (one row per deal or ticket) for the full-grid checks: tests/data/test_grid_roster.py and
 the `counts` section of benchmarks/calibration.py."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Simulated accounts with several KPIs on the same units, for the calibration of the ROI's
-range (tests/test_roi_range.py, benchmarks/calibration_roi.py).
+range (tests/value/test_roi_range.py, benchmarks/calibration_roi.py).
 
 Each account is a real experiment definition (written once to a folder and loaded as
 `valueproof analyze` loads it); every run puts new simulated values into its panel and runs the

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.conftest import invoke, write_connections
-from tests.test_sources_db import _panel_definition, _with_data
+from tests.data.test_sources_db import _panel_definition, _with_data
 
 READER_PASSWORD = "Reader-pw-0123456789"
 POWER_PASSWORD = "Power-pw-0123456789"

@@ -13,7 +13,7 @@ d' = (detractors + 3/4) / n', and
 cut to -100..100. The plain Wald interval (the same without the additions) covers far less than
 95% near the ends of the scale (76% at 95/4/1 with 50 answers) and is zero-wide when every
 answer is a promoter; the adjusted one covers 93-97% from 95/4/1 to 30/30/40 at 30, 50 and 200
-answers (tests/test_nps_interval.py enumerates every outcome). The interval is centred on the
+answers (tests/adoption/test_nps_interval.py enumerates every outcome). The interval is centred on the
 adjusted score, so it is not symmetric around the raw one.
 
 The change between two periods of independent answers: the difference of the raw scores, and

@@ -1,7 +1,7 @@
 """Active users, utilisation, weekly actives, stickiness, features, training, first 90 days.
 
 Every count is of distinct users, in SQL over the `usage` table (one row per user, day and
-feature; see `load`). Definitions (the README repeats them):
+feature; see `load`). Definitions (docs/user-guide/adoption.md repeats them):
 
 - active users at a date: users with at least one use in the 28 days ending on that date
   (both ends included);

@@ -3,7 +3,7 @@
 A definition is untrusted: without a bound a 20,000-character footer overprints every page and a
 50,000-character label makes a PDF of hundreds of pages. The limits are far above what a real
 report needs, and each was rendered at its limit to check that the pages survive it (tests in
-tests/test_text_limits.py).
+tests/config/test_text_limits.py).
 """
 
 from __future__ import annotations

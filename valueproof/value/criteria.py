@@ -11,7 +11,7 @@ against the likely range on the page. A relative target is judged on the relativ
 its interval, an absolute one on the effect in KPI units and its interval, a `level` on the
 treated group's post-rollout level and its interval.
 
-Rules, checked in this order (the README has the same table):
+Rules, checked in this order (docs/methods/criteria-and-roi.md has the same table):
 
 Any time:
 1. achieved            the interval's bound on the side away from the goal is beyond the target;

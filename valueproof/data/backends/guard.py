@@ -46,7 +46,7 @@ CONDITIONAL = "coalesce nullif ifnull nvl nvl2 if iff iif case".split()
 CASTS = "cast try_cast trycast safe_cast convert to_number to_double".split()
 ALLOWED = frozenset(AGGREGATES + WINDOW + ARITHMETIC + STRINGS + DATES + CONDITIONAL + CASTS)
 WHAT_IS_ALLOWED = ("a query may call only aggregates, window functions, arithmetic, string, "
-                   "date/time and conditional functions and casts (the README's Security section "
+                   "date/time and conditional functions and casts (docs/user-guide/security.md "
                    "lists them)")
 WRITES = ("Insert", "Update", "Delete", "Merge", "Create", "Drop", "Alter", "Command", "Copy",
           "Into", "TruncateTable", "Grant", "Lock")

@@ -18,7 +18,7 @@ import yaml
 
 from tests.conftest import invoke
 
-DATA = Path(__file__).resolve().parent / "fixtures"
+DATA = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 def write_waves(folder: Path, frame: pd.DataFrame, **definition) -> Path:

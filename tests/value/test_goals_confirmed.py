@@ -19,7 +19,7 @@ import yaml
 
 from tests.conftest import EXAMPLES, invoke
 from tests.simulate_goals import GoalDesign, goal_statuses
-from tests.test_value import AS_OF, FLAT, STEEPENING, criterion, kpi_result
+from tests.value.test_value import AS_OF, FLAT, STEEPENING, criterion, kpi_result
 from valueproof.value.criteria import STATUSES, score_criterion
 from valueproof.value.plan import improvement_plan
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from valueproof.report import charts, svg as chart_svg
 
-FONTS = Path(__file__).resolve().parents[1] / "report_templates" / "fonts"
+FONTS = Path(__file__).resolve().parents[2] / "report_templates" / "fonts"
 ARABIC_FORMS = re.compile("[\ufe70-\ufefc]")  # Arabic presentation forms B: joined letters
 ARABIC_LETTERS = re.compile("[\u0600-\u06ff]")
 

@@ -11,7 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from tests.conftest import invoke, panel_frame
-from tests.test_staggered import rollout_file, small_waves, write_waves
+from tests.stats.test_staggered import rollout_file, small_waves, write_waves
 
 GROUPS = {"column": None, "file": "groups.csv", "treatment": "T", "control": "C"}
 

@@ -391,7 +391,7 @@ def test_new_findings_are_worded_in_polish():
     from valueproof.language.formatting import Formatter
     from valueproof.language.i18n import translations
 
-    locales = Path(__file__).resolve().parents[1] / "report_templates" / "locales"
+    locales = Path(__file__).resolve().parents[2] / "report_templates" / "locales"
     words = Words(translations(locales, "pl"), Formatter("pl"))
     negative = finding_text(words, {"kind": "negative_values",
                                     "params": {"column": "revenue", "rows": 3}}, {})

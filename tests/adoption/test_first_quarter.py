@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import pytest
 
 from tests.conftest import EXAMPLES
-from tests.test_adoption import adoption_experiment, analyze_json  # noqa: F401  (a fixture)
+from tests.adoption.test_adoption import adoption_experiment, analyze_json  # noqa: F401  (a fixture)
 from valueproof.adoption import product_start
 
 LANGUAGES = ("en", "ar", "de", "es", "fr", "pl", "sk", "tr")

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLES, invoke, panel_frame, write_connections
-from tests.test_sources_db import (  # noqa: F401 - `stored` is a fixture
+from tests.data.test_sources_db import (  # noqa: F401 - `stored` is a fixture
     EVERY_KPI_KIND,
     _assert_same,
     _copy_example,
