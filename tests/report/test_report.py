@@ -159,11 +159,9 @@ def test_hostile_strings_print_literally(tmp_path):
     hostile = '<script>alert("x")</script> & Sons "Ltd"'
     path = _copy_example(tmp_path, {"customer": {"name": hostile, "logo": "brand/acme.svg"}})
     experiment = load_experiment(path)
-    from valueproof.stats import analyze_dataset
-    from valueproof.data import load_dataset
-    from valueproof.value import assess_value
+    from valueproof.commands.pipeline import run_stages
 
-    results = assess_value(experiment, analyze_dataset(experiment, load_dataset(experiment)))
+    results = run_stages(experiment)
     html, _ = render_html(experiment, results)
     assert "<script>" not in html
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; Sons" in html

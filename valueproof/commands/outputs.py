@@ -122,13 +122,10 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def experiment_inputs(definition: Path, allowed_roots: tuple[Path, ...] = ()) -> dict[str, Path]:
-    """Every file a definition makes a command read: the definition itself, its data (file or
-    DuckDB database), group file, adoption files, brand file and logos, keyed by what each
-    one is."""
-    from valueproof.config import load_experiment
-
-    experiment = load_experiment(definition, allowed_roots)
+def experiment_inputs(experiment, definition: Path) -> dict[str, Path]:
+    """Every file the definition at `definition` (already read: `experiment`) makes a command
+    read: the definition itself, its data (file or DuckDB database), group file, adoption files,
+    brand file and logos, keyed by what each one is."""
     inputs = {"experiment definition": definition / "experiment.yaml" if definition.is_dir()
               else definition}
     named = [("data.path", experiment.data.path), ("groups.file", experiment.groups.file),

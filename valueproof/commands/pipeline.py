@@ -51,18 +51,29 @@ def asset_warnings(experiment) -> list[str]:
     return warnings
 
 
-def pipeline(path: str | Path, check_assets: bool = False, allowed_roots: tuple[Path, ...] = (),
-             connections: Path | None = None):
-    """config -> data -> stats -> value: the definition and its results (`allowed_roots` and
-    `connections` as for `load_definition`)."""
+def run_stages(experiment) -> Results:
+    """data -> stats | adoption -> value for a definition already read: the results. Adoption is
+    counted at the date the scorecard is judged at, from the product's start, and handed to the
+    value stage with the statistics."""
+    from valueproof.adoption import assess_adoption, product_start
     from valueproof.data import load_dataset
     from valueproof.stats import analyze_dataset
-    from valueproof.value import assess_value
+    from valueproof.value import as_of_date, assess_value
 
+    results = analyze_dataset(experiment, load_dataset(experiment))
+    adoption = assess_adoption(experiment, as_of_date(experiment, results),
+                               product_start(experiment, results.rollout))
+    return assess_value(experiment, results, adoption)
+
+
+def pipeline(path: str | Path, check_assets: bool = False, allowed_roots: tuple[Path, ...] = (),
+             connections: Path | None = None):
+    """config -> data -> stats | adoption -> value: the definition and its results
+    (`allowed_roots` and `connections` as for `load_definition`)."""
     experiment = load_definition(path, allowed_roots, connections)
     if check_assets:  # before the slow part: a missing logo should not wait for the statistics
         asset_warnings(experiment)
-    return experiment, assess_value(experiment, analyze_dataset(experiment, load_dataset(experiment)))
+    return experiment, run_stages(experiment)
 
 
 def analyze(path: str | Path, allowed_roots: tuple[Path, ...] = (),
@@ -73,9 +84,10 @@ def analyze(path: str | Path, allowed_roots: tuple[Path, ...] = (),
     from valueproof.commands.outputs import (check_outputs, experiment_inputs, results_json,
                                              write_atomic)
 
+    experiment = load_definition(path, allowed_roots, connections)
     if json_path is not None:
-        check_outputs({"--json": json_path}, experiment_inputs(Path(path), allowed_roots))
-    results = pipeline(path, allowed_roots=allowed_roots, connections=connections)[1]
+        check_outputs({"--json": json_path}, experiment_inputs(experiment, Path(path)))
+    results = run_stages(experiment)
     if json_path is not None:
         write_atomic(json_path, results_json(results))
     return results

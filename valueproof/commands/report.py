@@ -27,15 +27,16 @@ def make_report(experiment_path: Path, output: Path, html_path: Path | None = No
     returned results carry the report's warnings too (a logo left out)."""
     from valueproof.commands.outputs import (check_outputs, experiment_inputs, results_json,
                                              write_all)
-    from valueproof.commands.pipeline import pipeline
+    from valueproof.commands.pipeline import asset_warnings, load_definition, run_stages
     from valueproof.report.render import render_report
 
     if locale is not None:
         check_locale_option(locale)
     outputs = {"--output": output, "--html": html_path, "--json": json_path}
-    check_outputs(outputs, experiment_inputs(Path(experiment_path), allowed_roots))
-    experiment, results = pipeline(experiment_path, check_assets=True, allowed_roots=allowed_roots,
-                                   connections=connections)
+    experiment = load_definition(experiment_path, allowed_roots, connections)
+    check_outputs(outputs, experiment_inputs(experiment, Path(experiment_path)))
+    asset_warnings(experiment)  # a missing logo should not wait for the statistics
+    results = run_stages(experiment)
     rendered = render_report(experiment, results, locale, with_html=html_path is not None)
     results = dataclasses.replace(results, warnings=[*results.warnings, *rendered.warnings])
     files = [(output, rendered.pdf)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from valueproof.adoption import assess_adoption, product_start
+from valueproof.adoption.results import AdoptionOutcome
 from valueproof.config import Experiment
 from valueproof.stats.results import Results
 from valueproof.value.criteria import direction_warnings, score_criteria
@@ -40,15 +40,15 @@ def measured_period(results: Results) -> tuple[dt.date, dt.date] | None:
         return None
 
 
-def assess_value(experiment: Experiment, results: Results) -> Results:
-    """Results with criteria, ROI, improvement plan and next-quarter goals added."""
+def assess_value(experiment: Experiment, results: Results,
+                 adoption: AdoptionOutcome | None) -> Results:
+    """Results with criteria, ROI, improvement plan and next-quarter goals added, and the
+    adoption numbers (`adoption`, counted by the adoption stage; None without them)."""
     kpis = {k.id: k for k in results.kpis}
     criteria = score_criteria(experiment, kpis, as_of_date(experiment, results))
     roi = (compute_roi(experiment.roi, kpis, measured_period(results), results.alpha,
                        results.waves) if experiment.roi else None)
     warnings = direction_warnings(experiment)
-    adoption = assess_adoption(experiment, as_of_date(experiment, results),
-                               product_start(experiment, results.rollout))
     return dataclasses.replace(
         results,
         criteria=criteria,

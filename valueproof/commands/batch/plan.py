@@ -146,7 +146,7 @@ def _identify(definition: Path, options: BatchOptions,
                          ("vendor.logo", vendor.logo if vendor else None)):
         parts.append(_file_hash(experiment.resolve(asset, where)) if asset else "")
     key = hashlib.sha256("|".join(parts).encode()).hexdigest()
-    return account, stem, key, experiment_inputs(definition, options.allowed_roots)
+    return account, stem, key, experiment_inputs(experiment, definition)
 
 
 def _check_not_inputs(files: list[str], options: BatchOptions, inputs: dict[str, Path]) -> None:
