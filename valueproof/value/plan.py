@@ -9,7 +9,9 @@ that fits the verdict, which the report words in the reader's language:
 - `worsened`         the KPI got worse: find out why and agree a fix
 - `short_of_target`  the KPI improved, but less than a goal asks (not a recovery plan: the change
                      is real; the gap and the target are what to discuss)
-- `inconclusive`     the data cannot tell yet: gather more evidence
+- `inconclusive`     the data cannot tell yet: gather more evidence (but when a goal's whole
+                     likely range falls short of its target, more evidence cannot reach it:
+                     `short_of_target`, agree how to close the gap)
 - `confirm_goal`     every goal of an improved KPI in the plan is reached but not yet confirmed
                      (its estimate is past the target, its interval not yet): gather more
                      evidence to confirm it, not close a gap that the estimate says is closed
@@ -33,6 +35,7 @@ with goals only awaiting confirmation, then inconclusive; the definition's order
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from valueproof.config.schema import Experiment
@@ -116,6 +119,8 @@ def improvement_plan(experiment: Experiment, kpis: list[KPIResult],
         reasons = [] if kpi.verdict == "worsened" or confirm else low
         default = ("confirm_goal" if confirm else
                    ACTION_FOR_REASONS[tuple(r["kind"] for r in reasons)] if reasons
+                   else "short_of_target" if kpi.verdict == "inconclusive"
+                   and any(whole_range_short(g, kpi.better) for g in goals)
                    else DEFAULT_FOR_VERDICT[kpi.verdict])
         plan.append(PlanItem(
             kpi=kpi.id, label=kpi.label, verdict=kpi.verdict,
@@ -124,7 +129,52 @@ def improvement_plan(experiment: Experiment, kpis: list[KPIResult],
     return sorted(plan, key=lambda item: (URGENCY.index(item.verdict), awaits_confirmation(item)))
 
 
+def whole_range_short(goal: CriterionResult, better: str) -> bool:
+    """The goal's whole likely range falls short of its target (its favourable end too)."""
+    end = goal.measured_high if better == "higher" else goal.measured_low
+    return math.isfinite(end) and (end < goal.target if better == "higher"
+                                   else end > goal.target)
+
+
 def awaits_confirmation(item: PlanItem) -> bool:
     """An improved KPI whose goals in the plan are all reached, only not yet confirmed."""
     return item.verdict == "improved" and bool(item.goals) and all(
         g.status == "reached_unconfirmed" for g in item.goals)
+
+
+def steps_without_owner(actions: list[dict]) -> str | None:
+    """The warning for steps (plan actions and next quarter's goals, each a mapping with `owner`
+    and `by`) that have no owner or no date: '3 next steps have no owner and 2 have no date'
+    (None when every step has both). The report shows them as 'to agree'."""
+    owners = sum(not a.get("owner") for a in actions)
+    dates = sum(not a.get("by") for a in actions)
+    if not owners and not dates:
+        return None
+    parts = []
+    if owners:
+        parts.append(f"{owners} next step{'s' if owners != 1 else ''} "
+                     f"{'have' if owners != 1 else 'has'} no owner")
+    if dates:
+        parts.append(f"{dates} {'have' if dates != 1 else 'has'} no date" if owners else
+                     f"{dates} next step{'s' if dates != 1 else ''} "
+                     f"{'have' if dates != 1 else 'has'} no date")
+    return (" and ".join(parts) + ": the report shows 'to agree' and asks the customer to "
+            "decide; give each an owner: and a by: date (actions: of a KPI or goal, "
+            "next_quarter:) to settle them before the meeting")
+
+
+def written_steps(experiment: Experiment) -> list[dict]:
+    """The steps a definition writes itself: every KPI's and goal's actions (each once) and
+    next quarter's goals, for `validate` (the plan's own default steps need the results)."""
+    actions = [a.model_dump() for k in experiment.kpis for a in k.actions]
+    actions += [a.model_dump() for c in experiment.success_criteria for a in c.actions]
+    return _unique(actions) + [g.model_dump() for g in experiment.next_quarter]
+
+
+def plan_steps(plan: list[PlanItem], next_quarter: list[dict]) -> list[dict]:
+    """Every step the report lists: each plan entry's actions (a default step, without owner or
+    date, for an entry without any) and next quarter's goals."""
+    steps = []
+    for item in plan:
+        steps += item.actions or [{"do": item.default_action, "owner": None, "by": None}]
+    return steps + list(next_quarter)
