@@ -96,7 +96,8 @@ def print_validation(result: Validation) -> None:
         print_adoption(out, result.adoption)
     print_findings(out, data.findings)
     adoption_warnings = result.adoption.warnings if result.adoption is not None else []
-    for warning in result.wave_warnings + result.asset_warnings + adoption_warnings:
+    for warning in (result.wave_warnings + result.asset_warnings + adoption_warnings
+                    + result.step_warnings):
         out.print(f"  [yellow]![/yellow] {tt(warning)}")
     out.print("[green]Usable:[/green] valueproof can analyse this experiment.")
 

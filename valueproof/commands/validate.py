@@ -8,6 +8,7 @@ from pathlib import Path
 from valueproof.config import Experiment
 from valueproof.data import Dataset
 from valueproof.data.thresholds import SMALL_WAVE
+from valueproof.value.plan import steps_without_owner, written_steps
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,7 @@ class Validation:
     asset_warnings: list[str]  # logos the report will leave out, and why
     wave_warnings: list[str] = field(default_factory=list)  # rollout in waves: waves too small
     adoption: object | None = None  # `valueproof.adoption.results.AdoptionOutcome`
+    step_warnings: list[str] = field(default_factory=list)  # next steps without owner or date
 
 
 def wave_warnings(dataset: Dataset) -> list[str]:
@@ -56,4 +58,5 @@ def validate(path: str | Path, allowed_roots: tuple[Path, ...] = (),
     from valueproof.commands.pipeline import read_inputs
 
     experiment, dataset, warnings, adoption = read_inputs(path, allowed_roots, connections)
-    return Validation(experiment, dataset, warnings, wave_warnings(dataset), adoption)
+    steps = list(filter(None, [steps_without_owner(written_steps(experiment))]))
+    return Validation(experiment, dataset, warnings, wave_warnings(dataset), adoption, steps)

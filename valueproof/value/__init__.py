@@ -9,7 +9,7 @@ from valueproof.adoption.results import AdoptionOutcome
 from valueproof.config import Experiment
 from valueproof.stats.results import Results
 from valueproof.value.criteria import direction_warnings, score_criteria
-from valueproof.value.plan import improvement_plan
+from valueproof.value.plan import improvement_plan, plan_steps, steps_without_owner
 from valueproof.value.roi import compute_roi
 
 
@@ -48,14 +48,16 @@ def assess_value(experiment: Experiment, results: Results,
     criteria = score_criteria(experiment, kpis, as_of_date(experiment, results))
     roi = (compute_roi(experiment.roi, kpis, measured_period(results), results.alpha,
                        results.waves) if experiment.roi else None)
-    warnings = direction_warnings(experiment)
+    plan = improvement_plan(experiment, results.kpis, criteria, adoption and adoption.adoption)
+    next_quarter = [g.model_dump() for g in experiment.next_quarter]
+    warnings = direction_warnings(experiment) + list(
+        filter(None, [steps_without_owner(plan_steps(plan, next_quarter))]))
     return dataclasses.replace(
         results,
         criteria=criteria,
         roi=roi,
-        improvement_plan=improvement_plan(experiment, results.kpis, criteria,
-                                          adoption and adoption.adoption),
-        next_quarter=[g.model_dump() for g in experiment.next_quarter],
+        improvement_plan=plan,
+        next_quarter=next_quarter,
         warnings=results.warnings + warnings + (adoption.warnings if adoption else []),
         adoption=adoption and adoption.adoption,
         nps=adoption and adoption.nps,
