@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 import types
 import typing
 from pathlib import Path
@@ -162,6 +163,55 @@ def _dotted(loc: Loc) -> str:
     return out or "(top level)"
 
 
+CURRENCY_SIGNS = {"€": "EUR", "$": "USD", "US$": "USD", "£": "GBP", "¥": "JPY", "zł": "PLN",
+                  "₺": "TRY", "Kč": "CZK", "₹": "INR", "₩": "KRW", "R$": "BRL", "Fr.": "CHF",
+                  "C$": "CAD", "A$": "AUD", "د.إ": "AED", "ر.س": "SAR", "лв": "BGN", "Ft": "HUF"}
+
+
+def _pattern_message(key: object, written: str) -> str:
+    """A value of the wrong form, in a plain sentence with the fix (never the pattern)."""
+    shown = shorten(written)
+    if key == "quarter":
+        year = re.search(r"\d{4}", written)
+        number = re.search(r"(?i)q\s*([1-4])\b|\b([1-4])\s*q", written)
+        example = (f"{year.group()}-Q{number.group(1) or number.group(2)}" if year and number
+                   else "2026-Q3")
+        return (f"'{shown}' is not a quarter as the definition writes it; write the year, a "
+                f"hyphen and the quarter: {example}")
+    if key == "currency":
+        text = written.strip()
+        code = CURRENCY_SIGNS.get(text) or (text.upper() if re.fullmatch(r"[A-Za-z]{3}", text)
+                                            else None)
+        if code and text in CURRENCY_SIGNS:
+            return f"'{shown}' is a currency sign; write the currency's three-letter code: {code}"
+        if code:
+            return f"'{shown}': write the currency's three-letter code in capitals: {code}"
+        return (f"'{shown}' is not a currency code; write its three letters (ISO 4217), such as "
+                "EUR, USD or PLN")
+    if key == "id":
+        return (f"'{shown}' cannot be an id; use letters, digits and _ only, starting with a "
+                "letter, e.g. handle_time")
+    return f"'{shown}' is not written in the expected form"
+
+
+def _number_message(written: str) -> str:
+    """A number written as people write it in prose ('12,000', '€0,75'), with the fix."""
+    text = re.sub(r"[^\d.,\s'-]", "", written).strip()
+    sign = " or currency signs" if re.search(r"[^\d.,\s'+-]", written) else ""
+    grouped = re.sub(r"[,\s'\u00a0\u202f]", "", text)
+    if re.fullmatch(r"-?[1-9]\d{0,2}([,\s'\u00a0\u202f]\d{3})+(\.\d+)?", text):
+        fix = grouped  # 12,000 or 12 000: thousands separators
+    elif re.fullmatch(r"-?\d+,\d{1,2}", text):
+        fix = text.replace(",", ".")  # 0,75: a decimal comma
+    elif re.fullmatch(r"-?\d+(\.\d+)?", text):
+        fix = text  # only a sign or a word around the digits
+    else:
+        return (f"'{shorten(written)}' is not a number; write digits only, with a dot for "
+                "decimals, e.g. 12000 or 0.75")
+    return (f"'{shorten(written)}' is not a number as the definition writes it; write {fix} "
+            f"(digits only, a dot for decimals, no thousands separators{sign})")
+
+
 def _describe(error: dict) -> tuple[Loc, str]:
     """Turn one pydantic error into (key path, plain message)."""
     loc: Loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
@@ -169,6 +219,16 @@ def _describe(error: dict) -> tuple[Loc, str]:
     cause = (error.get("ctx") or {}).get("error")
     if isinstance(cause, LocatedError):
         return (*loc, *cause.loc), str(cause)
+    written = error.get("input")
+    if kind == "string_pattern_mismatch" and isinstance(written, str):
+        return loc, _pattern_message(loc[-1] if loc else None, written)
+    if kind in ("float_parsing", "int_parsing", "decimal_parsing") and isinstance(written, str):
+        return loc, _number_message(written)
+    if kind == "invalid_key":  # {amount: 12,000}: inside { } a comma ends the value
+        return loc[:-1], (f"'{shorten(str(written))}' was read as a key: inside {{ … }} a comma "
+                          "separates the entries, so a number written with a thousands "
+                          "separator breaks in two; write numbers without separators (12000, "
+                          "not 12,000)")
     if kind == "extra_forbidden":
         model = _model_at(loc[:-1])
         known = list(model.model_fields) if model else []
