@@ -22,7 +22,7 @@ from valueproof.report import charts, waves, wording
 from valueproof.report.findings import finding_text, kpi_warnings
 from valueproof.report.kpi_page import kpi_page
 from valueproof.report.roi_words import roi_section
-from valueproof.report.scorecard import criteria_rows, next_steps, plan_items
+from valueproof.report.scorecard import criteria_rows, decisions, next_steps, plan_items
 from valueproof.report.sentences import headline_sentence
 from valueproof.report.terms import correction_name
 from valueproof.stats.results import Results
@@ -139,5 +139,8 @@ def build_context(experiment: Experiment, results: Results, brand: Brand,
     context.update(adoption_report.extras(words, results, style, font_dir))
     context["headline"] = headline_sentence(words, results)
     context["summary_paragraph"] = summary_paragraph(words, context)
-    context["next_steps"] = next_steps(words, context["plan"], context["next_quarter"])
+    steps = next_steps(words, context["plan"], context["next_quarter"])
+    # steps without an owner or a date end page 2 among the decisions asked of the customer
+    context["decisions"] = decisions(words, context.get("asks") or [], steps)
+    context["next_steps"] = [s for s in steps if not (s["owner_missing"] or s["by_missing"])]
     return context

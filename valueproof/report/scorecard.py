@@ -8,7 +8,7 @@ import math
 from valueproof.language.words import Words, kpi_scale, with_unit
 from valueproof.report import adoption as adoption_report
 from valueproof.report import wording
-from valueproof.report.sentences import inconclusive_text, magnitude
+from valueproof.report.sentences import in_sentence, inconclusive_text, magnitude
 from valueproof.stats.results import KPIResult, Results
 
 
@@ -25,7 +25,7 @@ def status_labels(words: Words) -> dict[str, str]:
 
 def progress_text(words: Words, criterion, kpi: KPIResult) -> str:
     """A goal's progress in words: '−21% of the −15% target', '+6.2 percentage points of the
-    +8 target', '+91% against a target of −1.0%' (the wrong way), '4.08 points against a target
+    +8 percentage points target', '+91% against a target of −1.0%' (the wrong way), '4.08 points against a target
     of 4.3 points'; with the trend's projection when the deadline is ahead."""
     fmt = words.fmt
     scale, level_unit, change_unit = kpi_scale(kpi, words)
@@ -33,17 +33,16 @@ def progress_text(words: Words, criterion, kpi: KPIResult) -> str:
         return "–"
     if criterion.kind == "relative":
         show = lambda v: fmt.percent(v, signed=True)  # noqa: E731
-        measured, target, bare = show(criterion.measured), show(criterion.target), None
+        measured, target = show(criterion.measured), show(criterion.target)
     elif criterion.kind == "level":
         show = lambda v: with_unit(fmt.number(v * scale, 3), level_unit)  # noqa: E731
-        measured, target, bare = show(criterion.measured), show(criterion.target), None
+        measured, target = show(criterion.measured), show(criterion.target)
     else:
         show = lambda v: with_unit(fmt.number(v * scale, 2, signed=True), change_unit)  # noqa: E731
-        measured, target = show(criterion.measured), show(criterion.target)
-        bare = fmt.number(criterion.target * scale, 3, signed=True)
-    if criterion.progress is not None:
-        text = words("%(measured)s of the %(target)s target", measured=measured,
-                     target=bare or target)
+        measured = show(criterion.measured)
+        target = with_unit(fmt.number(criterion.target * scale, 3, signed=True), change_unit)
+    if criterion.progress is not None:  # the target with its unit: "+8 percentage points"
+        text = words("%(measured)s of the %(target)s target", measured=measured, target=target)
     else:
         text = words("%(measured)s against a target of %(target)s", measured=measured,
                      target=target)
@@ -81,12 +80,13 @@ def _plan_why(words: Words, kpi: KPIResult) -> str:
 
 def _default_action(words: Words, code: str, label: str) -> str:
     return {
-        "worsened": words("Investigate why %(kpi)s got worse among the units that use the "
-                          "product, and agree a fix with the customer.", kpi=label),
-        "short_of_target": words("Agree with the customer how to close the gap to the "
-                                 "target: wider use, training, or a later date."),
-        "inconclusive": words("Gather more evidence: extend the pilot or add units, so that "
-                              "smaller changes can be detected."),
+        # joint steps: the customer reads them, so nothing is addressed to the vendor's team
+        "worsened": words("Together: find out why %(kpi)s got worse among the units that use "
+                          "the product, and agree a fix.", kpi=in_sentence(words.fmt, label)),
+        "short_of_target": words("Together: agree how to close the gap to the target: wider "
+                                 "use, training, or a later date."),
+        "inconclusive": words("Together: extend the pilot or add units, so that smaller "
+                              "changes can be detected."),
         **adoption_report.default_actions(words), **wording.default_actions(words),
     }[code]
 
@@ -124,3 +124,25 @@ def next_steps(words: Words, plan: list[dict], next_quarter: list[dict], most: i
                "owner_missing": g["owner_missing"], "by_missing": g["by_missing"]}
               for g in next_quarter]
     return steps[:most]
+
+
+
+def decisions(words: Words, asks: list[str], steps: list[dict]) -> list[dict]:
+    """Page 2's last word, 'Decisions we need from you': the definition's asks, then the next
+    steps without an owner or a date, each with what is still to agree (page 2's table of next
+    steps keeps the steps that have both)."""
+    notes = {(True, True): words("owner and date to agree"),
+             (True, False): words("owner to agree"), (False, True): words("date to agree")}
+    from babel.lists import format_list
+
+    out = [{"kpi": None, "do": ask, "note": None} for ask in asks]
+    open_steps: dict[tuple, list] = {}  # one line for a step several KPIs share
+    for step in steps:
+        missing = (bool(step.get("owner_missing")), bool(step.get("by_missing")))
+        if any(missing):
+            open_steps.setdefault((step["do"], missing), []).append(step.get("kpi"))
+    for (do, missing), kpis in open_steps.items():
+        named = [k if i == 0 else in_sentence(words.fmt, k) for i, k in enumerate(filter(None, kpis))]
+        out.append({"kpi": format_list(named, locale=words.fmt.locale) if named else None,
+                    "do": do, "note": notes[missing]})
+    return out

@@ -11,9 +11,39 @@ from __future__ import annotations
 
 import math
 
+from valueproof.language.formatting import round_significant
 from valueproof.language.words import Unit, Words, kpi_scale, with_unit
 from valueproof.report.terms import named
 from valueproof.stats.results import KPIResult, Results
+
+
+def prose_decimals(value: float) -> int:
+    """Decimals of `value` at two significant figures (2.47 -> 1, 5.98 -> 1, 21.4 -> 0)."""
+    rounded = round_significant(value, 2)
+    if rounded == 0 or not math.isfinite(rounded):
+        return 0
+    return max(0, 1 - int(math.floor(math.log10(abs(rounded)))))
+
+
+def prose_number(fmt, value: float, signed: bool = False) -> str:
+    """A figure in prose: two significant figures, a trailing zero kept ('+6.0', not '+6'), so
+    it reads as the detail table's '+6.0' rounded, never as a different number."""
+    if not math.isfinite(value):
+        return fmt.number(value)
+    return fmt.fixed(round_significant(value, 2), prose_decimals(value), signed=signed)
+
+
+def in_sentence(fmt, label: str) -> str:
+    """A KPI's label inside a sentence: a leading capital lowered when it only starts the label
+    ('Reopen rate' -> 'reopen rate'), never an acronym ('CSAT', 'NPS'), a word with capitals
+    inside it ('iOS', 'McKinsey') nor any label in German, whose nouns keep their capital."""
+    first = label.split(" ", 1)[0]
+    if (fmt.locale.language == "de" or len(first) < 2 or not first[0].isupper()
+            or any(c.isupper() or c.isdigit() for c in first[1:])):
+        return label
+    head = {"I": "ı", "İ": "i"}.get(label[0], label[0].lower()) \
+        if fmt.locale.language in ("tr", "az") else label[0].lower()
+    return head + label[1:]
 
 
 def effect_sentence(words: Words, results: Results, kpi: KPIResult, groups: dict[str, str]) -> str:
@@ -21,7 +51,7 @@ def effect_sentence(words: Words, results: Results, kpi: KPIResult, groups: dict
     −2.7 min to −2.2 min).' Plain words: the p-values are in the KPI's detail box."""
     fmt = words.fmt
     scale, _, change_unit = kpi_scale(kpi, words)
-    amount = with_unit(fmt.number(abs(kpi.effect_units) * scale), change_unit)
+    amount = with_unit(prose_number(fmt, abs(kpi.effect_units) * scale), change_unit)
     low = fmt.number(kpi.effect_units_low * scale, signed=True)  # the unit once, after high
     high = with_unit(fmt.number(kpi.effect_units_high * scale, signed=True), change_unit)
     relative = fmt.percent(kpi.relative_effect, signed=True) if kpi.relative_effect is not None else "–"
@@ -35,19 +65,22 @@ def effect_sentence(words: Words, results: Results, kpi: KPIResult, groups: dict
             "%(control)s, on average across the %(n)s wave (%(interval)s).",
             "%(treatment)s: %(kpi)s %(direction)s by %(amount)s (%(relative)s) compared with "
             "%(control)s, on average across the %(n)s waves (%(interval)s).", len(results.waves),
-            treatment=groups["treatment"], kpi=kpi.label, direction=direction, amount=amount,
+            treatment=groups["treatment"], kpi=in_sentence(fmt, kpi.label), direction=direction,
+            amount=amount,
             relative=relative, control=groups["control"], n=len(results.waves),
             interval=interval)
     if results.method == "did":
         return words(
             "%(treatment)s: %(kpi)s %(direction)s by %(amount)s (%(relative)s) compared with "
             "%(control)s (%(interval)s).",
-            treatment=groups["treatment"], kpi=kpi.label, direction=direction, amount=amount,
+            treatment=groups["treatment"], kpi=in_sentence(fmt, kpi.label), direction=direction,
+            amount=amount,
             relative=relative, control=groups["control"], interval=interval)
     return words(
         "%(treatment)s: %(kpi)s %(direction)s by %(amount)s (%(relative)s) compared with before "
         "the rollout (%(interval)s).",
-        treatment=groups["treatment"], kpi=kpi.label, direction=direction, amount=amount,
+        treatment=groups["treatment"], kpi=in_sentence(fmt, kpi.label), direction=direction,
+        amount=amount,
         relative=relative, interval=interval)
 
 
@@ -62,18 +95,33 @@ def magnitude(words: Words, kpi: KPIResult, signed: bool = True) -> str:
     if kpi.transform == "log" and relative is not None:
         return relative
     scale, _, change_unit = kpi_scale(kpi, words)
-    absolute = with_unit(fmt.number(size(kpi.effect_units) * scale, signed=signed), change_unit)
+    absolute = with_unit(prose_number(fmt, size(kpi.effect_units) * scale, signed=signed),
+                         change_unit)
     if kpi.unit == "%" or relative is None:
         return absolute
     return f"{relative} ({absolute})"
 
 
-def _change_words(words: Words, kpi: KPIResult) -> str:
-    """'Average handle time down 21% (2.5 min)': the headline's wording of one KPI."""
+def starting_levels(words: Words, kpi: KPIResult) -> tuple[str, str] | None:
+    """The units with the product before and after the rollout ('7.3%', '12.6%'), at the
+    decimals of the change as page 2 words it; None for a log KPI (its means are logs) or
+    without both means."""
+    before, after = kpi.means.get("treatment_pre"), kpi.means.get("treatment_post")
+    if kpi.log_scale or before is None or after is None:
+        return None
+    scale, level_unit, _ = kpi_scale(kpi, words)
+    digits = prose_decimals(kpi.effect_units * scale)
+    return tuple(with_unit(words.fmt.fixed(v * scale, digits), level_unit) for v in (before, after))
+
+
+def _change_words(words: Words, kpi: KPIResult, first: bool) -> str:
+    """'Average handle time down 21% (2.5 min)': the headline's wording of one KPI, its label
+    in sentence case unless it starts the sentence."""
     amount = magnitude(words, kpi, signed=False)
+    label = kpi.label if first else in_sentence(words.fmt, kpi.label)
     if kpi.effect_units < 0:
-        return words("%(kpi)s down %(amount)s", kpi=kpi.label, amount=amount)
-    return words("%(kpi)s up %(amount)s", kpi=kpi.label, amount=amount)
+        return words("%(kpi)s down %(amount)s", kpi=label, amount=amount)
+    return words("%(kpi)s up %(amount)s", kpi=label, amount=amount)
 
 
 def inconclusive_text(words: Words, kpi: KPIResult) -> str:
@@ -86,10 +134,15 @@ def inconclusive_text(words: Words, kpi: KPIResult) -> str:
 
 
 def verdict_note(words: Words, kpi: KPIResult) -> str:
-    """The short note beside a KPI's badge on page 2 and in the plan."""
+    """The short note beside a KPI's badge on page 2: its change and, with the product, where
+    it started and ended ('+6.0 percentage points, from 7.3% to 12.6%')."""
     if kpi.verdict == "inconclusive":
         return inconclusive_text(words, kpi)
-    return magnitude(words, kpi)
+    levels = starting_levels(words, kpi)
+    if levels is None:
+        return magnitude(words, kpi)
+    return words("%(change)s, from %(before)s to %(after)s", change=magnitude(words, kpi),
+                 before=levels[0], after=levels[1])
 
 
 def headline_sentence(words: Words, results: Results) -> str:
@@ -99,13 +152,14 @@ def headline_sentence(words: Words, results: Results) -> str:
     quarter.'"""
     from babel.lists import format_list
 
-    def listing(kpis):
-        return format_list([_change_words(words, k) for k in kpis], locale=words.fmt.locale)
+    def listing(kpis, first=False):
+        return format_list([_change_words(words, k, first and i == 0) for i, k in enumerate(kpis)],
+                           locale=words.fmt.locale)
 
     improved = [k for k in results.kpis if k.verdict == "improved"]
     worsened = [k for k in results.kpis if k.verdict == "worsened"]
     if improved:
-        wins = listing(improved)
+        wins = listing(improved, first=True)
     elif worsened:
         wins = words("No KPI improved measurably yet")
     else:

@@ -56,8 +56,8 @@ def plan_why(words, item, change: str) -> str | None:
 
 def default_actions(words) -> dict[str, str]:
     """The plan's default step for a goal reached but not yet confirmed."""
-    return {"confirm_goal": words("Gather more evidence: measure for longer or add units to "
-                                  "confirm the goal.")}
+    return {"confirm_goal": words("Together: measure for longer or add units to confirm the "
+                                  "goal.")}
 
 
 def first_quarter(words, adoption) -> dict | None:
