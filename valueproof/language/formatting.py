@@ -130,6 +130,13 @@ class Formatter:
         return self._shown(format_decimal(value, format=pattern, locale=self.locale,
                                           numbering_system="default"))
 
+    def names(self, items: list[str]) -> str:
+        """Names (KPIs, features, units) listed in a sentence as the locale lists them:
+        'A, B and C', 'A, B und C', Arabic 'A وB وC' (CLDR's pattern, never a Latin comma)."""
+        from babel.lists import format_list
+
+        return format_list(list(items), locale=self.locale) if items else ""
+
     def joined(self, shown: str, before: str = "", after: str = "") -> str:
         """A shown number with text joined to it inside its isolate ('±' + '0.12', '2.5' +
         ' min'): in a right-to-left language a sign or a Latin unit outside the isolate would be

@@ -97,6 +97,6 @@ def method_paragraphs(words: Words, results: Results, groups: dict[str, str], ti
             "With so few units, the p-value and interval of %(kpis)s come from a permutation "
             "test instead: the rollout dates are reassigned at random across units %(draws)s "
             "times (seed %(seed)s), keeping the waves' sizes.", draws,
-            kpis=", ".join(k.label for k in permuted),
+            kpis=fmt.names([k.label for k in permuted]),
             draws=fmt.fixed(permuted[0].robustness.permutations, 0), seed=results.seed))
     return paragraphs
