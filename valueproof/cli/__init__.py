@@ -99,10 +99,13 @@ def analyze(experiment: Path, json_path: Path | None, allowed_roots: tuple[Path,
 @click.option("--locale", help="Language and number format (default: the definition's locale).")
 @click.option("--json", "json_path", type=click.Path(path_type=Path, dir_okay=False),
               help="Also write the results JSON.")
+@click.option("--deck", "deck_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Also write the slide deck: FILE.pptx (editable, native charts, speaker "
+                   "notes) or FILE.pdf (its slides as PDF, needs LibreOffice).")
 @allow_path
 @connections_file
 def report(experiment: Path, output: Path, html_path: Path | None, locale: str | None,
-           json_path: Path | None, allowed_roots: tuple[Path, ...],
+           json_path: Path | None, deck_path: Path | None, allowed_roots: tuple[Path, ...],
            connections: Path | None) -> None:
     """Render the branded Quarterly Business Review PDF of an experiment."""
     from valueproof.commands.preload import report_libraries
@@ -112,7 +115,7 @@ def report(experiment: Path, output: Path, html_path: Path | None, locale: str |
 
     results = make_report(experiment, output, html_path=html_path, locale=locale,
                           json_path=json_path, allowed_roots=allowed_roots,
-                          connections=connections)
+                          connections=connections, deck=deck_path)
     verdicts = [k.verdict for k in results.kpis]
     line = (f"{len(verdicts)} KPIs: {verdicts.count('improved')} improved, "
             f"{verdicts.count('worsened')} got worse, {verdicts.count('inconclusive')} inconclusive")
@@ -125,7 +128,8 @@ def report(experiment: Path, output: Path, html_path: Path | None, locale: str |
     click.echo(line)
     for warning in results.warnings:
         click.echo(f"  ! {plain_text(warning)}")
-    click.echo(f"Report written to {output}" + (f" and {html_path}" if html_path else ""))
+    written = [str(path) for path in (html_path, deck_path) if path]
+    click.echo(f"Report written to {output}" + "".join(f" and {path}" for path in written))
 
 
 @main.command()

@@ -1,4 +1,5 @@
-"""The brand file: colours, font, page size and footer of the report."""
+"""The brand file: colours, font, page size and footer of the report, and the slide deck's
+template."""
 
 from __future__ import annotations
 
@@ -24,6 +25,11 @@ class Brand(Strict):
         None, max_length=FOOTER,
         description="Confidentiality line on every page (default: 'Confidential' in the report's "
                     "language).")
+    template: str | None = Field(
+        None, max_length=300, pattern=r"(?i)^[^\x00-\x1f]*\.(pptx|potx)$",
+        description="The slide deck's PowerPoint template (.pptx or .potx), relative to the brand "
+                    "file: its layouts (picked by name), theme fonts and colours are kept "
+                    "(default: a built-in 16:9 design in the brand's colours).")
 
 
 def load_brand(path: Path | None) -> Brand:
@@ -56,6 +62,9 @@ def load_brand(path: Path | None) -> Brand:
             message = f"unknown key; the keys are {', '.join(Brand.model_fields)}"
         elif error["type"] == "string_too_long":
             message = too_long(error["ctx"]["max_length"], len(error["input"]))
+        elif error["type"] == "string_pattern_mismatch" and written == "template":
+            message = (f"'{shorten(str(error['input']))}' is not a PowerPoint template; give a "
+                       ".pptx or .potx file, e.g. template: deck.potx")
         elif error["type"] == "string_pattern_mismatch":
             message = (f"'{shorten(str(error['input']))}' is not a colour; write it as #RRGGBB, "
                        "e.g. #1B5E9E")

@@ -1,0 +1,215 @@
+"""Native, editable PowerPoint charts for the deck: the data lives in the chart's own embedded
+workbook, so the customer's team can restyle or re-plot it.
+
+python-pptx has no API for error bars: the likely ranges are written as `c:errBars` of custom
+values that point at two more columns of the embedded workbook (the distance to the range's
+upper and lower end), so they stay editable with the data.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+C_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
+
+
+@dataclass(frozen=True)
+class Series:
+    """One series: its name, values (None: no value in that category), colour (#RRGGBB) and,
+    optionally, the likely range of each value (low, high; None where unknown)."""
+
+    name: str
+    values: list[float | None]
+    colour: str
+    ranges: list[tuple[float, float] | None] | None = None
+    width_pt: float = 2.0
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """A chart of the deck: `line` (trends over periods), `bar` (amounts by item, horizontal)
+    or `column` (counts over periods); bars have one colour each (`bar_colours`). `marker_at` is the index of the first category after the rollout (a dashed line
+    labelled `marker_label` goes before it); `number_format` is Excel's format of the axis and
+    the data labels."""
+
+    kind: str
+    categories: list[str]
+    series: list[Series]
+    axis_title: str = ""
+    number_format: str = "General"
+    bar_colours: list[str] = field(default_factory=list)
+    marker_at: int | None = None
+    marker_label: str = ""
+    data_labels: bool = False
+
+
+def _q(tag: str) -> str:
+    prefix, name = tag.split(":")
+    return "{%s}%s" % ({"c": C_NS, "a": A_NS}[prefix], name)
+
+
+def _hex(colour: str) -> str:
+    return colour.lstrip("#").upper()
+
+
+def add_chart(slide, spec: ChartSpec, x, y, width, height, font: str, rtl: bool):
+    """The chart on `slide` at (x, y) of (width, height) EMU; returns the graphic frame."""
+    from pptx.chart.data import CategoryChartData
+    from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
+
+    data = CategoryChartData(number_format=spec.number_format)
+    data.categories = spec.categories
+    # the ranges' two columns go into the workbook as series, then leave the plot (see below)
+    hidden = []
+    for series in spec.series:
+        data.add_series(series.name, series.values)
+    for series in spec.series:
+        if series.ranges is not None:
+            plus = [None if r is None or v is None else r[1] - v
+                    for r, v in zip(series.ranges, series.values)]
+            minus = [None if r is None or v is None else v - r[0]
+                     for r, v in zip(series.ranges, series.values)]
+            data.add_series(f"{series.name} +", plus)
+            data.add_series(f"{series.name} −", minus)
+            hidden.append(series)
+    kind = {"line": XL_CHART_TYPE.LINE_MARKERS, "bar": XL_CHART_TYPE.BAR_CLUSTERED,
+            "column": XL_CHART_TYPE.COLUMN_CLUSTERED}[spec.kind]
+    frame = slide.shapes.add_chart(kind, x, y, width, height, data)
+    chart = frame.chart
+    chart.font.size = _pt(12)
+    chart.font.name = font
+    chart.has_legend = spec.kind == "line" and len(spec.series) > 1
+    if chart.has_legend:
+        chart.legend.position = XL_LEGEND_POSITION.TOP
+        chart.legend.include_in_layout = False
+    plot = chart.plots[0]
+    if spec.kind != "line":
+        plot.gap_width = 60
+    if spec.kind == "bar":
+        chart.category_axis.reverse_order = True  # first item at the top, as read
+    value_axis = chart.value_axis
+    value_axis.has_major_gridlines = True
+    value_axis.major_gridlines.format.line.color.rgb = _rgb("#E4E7EB")
+    value_axis.tick_labels.number_format = spec.number_format
+    value_axis.tick_labels.number_format_is_linked = False
+    value_axis.format.line.fill.background()
+    if spec.axis_title:
+        value_axis.has_title = True
+        value_axis.axis_title.text_frame.text = spec.axis_title
+        value_axis.axis_title.text_frame.paragraphs[0].runs[0].font.size = _pt(11)
+        value_axis.axis_title.text_frame.paragraphs[0].runs[0].font.bold = False
+    _style_series(chart, spec)
+    _error_bars(chart, spec, hidden)
+    if spec.kind == "line":
+        _fixed_plot_area(chart)
+    if rtl:
+        _rtl_chart_text(chart)
+    return frame
+
+
+def _pt(size: float):
+    from pptx.util import Pt
+
+    return Pt(size)
+
+
+def _rgb(colour: str):
+    from pptx.dml.color import RGBColor
+
+    return RGBColor.from_string(_hex(colour))
+
+
+def _style_series(chart, spec: ChartSpec) -> None:
+    from pptx.enum.chart import XL_MARKER_STYLE
+
+    plot = chart.plots[0]
+    for index, series in enumerate(spec.series):
+        shown = plot.series[index]
+        if spec.kind == "line":
+            shown.smooth = False
+            shown.format.line.color.rgb = _rgb(series.colour)
+            shown.format.line.width = _pt(series.width_pt)
+            shown.marker.style = XL_MARKER_STYLE.CIRCLE
+            shown.marker.size = 5
+            shown.marker.format.fill.solid()
+            shown.marker.format.fill.fore_color.rgb = _rgb(series.colour)
+            shown.marker.format.line.color.rgb = _rgb(series.colour)
+        else:
+            shown.invert_if_negative = False
+            for point, colour in enumerate(spec.bar_colours or [series.colour] * len(spec.categories)):
+                fill = shown.points[point].format.fill
+                fill.solid()
+                fill.fore_color.rgb = _rgb(colour)
+        if spec.data_labels:
+            labels = shown.data_labels
+            labels.number_format = spec.number_format
+            labels.number_format_is_linked = False
+            labels.show_value = True
+            labels.font.size = _pt(12)
+
+
+def _error_bars(chart, spec: ChartSpec, hidden: list[Series]) -> None:
+    """Move each range's two workbook columns out of the plot and into custom error bars of
+    their series (`c:errBars`, which python-pptx cannot write)."""
+    plot = chart._chartSpace.findall(".//" + _q("c:ser"))
+    shown = len(spec.series)
+    extra = plot[shown:]
+    for position, series in enumerate(hidden):
+        target = plot[spec.series.index(series)]
+        plus_ser, minus_ser = extra[2 * position], extra[2 * position + 1]
+        bars = etree.SubElement(target, _q("c:errBars"))
+        if spec.kind == "line":
+            etree.SubElement(bars, _q("c:errDir")).set("val", "y")
+        etree.SubElement(bars, _q("c:errBarType")).set("val", "both")
+        etree.SubElement(bars, _q("c:errValType")).set("val", "cust")
+        etree.SubElement(bars, _q("c:noEndCap")).set("val", "0")
+        for tag, source in (("c:plus", plus_ser), ("c:minus", minus_ser)):
+            holder = etree.SubElement(bars, _q(tag))
+            holder.append(copy.deepcopy(source.find(_q("c:val")).find(_q("c:numRef"))))
+        line = etree.SubElement(etree.SubElement(bars, _q("c:spPr")), _q("a:ln"), w="15875")
+        fill = etree.SubElement(line, _q("a:solidFill"))
+        etree.SubElement(fill, _q("a:srgbClr"), val=_hex(series.colour))
+        # schema order: errBars comes before cat and val
+        target.remove(bars)
+        target.find(_q("c:cat")).addprevious(bars)
+    for ser in extra:
+        ser.getparent().remove(ser)
+
+
+def _fixed_plot_area(chart) -> None:
+    """The inner plot area at a known place (fractions of the chart), so that the rollout
+    marker drawn over the chart falls between the right categories."""
+    plot_area = chart._chartSpace.find(".//" + _q("c:plotArea"))
+    layout = plot_area.find(_q("c:layout"))
+    if layout is None:
+        layout = etree.Element(_q("c:layout"))
+        plot_area.insert(0, layout)
+    for child in list(layout):
+        layout.remove(child)
+    manual = etree.SubElement(layout, _q("c:manualLayout"))
+    for tag, value in (("c:layoutTarget", "inner"), ("c:xMode", "edge"), ("c:yMode", "edge"),
+                       ("c:x", str(PLOT[0])), ("c:y", str(PLOT[1])), ("c:w", str(PLOT[2])),
+                       ("c:h", str(PLOT[3]))):
+        etree.SubElement(manual, _q(tag)).set("val", value)
+
+
+PLOT = (0.1, 0.14, 0.86, 0.7)  # x, y, width, height of a line chart's inner plot area
+
+
+def marker_x(spec: ChartSpec, x: int, width: int) -> int | None:
+    """Where (EMU) the rollout falls in a line chart drawn at `x` with `width`: between the
+    last category before it and the first after (categories sit in the middle of equal slots)."""
+    if spec.marker_at is None or not 0 < spec.marker_at < len(spec.categories):
+        return None
+    inner = width * PLOT[2]
+    return int(x + width * PLOT[0] + inner * spec.marker_at / len(spec.categories))
+
+
+def _rtl_chart_text(chart) -> None:
+    """Chart text (titles, legend, labels) right to left with the complex-script font."""
+    for properties in chart._chartSpace.iter(_q("a:pPr")):
+        properties.set("rtl", "1")

@@ -1,0 +1,93 @@
+"""The deck of one QBR: the report's context (the same words and numbers as the PDF) drawn as
+slides, written reproducibly. It never loads data nor runs a stage: it takes the results."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from valueproof.config import Experiment
+from valueproof.errors import ReportError
+from valueproof.stats.results import Results
+
+MISSING = ("the slide deck needs python-pptx, which is not installed; install it with "
+           "pip install 'valueproof[deck]'")
+
+
+def require_pptx() -> None:
+    """ReportError naming the extra when python-pptx is missing."""
+    try:
+        import pptx  # noqa: F401
+    except ImportError:
+        raise ReportError(MISSING) from None
+
+
+def template_path(experiment: Experiment, brand) -> Path | None:
+    """The brand's `template` (a .pptx or .potx), resolved against the brand file's folder and
+    refused outside the folders the definition may read."""
+    if brand.template is None:
+        return None
+    from valueproof.errors import ConfigError
+    from valueproof.sandbox import Sandbox
+
+    brand_file = experiment.resolve(experiment.brand, "brand")
+    path = brand_file.parent / brand.template
+    if not Sandbox(experiment.base_dir, *experiment.allowed_roots).holds(path.resolve()):
+        raise ConfigError(f"{brand_file}: template: '{brand.template}' lies outside the "
+                          "experiment's folder; put the template beside the brand file")
+    if not path.is_file():
+        raise ConfigError(f"{brand_file}: template: file '{brand.template}' not found (looked "
+                          f"in {path.parent}); give a .pptx or .potx beside the brand file")
+    return path
+
+
+def render_deck(experiment: Experiment, results: Results, locale: str | None = None) -> bytes:
+    """The deck (.pptx bytes) of the QBR in `locale` (default: the definition's), byte-identical
+    from run to run."""
+    require_pptx()
+    from valueproof.config.brand import load_brand
+    from valueproof.language.formatting import Formatter
+    from valueproof.language.i18n import translations
+    from valueproof.language.words import Words
+    from valueproof.report.context import build_context, report_date
+    from valueproof.report.deck.pptx_writer import DeckWriter
+    from valueproof.report.deck.reproducible import normalised_zip, stamp_of
+    from valueproof.report.deck.slides import deck_slides, precision_note
+    from valueproof.report.deck.template import open_template
+    from valueproof.report.render import templates_dir
+
+    locale = locale or experiment.locale
+    folder = templates_dir()
+    catalogue = translations(folder / "locales", locale)
+    brand = load_brand(experiment.resolve(experiment.brand, "brand") if experiment.brand
+                       else None)
+    template = template_path(experiment, brand)
+    context = build_context(experiment, results, brand, catalogue, locale, folder / "fonts")
+    fmt = Formatter(locale)
+    words = Words(catalogue, fmt)
+    colours = {"primary": brand.primary, "neutral": brand.neutral, "accent": brand.accent,
+               "positive": "#1E7F4F", "negative": "#B3261E"}
+    slides = deck_slides(words, context, results, colours)
+    slides[0].notes.append(precision_note(words))
+    deck = open_template(template)
+    writer = DeckWriter(deck, colours, fmt.rtl, built_in=template is None,
+                        footer=brand.footer or words("Confidential"))
+    for number, slide in enumerate(slides, 1):
+        writer.add(slide, number, len(slides))
+    stamp, zip_time = stamp_of(report_date(experiment, results))
+    properties = deck.core_properties
+    properties.title = f"{context['title']} — {context['customer']}".strip(" —")
+    properties.author = context["prepared_by"] or context["vendor"]
+    properties.last_modified_by = properties.author
+    properties.language = fmt.language
+    properties.revision = 1
+    buffer = io.BytesIO()
+    deck.save(buffer)
+    return normalised_zip(buffer.getvalue(), stamp, zip_time)
+
+
+def deck_pdf(pptx: bytes) -> bytes:
+    """The deck as a 16:9 PDF of the same slides, by LibreOffice (see `pdf.convert`)."""
+    from valueproof.report.deck.pdf import convert
+
+    return convert(pptx)
