@@ -150,11 +150,16 @@ def test_the_analysts_unit_forms_follow_the_number():
                                         "other": "dnia"}))
     assert [days.after(n).replace("\u00a0", " ") for n in ("1", "2", "5", "2,5")] == [
         "1 dzień", "2 dni", "5 dni", "2,5 dnia"]
-    assert str(days) == "dni"  # a header takes the form of a count of 5
+    assert str(days) == "dni"  # a header takes the nominative plural
     units = Unit(polish(), _plural_unit({"one": "jednostka", "few": "jednostki",
                                          "many": "jednostek", "other": "jednostki"}))
     assert [units.after(n).replace("\u00a0", " ") for n in ("1", "2", "5")] == [
         "1 jednostka", "2 jednostki", "5 jednostek"]
+    # native review: "Średnia (szans)" reads as a broken count; a header says "(szanse)"
+    chances = Unit(polish(), _plural_unit({"one": "szansa", "few": "szanse", "many": "szans",
+                                           "other": "szansy"}))
+    assert str(chances) == "szanse" and chances.after("5") == "5\u00a0szans"
+    assert str(Unit(polish(), _plural_unit({"one": "minuta", "other": "minuty"}))) == "minuty"
 
 
 def test_a_polish_report_counts_its_units_and_kpis(runner, write_experiment, tmp_path):

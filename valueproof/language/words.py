@@ -58,7 +58,8 @@ class Words:
 class Unit:
     """A unit shown after numbers: the analyst's text ('min'), their plural forms (a
     PluralUnit: 'dzień / dni / dnia'), or percentage points, a counted message. `str()` is the
-    form for a column header or an axis: the form of a count of 5 ('days', 'dni')."""
+    form for a column header or an axis: the nominative plural ('days', 'dni', 'szanse': the
+    `few` form where the language has one, else the form of a count of 5)."""
 
     words: Words
     text: str
@@ -94,7 +95,11 @@ class Unit:
         if self.text == POINTS:
             return self.words("percentage points")
         forms = getattr(self.text, "forms", None)
-        return unit_form(forms, 5, self.words.fmt.locale) if forms else str(self.text)
+        if not forms:
+            return str(self.text)
+        # a header names what is counted, in the nominative plural: the `few` form where the
+        # language has one (Polish 'Średnia (szanse)', not the counted genitive 'szans')
+        return forms.get("few") or unit_form(forms, 5, self.words.fmt.locale)
 
     def __bool__(self) -> bool:
         return bool(self.text)
