@@ -178,8 +178,8 @@ def test_page_two_never_counts_a_goal_reached_but_not_confirmed(unconfirmed):
                                        "%(n)s more are reached, but not yet confirmed.",
                                        1) % {"n": 1}) in text, language
         assert flat(catalogue.gettext("likely range still includes the target")) in text
-        step = catalogue.gettext("Gather more evidence: measure for longer or add units to "
-                                 "confirm the goal.")
+        step = catalogue.gettext("Together: measure for longer or add units to confirm the "
+                                 "goal.")
         assert flat(step) in text, language
     english = flat(render_html(experiment, results, "en", logos={})[0])
     assert "Goals agreed at onboarding: 0 of 4 achieved. 1 more is reached" in english
@@ -190,7 +190,7 @@ def test_terminal_and_batch_summary_keep_it_apart(unconfirmed, runner, tmp_path)
     result = invoke(runner, "analyze", unconfirmed / "experiment.yaml")
     assert result.exit_code == 0, result.output
     assert "reached, not yet confirmed" in result.output
-    assert "Gather more evidence: measure for longer or add units to confirm the goal." in \
+    assert "Together: measure for longer or add units to confirm the goal." in \
         " ".join(result.output.split())
     out = tmp_path / "out"
     batch = invoke(runner, "batch", unconfirmed, "-o", out, "-j", "1", "--json")

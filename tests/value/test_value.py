@@ -221,8 +221,12 @@ def test_analyze_prints_scorecard_and_roi(runner, tmp_path):
     assert "Success criteria" in result.output and "ROI over 12 months" in result.output
     output = " ".join(result.output.split())
     # ROI as a percentage with the plain ratio, the projection apart from the measured period
-    assert "ROI over 12 months: 433% (5.33 EUR back for every 1 EUR spent" in output
-    assert "projected benefit 226,000 EUR, cost 42,000 EUR, net 184,000 EUR" in output
+    # the same figures and words as the PDF's (its formatter): money with its symbol, the range
+    # with its level, the payback as page 2 words it
+    assert "ROI over 12 months: 433% (€5.33 back for every €1 spent" in output
+    assert "likely range 301% to 565% with 95% confidence, its lower end the conservative" in output
+    assert "projected benefit €226,000, cost €42,000, net €184,000; payback within the first " \
+        "month" in output
     assert "measured 2026-07-01 – 2026-09-30" in output and "×" not in output
     data = json.loads(out.read_text())
     statuses = {c["kpi"]: c["status"] for c in data["criteria"]}

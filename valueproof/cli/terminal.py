@@ -17,6 +17,10 @@ from valueproof.adoption.results import FIRST_QUARTER
 from valueproof.commands.validate import Validation, grid_text
 from valueproof.language.formatting import Formatter
 from valueproof.language.words import Words, kpi_scale
+from valueproof.report.roi_words import conservative_differs, payback_text, range_text
+from valueproof.report.roi_words import roi_percent as report_roi_percent
+from valueproof.report.scorecard import goal_figures
+from valueproof.report.sentences import figure_decimals, mde_text
 from valueproof.report.wording import UNCONFIRMED
 from valueproof.safe_text import terminal_text as tt
 from valueproof.value.roi import shown_totals
@@ -170,21 +174,32 @@ def english() -> Words:
 
 
 def effect_text(kpi) -> str:
-    """Effect with its CI in the KPI's terms: points for rates, % for log KPIs, % and the rate
-    ratio for Poisson KPIs."""
-    if getattr(kpi, "model", "linear") == "poisson":
-        bound = lambda v: f"{v:+.1%}" if v is not None and math.isfinite(v) else "…"  # noqa: E731
-        return (f"{kpi.relative_effect:+.1%} [{bound(kpi.relative_ci_low)}, "
-                f"{bound(kpi.relative_ci_high)}] (rate ratio {kpi.rate_ratio:.3g})")
-    if kpi.transform == "log":
-        return (f"{kpi.relative_effect:+.1%} [{kpi.relative_ci_low:+.1%}, "
-                f"{kpi.relative_ci_high:+.1%}]")
-    scale, _, unit = kpi_scale(kpi, english())  # a rate's change in percentage points
-    effect = unit.short(f"{kpi.effect * scale:+.3g}")
-    if not math.isfinite(kpi.ci_low) or not math.isfinite(kpi.ci_high):
-        bound = lambda v: f"{v * scale:+.3g}" if math.isfinite(v) else "…"  # noqa: E731
-        return f"{effect} [{bound(kpi.ci_low)}, {bound(kpi.ci_high)}]"
-    return f"{effect} [{kpi.ci_low * scale:+.3g}, {kpi.ci_high * scale:+.3g}]"
+    """Effect with its CI as the PDF's detail box shows it (one precision per KPI, from its
+    interval): points for rates, % for log KPIs, % and the rate ratio for Poisson KPIs."""
+    words = english()
+    fmt = words.fmt
+    scale, _, unit = kpi_scale(kpi, words)  # a rate's change in percentage points
+    digits, rel_digits = figure_decimals(kpi, scale)
+    if getattr(kpi, "model", "linear") == "poisson" or kpi.transform == "log":
+        relative = lambda v: (fmt.percent_fixed(v, rel_digits, signed=True)  # noqa: E731
+                              if v is not None and math.isfinite(v) else "…")
+        text = (f"{relative(kpi.relative_effect)} [{relative(kpi.relative_ci_low)}, "
+                f"{relative(kpi.relative_ci_high)}]")
+        if getattr(kpi, "model", "linear") == "poisson":
+            text += f" (rate ratio {fmt.number(kpi.rate_ratio, 3)})"
+        return text
+    value = lambda v: (fmt.fixed(v * scale, digits, signed=True)  # noqa: E731
+                       if math.isfinite(v) else "…")
+    return f"{unit.short(value(kpi.effect))} [{value(kpi.ci_low)}, {value(kpi.ci_high)}]"
+
+
+def relative_text(kpi) -> str:
+    """The relative change at the precision of the PDF's detail box."""
+    if kpi.relative_effect is None:
+        return "–"
+    scale = kpi_scale(kpi, english())[0]
+    return english().fmt.percent_fixed(kpi.relative_effect, figure_decimals(kpi, scale)[1],
+                                       signed=True)
 
 
 def p_text(p: float | None) -> str:
@@ -221,7 +236,7 @@ def print_results(results) -> None:
     for name in ("KPI", "Effect [95% CI]", "Relative", "p", "p adj.", "Pre-trend", "Verdict"):
         table.add_column(name, justify="left" if name in ("KPI", "Verdict", "Pre-trend") else "right")
     for kpi in results.kpis:
-        relative = "–" if kpi.relative_effect is None else f"{kpi.relative_effect:+.1%}"
+        relative = relative_text(kpi)
         style = VERDICT_STYLE[kpi.verdict]
         verdict = kpi.verdict
         if not kpi.detectable:
@@ -239,13 +254,13 @@ def print_results(results) -> None:
 
 
 def effect_text_mde(kpi) -> str:
-    """The minimum detectable effect, in the same terms as the effect."""
-    if getattr(kpi, "model", "linear") == "poisson":
-        return f"±{math.expm1(abs(kpi.mde)):.1%}"
-    if kpi.transform == "log":
-        return f"±{abs(kpi.mde):.1%}"
-    scale, _, unit = kpi_scale(kpi, english())
-    return unit.short(f"±{kpi.mde * scale:.3g}")
+    """The minimum detectable effect, in the same terms and words as the PDF."""
+    return short_units(mde_text(english(), kpi))
+
+
+def short_units(text) -> str:
+    """The report's English with the terminal's short unit: 'pp' for percentage points."""
+    return str(text).replace("percentage points", "pp").replace("percentage point", "pp")
 
 
 STATUS_STYLE = {"achieved": ("green", "✔"), "on_track": ("cyan", "➜"), "at_risk": ("magenta", "!"),
@@ -254,14 +269,12 @@ STATUS_STYLE = {"achieved": ("green", "✔"), "on_track": ("cyan", "➜"), "at_r
 
 
 def _target_text(criterion, kpi) -> tuple[str, str]:
-    if criterion.kind == "relative":
-        return f"{criterion.target:+.0%}", f"{criterion.measured:+.1%}"
-    scale, level_unit, change_unit = kpi_scale(kpi, english())
+    """The goal's target and measured value as the PDF's scorecard shows them."""
+    _, measured, target = goal_figures(english(), criterion, kpi)
+    measured, target = short_units(measured), short_units(target)
     if criterion.kind == "level":
-        return (f"level {level_unit.short(f'{criterion.target * scale:.3g}')}",
-                level_unit.short(f"{criterion.measured * scale:.3g}"))
-    return (change_unit.short(f"{criterion.target * scale:+.3g}"),
-            change_unit.short(f"{criterion.measured * scale:+.3g}"))
+        target = f"level {target}"
+    return target, measured
 
 
 def print_value(results) -> None:
@@ -284,17 +297,18 @@ def print_value(results) -> None:
         out.print(table)
     roi = results.roi
     if roi is not None:
-        money = lambda v: f"{v:,.0f} {roi.currency}"  # noqa: E731
-        payback = ("never at the estimated effects" if roi.payback_months is None
-                   else f"{roi.payback_months:.1f} months")
+        words = english()
+        fmt = words.fmt
+        money = lambda v: fmt.money(v, roi.currency, sig=None)  # noqa: E731
+        percent = lambda v: report_roi_percent(fmt, v)  # noqa: E731
         benefit, cost, net = shown_totals(roi.benefit, roi.cost)
-        out.print(f"[bold]ROI over {roi.horizon_months} months:[/bold] {roi_percent(roi.roi)} "
-                  f"({roi.ratio:,.2f} {roi.currency} back for every 1 {roi.currency} spent; "
-                  f"{'at least ' if roi.range_method == 'bonferroni' else ''}"
-                  f"{roi.level * 100:.3g}% range {roi_percent(roi.roi_low)} – "
-                  f"{roi_percent(roi.roi_high)}, its lower end the conservative figure); "
-                  f"projected benefit "
-                  f"{money(benefit)}, cost {money(cost)}, net {money(net)}; payback {payback}")
+        conservative = (", its lower end the conservative figure"
+                        if conservative_differs(roi, percent) else "")
+        out.print(f"[bold]ROI over {roi.horizon_months} months:[/bold] {percent(roi.roi)} "
+                  f"({money(roi.ratio)} back for every {fmt.money(1, roi.currency, sig=1)} "
+                  f"spent; {range_text(words, roi, percent)}{conservative}); projected benefit "
+                  f"{money(benefit)}, cost {money(cost)}, net {money(net)}; payback "
+                  f"{payback_text(words, roi)}")
         if roi.realised:
             got, spent, _ = shown_totals(roi.realised["benefit"], roi.realised["cost"])
             out.print(f"  measured {roi.realised['start']} – {roi.realised['end']}: "

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator, Field, model_validator
 
 from valueproof.config.base import Strict
-from valueproof.config.limits import LABEL, NAME, OWNER, SENTENCE, WHEN, FilePath
+from valueproof.config.limits import LABEL, NAME, NOTE, OWNER, SENTENCE, WHEN, FilePath
 from valueproof.config.types import Date
 
 
@@ -42,6 +42,9 @@ class Cost(Strict):
                           description="Positive amount in the ROI currency.")
     per: PeriodName | None = Field(None, description="Recurring cost per this period.")
     once: bool = Field(False, description="A one-off cost.")
+    note: str | None = Field(None, min_length=1, max_length=NOTE,
+                             description="Where the amount comes from, e.g. 'order form, 32 "
+                                         "seats'; shown in the ROI table.")
 
     @model_validator(mode="after")
     def _recurring_or_once(self) -> Cost:
@@ -64,6 +67,14 @@ class Benefit(Strict):
                           "observations without one) for a rate, unit-periods (rep-weeks) for a "
                           "count, a sum or weight: units.")
     per: PeriodName = "month"
+    note: str | None = Field(None, min_length=1, max_length=NOTE,
+                             description="Where value_per_unit and volume come from, e.g. "
+                                         "'loaded agent cost €45/h; tickets in Q3'; shown in "
+                                         "the ROI table.")
+    time_saved: bool | None = Field(
+        None, description="The benefit is time saved: the report says it frees capacity, which "
+                          "is cash only when that time is re-deployed (default: true when the "
+                          "KPI's unit is seconds, minutes or hours).")
 
 
 class ROI(Strict):

@@ -23,6 +23,8 @@ LABEL = 100
 OWNER = 100
 #: A sentence: an action, a goal, a roadmap item, a highlight, an ask, a criterion as worded.
 SENTENCE = 300
+#: Where an ROI figure comes from (a benefit's or cost's `note`), shown in the ROI table.
+NOTE = 200
 #: The brand's footer, printed in the margin of every page.
 FOOTER = 300
 #: When a roadmap item comes (2027-Q1, a date, "next spring").

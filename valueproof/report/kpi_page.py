@@ -8,12 +8,13 @@ import datetime as dt
 import math
 from pathlib import Path
 
-from valueproof.language.formatting import Formatter, decimals_for_interval, unisolated
+from valueproof.language.formatting import Formatter, unisolated
 from valueproof.language.words import Words, kpi_scale
 from valueproof.report import charts, waves, words_rate_ratio
+from valueproof.report.means_note import difference_note
 from valueproof.report.sentences import (adjusted_note, effect_sentence, estimand_sentence,
-                                         mde_text, pre_trend_sentence, sensitivity_sentence,
-                                         verdict_note, verdict_sentence)
+                                         figure_decimals, mde_text, pre_trend_sentence,
+                                         sensitivity_sentence, verdict_note, verdict_sentence)
 from valueproof.report.terms import analysis_period
 from valueproof.stats.results import KPIResult, Results
 
@@ -108,10 +109,7 @@ def kpi_page(words: Words, results: Results, kpi: KPIResult, groups: dict[str, s
     means = [(words("Before"), kpi.means.get("treatment_pre"), kpi.means.get("control_pre")),
              (words("After"), kpi.means.get("treatment_post"), kpi.means.get("control_post"))]
     # one precision for every number of this KPI, from its interval: never "9.440" beside "11.72"
-    digits = decimals_for_interval(kpi.effect_units_low * scale, kpi.effect_units_high * scale)
-    rel_digits = decimals_for_interval(
-        None if kpi.relative_ci_low is None else kpi.relative_ci_low * 100,
-        None if kpi.relative_ci_high is None else kpi.relative_ci_high * 100)
+    digits, rel_digits = figure_decimals(kpi, scale)
     level = lambda v: fmt.fixed(v * scale, digits) if v is not None else "–"  # noqa: E731
     relative = lambda v: fmt.percent_fixed(v, rel_digits, signed=True)  # noqa: E731
     robust = kpi.robustness
@@ -125,7 +123,9 @@ def kpi_page(words: Words, results: Results, kpi: KPIResult, groups: dict[str, s
         "estimand_sentence": (words_rate_ratio.estimand_sentence(words, names, period)
                               if kpi.model == "poisson"
                               else estimand_sentence(words, kpi, names, period)),
-        "waves_sentence": waves_sentence, "figure": figure, "means_note": means_note,
+        "waves_sentence": waves_sentence, "figure": figure,
+        "means_note": means_note or difference_note(words, results, kpi, scale, digits,
+                                                    change_unit),
         "sensitivity_sentence": sensitivity_sentence(words, kpi, scale, change_unit),
         "has_partial": any(p.partial for p in kpi.trend),
         "has_cut": any(edges),

@@ -34,9 +34,31 @@ def range_text(words, roi, percent) -> str:
     return words("likely range %(low)s to %(high)s with %(level)s confidence", **fields)
 
 
-def range_note(words, roi) -> str:
+def conservative_differs(roi, percent) -> bool:
+    """Whether the conservative figure (the range's lower end) reads differently from the
+    headline as shown: only then is it worth a word."""
+    return math.isfinite(roi.roi_low) and percent(roi.roi_low) != percent(roi.roi)
+
+
+def time_saved_text(words, roi) -> str | None:
+    """For benefits of time saved: capacity freed, which is cash only when re-deployed."""
+    from babel.lists import format_list
+
+    labels = [b.label for b in roi.benefits if b.time_saved and b.total > 0]
+    if not labels:
+        return None
+    return words.plural(
+        "%(benefits)s is time freed: capacity for other work, not cash, unless that time is "
+        "re-deployed (or hiring avoided).",
+        "%(benefits)s are time freed: capacity for other work, not cash, unless that time is "
+        "re-deployed (or hiring avoided).", len(labels),
+        benefits=format_list(labels, locale=words.fmt.locale))
+
+
+def range_note(words, roi, percent=None) -> str:
     """The ROI page's small print: the formula, the table's columns, how the total's range was
-    found and at what level, and what the conservative figure is."""
+    found and at what level, and what the conservative figure is (when `percent`, the
+    headline's format, shows it differently from the headline)."""
     level = level_text(words, roi.level)
     if roi.range_method == "bonferroni":
         how = words("The total's range adds every benefit at the end of its own %(each)s likely "
@@ -56,10 +78,29 @@ def range_note(words, roi) -> str:
                     "combines the benefits as their KPIs vary together across the same units, "
                     "so it is narrower than every benefit at its worst or best end at once.",
                     level=level)
-    return " ".join([
-        words("ROI = (benefit − cost) / cost. Each benefit's Low and High are the ends of its "
-              "own likely range; a KPI that got worse counts against the benefit. The "
-              "conservative figure is the lower end of the total's range."), how])
+    parts = [words("ROI = (benefit − cost) / cost. Each benefit's Low and High are the ends of "
+                   "its own likely range; a KPI that got worse counts against the benefit."), how]
+    if percent is None or conservative_differs(roi, percent):
+        parts.append(words("The conservative figure, %(roi)s, is the lower end of the total's "
+                           "range.", roi=(percent or words.fmt.percent)(roi.roi_low)))
+    return " ".join(parts)
+
+
+def roi_percent(fmt, value: float) -> str:
+    """The ROI and its range as the report shows them: three significant figures from 100%,
+    two below ('433%', '43%')."""
+    return fmt.percent(value, sig=3 if abs(value) >= 1 else 2)
+
+
+def payback_text(words, roi) -> str:
+    """'within the first month', '2.5 months', or 'not within reach at the measured effects'."""
+    if roi.payback_months is None:
+        return words("not within reach at the measured effects")
+    if roi.payback_months < 1:
+        return words("within the first month")
+    shown = words.fmt.number(roi.payback_months, 2)
+    return words.plural("%(months)s month", "%(months)s months", shown, months=shown,
+                        decimal=words.pgettext("decimal", "%(months)s months"))
 
 
 def roi_section(words: Words, results: Results, style: charts.ChartStyle,
@@ -76,7 +117,7 @@ def roi_section(words: Words, results: Results, style: charts.ChartStyle,
     rows = {name: [whole(getattr(b, name)) for b in roi.benefits]
             for name in ("total", "total_low", "total_high")}
     cost_rows = [whole(c.total) for c in roi.costs]
-    percent = lambda v: fmt.percent(v, sig=3 if abs(v) >= 1 else 2)  # noqa: E731
+    percent = lambda v: roi_percent(fmt, v)  # noqa: E731
     items = [(b.label, b.total, "benefit" if b.total >= 0 else "loss") for b in roi.benefits]
     items += [(c.label, -c.total, "cost") for c in roi.costs]
     items.append((words("Net value"), roi.net, "net"))
@@ -86,21 +127,15 @@ def roi_section(words: Words, results: Results, style: charts.ChartStyle,
                                           roi.horizon_months, months=roi.horizon_months,
                                           currency=roi.currency),
                              fmt.compact)
-    if roi.payback_months is None:
-        payback = words("not within reach at the measured effects")
-    elif roi.payback_months < 1:
-        payback = words("within the first month")
-    else:
-        shown = fmt.number(roi.payback_months, 2)
-        payback = words.plural("%(months)s month", "%(months)s months", shown, months=shown,
-                               decimal=words.pgettext("decimal", "%(months)s months"))
+    payback = payback_text(words, roi)
     return {
         "headline": percent(roi.roi),
         "ratio": words("%(back)s back for every %(one)s spent",
                        back=fmt.money(roi.ratio, roi.currency, sig=None),
                        one=fmt.money(1, roi.currency, sig=1)),
         "range": range_text(words, roi, percent),
-        "note": range_note(words, roi),
+        "note": range_note(words, roi, percent),
+        "time_saved": time_saved_text(words, roi),
         "net": money(net), "benefit": money(benefit), "cost": money(cost), "payback": payback,
         "realised": realised_text(words, roi),
         "months": roi.horizon_months, "currency": roi.currency, "chart": chart,
@@ -109,10 +144,10 @@ def roi_section(words: Words, results: Results, style: charts.ChartStyle,
             "volume": fmt.number(b.monthly_volume, 3),
             "value_per_unit": fmt.money(b.value_per_unit, roi.currency, sig=None),
             "total": money(total), "low": money(low), "high": money(high),
-            "negative": b.total < 0,
+            "negative": b.total < 0, "source": b.note,
         } for b, total, low, high in zip(roi.benefits, rows["total"], rows["total_low"],
                                          rows["total_high"])],
-        "costs": [{"label": c.label, "total": money(shown),
+        "costs": [{"label": c.label, "total": money(shown), "source": c.note,
                    "basis": (words("one-off") if c.once else
                              words("%(amount)s per %(period)s", amount=money(c.amount),
                                    period=period_name(words, c.per)))}

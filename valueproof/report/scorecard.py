@@ -8,7 +8,7 @@ import math
 from valueproof.language.words import Words, kpi_scale, with_unit
 from valueproof.report import adoption as adoption_report
 from valueproof.report import wording
-from valueproof.report.sentences import in_sentence, inconclusive_text, magnitude
+from valueproof.report.sentences import in_sentence, inconclusive_text, magnitude, prose_number
 from valueproof.stats.results import KPIResult, Results
 
 
@@ -23,24 +23,30 @@ def status_labels(words: Words) -> dict[str, str]:
             wording.UNCONFIRMED: wording.unconfirmed_label(words)}
 
 
+def goal_figures(words: Words, criterion, kpi: KPIResult):
+    """(format, measured, target) of a goal with their units, as the scorecard and the
+    terminal show them: '−21%', '−15%'; '+6.2 percentage points', '+8 percentage points';
+    '4.08 points', '4.3 points'."""
+    fmt = words.fmt
+    scale, level_unit, change_unit = kpi_scale(kpi, words)
+    if criterion.kind == "relative":
+        show = lambda v: fmt.percent(v, signed=True)  # noqa: E731
+        return show, show(criterion.measured), show(criterion.target)
+    if criterion.kind == "level":
+        show = lambda v: with_unit(fmt.number(v * scale, 3), level_unit)  # noqa: E731
+        return show, show(criterion.measured), show(criterion.target)
+    show = lambda v: with_unit(prose_number(fmt, v * scale, signed=True), change_unit)  # noqa: E731
+    return (show, show(criterion.measured),
+            with_unit(fmt.number(criterion.target * scale, 3, signed=True), change_unit))
+
+
 def progress_text(words: Words, criterion, kpi: KPIResult) -> str:
     """A goal's progress in words: '−21% of the −15% target', '+6.2 percentage points of the
     +8 percentage points target', '+91% against a target of −1.0%' (the wrong way), '4.08 points against a target
     of 4.3 points'; with the trend's projection when the deadline is ahead."""
-    fmt = words.fmt
-    scale, level_unit, change_unit = kpi_scale(kpi, words)
     if criterion.measured is None or not math.isfinite(criterion.measured):
         return "–"
-    if criterion.kind == "relative":
-        show = lambda v: fmt.percent(v, signed=True)  # noqa: E731
-        measured, target = show(criterion.measured), show(criterion.target)
-    elif criterion.kind == "level":
-        show = lambda v: with_unit(fmt.number(v * scale, 3), level_unit)  # noqa: E731
-        measured, target = show(criterion.measured), show(criterion.target)
-    else:
-        show = lambda v: with_unit(fmt.number(v * scale, 2, signed=True), change_unit)  # noqa: E731
-        measured = show(criterion.measured)
-        target = with_unit(fmt.number(criterion.target * scale, 3, signed=True), change_unit)
+    show, measured, target = goal_figures(words, criterion, kpi)
     if criterion.progress is not None:  # the target with its unit: "+8 percentage points"
         text = words("%(measured)s of the %(target)s target", measured=measured, target=target)
     else:

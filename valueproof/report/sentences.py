@@ -33,6 +33,17 @@ def prose_number(fmt, value: float, signed: bool = False) -> str:
     return fmt.fixed(round_significant(value, 2), prose_decimals(value), signed=signed)
 
 
+def figure_decimals(kpi: KPIResult, scale: float) -> tuple[int, int]:
+    """The decimals of a KPI's detail figures, from its intervals: (change and levels in the
+    KPI's unit, relative change in %). The PDF's detail box and the terminal show every figure
+    of the KPI with them, so one figure has one precision: '+6.0 (+4.5 … +7.5)'."""
+    from valueproof.language.formatting import decimals_for_interval
+
+    relative = [None if v is None else v * 100 for v in (kpi.relative_ci_low, kpi.relative_ci_high)]
+    return (decimals_for_interval(kpi.effect_units_low * scale, kpi.effect_units_high * scale),
+            decimals_for_interval(*relative))
+
+
 def in_sentence(fmt, label: str) -> str:
     """A KPI's label inside a sentence: a leading capital lowered when it only starts the label
     ('Reopen rate' -> 'reopen rate'), never an acronym ('CSAT', 'NPS'), a word with capitals

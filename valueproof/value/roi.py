@@ -45,6 +45,13 @@ class BenefitLine:
     total: float  # over the horizon
     total_low: float  # this benefit alone at the ends of its KPI's own interval
     total_high: float
+    note: str | None = None  # where the figures come from, as the definition says
+    time_saved: bool = False  # time freed: capacity, cash only when re-deployed
+
+
+#: KPI units that make a benefit time saved unless the definition says otherwise
+TIME_UNITS = {"s", "sec", "secs", "second", "seconds", "min", "mins", "minute", "minutes", "h",
+              "hr", "hrs", "hour", "hours"}
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,7 @@ class CostLine:
     once: bool
     monthly: float  # recurring cost per month (0 for one-off)
     total: float  # over the horizon
+    note: str | None = None  # where the amount comes from
 
 
 @dataclass(frozen=True)
@@ -105,9 +113,10 @@ def shown_totals(benefit: float, cost: float, significant: int = 3) -> tuple[flo
 
 def cost_line(cost: Cost, horizon: int) -> CostLine:
     if cost.once:
-        return CostLine(cost.label, cost.amount, None, True, 0.0, cost.amount)
+        return CostLine(cost.label, cost.amount, None, True, 0.0, cost.amount, cost.note)
     monthly = cost.amount * PERIODS_PER_MONTH[cost.per]
-    return CostLine(cost.label, cost.amount, cost.per, False, monthly, monthly * horizon)
+    return CostLine(cost.label, cost.amount, cost.per, False, monthly, monthly * horizon,
+                    cost.note)
 
 
 def benefit_sign(kpi: KPIResult) -> float:
@@ -125,7 +134,9 @@ def benefit_line(benefit: Benefit, kpi: KPIResult, horizon: int) -> BenefitLine:
         improvement_low=bounds[0], improvement_high=bounds[1], monthly_volume=volume,
         value_per_unit=benefit.value_per_unit, monthly=improvement * per_month,
         total=improvement * per_month * horizon, total_low=bounds[0] * per_month * horizon,
-        total_high=bounds[1] * per_month * horizon,
+        total_high=bounds[1] * per_month * horizon, note=benefit.note,
+        time_saved=(benefit.time_saved if benefit.time_saved is not None
+                    else str(kpi.unit).strip().lower() in TIME_UNITS),
     )
 
 
