@@ -59,7 +59,7 @@ def _hex(colour: str) -> str:
 def add_chart(slide, spec: ChartSpec, x, y, width, height, font: str, rtl: bool):
     """The chart on `slide` at (x, y) of (width, height) EMU; returns the graphic frame."""
     from pptx.chart.data import CategoryChartData
-    from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
+    from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_TICK_LABEL_POSITION
 
     data = CategoryChartData(number_format=spec.number_format)
     data.categories = spec.categories
@@ -80,6 +80,7 @@ def add_chart(slide, spec: ChartSpec, x, y, width, height, font: str, rtl: bool)
             "column": XL_CHART_TYPE.COLUMN_CLUSTERED}[spec.kind]
     frame = slide.shapes.add_chart(kind, x, y, width, height, data)
     chart = frame.chart
+    chart.has_title = False  # the slide's title says what the chart shows
     chart.font.size = _pt(12)
     chart.font.name = font
     chart.has_legend = spec.kind == "line" and len(spec.series) > 1
@@ -89,14 +90,35 @@ def add_chart(slide, spec: ChartSpec, x, y, width, height, font: str, rtl: bool)
     plot = chart.plots[0]
     if spec.kind != "line":
         plot.gap_width = 60
+    category_axis = chart.category_axis
+    category_axis.format.line.color.rgb = _rgb("#9AA5B1")
+    category_axis.tick_labels.font.size = _pt(11)
     if spec.kind == "bar":
-        chart.category_axis.reverse_order = True  # first item at the top, as read
+        category_axis.reverse_order = True  # first item at the top, as read
+        category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW  # left of negative bars
+    else:
+        skip = max(1, -(-len(spec.categories) // 8))  # at most about 8 labels side by side
+        # every skip-th label (PowerPoint), and tilted so that none is cut or wrapped where a
+        # viewer shows them all (LibreOffice ignores the skip)
+        body = category_axis._element.get_or_add_txPr().find(_q("a:bodyPr"))
+        body.set("rot", "-2700000" if len(spec.categories) > 12 else "0")
+        body.set("vert", "horz")
+        if skip > 1:
+            axis = category_axis._element
+            axis.insert(_child_index(axis, ("tickMarkSkip", "noMultiLvlLbl", "extLst")),
+                        _element("c:tickLblSkip", skip))
     value_axis = chart.value_axis
     value_axis.has_major_gridlines = True
     value_axis.major_gridlines.format.line.color.rgb = _rgb("#E4E7EB")
     value_axis.tick_labels.number_format = spec.number_format
     value_axis.tick_labels.number_format_is_linked = False
     value_axis.format.line.fill.background()
+    value_axis.tick_labels.font.size = _pt(11)
+    if spec.kind == "line":  # the lines' own range, not from zero: the change is the story
+        low, high, step = _value_range(spec)
+        value_axis.minimum_scale, value_axis.maximum_scale = low, high
+        value_axis.major_unit = step
+        value_axis.tick_labels.number_format = _step_format(step)
     if spec.axis_title:
         value_axis.has_title = True
         value_axis.axis_title.text_frame.text = spec.axis_title
@@ -109,6 +131,42 @@ def add_chart(slide, spec: ChartSpec, x, y, width, height, font: str, rtl: bool)
     if rtl:
         _rtl_chart_text(chart)
     return frame
+
+
+def _value_range(spec: ChartSpec) -> tuple[float, float, float]:
+    """(low, high, step) of a value axis: round numbers around every value and range."""
+    import math
+
+    ends = [v for series in spec.series for i, v in enumerate(series.values) if v is not None]
+    for series in spec.series:
+        ends += [end for r in series.ranges or [] if r is not None for end in r]
+    low, high = min(ends), max(ends)
+    span = (high - low) or abs(high) or 1.0
+    step = 10 ** math.floor(math.log10(span / 4))
+    step *= next(m for m in (1, 2, 2.5, 5, 10) if span / (step * m) <= 6)
+    return math.floor(low / step) * step, math.ceil(high / step) * step, step
+
+
+def _step_format(step: float) -> str:
+    """Excel's number format showing a value axis' ticks at `step` without trailing zeros."""
+    decimals = 0
+    while decimals < 6 and abs(step * 10 ** decimals - round(step * 10 ** decimals)) > 1e-9:
+        decimals += 1
+    return "#,##0" + ("." + "0" * decimals if decimals else "")
+
+
+def _element(tag: str, value) -> etree._Element:
+    element = etree.Element(_q(tag))
+    element.set("val", str(value))
+    return element
+
+
+def _child_index(parent, before: tuple[str, ...]) -> int:
+    """Where a new child goes so that it comes before the first of `before` (schema order)."""
+    for index, child in enumerate(parent):
+        if etree.QName(child).localname in before:
+            return index
+    return len(parent)
 
 
 def _pt(size: float):
@@ -124,7 +182,7 @@ def _rgb(colour: str):
 
 
 def _style_series(chart, spec: ChartSpec) -> None:
-    from pptx.enum.chart import XL_MARKER_STYLE
+    from pptx.enum.chart import XL_LABEL_POSITION, XL_MARKER_STYLE
 
     plot = chart.plots[0]
     for index, series in enumerate(spec.series):
@@ -149,7 +207,8 @@ def _style_series(chart, spec: ChartSpec) -> None:
             labels.number_format = spec.number_format
             labels.number_format_is_linked = False
             labels.show_value = True
-            labels.font.size = _pt(12)
+            labels.font.size = _pt(11)
+            labels.position = XL_LABEL_POSITION.OUTSIDE_END
 
 
 def _error_bars(chart, spec: ChartSpec, hidden: list[Series]) -> None:
@@ -197,7 +256,7 @@ def _fixed_plot_area(chart) -> None:
         etree.SubElement(manual, _q(tag)).set("val", value)
 
 
-PLOT = (0.1, 0.14, 0.86, 0.7)  # x, y, width, height of a line chart's inner plot area
+PLOT = (0.1, 0.1, 0.87, 0.7)  # x, y, width, height of a line chart's inner plot area
 
 
 def marker_x(spec: ChartSpec, x: int, width: int) -> int | None:

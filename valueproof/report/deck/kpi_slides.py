@@ -20,10 +20,12 @@ def _kpi_title(page: dict) -> str:
     return f"{page['label']}: {page['magnitude']}"
 
 
-def _with_unit(shown: str, unit: str) -> str:
+def _with_unit(fmt, shown: str, unit: str) -> str:
+    """A shown number (or range) with its unit after it, in one isolate in a right-to-left
+    deck (a Latin unit outside it would be drawn on the number's other side)."""
     if not unit:
         return shown
-    return f"{shown}{unit}" if unit == "%" else f"{shown}\u00a0{unit}"
+    return fmt.joined(shown, after=unit if unit == "%" else f"\u00a0{unit}")
 
 
 def trend_chart(words: Words, context: dict, results: Results, page: dict,
@@ -35,7 +37,8 @@ def trend_chart(words: Words, context: dict, results: Results, page: dict,
     scale, level_unit, _ = kpi_scale(kpi, words)
     fmt = words.fmt
     time_kind = "date" if _is_date(kpi.trend[0].period) else "period"
-    periods = [fmt.day_month(p.period) if time_kind == "date" else p.period for p in kpi.trend]
+    periods = [(fmt.day_month(p.period) if time_kind == "date" else p.period).replace("\u00a0", " ")
+               for p in kpi.trend]
 
     def series(name: str, colour: str, arm: str, width: float) -> Series:
         values, ranges = [], []
@@ -86,8 +89,8 @@ def _number_format(means: list[tuple]) -> str:
 def kpi_slide(words: Words, context: dict, results: Results, page: dict, style: dict) -> Slide:
     """One KPI: the result as the title, one sentence, the effect and its likely range, the
     trend chart; the notes carry the checks behind the verdict."""
-    effect = Figure(_with_unit(page["effect"], page["change_unit"]), words("Effect"),
-                    f"{words('Likely range')}: {_with_unit(page['ci'], page['change_unit'])}")
+    effect = Figure(_with_unit(words.fmt, page["effect"], page["change_unit"]), words("Effect"),
+                    f"{words('Likely range')}: {_with_unit(words.fmt, page['ci'], page['change_unit'])}")
     relative = Figure(page["relative"], words("Relative effect"), page["relative_ci"])
     robust = (f"{words('Robustness checks')}: {words('Welch p')} {page['welch_p']}, "
               f"{words('Rank test p')} {page['rank_p']}, {words('Permutation p')} "
@@ -105,8 +108,8 @@ def kpi_slide(words: Words, context: dict, results: Results, page: dict, style: 
 
 def kpi_table_slide(words: Words, context: dict) -> Slide:
     """Every KPI in one table: its effect, likely range and verdict."""
-    rows = [[page["label"], _with_unit(page["effect"], page["change_unit"]),
-             _with_unit(page["ci"], page["change_unit"]),
+    rows = [[page["label"], _with_unit(words.fmt, page["effect"], page["change_unit"]),
+             _with_unit(words.fmt, page["ci"], page["change_unit"]),
              f"{page['verdict_symbol']} {page['verdict_label']}"] for page in context["kpis"]]
     notes = [f"{page['label']}: {page['sentence']} {page['verdict_sentence']}"
              for page in context["kpis"]]

@@ -55,6 +55,10 @@ class DeckWriter:
     def _direct(self, frame, align_start: bool = True) -> None:
         rtl.direct_text_frame(frame, self.rtl, self.latin, COMPLEX_FONT, align_start)
 
+    def _isolated(self, text: str) -> str:
+        """Left-to-right text (a slide number) kept in its order inside a right-to-left line."""
+        return f"\u2066{text}\u2069" if self.rtl else text
+
     def _x(self, x, w):
         """Mirror a box's left edge in a right-to-left deck (its columns read right to left)."""
         return self.width - x - w if self.rtl else x
@@ -70,6 +74,8 @@ class DeckWriter:
             if subtitle is not None:
                 keep.append(subtitle)
                 subtitle.text_frame.text = story.subtitle
+                if self.built_in:
+                    self._built_in_subtitle(subtitle)
                 self._direct(subtitle.text_frame)
         clear_other_placeholders(slide, keep)
         top = self._title(slide, title, story)
@@ -85,6 +91,19 @@ class DeckWriter:
         notes = slide.notes_slide.notes_text_frame
         notes.text = "\n".join(story.notes)
         self._direct(notes)
+
+    def _built_in_subtitle(self, placeholder) -> None:
+        from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+        from pptx.util import Pt
+
+        placeholder.left, placeholder.width = self.margin, self.width - 2 * self.margin
+        placeholder.top, placeholder.height = int(self.height * 0.6), int(self.height * 0.25)
+        placeholder.text_frame.vertical_anchor = MSO_ANCHOR.TOP
+        for paragraph in placeholder.text_frame.paragraphs:
+            paragraph.alignment = PP_ALIGN.LEFT
+            for run in paragraph.runs:
+                run.font.size = Pt(20)
+                run.font.color.rgb = _rgb(MUTED)
 
     def _title(self, slide, placeholder, story: Slide) -> int:
         """The title (the slide's message) and the section label; returns the body's top."""
@@ -134,13 +153,16 @@ class DeckWriter:
         self._text(slide, self._x(self.margin, self.width * 0.7), y, int(self.width * 0.7),
                    Inches(0.3), [(self.footer, 10, False, MUTED)])
         self._text(slide, self._x(self.width - self.margin - Inches(1), Inches(1)), y, Inches(1),
-                   Inches(0.3), [(f"{number} / {total}", 10, False, MUTED)])
+                   Inches(0.3), [(self._isolated(f"{number} / {total}"), 10, False, MUTED)])
 
     def _body(self, slide, story: Slide, top: int) -> None:
         from pptx.util import Inches
 
         left, width = self.margin, self.width - 2 * self.margin
         bottom = self.height - Inches(0.6)
+        if story.chart and not story.table and len(story.figures) <= 2:
+            self._chart_beside(slide, story, left, top, width, bottom)
+            return
         if story.figures:
             self._figures(slide, story.figures, left, top, width, Inches(1.35))
             top += Inches(1.55)
@@ -163,6 +185,28 @@ class DeckWriter:
             self._chart(slide, story.chart, left, top, width, bottom - top)
         elif story.table:
             self._table(slide, story.table, left, top, width, bottom - top)
+
+    def _chart_beside(self, slide, story: Slide, left, top, width, bottom) -> None:
+        """A chart slide: the chart large, the figures and the sentence in a column beside it
+        (at the reading end: right in a left-to-right deck)."""
+        from pptx.util import Inches
+
+        column = int(width * 0.3)
+        chart_width = width - column - Inches(0.3)
+        self._chart(slide, story.chart, self._x(left, chart_width), top, chart_width,
+                    bottom - top)
+        x = self._x(left + chart_width + Inches(0.3), column)
+        y = top
+        for figure in story.figures:
+            paragraphs = [(figure.value, 30 if len(figure.value) <= 12 else 22, True,
+                           self.colours["primary"]), (figure.label, 13, True, INK)]
+            if figure.note:
+                paragraphs.append((figure.note, 12, False, MUTED))
+            self._text(slide, x, y, column, Inches(1.3), paragraphs)
+            y += Inches(1.45)
+        if story.lines:
+            self._text(slide, x, y, column, bottom - y, [(line, 15, False, INK)
+                                                          for line in story.lines])
 
     def _figures(self, slide, figures, left, top, width, height) -> None:
         """Big numbers side by side: the figure, its label, the range under it."""

@@ -53,7 +53,7 @@ def _headline_slide(words: Words, context: dict) -> Slide:
     lines = list(filter(None, [_goals_line(words, context["criteria"])]))
     asks = _decisions(words, context)
     if asks:
-        lines.append(words("What we ask of you") + ":")
+        lines.append(words("Decisions we need from you") + ":")
         lines += [f"• {ask}" for ask in asks[:3]]
     notes = [context["headline"], context["summary_paragraph"]]
     for verdict, label in (("improved", words("Improved")), ("worsened", words("Got worse")),
@@ -65,10 +65,12 @@ def _headline_slide(words: Words, context: dict) -> Slide:
 
 
 def _decisions(words: Words, context: dict) -> list[str]:
-    """What the customer is asked to decide: the asks, then the steps that have no owner yet."""
-    open_steps = [f"{step['do']} ({words('Owner')}: {words('to agree')})"
-                  for step in context["next_steps"] if step.get("owner_missing")]
-    return list(context.get("asks") or []) + open_steps
+    """What the customer is asked to decide, as page 2 ends: the asks, then the steps that
+    have no owner or date yet (the context's `decisions`)."""
+    if "decisions" not in context:  # a context without them: the asks alone
+        return list(context.get("asks") or [])
+    return [(f"{d['kpi']}: " if d.get("kpi") else "") + d["do"]
+            + (f" ({d['note']})" if d.get("note") else "") for d in context["decisions"]]
 
 
 def _goals_slide(words: Words, context: dict) -> Slide | None:
@@ -183,7 +185,7 @@ def _asks_slide(words: Words, context: dict) -> Slide | None:
     decisions = _decisions(words, context)
     if not decisions:
         return None
-    return Slide("content", words("What we ask of you"), notes=decisions,
+    return Slide("content", words("Decisions we need from you"), notes=decisions,
                  lines=[f"{number}. {text}" for number, text in enumerate(decisions[:6], 1)])
 
 
