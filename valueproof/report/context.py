@@ -109,6 +109,9 @@ def build_context(experiment: Experiment, results: Results, brand: Brand,
         "by_verdict": {v: [k["label"] for k in kpis if k["verdict"] == v]
                        for v in ("improved", "worsened", "inconclusive")},
         "criteria": criteria_rows(words, results),
+        # the scorecard's date (as_of): the glossary says goals are judged on it
+        "goals_as_of": next((fmt.date(c.as_of, "medium") for c in results.criteria
+                             if c.as_of), None),
         "roi": roi_section(words, results, style, font_dir),
         "plan": plan_items(words, results),
         "next_quarter": [{"goal": g["goal"], "owner": g.get("owner") or words("to agree"),
