@@ -142,14 +142,18 @@ def report(experiment: Path, output: Path, html_path: Path | None, locale: str |
 @click.option("--force", is_flag=True, help="Re-render accounts that are up to date.")
 @click.option("--html", is_flag=True, help="Also write each report as HTML.")
 @click.option("--json", "write_json", is_flag=True, help="Also write each account's results JSON.")
+@click.option("--deck", "deck", type=click.Choice(["pptx", "pdf"]),
+              help="Also write each account's slide deck: NAME.pptx (editable) or NAME.deck.pdf "
+                   "(its slides as PDF, needs LibreOffice).")
 @click.option("--fail-fast", is_flag=True, help="Stop at the first account that fails.")
 @click.option("--dry-run", is_flag=True, help="List what would be rendered, and why; render nothing.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary table.")
 @allow_path
 @connections_file
 def batch(paths: tuple[Path, ...], out_dir: Path, jobs: int | None, locale: str | None,
-          force: bool, html: bool, write_json: bool, fail_fast: bool, dry_run: bool,
-          quiet: bool, allowed_roots: tuple[Path, ...], connections: Path | None) -> None:
+          force: bool, html: bool, write_json: bool, deck: str | None, fail_fast: bool,
+          dry_run: bool, quiet: bool, allowed_roots: tuple[Path, ...],
+          connections: Path | None) -> None:
     """Render the QBR of every account: PATHS are experiment files, folders searched for
     experiment.yaml, or portfolio files listing them.
 
@@ -163,7 +167,8 @@ def batch(paths: tuple[Path, ...], out_dir: Path, jobs: int | None, locale: str 
     from valueproof.commands.batch.stop import Stopper
 
     options = BatchOptions(out_dir=out_dir, jobs=jobs or os.cpu_count() or 1, locale=locale,
-                           force=force, html=html, json=write_json, fail_fast=fail_fast,
+                           force=force, html=html, json=write_json, deck=deck,
+                           fail_fast=fail_fast,
                            allowed_roots=tuple(allowed_roots),
                            connections=connections.absolute() if connections else None)
     stopper = Stopper()  # SIGTERM while planning ends it as Ctrl-C does
@@ -192,11 +197,15 @@ def schema() -> None:
 @main.command()
 @click.argument("directory", type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Write into a folder that is not empty.")
-def init(directory: Path, force: bool) -> None:
+@click.option("--customer", default="Example Customer Ltd", show_default=True,
+              help="The customer's name: in the definition, the footer and the logo.")
+@click.option("--vendor", default="Your Company", show_default=True,
+              help="Your company's name, as the report names the vendor.")
+def init(directory: Path, force: bool, customer: str, vendor: str) -> None:
     """Create a working example experiment in DIRECTORY to edit."""
     from valueproof.commands.init import scaffold
 
-    written = scaffold(directory, force=force)
+    written = scaffold(directory, force=force, customer=customer, vendor=vendor)
     click.echo(f"Created {len(written)} files in {directory}:")
     for path in written:
         click.echo(f"  {path.relative_to(directory)}")

@@ -46,6 +46,13 @@ class BatchOptions:
     fail_fast: bool = False
     allowed_roots: tuple[Path, ...] = ()  # --allow-path: folders definitions may read besides their own
     connections: Path | None = None  # --connections: the operator's named databases
+    deck: str | None = None  # --deck: pptx | pdf, each account's slide deck too
+
+
+def deck_file(name: str, deck: str | None) -> str | None:
+    """An account's deck: `<name>.pptx`, or `<name>.deck.pdf` beside its report `<name>.pdf`
+    (a dot never appears in a name, so no account's files take another's)."""
+    return None if deck is None else f"{name}.pptx" if deck == "pptx" else f"{name}.deck.pdf"
 
 
 def find_definitions(paths: list[Path], origins: dict[Path, str] | None = None) -> list[Path]:
@@ -140,13 +147,21 @@ def _identify(definition: Path, options: BatchOptions,
     stem = safe_name(f"{account} {experiment.quarter or ''}")
     parts = [__version__, experiment.definition_hash, data_fingerprint(experiment),
              options.locale or experiment.locale, str(options.html), str(options.json)]
+    if options.deck:  # with its template: a new template is a new deck
+        from valueproof.commands.report import deck_inputs
+
+        template = deck_inputs(experiment)
+        parts += [f"deck:{options.deck}", *(_file_hash(path) for path in template.values())]
     customer, vendor = experiment.customer, experiment.vendor
     for where, asset in (("brand", experiment.brand),
                          ("customer.logo", customer.logo if customer else None),
                          ("vendor.logo", vendor.logo if vendor else None)):
         parts.append(_file_hash(experiment.resolve(asset, where)) if asset else "")
     key = hashlib.sha256("|".join(parts).encode()).hexdigest()
-    return account, stem, key, experiment_inputs(experiment, definition)
+    inputs = experiment_inputs(experiment, definition)
+    if options.deck:
+        inputs.update(template)
+    return account, stem, key, inputs
 
 
 def _check_not_inputs(files: list[str], options: BatchOptions, inputs: dict[str, Path]) -> None:
@@ -241,8 +256,9 @@ def plan(definitions: list[Path], options: BatchOptions, state: dict,
 
 def output_files(name: str, options: BatchOptions) -> list[str]:
     """The files one account writes; the PDF last, so that a present PDF means all are there."""
+    deck = deck_file(name, options.deck)
     return ([f"{name}.html"] if options.html else []) + ([f"{name}.json"] if options.json else []) \
-        + [f"{name}.pdf"]
+        + ([deck] if deck else []) + [f"{name}.pdf"]
 
 
 def load_state(out_dir: Path) -> dict:
@@ -273,7 +289,7 @@ def check_out_dir(out_dir: Path) -> None:
 def plan_batch(paths: list[Path], options: BatchOptions, dry_run: bool = False) -> list[Task]:
     """Everything `valueproof batch` does before it renders: find the definitions, check
     --locale, make the output folder (not for a dry run) and plan every account."""
-    from valueproof.commands.report import check_locale_option
+    from valueproof.commands.report import check_deck_option, check_locale_option
 
     origins: dict[Path, str] = {}  # a listed path that does not exist -> "portfolio:line"
     definitions = find_definitions(paths, origins)
@@ -282,6 +298,8 @@ def plan_batch(paths: list[Path], options: BatchOptions, dry_run: bool = False) 
                               "folders that contain them")
     if options.locale is not None:
         check_locale_option(options.locale)
+    if options.deck is not None:  # python-pptx missing: say so before any work
+        check_deck_option(Path(f"deck.{options.deck}"))
     if not dry_run:
         check_out_dir(options.out_dir)
     out_dir = options.out_dir

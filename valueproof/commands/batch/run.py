@@ -21,8 +21,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from valueproof.commands.batch.plan import (BatchOptions, Task, load_state, output_files,
-                                            save_state)
+from valueproof.commands.batch.plan import (BatchOptions, Task, deck_file, load_state,
+                                            output_files, save_state)
 from valueproof.commands.batch.stop import (STOP_SIGNALS, ignore_stop_signals, make_staging,
                                             remove_leftovers, remove_staging, signal_handler,
                                             signal_name, stop_pool)
@@ -81,13 +81,14 @@ def render_task(task: Task, options: BatchOptions, folder: Path) -> Outcome:
 
     start = time.perf_counter()
     outcome = Outcome(task.account, str(task.definition), "failed")
+    deck = deck_file(task.name, options.deck)
     try:
         results = make_report(
             task.definition, folder / f"{task.name}.pdf",
             html_path=folder / f"{task.name}.html" if options.html else None,
             json_path=folder / f"{task.name}.json" if options.json else None,
             locale=options.locale, allowed_roots=options.allowed_roots,
-            connections=options.connections)
+            connections=options.connections, deck=folder / deck if deck else None)
     except ValueproofError as exc:
         outcome.error = exc.message
     except Exception as exc:  # a bug must not stop the other accounts; say what it was

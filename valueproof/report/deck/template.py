@@ -53,11 +53,11 @@ def open_template(path: Path | None):
     """A python-pptx Presentation: the template without its own slides, or (no template) the
     built-in one at 16:9."""
     from pptx import Presentation
-    from pptx.util import Inches
+    from pptx.util import Emu
 
     if path is None:
         deck = Presentation()
-        deck.slide_width, deck.slide_height = Inches(13.333), Inches(7.5)
+        deck.slide_width, deck.slide_height = Emu(12192000), Emu(6858000)  # 16:9, 13.33 × 7.5 in
         return deck
     try:
         deck = Presentation(io.BytesIO(presentation_bytes(path)))
