@@ -32,9 +32,10 @@ class Series:
 @dataclass(frozen=True)
 class ChartSpec:
     """A chart of the deck: `line` (trends over periods), `bar` (amounts by item, horizontal)
-    or `column` (counts over periods); bars have one colour each (`bar_colours`). `marker_at` is the index of the first category after the rollout (a dashed line
-    labelled `marker_label` goes before it); `number_format` is Excel's format of the axis and
-    the data labels."""
+    or `column` (counts over periods); bars have one colour each (`bar_colours`). `marker_at`
+    is the index of the first category after the rollout (a dashed line labelled
+    `marker_label` goes before it); `number_format` is Excel's format of the axis and the data
+    labels."""
 
     kind: str
     categories: list[str]
@@ -198,7 +199,8 @@ def _style_series(chart, spec: ChartSpec) -> None:
             shown.marker.format.line.color.rgb = _rgb(series.colour)
         else:
             shown.invert_if_negative = False
-            for point, colour in enumerate(spec.bar_colours or [series.colour] * len(spec.categories)):
+            colours = spec.bar_colours or [series.colour] * len(spec.categories)
+            for point, colour in enumerate(colours):
                 fill = shown.points[point].format.fill
                 fill.solid()
                 fill.fore_color.rgb = _rgb(colour)

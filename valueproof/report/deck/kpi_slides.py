@@ -89,8 +89,9 @@ def _number_format(means: list[tuple]) -> str:
 def kpi_slide(words: Words, context: dict, results: Results, page: dict, style: dict) -> Slide:
     """One KPI: the result as the title, one sentence, the effect and its likely range, the
     trend chart; the notes carry the checks behind the verdict."""
-    effect = Figure(_with_unit(words.fmt, page["effect"], page["change_unit"]), words("Effect"),
-                    f"{words('Likely range')}: {_with_unit(words.fmt, page['ci'], page['change_unit'])}")
+    unit = page["change_unit"]
+    effect = Figure(_with_unit(words.fmt, page["effect"], unit), words("Effect"),
+                    f"{words('Likely range')}: {_with_unit(words.fmt, page['ci'], unit)}")
     relative = Figure(page["relative"], words("Relative effect"), page["relative_ci"])
     robust = (f"{words('Robustness checks')}: {words('Welch p')} {page['welch_p']}, "
               f"{words('Rank test p')} {page['rank_p']}, {words('Permutation p')} "

@@ -58,7 +58,8 @@ def convert(pptx: bytes) -> bytes:
                                       env=environment, stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired:
             raise ReportError(f"LibreOffice did not convert the deck to PDF within "
-                              f"{TIMEOUT_SECONDS} s; try again, or write the deck as .pptx") from None
+                              f"{TIMEOUT_SECONDS} s; try again, or write the deck as "
+                              ".pptx") from None
         except OSError as exc:
             raise ReportError(f"LibreOffice ({program}) could not be started: {exc.strerror}; "
                               "check the installation, or write the deck as .pptx") from None

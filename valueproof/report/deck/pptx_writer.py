@@ -81,8 +81,8 @@ class DeckWriter:
         top = self._title(slide, title, story)
         if story.kind == "title":
             if story.subtitle and len(keep) < 2:
-                self._text(slide, self.margin, int(self.height * 0.58), self.width - 2 * self.margin,
-                           int(self.height * 0.25),
+                self._text(slide, self.margin, int(self.height * 0.58),
+                           self.width - 2 * self.margin, int(self.height * 0.25),
                            [(line, 18, False, MUTED) for line in story.subtitle.split("\n")])
         else:
             self._body(slide, story, top)
@@ -117,7 +117,8 @@ class DeckWriter:
         if placeholder is not None:  # our design: the placeholder where we want it
             placeholder.left, placeholder.width = self.margin, self.width - 2 * self.margin
             if story.kind == "title":
-                placeholder.top, placeholder.height = int(self.height * 0.3), int(self.height * 0.26)
+                placeholder.top = int(self.height * 0.3)
+                placeholder.height = int(self.height * 0.26)
             else:
                 placeholder.top, placeholder.height = Inches(0.75), Inches(1.15)
             frame = placeholder.text_frame

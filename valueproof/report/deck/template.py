@@ -98,7 +98,8 @@ def pick_layout(deck, kind: str):
                 return layout
 
     def has_title(layout) -> bool:
-        return any(p.placeholder_format.type in (1, 3) for p in layout.placeholders)  # title, ctrTitle
+        # 1: title, 3: centred title
+        return any(p.placeholder_format.type in (1, 3) for p in layout.placeholders)
 
     titled = [layout for layout in layouts if has_title(layout)]
     return min(titled or layouts, key=lambda layout: len(layout.placeholders))
