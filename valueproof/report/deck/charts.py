@@ -94,9 +94,10 @@ def add_chart(slide, spec: ChartSpec, x, y, width, height, font: str, rtl: bool)
     category_axis = chart.category_axis
     category_axis.format.line.color.rgb = _rgb("#9AA5B1")
     category_axis.tick_labels.font.size = _pt(11)
+    # at the low end of the value axis: never across the plot where values go below zero
+    category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW
     if spec.kind == "bar":
         category_axis.reverse_order = True  # first item at the top, as read
-        category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW  # left of negative bars
     else:
         skip = max(1, -(-len(spec.categories) // 8))  # at most about 8 labels side by side
         # every skip-th label (PowerPoint), and tilted so that none is cut or wrapped where a

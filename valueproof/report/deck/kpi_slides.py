@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 
+from valueproof.language.formatting import unisolated
 from valueproof.language.words import Words, kpi_scale
 from valueproof.report.deck.charts import ChartSpec, Series
 from valueproof.report.deck.story import Figure, Slide, Table
@@ -32,7 +33,9 @@ def trend_chart(words: Words, context: dict, results: Results, page: dict,
                 style: dict) -> ChartSpec | None:
     """The groups' means per period with their 95% ranges as error bars, the rollout marked."""
     kpi = results.kpi(page["id"])
-    if results.design == "staggered" or not kpi.trend:
+    if results.design == "staggered":
+        return _waves_chart(words, kpi, style)
+    if not kpi.trend:
         return None
     scale, level_unit, _ = kpi_scale(kpi, words)
     fmt = words.fmt
@@ -59,6 +62,30 @@ def trend_chart(words: Words, context: dict, results: Results, page: dict,
     title = kpi.label + (f" ({level_unit})" if str(level_unit) else "")
     return ChartSpec("line", periods, shown, axis_title=title,
                      number_format=_number_format(page["means"]), marker_at=marker,
+                     marker_label=words("Rollout"))
+
+
+def _waves_chart(words: Words, kpi, style: dict) -> ChartSpec | None:
+    """A rollout in waves: the effect by time since each wave's rollout (0 = the first period
+    with the product), with its likely ranges, as the report's chart."""
+    aggregations = kpi.aggregations or {}
+    dynamic = aggregations.get("dynamic") or []
+    if not dynamic:
+        return None
+    scale, _, change_unit = kpi_scale(kpi, words)
+    scale = 1.0 if kpi.transform == "log" else scale
+    low, high = (("band_low", "band_high") if aggregations.get("band") == "simultaneous"
+                 else ("ci_low", "ci_high"))
+    values = [row["att"] * scale for row in dynamic]
+    ranges = [(row[low] * scale, row[high] * scale)
+              if row.get(low) is not None and row.get(high) is not None else None
+              for row in dynamic]
+    times = [row["event_time"] for row in dynamic]
+    unit = words("log points") if kpi.transform == "log" else str(change_unit)
+    return ChartSpec("line", [unisolated(words.fmt.number(t, sig=6)) for t in times],
+                     [Series(words("Effect"), values, style["primary"], ranges)],
+                     axis_title=words("Effect") + (f" ({unit})" if unit else ""),
+                     marker_at=times.index(0) if 0 in times and times[0] < 0 else None,
                      marker_label=words("Rollout"))
 
 

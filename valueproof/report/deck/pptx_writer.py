@@ -111,8 +111,22 @@ class DeckWriter:
 
         size = 36 if story.kind == "title" else (26 if len(story.title) < 80 else 22)
         if placeholder is not None and not self.built_in:
-            placeholder.text_frame.text = story.title
-            self._direct(placeholder.text_frame)
+            # the template's font, colour and place; a size that holds a sentence-long title
+            frame = placeholder.text_frame
+            frame.text = story.title
+            frame.word_wrap = True
+            body = frame._txBody.bodyPr
+            for child in list(body):
+                if child.tag.endswith(("noAutofit", "spAutoFit", "normAutofit")):
+                    body.remove(child)
+            body.insert(0, body.makeelement(
+                "{http://schemas.openxmlformats.org/drawingml/2006/main}normAutofit", {}))
+            if story.kind != "title" or len(story.title) > 40:
+                size = 28 if len(story.title) < 60 else 24 if len(story.title) < 100 else 20
+                for paragraph in frame.paragraphs:
+                    for run in paragraph.runs:
+                        run.font.size = Pt(size)
+            self._direct(frame)
             return max(int(placeholder.top + placeholder.height) + Inches(0.1), Inches(1.6))
         if placeholder is not None:  # our design: the placeholder where we want it
             placeholder.left, placeholder.width = self.margin, self.width - 2 * self.margin
