@@ -88,7 +88,7 @@ FONT_STATUS = """async () => {
 LAYOUT = """() => {
     const html = document.documentElement;
     const outside = [...document.querySelectorAll('body *')].filter(element => {
-        if (element.closest('.table-scroll')) return false;  // scrolls inside its own box
+        if (element.closest('.table-scroll, .chart-scroll')) return false;  // scrolls in its box
         const box = element.getBoundingClientRect();
         return box.width > 0 && (box.left < -0.5 || box.right > innerWidth + 0.5);
     }).map(element => element.tagName + ' ' + (element.getAttribute('class') || ''));
@@ -170,3 +170,66 @@ def test_html_copy_in_chromium(report, html_copy, page, tmp_path):
         # and all other text in the fonts the report carries, none from the system
         assert _fonts_drawn(page, "body *:not(svg *)") <= {
             "Noto Sans", "Noto Sans Arabic", "Noto Sans Math", "Noto Sans Symbols2"}
+
+
+PHONE_READING = """() => {
+    const effective = element => parseFloat(getComputedStyle(element).fontSize)
+                                 * (element.currentCSSZoom || 1);
+    const small = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node; (node = walker.nextNode());) {
+        const element = node.parentElement;
+        if (!node.textContent.trim() || element.closest('svg, .running, style')) continue;
+        if (!element.getClientRects().length) continue;  // not shown on a screen
+        const size = effective(element);
+        if (size < 13.95) small.push([element.tagName + '.' + element.className,
+                                      Math.round(size * 10) / 10, node.textContent.trim().slice(0, 30)]);
+    }
+    const charts = [...document.querySelectorAll('svg.chart')].map(svg => {
+        const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+        const sizes = [...svg.querySelectorAll('text')].map(text =>
+            parseFloat(text.getAttribute('font-size') || getComputedStyle(text).fontSize));
+        return Math.min(...sizes) * scale;
+    });
+    // every table that scrolls, scrolled to its far end: are its key cells still in its box?
+    const hidden = [];
+    for (const box of document.querySelectorAll('.table-scroll')) {
+        if (box.scrollWidth <= box.clientWidth + 1) continue;
+        const table = box.firstElementChild;
+        const inView = cell => { const a = cell.getBoundingClientRect(), b = box.getBoundingClientRect();
+                                 return a.left >= b.left - 0.5 && a.right <= b.right + 0.5; };
+        for (const end of [1, -1]) {  // the far end and back to the start
+            box.scrollLeft = end * box.scrollWidth * (getComputedStyle(box).direction === 'rtl' ? -1 : 1);
+            for (const row of table.rows) {
+                const keys = [row.cells[0]];
+                if (table.classList.contains('scorecard')) keys.push(row.cells[row.cells.length - 1]);
+                for (const cell of keys) if (cell && cell.colSpan === 1 && !inView(cell))
+                    hidden.push(table.className + ': ' + cell.textContent.trim().slice(0, 30));
+            }
+        }
+    }
+    return {small, charts, hidden};
+}"""
+
+
+@pytest.mark.parametrize("report, locale", [("support_copilot", "en"), ("support_copilot", "ar"),
+                                            ("sales_rollout", "pl")])
+def test_html_copy_reads_on_a_phone(report, locale, browser, tmp_path):
+    """At 390 px: body text at least 14 px, chart text at least 10 px (a chart keeps a legible
+    width and scrolls in its own box), and a table that scrolls keeps its key columns in view
+    (the row's name; the scorecard's status)."""
+    runner = CliRunner()
+    html = tmp_path / f"{report}-{locale}.html"
+    result = invoke(runner, "report", EXAMPLES / report, "-o", tmp_path / "r.pdf", "--html", html,
+                    "--locale", locale)
+    assert result.exit_code == 0, result.output
+    context = browser.new_context(viewport=VIEWPORTS["phone"], is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(html.as_uri(), wait_until="load")
+    page.evaluate("document.fonts.ready")
+    page.screenshot(path=tmp_path / f"{report}-{locale}-phone.png", full_page=True)
+    reading = page.evaluate(PHONE_READING)
+    context.close()
+    assert reading["small"] == []
+    assert len(reading["charts"]) >= 3 and min(reading["charts"]) >= 10
+    assert reading["hidden"] == []

@@ -207,7 +207,8 @@ def screen_html(html: str, folder: Path, logos: dict[str, str | None]) -> str:
     """The standalone HTML copy, for a browser: one file with its stylesheets and fonts inside,
     each table in a box of its own that scrolls sideways on a narrow screen (the page itself
     never does), and the charts as inline SVG so that their text is set in the page's fonts (an
-    SVG shown as an image cannot use them). Logos stay images: they are customer files."""
+    SVG shown as an image cannot use them), each in a box that scrolls sideways on a phone. Logos
+    stay images: they are customer files."""
     # a phone lays the page out at its own width (without this, at 980 px and scaled down)
     html = html.replace('<meta charset="utf-8">', '<meta charset="utf-8">\n<meta name="viewport" '
                         'content="width=device-width, initial-scale=1">', 1)
@@ -232,7 +233,11 @@ def _inline_chart(tag: str, kept: set[str], number: int) -> str:
                                                 element.group()), svg)
     # the alt text is already escaped for an attribute by the template
     label = attributes.get("alt", "")
-    return svg.replace("<svg ", f'<svg class="chart" role="img" aria-label="{label}" ', 1)
+    # in a box of its own: on a phone the chart keeps a legible width and scrolls inside it,
+    # while its caption stays put
+    return ('<div class="chart-scroll">'
+            + svg.replace("<svg ", f'<svg class="chart" role="img" aria-label="{label}" ', 1)
+            + "</div>")
 
 
 @dataclass(frozen=True)
