@@ -53,13 +53,17 @@ def test_headline_sentence_has_magnitudes_in_the_customers_terms(support):
     handle, fcr, reopen = kpis["handle_time"], kpis["fcr"], kpis["reopen_rate"]
     # the numbers the sentence rounds (two significant figures)
     assert round(-handle["relative_effect"] * 100) == 21 and round(-handle["effect"], 1) == 2.5
-    assert round(fcr["effect"] * 100, 1) == 6.2 and round(reopen["effect"] * 100) == 6
-    assert ("Average handle time down 21% (2.5 min) and First-contact resolution up 6.2 "
-            "percentage points; Reopen rate up 6 percentage points is the priority for next "
+    assert round(fcr["effect"] * 100, 1) == 6.2 and round(reopen["effect"] * 100, 1) == 6.0
+    # KPI names in sentence case inside the sentence; '6.0', not '6' (the detail box's +6.0)
+    assert ("Average handle time down 21% (2.5 min) and first-contact resolution up 6.2 "
+            "percentage points; reopen rate up 6.0 percentage points is the priority for next "
             "quarter.") in pages[1]
-    # the KPI badges carry their magnitudes, the one that got worse included
-    assert "Improved Average handle time −21% (−2.5 min)" in pages[1]
-    assert "Got worse Reopen rate +6 percentage points" in pages[1]
+    # the KPI badges carry their magnitudes and where the units with the product started (at
+    # the change's decimals), the one that got worse included
+    assert ("Improved Average handle time −21% (−2.5 min) from a starting level of 11.8 min"
+            in pages[1])
+    assert ("Got worse Reopen rate +6.0 percentage points from a starting level of 7.3%"
+            in pages[1])
 
 
 def test_page_two_holds_the_scorecard_once_and_the_next_steps_with_owners(support):
@@ -68,19 +72,29 @@ def test_page_two_holds_the_scorecard_once_and_the_next_steps_with_owners(suppor
     # every goal, with the date it was agreed on, progress in words and its status
     assert summary.count("Mar 10, 2026") == len(results["criteria"]) == 4  # agreed on
     assert "Cut average handle time by 15% −21% of the −15% target Mar 10, 2026 Sep 30, 2026 ✓ Achieved" in summary
-    assert "+6.2 percentage points of the +8 target; at the current trend" in summary
+    # targets with their units
+    assert ("+6.2 percentage points of the +8 percentage points target; at the current trend"
+            in summary)
     assert "4.08 points against a target of 4.3 points" in summary
     assert "+91% against a target of −1.0%" in summary
     # the goals are not repeated on a page of their own (page 3 is the first KPI)
     assert pages[2].startswith("OUTCOME 1 / 4 Average handle time")
     assert not any("The goals we agreed" in p for p in pages)
-    # next steps: the most urgent first, owners and dates or "to agree"
-    steps = summary[summary.index("Next steps"):]
+    # next steps: the most urgent first, with their owners and dates; the steps without them
+    # end the page among the decisions asked of the customer, after the asks
+    steps = summary[summary.index("Next steps"):summary.index("Decisions we need from you")]
     assert ("Reopen rate: Review reopened tickets with the pilot team and tune the assistant's "
             "suggested closing replies Helpdeskly CSM Nov 15, 2026") in steps
-    assert "First-contact resolution: Agree with the customer how to close the gap" in steps
     assert "Roll the assistant out to the second support site Acme support lead Dec 31, 2026" in steps
-    assert "Bring the reopen rate back to the pre-pilot level to agree to agree" in steps
+    assert "to agree" not in steps
+    decisions = summary[summary.index("Decisions we need from you"):]
+    assert ("Name an owner for the rollout at the second support site Book the training for "
+            "the pilot agents who have not completed it") in decisions
+    assert ("First-contact resolution and customer satisfaction (CSAT): Together: agree how to "
+            "close the gap to the target: wider use, training, or a later date. (owner and date "
+            "to agree)") in decisions
+    assert ("Bring the reopen rate back to the pre-pilot level (owner and date to agree)"
+            in decisions)
     # the cover explains how to read the report, so it is not half empty
     assert "How to read this report" in pages[0] and "Likely range" in pages[0]
 
@@ -132,7 +146,8 @@ def test_plan_has_one_entry_per_kpi_with_its_goals_and_no_repeated_action(suppor
     # an improved KPI short of its goal is not told to agree a recovery plan
     assert "recovery plan" not in " ".join(pages)
     assert ("Improved (+6.2 percentage points), but short of its goal") in plan
-    assert "Agree with the customer how to close the gap to the target" in plan
+    assert "Together: agree how to close the gap to the target" in plan
+    assert "with the customer" not in " ".join(pages)  # the customer reads it
     # missing owners and dates read "to agree"
     assert plan.count("to agree") >= 4
 
@@ -140,22 +155,24 @@ def test_plan_has_one_entry_per_kpi_with_its_goals_and_no_repeated_action(suppor
 def test_polish_plan_fits_the_verdicts(sales):
     pages, results = sales
     assert [k["verdict"] for k in results["kpis"]] == ["improved"] * 3
-    assert "Skuteczność ofert: wzrost o 6,1 punktu procentowego" in pages[1]
+    # the sentence's first KPI keeps its capital, the next ones are in sentence case
+    assert "Skuteczność ofert: wzrost o 6,1 punktu procentowego, cykl sprzedaży: spadek" in pages[1]
     plan = _plan_page(pages, "Co nie zadziałało i plan działań")
     # two improved KPIs short of their goals: no "fix", the gap to the target; the third's goal
     # is reached by the estimate, not yet confirmed: gather more evidence
     assert plan.count("Poprawa (") == 3 and plan.count("ale poniżej celu") == 2
-    assert plan.count("Uzgodnić z klientem, jak zmniejszyć odległość od celu") == 2
+    assert plan.count("Wspólnie: uzgodnić, jak zmniejszyć odległość od celu") == 2
+    assert "z klientem" not in " ".join(pages)
     assert "cel osiągnięty według oszacowania, ale jeszcze niepotwierdzony" in plan
-    assert "Zebrać więcej danych: mierzyć dłużej lub dodać jednostki, by potwierdzić cel." in plan
+    assert "Wspólnie: mierzyć dłużej lub dodać jednostki, by potwierdzić cel." in plan
     assert "do uzgodnienia" in plan
     assert "Następne kroki" in pages[1] and "Cele uzgodnione na starcie" in pages[1]
 
 
 def test_waves_summary_names_the_priority(waves):
     pages, _ = waves
-    assert re.search(r"Average handle time down 23% \(2\.8 min\) and First-contact resolution up "
-                     r"6\.5 percentage points; Escalation rate up [\d.]+ percentage points is the "
+    assert re.search(r"Average handle time down 23% \(2\.8 min\) and first-contact resolution up "
+                     r"6\.5 percentage points; escalation rate up [\d.]+ percentage points is the "
                      r"priority for next quarter\.", pages[1]), pages[1][:400]
     assert "Escalation rate: Add the billing and outage playbooks" in pages[1]
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import shutil
 from importlib import resources
 from pathlib import Path
 
+from valueproof.config.limits import NAME
 from valueproof.errors import ValueproofError
 
 
@@ -31,8 +31,46 @@ def _observations(seed: int = 3) -> list[list]:
     return rows
 
 
-def scaffold(directory: Path, force: bool = False) -> list[Path]:
-    """Write experiment.yaml, brand/ and data/ into `directory`; never overwrite without force."""
+DEFAULT_CUSTOMER = "Example Customer Ltd"
+DEFAULT_VENDOR = "Your Company"
+
+
+def _yaml_text(text: str) -> str:
+    """A name as a YAML scalar: double-quoted (a JSON string is one), so that no name is read
+    as anything but text ('&Co', 'No', 'Acme: EU')."""
+    import json
+
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _named(name: str, text: str, customer: str, vendor: str) -> str:
+    """A scaffold file with the customer's and vendor's names in it: the definition's parties,
+    the footer that names the customer, and the customer's placeholder logo (its initial and
+    name)."""
+    from xml.sax.saxutils import escape
+
+    if name == "experiment.yaml":
+        return (text.replace(f"  name: {DEFAULT_CUSTOMER}\n", f"  name: {_yaml_text(customer)}\n")
+                .replace(f"  name: {DEFAULT_VENDOR}\n", f"  name: {_yaml_text(vendor)}\n"))
+    if name == "brand/brand.yaml":
+        return text.replace(f"footer: Confidential — prepared for {DEFAULT_CUSTOMER}\n",
+                            "footer: " + _yaml_text(f"Confidential — prepared for {customer}") + "\n")
+    # logo.svg: wide enough for the name at 22 px (about 13 px a letter)
+    width = max(240, 70 + 13 * len(customer))
+    return (text.replace('width="240"', f'width="{width}"', 1)
+            .replace('viewBox="0 0 240 64"', f'viewBox="0 0 {width} 64"', 1)
+            .replace(">E</text>", f">{escape(customer[:1].upper())}</text>", 1)
+            .replace(">Example Ltd</text>", f">{escape(customer)}</text>", 1))
+
+
+def scaffold(directory: Path, force: bool = False, customer: str = DEFAULT_CUSTOMER,
+             vendor: str = DEFAULT_VENDOR) -> list[Path]:
+    """Write experiment.yaml, brand/ and data/ into `directory`; never overwrite without force.
+    The definition, the brand file's footer and the logo carry `customer` and `vendor`."""
+    for option, value in (("--customer", customer), ("--vendor", vendor)):
+        if not value.strip() or len(value) > NAME or not value.isprintable():
+            raise ValueproofError(f"{option}: give a name of 1 to {NAME} printable characters, "
+                                  f"e.g. {option} 'Acme Corp'")
     if directory.exists() and not directory.is_dir():
         raise ValueproofError(f"{directory}: exists and is not a folder; choose another name")
     if directory.exists() and any(directory.iterdir()) and not force:
@@ -48,8 +86,9 @@ def scaffold(directory: Path, force: bool = False) -> list[Path]:
     (directory / "brand").mkdir(parents=True, exist_ok=True)
     (directory / "data").mkdir(exist_ok=True)
     for target in targets[:3]:
-        with resources.as_file(source / target.relative_to(directory).as_posix()) as template:
-            shutil.copyfile(template, target)
+        name = target.relative_to(directory).as_posix()
+        text = (source / name).read_text(encoding="utf-8")
+        target.write_text(_named(name, text, customer.strip(), vendor.strip()), encoding="utf-8")
     with targets[3].open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["agent_id", "team", "week", "tickets", "resolved_first", "handle_minutes"])

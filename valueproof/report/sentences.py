@@ -145,15 +145,18 @@ def inconclusive_text(words: Words, kpi: KPIResult) -> str:
 
 
 def verdict_note(words: Words, kpi: KPIResult) -> str:
-    """The short note beside a KPI's badge on page 2: its change and, with the product, where
-    it started and ended ('+6.0 percentage points, from 7.3% to 12.6%')."""
+    """The short note beside a KPI's badge on page 2: its change and where the units with the
+    product started ('+6.0 percentage points from a starting level of 7.3%')."""
     if kpi.verdict == "inconclusive":
         return inconclusive_text(words, kpi)
     levels = starting_levels(words, kpi)
     if levels is None:
         return magnitude(words, kpi)
-    return words("%(change)s, from %(before)s to %(after)s", change=magnitude(words, kpi),
-                 before=levels[0], after=levels[1])
+    # the starting level only: the group's own before/after difference is not the effect (the
+    # comparison units moved too), so an ending level beside the change would read as a sum
+    # that does not add up
+    return words("%(change)s from a starting level of %(before)s", change=magnitude(words, kpi),
+                 before=levels[0])
 
 
 def headline_sentence(words: Words, results: Results) -> str:
