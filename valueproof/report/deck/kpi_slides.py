@@ -7,18 +7,20 @@ from __future__ import annotations
 
 import math
 
-from valueproof.language.formatting import unisolated
+from valueproof.language.formatting import isolated_text, unisolated
 from valueproof.language.words import Words, kpi_scale
 from valueproof.report.deck.charts import ChartSpec, Series
 from valueproof.report.deck.story import Figure, Slide, Table
 from valueproof.stats.results import Results
 
 
-def _kpi_title(page: dict) -> str:
-    """'Average handle time: −21% (−2.5 min)' — the KPI's result as the slide's message."""
+def _kpi_title(fmt, page: dict) -> str:
+    """'Average handle time: −21% (−2.5 min)' — the KPI's result as the slide's message (the
+    analyst's label isolated in a right-to-left deck, so that a Latin name keeps its colon)."""
+    label = isolated_text(page["label"]) if fmt.rtl else page["label"]
     if page["verdict"] == "inconclusive":
-        return f"{page['label']}: {page['verdict_label']}"
-    return f"{page['label']}: {page['magnitude']}"
+        return f"{label}: {page['verdict_label']}"
+    return f"{label}: {page['magnitude']}"
 
 
 def _with_unit(fmt, shown: str, unit: str) -> str:
@@ -128,7 +130,7 @@ def kpi_slide(words: Words, context: dict, results: Results, page: dict, style: 
              robust, f"{words('Smallest detectable effect')}: {page['mde']}",
              page.get("adjusted_note") or "", page.get("sensitivity_sentence") or "",
              page.get("waves_sentence") or "", *page["warnings"]]
-    return Slide("content", _kpi_title(page), notes=[n for n in notes if n],
+    return Slide("content", _kpi_title(words.fmt, page), notes=[n for n in notes if n],
                  figures=[effect, relative], lines=[page["sentence"]],
                  chart=trend_chart(words, context, results, page, style),
                  section=f"{page['verdict_symbol']} {page['verdict_label']}")
