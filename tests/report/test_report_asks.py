@@ -152,7 +152,8 @@ def test_roi_table_shows_each_figures_source_and_time_saved_as_capacity(noted):
     assert ("Agent time saved is time freed: capacity for other work, not cash, unless that "
             "time is re-deployed (or hiring avoided).") in roi
     assert "Fewer follow-up contacts is time freed" not in roi
-    assert "The conservative figure, 301%, is the lower end of the total's range." in roi
+    assert ("The conservative figure, an ROI of 301%, comes from the lower end of the total's "
+            "range.") in roi
 
 
 def test_a_note_is_validated_with_the_key_named(noted, tmp_path, runner):
@@ -185,7 +186,7 @@ def test_conservative_figure_only_when_it_differs_from_the_headline():
                           each_level=None)
     assert "conservative" not in range_note(english, roi, percent)
     roi.roi_low = 3.01
-    assert "The conservative figure, 301%," in range_note(english, roi, percent)
+    assert "The conservative figure, an ROI of 301%," in range_note(english, roi, percent)
 
 
 # -- init ---------------------------------------------------------------------------------------

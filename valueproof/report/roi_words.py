@@ -81,8 +81,9 @@ def range_note(words, roi, percent=None) -> str:
     parts = [words("ROI = (benefit − cost) / cost. Each benefit's Low and High are the ends of "
                    "its own likely range; a KPI that got worse counts against the benefit."), how]
     if percent is None or conservative_differs(roi, percent):
-        parts.append(words("The conservative figure, %(roi)s, is the lower end of the total's "
-                           "range.", roi=(percent or words.fmt.percent)(roi.roi_low)))
+        parts.append(words("The conservative figure, an ROI of %(roi)s, comes from the lower "
+                           "end of the total's range.",
+                           roi=(percent or words.fmt.percent)(roi.roi_low)))
     return " ".join(parts)
 
 
