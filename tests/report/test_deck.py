@@ -216,6 +216,9 @@ def test_brand_template_layouts_by_name_and_no_sample_slides(tmp_path, runner, s
     assert deck.slides[0].slide_layout.name == "Title Slide"
     assert {s.slide_layout.name for s in list(deck.slides)[1:]} == {"Title Only"}
     assert all(s.shapes.title.text != "Sample" for s in deck.slides)
+    # the template's theme colours, not the brand's: its first accent colour in tables, charts
+    goals = list(deck.slides)[2].shapes._spTree.xml
+    assert 'schemeClr val="accent1"' in goals and "1B5E9E" not in goals
     # the deck may not be written over its own template (a .potx is no deck's name at all)
     result = invoke(runner, "report", folder / "experiment.yaml", "-o", tmp_path / "r.pdf",
                     "--deck", folder / "brand" / f"deck.{suffix}")

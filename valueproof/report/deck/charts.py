@@ -92,7 +92,7 @@ def add_chart(slide, spec: ChartSpec, x, y, width, height, font: str, rtl: bool)
     if spec.kind != "line":
         plot.gap_width = 60
     category_axis = chart.category_axis
-    category_axis.format.line.color.rgb = _rgb("#9AA5B1")
+    paint(category_axis.format.line.color, "#9AA5B1")
     category_axis.tick_labels.font.size = _pt(11)
     # at the low end of the value axis: never across the plot where values go below zero
     category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW
@@ -111,7 +111,7 @@ def add_chart(slide, spec: ChartSpec, x, y, width, height, font: str, rtl: bool)
                         _element("c:tickLblSkip", skip))
     value_axis = chart.value_axis
     value_axis.has_major_gridlines = True
-    value_axis.major_gridlines.format.line.color.rgb = _rgb("#E4E7EB")
+    paint(value_axis.major_gridlines.format.line.color, "#E4E7EB")
     value_axis.tick_labels.number_format = spec.number_format
     value_axis.tick_labels.number_format_is_linked = False
     value_axis.format.line.fill.background()
@@ -177,10 +177,20 @@ def _pt(size: float):
     return Pt(size)
 
 
-def _rgb(colour: str):
-    from pptx.dml.color import RGBColor
+THEME = "theme:"  # a colour of the template's theme ("theme:accent1"), not a fixed one
 
-    return RGBColor.from_string(_hex(colour))
+
+def paint(color_format, colour: str) -> None:
+    """Set a python-pptx ColorFormat to `colour`: '#RRGGBB', or a theme colour ('theme:accent1'),
+    which follows the template's theme."""
+    from pptx.dml.color import RGBColor
+    from pptx.enum.dml import MSO_THEME_COLOR
+
+    if colour.startswith(THEME):
+        color_format.theme_color = getattr(MSO_THEME_COLOR, colour[len(THEME):].upper()
+                                           .replace("ACCENT", "ACCENT_"))
+    else:
+        color_format.rgb = RGBColor.from_string(_hex(colour))
 
 
 def _style_series(chart, spec: ChartSpec) -> None:
@@ -191,20 +201,20 @@ def _style_series(chart, spec: ChartSpec) -> None:
         shown = plot.series[index]
         if spec.kind == "line":
             shown.smooth = False
-            shown.format.line.color.rgb = _rgb(series.colour)
+            paint(shown.format.line.color, series.colour)
             shown.format.line.width = _pt(series.width_pt)
             shown.marker.style = XL_MARKER_STYLE.CIRCLE
             shown.marker.size = 5
             shown.marker.format.fill.solid()
-            shown.marker.format.fill.fore_color.rgb = _rgb(series.colour)
-            shown.marker.format.line.color.rgb = _rgb(series.colour)
+            paint(shown.marker.format.fill.fore_color, series.colour)
+            paint(shown.marker.format.line.color, series.colour)
         else:
             shown.invert_if_negative = False
             colours = spec.bar_colours or [series.colour] * len(spec.categories)
             for point, colour in enumerate(colours):
                 fill = shown.points[point].format.fill
                 fill.solid()
-                fill.fore_color.rgb = _rgb(colour)
+                paint(fill.fore_color, colour)
         if spec.data_labels:
             labels = shown.data_labels
             labels.number_format = spec.number_format
@@ -234,7 +244,10 @@ def _error_bars(chart, spec: ChartSpec, hidden: list[Series]) -> None:
             holder.append(copy.deepcopy(source.find(_q("c:val")).find(_q("c:numRef"))))
         line = etree.SubElement(etree.SubElement(bars, _q("c:spPr")), _q("a:ln"), w="15875")
         fill = etree.SubElement(line, _q("a:solidFill"))
-        etree.SubElement(fill, _q("a:srgbClr"), val=_hex(series.colour))
+        if series.colour.startswith(THEME):
+            etree.SubElement(fill, _q("a:schemeClr"), val=series.colour[len(THEME):])
+        else:
+            etree.SubElement(fill, _q("a:srgbClr"), val=_hex(series.colour))
         # schema order: errBars comes before cat and val
         target.remove(bars)
         target.find(_q("c:cat")).addprevious(bars)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import valueproof.report.deck.charts as charts
 import valueproof.report.deck.rtl as rtl
+from valueproof.report.deck.charts import paint
 from valueproof.report.deck.story import Slide, Table
 from valueproof.report.deck.template import (clear_other_placeholders, pick_layout,
                                              title_placeholder)
@@ -46,7 +47,7 @@ class DeckWriter:
             run = paragraph.add_run()
             run.text = text
             run.font.size, run.font.bold = Pt(size), bold
-            run.font.color.rgb = _rgb(colour)
+            paint(run.font.color, colour)
             if align == "center":
                 paragraph.alignment = PP_ALIGN.CENTER
         self._direct(frame, align_start=align != "center")
@@ -103,7 +104,7 @@ class DeckWriter:
             paragraph.alignment = PP_ALIGN.LEFT
             for run in paragraph.runs:
                 run.font.size = Pt(20)
-                run.font.color.rgb = _rgb(MUTED)
+                paint(run.font.color, MUTED)
 
     def _title(self, slide, placeholder, story: Slide) -> int:
         """The title (the slide's message) and the section label; returns the body's top."""
@@ -119,8 +120,9 @@ class DeckWriter:
             for child in list(body):
                 if child.tag.endswith(("noAutofit", "spAutoFit", "normAutofit")):
                     body.remove(child)
-            body.insert(0, body.makeelement(
-                "{http://schemas.openxmlformats.org/drawingml/2006/main}normAutofit", {}))
+            warp = body.find(f"{{{rtl.A_NS}}}prstTxWarp")  # the one child before autofit
+            body.insert(0 if warp is None else 1,
+                        body.makeelement(f"{{{rtl.A_NS}}}normAutofit", {}))
             if story.kind != "title" or len(story.title) > 40:
                 size = 28 if len(story.title) < 60 else 24 if len(story.title) < 100 else 20
                 for paragraph in frame.paragraphs:
@@ -145,8 +147,8 @@ class DeckWriter:
                 paragraph.alignment = PP_ALIGN.LEFT
                 for run in paragraph.runs:
                     run.font.size, run.font.bold = Pt(size), True
-                    run.font.color.rgb = _rgb(self.colours["primary"] if story.kind == "title"
-                                              else INK)
+                    paint(run.font.color,
+                          self.colours["primary"] if story.kind == "title" else INK)
             self._direct(frame)
         if story.section and self.built_in:
             self._text(slide, self.margin, Inches(0.38), self.width - 2 * self.margin,
@@ -162,7 +164,7 @@ class DeckWriter:
 
         rule = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, 0, 0, self.width, Inches(0.12))
         rule.fill.solid()
-        rule.fill.fore_color.rgb = _rgb(self.colours["primary"])
+        paint(rule.fill.fore_color, self.colours["primary"])
         rule.line.fill.background()
         y = self.height - Inches(0.45)
         self._text(slide, self._x(self.margin, self.width * 0.7), y, int(self.width * 0.7),
@@ -247,7 +249,7 @@ class DeckWriter:
             return
         plot_top, plot_bottom = y + int(h * charts.PLOT[1]), y + int(h * sum(charts.PLOT[1::2]))
         line = slide.shapes.add_connector(MSO_CONNECTOR.STRAIGHT, at, plot_top, at, plot_bottom)
-        line.line.color.rgb = _rgb(INK)
+        paint(line.line.color, INK)
         line.line.width = Pt(1)
         line.line.dash_style = MSO_LINE.DASH
         self._text(slide, at + Inches(0.06), plot_top, Inches(1.6), Inches(0.3),
@@ -273,19 +275,13 @@ class DeckWriter:
                 cell.margin_left = cell.margin_right = Inches(0.08)
                 header = row_index == 0
                 cell.fill.solid()
-                cell.fill.fore_color.rgb = _rgb(self.colours["primary"] if header else
-                                                "#F3F5F7" if row_index % 2 == 0 else "#FFFFFF")
+                paint(cell.fill.fore_color, self.colours["primary"] if header else
+                      "#F3F5F7" if row_index % 2 == 0 else "#FFFFFF")
                 for paragraph in cell.text_frame.paragraphs:
                     for run in paragraph.runs:
                         run.font.size = Pt(size - (1 if header else 0))
                         run.font.bold = header
-                        run.font.color.rgb = _rgb("#FFFFFF" if header else INK)
+                        paint(run.font.color, "#FFFFFF" if header else INK)
                 self._direct(cell.text_frame)
         if self.rtl:
             shape._element.graphic.graphicData.tbl.tblPr.set("rtl", "1")
-
-
-def _rgb(colour: str):
-    from pptx.dml.color import RGBColor
-
-    return RGBColor.from_string(colour.lstrip("#").upper())

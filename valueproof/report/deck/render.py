@@ -65,7 +65,9 @@ def render_deck(experiment: Experiment, results: Results, locale: str | None = N
     context = build_context(experiment, results, brand, catalogue, locale, folder / "fonts")
     fmt = Formatter(locale)
     words = Words(catalogue, fmt)
-    colours = {"primary": brand.primary, "neutral": brand.neutral, "accent": brand.accent,
+    # with a template, its theme's first accent colour takes the brand's place
+    colours = {"primary": "theme:accent1" if template else brand.primary,
+               "neutral": brand.neutral, "accent": brand.accent,
                "positive": "#1E7F4F", "negative": "#B3261E"}
     slides = deck_slides(words, context, results, colours)
     slides[0].notes.append(precision_note(words))
