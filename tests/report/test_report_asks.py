@@ -233,3 +233,21 @@ def test_terminal_prints_the_detail_boxs_figures(runner):
     # (the table may wrap the cell after its first bound)
     assert "−2.47 min [−2.73," in output and "−2.22]" in output and "-2.47" not in output
     assert "ROI over 12 months: 433% (€5.33 back for every €1 spent" in output
+
+
+@pytest.mark.parametrize("kind, unit, target, measured, shown", [
+    ("relative", "min", -0.01, 0.9050119, ("+91%", "−1%")),
+    ("relative", "min", -0.15, -0.2063, ("−21%", "−15%")),
+    ("relative", "min", 0.025, 0.0312, ("+3.1%", "+2.5%")),
+    ("absolute", "%", 0.08, 0.0615, ("+6.2 pp", "+8.0 pp")),
+    ("absolute", "min", -1.25, -2.4745, ("−2.47 min", "−1.25 min")),
+    ("level", "points", 4.3, 4.0763, ("4.08 points", "4.30 points")),
+])
+def test_a_goals_cell_has_one_precision(kind, unit, target, measured, shown):
+    from valueproof.cli.terminal import english, short_units
+    from valueproof.report.scorecard import goal_figures
+
+    criterion = SimpleNamespace(kind=kind, target=target, measured=measured)
+    _, got_measured, got_target = goal_figures(english(), criterion, SimpleNamespace(unit=unit))
+    plain = lambda text: short_units(text).replace("\u00a0", " ")  # noqa: E731
+    assert (plain(got_measured), plain(got_target)) == shown

@@ -72,11 +72,12 @@ def test_page_two_holds_the_scorecard_once_and_the_next_steps_with_owners(suppor
     # every goal, with the date it was agreed on, progress in words and its status
     assert summary.count("Mar 10, 2026") == len(results["criteria"]) == 4  # agreed on
     assert "Cut average handle time by 15% −21% of the −15% target Mar 10, 2026 Sep 30, 2026 ✓ Achieved" in summary
-    # targets with their units
-    assert ("+6.2 percentage points of the +8 percentage points target; at the current trend"
-            in summary)
-    assert "4.08 points against a target of 4.3 points" in summary
-    assert "+91% against a target of −1.0%" in summary
+    # targets with their units, one precision in each cell (the measured value's or the
+    # target's as agreed, whichever has more decimals: never '+91%' beside '−1.0%')
+    assert ("+6.2 percentage points of the +8.0 percentage points target; at the current trend "
+            "+5.8 percentage points") in summary
+    assert "4.08 points against a target of 4.30 points" in summary
+    assert "+91% against a target of −1%" in summary
     # the goals are not repeated on a page of their own (page 3 is the first KPI)
     assert pages[2].startswith("OUTCOME 1 / 4 Average handle time")
     assert not any("The goals we agreed" in p for p in pages)

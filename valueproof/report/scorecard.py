@@ -8,7 +8,9 @@ import math
 from valueproof.language.words import Words, kpi_scale, with_unit
 from valueproof.report import adoption as adoption_report
 from valueproof.report import wording
-from valueproof.report.sentences import in_sentence, inconclusive_text, magnitude, prose_number
+from valueproof.language.formatting import round_significant
+from valueproof.report.sentences import (in_sentence, inconclusive_text, magnitude,
+                                         prose_decimals)
 from valueproof.stats.results import KPIResult, Results
 
 
@@ -23,21 +25,36 @@ def status_labels(words: Words) -> dict[str, str]:
             wording.UNCONFIRMED: wording.unconfirmed_label(words)}
 
 
+def exact_decimals(value: float, most: int = 2) -> int:
+    """The fewest decimals (up to `most`) that write `value` as the definition gave it: a target
+    of −1% is '−1%', not '−1.0%'; of −2.5 min, '−2.5'."""
+    for decimals in range(most + 1):
+        if abs(round(value, decimals) - value) < 1e-9:
+            return decimals
+    return most
+
+
 def goal_figures(words: Words, criterion, kpi: KPIResult):
     """(format, measured, target) of a goal with their units, as the scorecard and the
-    terminal show them: '−21%', '−15%'; '+6.2 percentage points', '+8 percentage points';
-    '4.08 points', '4.3 points'."""
+    terminal show them, one precision for the whole cell: the target as agreed and the
+    measured value at two significant figures (three for a level), whichever has more
+    decimals: '−21%' and '−15%'; '+6.2' and '+8.0 percentage points'; '4.08' and '4.30 points'."""
     fmt = words.fmt
     scale, level_unit, change_unit = kpi_scale(kpi, words)
     if criterion.kind == "relative":
-        show = lambda v: fmt.percent(v, signed=True)  # noqa: E731
-        return show, show(criterion.measured), show(criterion.target)
-    if criterion.kind == "level":
-        show = lambda v: with_unit(fmt.number(v * scale, 3), level_unit)  # noqa: E731
-        return show, show(criterion.measured), show(criterion.target)
-    show = lambda v: with_unit(prose_number(fmt, v * scale, signed=True), change_unit)  # noqa: E731
-    return (show, show(criterion.measured),
-            with_unit(fmt.number(criterion.target * scale, 3, signed=True), change_unit))
+        digits = max(exact_decimals(criterion.target * 100),
+                     prose_decimals(criterion.measured * 100))
+        show = lambda v: fmt.percent_fixed(v, digits, signed=True)  # noqa: E731
+    elif criterion.kind == "level":
+        measured = round_significant(criterion.measured * scale, 3)
+        digits = max(exact_decimals(criterion.target * scale),
+                     exact_decimals(measured, 3))
+        show = lambda v: with_unit(fmt.fixed(v * scale, digits), level_unit)  # noqa: E731
+    else:
+        digits = max(exact_decimals(criterion.target * scale),
+                     prose_decimals(criterion.measured * scale))
+        show = lambda v: with_unit(fmt.fixed(v * scale, digits, signed=True), change_unit)  # noqa: E731
+    return show, show(criterion.measured), show(criterion.target)
 
 
 def progress_text(words: Words, criterion, kpi: KPIResult) -> str:
