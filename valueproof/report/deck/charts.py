@@ -46,6 +46,8 @@ class ChartSpec:
     marker_at: int | None = None
     marker_label: str = ""
     data_labels: bool = False
+    point_labels: list[str] = field(default_factory=list)  # the first series' bars, as shown
+    value_axis: bool = True  # False: the bars' labels carry the values
 
 
 def _q(tag: str) -> str:
@@ -110,8 +112,13 @@ def add_chart(slide, spec: ChartSpec, x, y, width, height, font: str, rtl: bool)
             axis.insert(_child_index(axis, ("tickMarkSkip", "noMultiLvlLbl", "extLst")),
                         _element("c:tickLblSkip", skip))
     value_axis = chart.value_axis
-    value_axis.has_major_gridlines = True
-    paint(value_axis.major_gridlines.format.line.color, "#E4E7EB")
+    if not spec.value_axis:
+        value_axis.visible = False
+        low, high = _bar_room(spec)
+        value_axis.minimum_scale, value_axis.maximum_scale = low, high
+    value_axis.has_major_gridlines = spec.value_axis
+    if spec.value_axis:
+        paint(value_axis.major_gridlines.format.line.color, "#E4E7EB")
     value_axis.tick_labels.number_format = spec.number_format
     value_axis.tick_labels.number_format_is_linked = False
     value_axis.format.line.fill.background()
@@ -155,6 +162,14 @@ def _step_format(step: float) -> str:
     while decimals < 6 and abs(step * 10 ** decimals - round(step * 10 ** decimals)) > 1e-9:
         decimals += 1
     return "#,##0" + ("." + "0" * decimals if decimals else "")
+
+
+def _bar_room(spec: ChartSpec) -> tuple[float, float]:
+    """A bar chart's value range with room beyond the longest bars for their labels."""
+    values = [v for series in spec.series for v in series.values if v is not None]
+    low, high = min(0.0, *values), max(0.0, *values)
+    pad = 0.3 * ((high - low) or 1.0)
+    return (low - pad if low < 0 else 0.0), (high + pad if high > 0 else 0.0)
 
 
 def _element(tag: str, value) -> etree._Element:
@@ -215,13 +230,30 @@ def _style_series(chart, spec: ChartSpec) -> None:
                 fill = shown.points[point].format.fill
                 fill.solid()
                 paint(fill.fore_color, colour)
-        if spec.data_labels:
+        if spec.point_labels and index == 0:
+            _point_labels(shown, spec.point_labels)
+        elif spec.data_labels:
             labels = shown.data_labels
             labels.number_format = spec.number_format
             labels.number_format_is_linked = False
             labels.show_value = True
             labels.font.size = _pt(11)
             labels.position = XL_LABEL_POSITION.OUTSIDE_END
+
+
+def _point_labels(series, texts: list[str]) -> None:
+    """Each bar labelled with its value as the report writes it (the locale's digits and
+    currency), at the bar's end."""
+    from pptx.enum.chart import XL_LABEL_POSITION
+
+    for point, text in enumerate(texts):
+        label = series.points[point].data_label
+        label.position = XL_LABEL_POSITION.OUTSIDE_END
+        frame = label.text_frame
+        frame.text = text
+        for paragraph in frame.paragraphs:
+            for run in paragraph.runs:
+                run.font.size = _pt(11)
 
 
 def _error_bars(chart, spec: ChartSpec, hidden: list[Series]) -> None:

@@ -5,7 +5,6 @@ the charts' data from the results, at the scale the report shows them."""
 
 from __future__ import annotations
 
-import math
 
 from valueproof.language.formatting import isolated_text, unisolated
 from valueproof.language.words import Words, kpi_scale
@@ -152,29 +151,27 @@ def roi_slide(words: Words, context: dict, results: Results, style: dict) -> Sli
     """The ROI: the headline with its range, the benefits (their ranges as error bars), costs
     and net as bars, and the assumptions behind every benefit and cost."""
     roi, shown = results.roi, context["roi"]
-    categories, values, colours, ranges = [], [], [], []
+    categories, values, colours = [], [], []
     for line in roi.benefits:
         categories.append(line.label)
         values.append(round(line.total))
         colours.append(style["positive"] if line.total >= 0 else style["negative"])
-        finite = math.isfinite(line.total_low) and math.isfinite(line.total_high)
-        ranges.append((round(line.total_low), round(line.total_high)) if finite else None)
     for cost in roi.costs:
         categories.append(cost.label)
         values.append(-round(cost.total))
         colours.append(style["neutral"])
-        ranges.append(None)
     categories.append(words("Net value"))
     values.append(round(roi.net))
     colours.append(style["primary"])
-    ranges.append(None)
-    chart = ChartSpec("bar", categories, [Series(words("Net value"), values, style["primary"],
-                                                 ranges)],
+    # each bar labelled with its amount; the benefits' ranges are in the notes and the
+    # headline's range (error bars would run through the labels)
+    chart = ChartSpec("bar", categories, [Series(words("Net value"), values, style["primary"])],
                       axis_title=words.plural("Over %(months)s month (%(currency)s)",
                                               "Over %(months)s months (%(currency)s)",
                                               roi.horizon_months, months=roi.horizon_months,
                                               currency=roi.currency),
-                      number_format="#,##0", bar_colours=colours, data_labels=True)
+                      number_format="#,##0", bar_colours=colours, value_axis=False,
+                      point_labels=[words.fmt.money(v, roi.currency, sig=None) for v in values])
     figures = [Figure(shown["headline"], words.plural(
         "Return on investment over %(months)s month", "Return on investment over %(months)s "
         "months", shown["months"], months=shown["months"]), shown["range"]),

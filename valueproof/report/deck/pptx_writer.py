@@ -110,7 +110,8 @@ class DeckWriter:
         """The title (the slide's message) and the section label; returns the body's top."""
         from pptx.util import Inches, Pt
 
-        size = 36 if story.kind == "title" else (26 if len(story.title) < 80 else 22)
+        size = (36 if story.kind == "title" else 26 if len(story.title) < 70
+                else 22 if len(story.title) < 120 else 20)
         if placeholder is not None and not self.built_in:
             # the template's font, colour and place; a size that holds a sentence-long title
             frame = placeholder.text_frame

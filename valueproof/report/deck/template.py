@@ -16,6 +16,8 @@ _TEMPLATE_MAIN = b"application/vnd.openxmlformats-officedocument.presentationml.
 _PRESENTATION_MAIN = (b"application/vnd.openxmlformats-officedocument.presentationml."
                       b"presentation.main+xml")
 
+MAX_BYTES = 50 * 2**20  # a template with its images; more is a deck, not a template
+
 # each kind of slide: the layout names to look for, in order (English and the usual
 # localised names of Office's built-in layouts); a layout whose name contains one counts
 LAYOUT_NAMES = {
@@ -30,6 +32,9 @@ LAYOUT_NAMES = {
 def presentation_bytes(path: Path) -> bytes:
     """The template at `path` as a presentation python-pptx opens: a .potx is the same package
     with another content type for its main part, which python-pptx refuses."""
+    if path.stat().st_size > MAX_BYTES:
+        raise ReportError(f"{path}: is larger than {MAX_BYTES // 2**20} MB; a slide template "
+                          "holds masters and layouts, not a whole deck: save it without its slides")
     data = path.read_bytes()
     try:
         source = zipfile.ZipFile(io.BytesIO(data))
@@ -37,6 +42,9 @@ def presentation_bytes(path: Path) -> bytes:
     except (zipfile.BadZipFile, KeyError):
         raise ReportError(f"{path}: is not a PowerPoint file (.pptx or .potx); check "
                           "'template' in the brand file") from None
+    if sum(info.file_size for info in source.infolist()) > 4 * MAX_BYTES:
+        raise ReportError(f"{path}: unpacks to more than {4 * MAX_BYTES // 2**20} MB; give a "
+                          "smaller template")
     if _TEMPLATE_MAIN not in types:
         return data
     out = io.BytesIO()
