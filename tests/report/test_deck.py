@@ -89,7 +89,8 @@ def test_every_number_on_the_slides_equals_the_results_json(decks, results_json)
     headline = slides[1]
     texts = " | ".join(_texts(headline))
     assert f"{round(roi['roi'] * 100)}%" in texts
-    assert f"likely range {round(roi['roi_low'] * 100)}% to {round(roi['roi_high'] * 100)}%" in texts
+    low, high = round(roi["roi_low"] * 100), round(roi["roi_high"] * 100)
+    assert f"likely range {low}% to {high}%" in texts
     kpis = {k["label"]: k for k in results_json["kpis"]}
     checked = 0
     for slide in slides:
@@ -136,7 +137,8 @@ def test_charts_are_native_editable_charts_with_ranges_as_error_bars(decks):
         part = frame.chart.part
         assert part.partname.startswith("/ppt/charts/")
         assert part.chart_workbook.xlsx_part is not None  # the data travels with the chart
-    trend = next(f.chart for f in frames if f.chart.chart_type == pptx.enum.chart.XL_CHART_TYPE.LINE_MARKERS)
+    line = pptx.enum.chart.XL_CHART_TYPE.LINE_MARKERS
+    trend = next(f.chart for f in frames if f.chart.chart_type == line)
     bars = trend._chartSpace.findall(f".//{C}errBars")
     assert len(bars) == 2  # both groups' likely ranges
     for bar in bars:
@@ -158,7 +160,8 @@ def test_deck_is_byte_identical_and_its_workbooks_carry_the_report_date(support,
     for name in workbooks:
         inner = zipfile.ZipFile(io.BytesIO(package.read(name)))
         assert {info.date_time for info in inner.infolist()} == {(2026, 10, 8, 0, 0, 0)}
-        created = re.findall(r"<dcterms:created[^>]*>([^<]*)<", inner.read("docProps/core.xml").decode())
+        core = inner.read("docProps/core.xml").decode()
+        created = re.findall(r"<dcterms:created[^>]*>([^<]*)<", core)
         assert created == ["2026-10-08T00:00:00Z"]
 
 
@@ -281,6 +284,27 @@ def test_deck_renders_in_libreoffice_as_16_9_pages(decks, tmp_path):
         box = pages[0].mediabox
         assert abs(float(box.width) / float(box.height) - 16 / 9) < 0.01
     if shutil.which("pdftoppm"):
-        subprocess.run(["pdftoppm", "-png", "-r", "30", "-f", "1", "-l", "2", str(tmp_path / "en.pdf"),
-                        str(tmp_path / "slide")], check=True)
-        assert sorted(p.name for p in tmp_path.glob("slide-*.png")) == ["slide-01.png", "slide-02.png"]
+        subprocess.run(["pdftoppm", "-png", "-r", "30", "-f", "1", "-l", "2",
+                        str(tmp_path / "en.pdf"), str(tmp_path / "slide")], check=True)
+        pngs = sorted(p.name for p in tmp_path.glob("slide-*.png"))
+        assert pngs == ["slide-01.png", "slide-02.png"]
+
+
+@pytest.mark.parametrize("template, message", [
+    ("deck.key", "is not a PowerPoint template; give a .pptx or .potx file"),
+    ("../../outside.pptx", "lies outside the experiment's folder"),
+    ("missing.pptx", "file 'missing.pptx' not found"),
+])
+def test_a_bad_template_is_one_clear_message(tmp_path, runner, template, message):
+    import shutil
+
+    folder = tmp_path / "acme"
+    shutil.copytree(EXAMPLES / "support_copilot", folder)
+    (tmp_path / "outside.pptx").write_bytes(b"PK")
+    brand = folder / "brand" / "brand.yaml"
+    brand.write_text(brand.read_text() + f"\ntemplate: {template}\n")
+    result = invoke(runner, "report", folder / "experiment.yaml", "-o", tmp_path / "q.pdf",
+                    "--deck", tmp_path / "q.pptx")
+    assert result.exit_code == 2 and message in result.output, result.output
+    assert "template" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "q.pdf").exists() and not (tmp_path / "q.pptx").exists()

@@ -139,6 +139,8 @@ def add_chart(slide, spec: ChartSpec, x, y, width, height, font: str, rtl: bool)
         _fixed_plot_area(chart)
     if rtl:
         _rtl_chart_text(chart)
+        if spec.kind == "bar":  # bars grow from the right, their names on the right
+            value_axis.reverse_order = True
     return frame
 
 

@@ -5,7 +5,6 @@ the charts' data from the results, at the scale the report shows them."""
 
 from __future__ import annotations
 
-
 from valueproof.language.formatting import isolated_text, unisolated
 from valueproof.language.words import Words, kpi_scale
 from valueproof.report.deck.charts import ChartSpec, Series

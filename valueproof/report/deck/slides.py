@@ -186,7 +186,8 @@ def _asks_slide(words: Words, context: dict) -> Slide | None:
     if not decisions:
         return None
     return Slide("content", words("Decisions we need from you"), notes=decisions,
-                 lines=[f"{number}. {text}" for number, text in enumerate(decisions[:6], 1)])
+                 lines=[f"{words.fmt.joined(words.fmt.fixed(number, 0), after='.')} {text}"
+                        for number, text in enumerate(decisions[:6], 1)])
 
 
 def _appendix_slide(words: Words, context: dict) -> Slide:
