@@ -139,8 +139,7 @@ def kpi_table_slide(words: Words, context: dict) -> Slide:
     rows = [[page["label"], _with_unit(words.fmt, page["effect"], page["change_unit"]),
              _with_unit(words.fmt, page["ci"], page["change_unit"]),
              f"{page['verdict_symbol']} {page['verdict_label']}"] for page in context["kpis"]]
-    notes = [f"{page['label']}: {page['sentence']} {page['verdict_sentence']}"
-             for page in context["kpis"]]
+    notes = [f"{page['sentence']} {page['verdict_sentence']}" for page in context["kpis"]]
     return Slide("content", words("Results by KPI"), notes=notes,
                  table=Table([words("KPI"), words("Effect"), words("Likely range"),
                               words("Status")], rows, [3.4, 2.0, 3.0, 2.0]))

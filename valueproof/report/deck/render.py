@@ -70,7 +70,9 @@ def render_deck(experiment: Experiment, results: Results, locale: str | None = N
                "neutral": brand.neutral, "accent": brand.accent,
                "positive": "#1E7F4F", "negative": "#B3261E"}
     slides = deck_slides(words, context, results, colours)
-    slides[0].notes.append(precision_note(words))
+    for slide in slides:  # wherever a figure is shown, the CSM knows how it was rounded
+        if slide.kind == "title" or slide.figures or slide.table or slide.chart:
+            slide.notes.append(precision_note(words))
     deck = open_template(template)
     writer = DeckWriter(deck, colours, fmt.rtl, built_in=template is None,
                         footer=brand.footer or words("Confidential"))
