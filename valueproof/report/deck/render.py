@@ -53,6 +53,7 @@ def render_deck(experiment: Experiment, results: Results, locale: str | None = N
     from valueproof.report.deck.pptx_writer import DeckWriter
     from valueproof.report.deck.reproducible import normalised_zip, stamp_of
     from valueproof.report.deck.slides import deck_slides, precision_note
+    from valueproof.report.deck.story import typeset
     from valueproof.report.deck.template import open_template
     from valueproof.report.render import templates_dir
 
@@ -69,7 +70,8 @@ def render_deck(experiment: Experiment, results: Results, locale: str | None = N
     colours = {"primary": "theme:accent1" if template else brand.primary,
                "neutral": brand.neutral, "accent": brand.accent,
                "positive": "#1E7F4F", "negative": "#B3261E"}
-    slides = deck_slides(words, context, results, colours)
+    slides = [typeset(slide, fmt.locale.language)
+              for slide in deck_slides(words, context, results, colours)]
     for slide in slides:  # wherever a figure is shown, the CSM knows how it was rounded
         if slide.kind == "title" or slide.figures or slide.table or slide.chart:
             slide.notes.append(precision_note(words))

@@ -54,7 +54,9 @@ def _headline_slide(words: Words, context: dict) -> Slide:
     asks = _decisions(words, context)
     if asks:
         lines.append(words("Decisions we need from you") + ":")
-        lines += [f"• {ask}" for ask in asks[:3]]
+        lines += [f"• {ask}" for ask in asks[:2]]  # the slide stays short; all are on the last
+        if len(asks) > 2:
+            lines.append(f"• … (+{words.fmt.fixed(len(asks) - 2, 0)})")
     notes = [context["headline"], context["summary_paragraph"]]
     for verdict, label in (("improved", words("Improved")), ("worsened", words("Got worse")),
                            ("inconclusive", words("Inconclusive"))):

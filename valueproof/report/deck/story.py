@@ -3,7 +3,8 @@ figures, at most a few lines of body text, a chart or a table, and the speaker n
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 
 from valueproof.report.deck.charts import ChartSpec
 
@@ -40,3 +41,26 @@ class Slide:
     chart: ChartSpec | None = None
     table: Table | None = None
     section: str = ""  # a small label above the title ("Appendix")
+
+
+_BEFORE_HIGH_PUNCTUATION = re.compile(r"(?<=[^\s\u00a0\u202f]):(?=\s)|(?<=[^\s\u00a0\u202f]);(?=\s)")
+
+
+def typeset(slide: Slide, language: str) -> Slide:
+    """The slide's text with the language's spacing where the deck joins a label and its text
+    ('Effet : …' in French, which puts a no-break space before a colon or semicolon); the
+    catalogue's sentences already have it."""
+    if language != "fr":
+        return slide
+
+    def fix(text: str) -> str:
+        return _BEFORE_HIGH_PUNCTUATION.sub(lambda m: "\u00a0" + m.group(), text)
+
+    return replace(
+        slide, title=fix(slide.title), subtitle=fix(slide.subtitle),
+        notes=[fix(n) for n in slide.notes], lines=[fix(line) for line in slide.lines],
+        figures=[replace(f, value=fix(f.value), label=fix(f.label), note=fix(f.note))
+                 for f in slide.figures],
+        table=None if slide.table is None else replace(
+            slide.table, header=[fix(h) for h in slide.table.header],
+            rows=[[fix(cell) for cell in row] for row in slide.table.rows]))
