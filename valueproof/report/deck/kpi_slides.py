@@ -123,7 +123,9 @@ def kpi_slide(words: Words, context: dict, results: Results, page: dict, style: 
     robust = (f"{words('Robustness checks')}: {words('Welch p')} {page['welch_p']}, "
               f"{words('Rank test p')} {page['rank_p']}, {words('Permutation p')} "
               f"{page['permutation_p']}.")
-    notes = [page["sentence"], page["verdict_sentence"], page["estimand_sentence"],
+    notes = [words("Say the sentence on the slide, then the likely range; the checks below back "
+                   "the verdict if you are asked."),
+             page["sentence"], page["verdict_sentence"], page["estimand_sentence"],
              page["pre_trend_sentence"], words("Significance: %(p)s.", p=page["p_text"]),
              robust, f"{words('Smallest detectable effect')}: {page['mde']}",
              page.get("adjusted_note") or "", page.get("sensitivity_sentence") or "",

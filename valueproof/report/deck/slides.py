@@ -57,7 +57,8 @@ def _headline_slide(words: Words, context: dict) -> Slide:
         lines += [f"• {ask}" for ask in asks[:2]]  # the slide stays short; all are on the last
         if len(asks) > 2:
             lines.append(f"• … (+{words.fmt.fixed(len(asks) - 2, 0)})")
-    notes = [context["headline"], context["summary_paragraph"]]
+    notes = [words("Open with this headline, then name the decisions you need from the "
+                   "customer today."), context["headline"], context["summary_paragraph"]]
     for verdict, label in (("improved", words("Improved")), ("worsened", words("Got worse")),
                            ("inconclusive", words("Inconclusive"))):
         if context["by_verdict"][verdict]:
@@ -83,8 +84,10 @@ def _goals_slide(words: Words, context: dict) -> Slide | None:
              f"{c['symbol']} {c['status_label']}" + (f" ({words('with confidence')})"
                                                      if c.get("confident") else "")]
             for c in criteria]
-    notes = [f"{c['goal']} ({c['kpi']}): {c['status_label']} — {c['progress']}. "
-             f"{words('Agreed on')}: {c['agreed_on']}." for c in criteria]
+    notes = [words("Go through the goals agreed at onboarding one by one, and say plainly which "
+                   "ones were missed.")]
+    notes += [f"{c['goal']} ({c['kpi']}): {c['status_label']} — {c['progress']}. "
+              f"{words('Agreed on')}: {c['agreed_on']}." for c in criteria]
     notes.append(words("The data cannot tell the change from chance. It is not the same as no "
                        "change: the change may be real but too small to detect with this data."))
     return Slide("content", _goals_line(words, criteria), notes=notes,
@@ -187,7 +190,9 @@ def _asks_slide(words: Words, context: dict) -> Slide | None:
     decisions = _decisions(words, context)
     if not decisions:
         return None
-    return Slide("content", words("Decisions we need from you"), notes=decisions,
+    ask = words("Ask for each decision in the meeting, and agree its owner and date before you "
+                "close.")
+    return Slide("content", words("Decisions we need from you"), notes=[ask, *decisions],
                  lines=[f"{words.fmt.joined(words.fmt.fixed(number, 0), after='.')} {text}"
                         for number, text in enumerate(decisions[:6], 1)])
 
