@@ -308,3 +308,17 @@ def test_a_bad_template_is_one_clear_message(tmp_path, runner, template, message
     assert result.exit_code == 2 and message in result.output, result.output
     assert "template" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "q.pdf").exists() and not (tmp_path / "q.pptx").exists()
+
+
+@pytest.mark.parametrize("locale", ["de", "es", "fr", "sk", "tr"])
+def test_every_language_of_the_report_has_its_deck(support, locale):
+    from valueproof.report.deck.render import render_deck
+
+    deck = _open(render_deck(*support, locale))
+    assert 8 <= len(deck.slides) <= 12
+    titles = [slide.shapes.title.text for slide in deck.slides]
+    assert not any(t.startswith(("Return on investment", "Goals for next quarter")) for t in titles)
+    notes = [slide.notes_slide.notes_text_frame.text for slide in deck.slides]
+    assert all(notes) and "Say the sentence on the slide" not in " ".join(notes)
+    if locale == "fr":  # the colon the deck adds is spaced as French writes it
+        assert any("\u00a0: " in t for t in titles) and not re.search(r"\w: ", " ".join(titles))
