@@ -322,3 +322,35 @@ def test_every_language_of_the_report_has_its_deck(support, locale):
     assert all(notes) and "Say the sentence on the slide" not in " ".join(notes)
     if locale == "fr":  # the colon the deck adds is spaced as French writes it
         assert any("\u00a0: " in t for t in titles) and not re.search(r"\w: ", " ".join(titles))
+
+
+def test_a_long_portfolio_of_kpis_folds_into_one_table_and_never_runs_past_12(support):
+    from valueproof.config.brand import load_brand
+    from valueproof.language.formatting import Formatter
+    from valueproof.language.i18n import translations
+    from valueproof.language.words import Words
+    from valueproof.report.context import build_context
+    from valueproof.report.deck.pptx_writer import DeckWriter
+    from valueproof.report.deck.slides import deck_slides
+    from valueproof.report.deck.template import open_template
+    from valueproof.report.render import templates_dir
+
+    experiment, results = support
+    folder = templates_dir()
+    catalogue = translations(folder / "locales", "en")
+    context = build_context(experiment, results, load_brand(None), catalogue, "en",
+                            folder / "fonts")
+    context["kpis"] = context["kpis"] * 5  # twenty KPIs
+    colours = {"primary": "#1B5E9E", "neutral": "#8A939B", "positive": "#1E7F4F",
+               "negative": "#B3261E"}
+    slides = deck_slides(Words(catalogue, Formatter("en")), context, results, colours)
+    assert len(slides) <= 12
+    table = next(s.table for s in slides if s.title == "Results by KPI")
+    assert len(table.rows) == 20  # every KPI, none dropped
+    deck = open_template(None)
+    writer = DeckWriter(deck, colours, False, built_in=True, footer="Confidential")
+    for number, slide in enumerate(slides, 1):
+        writer.add(slide, number, len(slides))
+    shown = next(s.table for slide in deck.slides for s in slide.shapes if s.has_table
+                 and slide.shapes.title.text == "Results by KPI")
+    assert len(shown.rows) == 21

@@ -259,9 +259,9 @@ class DeckWriter:
     def _table(self, slide, table: Table, x, y, w, h) -> None:
         from pptx.util import Inches, Pt
 
-        rows = table.rows[:12]
+        rows = table.rows  # every row: no KPI is ever left out; a long table is set smaller
         row_height = min(Inches(0.5), int(h / (len(rows) + 1)))
-        size = 14 if len(rows) <= 5 else 12 if len(rows) <= 8 else 10
+        size = 14 if len(rows) <= 5 else 12 if len(rows) <= 8 else 10 if len(rows) <= 14 else 8
         shape = slide.shapes.add_table(len(rows) + 1, len(table.header), x, y, w,
                                        row_height * (len(rows) + 1))
         grid = shape.table
