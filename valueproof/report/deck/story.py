@@ -43,7 +43,7 @@ class Slide:
     section: str = ""  # a small label above the title ("Appendix")
 
 
-_BEFORE_HIGH_PUNCTUATION = re.compile(r"(?<=[^\s\u00a0\u202f]):(?=\s)|(?<=[^\s\u00a0\u202f]);(?=\s)")
+_BEFORE_HIGH_PUNCTUATION = re.compile(r"(?<=[^\s\u00a0\u202f])[:;](?=\s)")
 
 
 def typeset(slide: Slide, language: str) -> Slide:
