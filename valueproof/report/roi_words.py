@@ -42,17 +42,17 @@ def conservative_differs(roi, percent) -> bool:
 
 def time_saved_text(words, roi) -> str | None:
     """For benefits of time saved: capacity freed, which is cash only when re-deployed."""
-    from babel.lists import format_list
-
     labels = [b.label for b in roi.benefits if b.time_saved and b.total > 0]
     if not labels:
         return None
+    # the list is made before the call: Babel's extraction reads a call inside words.plural(…)
+    # as a message of its own and loses the plural form
+    benefits = words.fmt.names(labels)
     return words.plural(
         "%(benefits)s is time freed: capacity for other work, not cash, unless that time is "
         "re-deployed (or hiring avoided).",
         "%(benefits)s are time freed: capacity for other work, not cash, unless that time is "
-        "re-deployed (or hiring avoided).", len(labels),
-        benefits=format_list(labels, locale=words.fmt.locale))
+        "re-deployed (or hiring avoided).", len(labels), benefits=benefits)
 
 
 def range_note(words, roi, percent=None) -> str:
