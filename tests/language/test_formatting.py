@@ -103,22 +103,24 @@ def test_right_to_left_numbers_are_isolated_with_the_locales_digits():
 
 def test_the_terminal_and_the_report_word_a_change_from_one_scale():
     """A rate's change is in percentage points in the report ('+6.2 percentage points') and in
-    the terminal ('+6.2 pp'), from the one rule of the words kit (`kpi_scale`)."""
+    the terminal ('+6.2 pp'), from the one rule of the words kit (`kpi_scale`), with the
+    decimals the PDF's detail box gives the KPI (from its interval)."""
+    import dataclasses
     import math
     from gettext import NullTranslations
     from types import SimpleNamespace
 
+    from tests.value.test_value import kpi_result
     from valueproof.cli.terminal import effect_text, effect_text_mde
     from valueproof.language.words import Words, kpi_scale
 
     words = Words(NullTranslations(), Formatter("en"))
-    rate = SimpleNamespace(unit="%", effect=0.062, ci_low=0.01, ci_high=math.inf, mde=0.031,
-                           transform="none", model="linear")
+    rate = dataclasses.replace(kpi_result(effect=0.062, low=0.01, high=math.inf, better="higher",
+                                          relative=(0.5, 0.1, math.inf)), unit="%", mde=0.031)
     scale, level, change = kpi_scale(rate, words)
     assert scale == 100 and level.short("4.3") == "4.3%"
     assert change.after("+6.2") == f"+6.2{NBSP}percentage points"
-    assert effect_text(rate) == "+6.2 pp [+1, …]" and effect_text_mde(rate) == "±3.1 pp"
-    minutes = SimpleNamespace(unit="min", effect=-2.5, ci_low=-2.7, ci_high=-2.2, mde=0.4,
-                              transform="none", model="linear")
-    assert effect_text(minutes) == "-2.5 min [-2.7, -2.2]"
+    assert effect_text(rate) == "+6.20 pp [+1.00, …]" and effect_text_mde(rate) == f"±3.1{NBSP}pp"
+    minutes = dataclasses.replace(kpi_result(effect=-2.5, low=-2.7, high=-2.2), mde=0.4)
+    assert effect_text(minutes) == "−2.50 min [−2.70, −2.20]"
     assert kpi_scale(SimpleNamespace(unit=""), words)[2].short("+3") == "+3"
