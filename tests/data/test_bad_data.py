@@ -217,7 +217,7 @@ def test_title_row_above_header_csv(runner, tmp_path):
 # -- Excel workbooks --------------------------------------------------------------------------------
 
 def test_xlsx_columns_on_another_sheet(runner, tmp_path):
-    with pd.ExcelWriter(tmp_path / "data.xlsx") as writer:
+    with pd.ExcelWriter(tmp_path / "data.xlsx", engine="openpyxl") as writer:
         pd.DataFrame({"note": ["exported by CRM"]}).to_excel(writer, sheet_name="Notes", index=False)
         panel_frame().to_excel(writer, sheet_name="Tickets", index=False)
     fails(runner, tmp_path, "validate", definition(tmp_path, {"path": "data.xlsx"}),
@@ -227,7 +227,7 @@ def test_xlsx_columns_on_another_sheet(runner, tmp_path):
 
 
 def test_xlsx_title_rows_above_header(runner, tmp_path):
-    with pd.ExcelWriter(tmp_path / "data.xlsx") as writer:
+    with pd.ExcelWriter(tmp_path / "data.xlsx", engine="openpyxl") as writer:
         panel_frame().to_excel(writer, sheet_name="Data", index=False, startrow=2)
         writer.sheets["Data"]["A1"] = "Support tickets, Q1 2026"
     fails(runner, tmp_path, "validate", definition(tmp_path, {"path": "data.xlsx"}),
