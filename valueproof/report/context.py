@@ -45,16 +45,21 @@ def report_date(experiment: Experiment, results: Results) -> str:
     return experiment.report_date.isoformat() if experiment.report_date else results.post["end"]
 
 
+def goals_sentences(words: Words, criteria: list[dict]) -> list[str]:
+    """How the goals agreed at onboarding stand: how many are achieved, and how many more are
+    reached but not yet confirmed (page 2 and the deck's headline say the same)."""
+    if not criteria:
+        return []
+    achieved = sum(c["status"] == "achieved" for c in criteria)
+    return [words.plural("Goals agreed at onboarding: %(achieved)s of %(total)s achieved.",
+                         "Goals agreed at onboarding: %(achieved)s of %(total)s achieved.",
+                         achieved, achieved=achieved, total=len(criteria)),
+            *filter(None, [wording.unconfirmed_sentence(words, criteria)])]
+
+
 def summary_paragraph(words: Words, context: dict) -> str:
     """The sentence after the headline: goals achieved, and the ROI with its likely range."""
-    parts = []
-    if context["criteria"]:
-        achieved = sum(c["status"] == "achieved" for c in context["criteria"])
-        parts.append(words.plural("Goals agreed at onboarding: %(achieved)s of %(total)s "
-                                  "achieved.", "Goals agreed at onboarding: %(achieved)s of "
-                                  "%(total)s achieved.", achieved, achieved=achieved,
-                                  total=len(context["criteria"])))
-        parts += filter(None, [wording.unconfirmed_sentence(words, context["criteria"])])
+    parts = goals_sentences(words, context["criteria"])
     roi = context["roi"]
     if roi:
         parts.append(words.plural("Projected over %(months)s month at the measured effects, "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from valueproof.language.formatting import unisolated
 from valueproof.language.words import Words
+from valueproof.report.context import goals_sentences
 from valueproof.report.deck.kpi_slides import kpi_slide, kpi_table_slide, roi_slide
 from valueproof.report.deck.story import MAX_SLIDES, Figure, Slide, Table
 from valueproof.stats.results import Results
@@ -28,15 +29,6 @@ def _title_slide(words: Words, context: dict) -> Slide:
                  subtitle="\n".join(filter(None, [context["experiment"], by])))
 
 
-def _goals_line(words: Words, criteria: list[dict]) -> str | None:
-    if not criteria:
-        return None
-    achieved = sum(c["status"] == "achieved" for c in criteria)
-    return words.plural("Goals agreed at onboarding: %(achieved)s of %(total)s achieved.",
-                        "Goals agreed at onboarding: %(achieved)s of %(total)s achieved.",
-                        achieved, achieved=achieved, total=len(criteria))
-
-
 def _headline_slide(words: Words, context: dict) -> Slide:
     figures = []
     roi = context["roi"]
@@ -45,12 +37,13 @@ def _headline_slide(words: Words, context: dict) -> Slide:
             "Return on investment over %(months)s month",
             "Return on investment over %(months)s months", roi["months"],
             months=roi["months"]), roi["range"]))
-        figures.append(Figure(roi["net"], words("Net value"), roi["ratio"]))
+        figures.append(Figure(roi["net"], words("Net value"),  # as page 2's ROI box has them
+                              f"{words('payback')} {roi['payback']}"))
     health = (context.get("health_box") or {}).get("health")
     if health:
         figures.append(Figure(health["score"], words("Account health"),
                               f"{health['symbol']} {health['status_label']}"))
-    lines = list(filter(None, [_goals_line(words, context["criteria"])]))
+    lines = [" ".join(goals_sentences(words, context["criteria"]))] if context["criteria"] else []
     asks = _decisions(words, context)
     if asks:
         lines.append(words("Decisions we need from you") + ":")
@@ -90,7 +83,7 @@ def _goals_slide(words: Words, context: dict) -> Slide | None:
               f"{words('Agreed on')}: {c['agreed_on']}." for c in criteria]
     notes.append(words("The data cannot tell the change from chance. It is not the same as no "
                        "change: the change may be real but too small to detect with this data."))
-    return Slide("content", _goals_line(words, criteria), notes=notes,
+    return Slide("content", " ".join(goals_sentences(words, criteria)), notes=notes,
                  table=Table([words("Goal"), words("Progress"), words("Deadline"),
                               words("Status")], rows, [3.2, 4.2, 1.5, 1.9]),
                  section=words("Goals agreed at onboarding"))
