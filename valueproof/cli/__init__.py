@@ -164,6 +164,7 @@ def batch(paths: tuple[Path, ...], out_dir: Path, jobs: int | None, locale: str 
 
     from valueproof.cli.terminal import run_batch
     from valueproof.commands.batch.plan import BatchOptions, plan_batch
+    from valueproof.commands.batch.run import start_workers
     from valueproof.commands.batch.stop import Stopper
 
     options = BatchOptions(out_dir=out_dir, jobs=jobs or os.cpu_count() or 1, locale=locale,
@@ -174,7 +175,10 @@ def batch(paths: tuple[Path, ...], out_dir: Path, jobs: int | None, locale: str 
     stopper = Stopper()  # SIGTERM while planning ends it as Ctrl-C does
     try:  # planning hashes every account's data: Ctrl-C may come before any rendering
         stopper.install()
-        tasks = plan_batch(list(paths), options, dry_run)
+        # the workers start with the first account that needs rendering: their imports (about
+        # 2 s) overlap the rest of the planning
+        tasks = plan_batch(list(paths), options, dry_run,
+                           on_work=lambda: start_workers(options))
     except KeyboardInterrupt:
         click.echo("Interrupted before any report was rendered.", err=True)
         sys.exit(stopper.exit_code)

@@ -214,11 +214,14 @@ def output_names(stems: dict[Path, str], state: dict) -> dict[Path, str]:
 
 
 def plan(definitions: list[Path], options: BatchOptions, state: dict,
-         origins: dict[Path, str] | None = None) -> list[Task]:
+         origins: dict[Path, str] | None = None, on_work=None) -> list[Task]:
     """Name every output and decide whether it needs rendering (cheap: hashes, no statistics).
+    `on_work` is called once, as soon as an account is sure to need rendering (its key is not
+    one the output folder was rendered with, or --force), so that workers can start early.
 
     Anything wrong with one definition, whatever exception it raises, is that account's failure."""
     origins = origins or {}
+    rendered_keys = {entry.get("key") for entry in state.values() if isinstance(entry, dict)}
     planned = []
     for definition in definitions:
         try:
@@ -227,6 +230,9 @@ def plan(definitions: list[Path], options: BatchOptions, state: dict,
         except Exception as exc:  # one account's problem never stops the others
             account, stem, key, inputs = definition.parent.name, "", "", {}
             error = _planning_error(definition, exc)
+        if on_work is not None and not error and (options.force or key not in rendered_keys):
+            on_work()
+            on_work = None
         planned.append((definition, account, stem, key, inputs, error))
     names = output_names({d: stem for d, _, stem, _, _, error in planned if not error}, state)
     tasks = []
@@ -286,9 +292,11 @@ def check_out_dir(out_dir: Path) -> None:
         raise ValueproofError(f"{out_dir}: is not writable")
 
 
-def plan_batch(paths: list[Path], options: BatchOptions, dry_run: bool = False) -> list[Task]:
+def plan_batch(paths: list[Path], options: BatchOptions, dry_run: bool = False,
+               on_work=None) -> list[Task]:
     """Everything `valueproof batch` does before it renders: find the definitions, check
-    --locale, make the output folder (not for a dry run) and plan every account."""
+    --locale, make the output folder (not for a dry run) and plan every account (`on_work`:
+    see `plan`)."""
     from valueproof.commands.report import check_deck_option, check_locale_option
 
     origins: dict[Path, str] = {}  # a listed path that does not exist -> "portfolio:line"
@@ -303,4 +311,5 @@ def plan_batch(paths: list[Path], options: BatchOptions, dry_run: bool = False) 
     if not dry_run:
         check_out_dir(options.out_dir)
     out_dir = options.out_dir
-    return plan(definitions, options, load_state(out_dir) if out_dir.is_dir() else {}, origins)
+    return plan(definitions, options, load_state(out_dir) if out_dir.is_dir() else {}, origins,
+                None if dry_run else on_work)

@@ -1,8 +1,9 @@
 """The abstract `Source`: everything the data stage asks of where observations come from.
 
-A source registers one DuckDB view named `raw` (rows, or the cells a database aggregated) and
-says how its data are fingerprinted; the rest has defaults for a backend that lacks it, so
-`load` asks every source the same questions and never probes for a capability.
+A source registers one DuckDB relation named `raw` (rows, or the cells a database aggregated; a
+view, or a table for a small file read once) and says how its data are fingerprinted; the rest
+has defaults for a backend that lacks it, so `load` asks every source the same questions and
+never probes for a capability.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ class Source(abc.ABC):
 
     @abc.abstractmethod
     def register(self, con) -> None:
-        """Create the view `raw` in `con`; raise DataError when it cannot be read."""
+        """Create `raw` (a view or a temporary table) in `con`; raise DataError when it cannot
+        be read."""
 
     @abc.abstractmethod
     def fingerprint(self) -> str:

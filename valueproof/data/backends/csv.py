@@ -22,7 +22,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from valueproof.data.backends.files import FileSource, header_row_hint
+from valueproof.data.backends.files import FileSource, header_row_hint, raw_kind
 from valueproof.data.sqltext import literal
 from valueproof.errors import DataError
 
@@ -88,7 +88,7 @@ def register_csv(con, path: Path, dialect: CsvDialect, text_columns: tuple[str, 
     try:
         if encoding in ("utf-8", "utf-8-sig"):
             check_lines(path, path, dialect)
-            _create(con, "VIEW", path, dialect, text_columns)
+            _create(con, raw_kind(path), path, dialect, text_columns)
         else:
             with tempfile.TemporaryDirectory(prefix="valueproof-") as folder:
                 copy = Path(folder) / "utf8.csv"

@@ -22,6 +22,15 @@ READERS = {
 }
 
 
+SMALL_FILE_BYTES = 64 << 20  # a file up to this size is read once into a table
+
+
+def raw_kind(path: Path) -> str:
+    """How `raw` holds a file: a small one is read once into a table (a view would have every
+    statement of the data stage parse the file again); a large one stays a view, streamed."""
+    return "TEMP TABLE" if path.stat().st_size <= SMALL_FILE_BYTES else "VIEW"
+
+
 def file_digest(path: Path) -> str:
     """SHA-256 of a file's bytes, read in 1 MB blocks."""
     digest = hashlib.sha256()
@@ -52,7 +61,7 @@ class FileSource(Source):
         self._create_raw(con)
 
     def _create_raw(self, con) -> None:
-        """The view `raw` over the file, which exists and is not empty."""
+        """`raw` from the file, which exists and is not empty (`raw_kind`)."""
         import duckdb
 
         path, suffix = self.path, self.path.suffix.lower()
@@ -62,7 +71,7 @@ class FileSource(Source):
                 f"{path}: unsupported file type '{suffix}'; use .csv, .parquet, .xlsx or .json"
             )
         try:
-            con.execute(f"CREATE VIEW raw AS SELECT * FROM {reader}({literal(str(path))})")
+            con.execute(f"CREATE {raw_kind(path)} raw AS SELECT * FROM {reader}({literal(str(path))})")
             con.execute("SELECT * FROM raw LIMIT 1").fetchall()
         except duckdb.Error as exc:
             first = str(exc).strip().splitlines()[0]
