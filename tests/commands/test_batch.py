@@ -84,6 +84,25 @@ def test_dry_run_and_force(portfolio, tmp_path, runner):
     assert "forced" in dry.output
 
 
+def test_workers_start_only_when_an_account_needs_rendering(portfolio, tmp_path, runner,
+                                                          monkeypatch):
+    """The forkserver (2 s of imports) starts while planning, but only once an account is sure
+    to be rendered: never for a dry run, nor when every account is up to date."""
+    from valueproof.commands.batch import run
+
+    started = []
+    real = run._forkserver_context
+    monkeypatch.setattr(run, "_forkserver_context", lambda: started.append(1) or real())
+    out = tmp_path / "out"
+    assert invoke(runner, "batch", portfolio / "a", "-o", out, "-j", "2", "--dry-run").exit_code == 0
+    assert started == []
+    assert invoke(runner, "batch", portfolio / "a", "-o", out, "-j", "2").exit_code == 0
+    assert started  # rendered: the server was started (before planning ended, and for the pool)
+    started.clear()
+    assert invoke(runner, "batch", portfolio / "a", "-o", out, "-j", "2").exit_code == 0
+    assert started == []  # up to date: nothing to render, no server
+
+
 def test_fail_fast_stops_at_the_first_failure(portfolio, tmp_path, runner):
     out = tmp_path / "out"
     listing = tmp_path / "portfolio.txt"

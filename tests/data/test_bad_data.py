@@ -398,3 +398,15 @@ def test_new_findings_are_worded_in_polish():
     conflict = finding_text(words, {"kind": "conflicting_rows", "params": {"sets": 2}}, {})
     assert negative.startswith("Kolumna revenue zawiera 3 wartości ujemne")
     assert conflict.startswith("2 zestawy wierszy zgadzają się")
+
+
+def test_a_small_file_is_read_once_into_a_table_and_a_large_one_streams(tmp_path, monkeypatch):
+    """`raw` of a small file is a table (one parse, not one per statement of the data stage);
+    past SMALL_FILE_BYTES it stays a view over the file."""
+    from valueproof.data.backends import files
+
+    small = tmp_path / "small.csv"
+    small.write_text("a,b\n1,2\n")
+    assert files.raw_kind(small) == "TEMP TABLE"
+    monkeypatch.setattr(files, "SMALL_FILE_BYTES", small.stat().st_size - 1)
+    assert files.raw_kind(small) == "VIEW"

@@ -1,7 +1,8 @@
 """Which backend reads what a definition names, and everything the data and adoption stages
 read, for the fingerprint.
 
-Every source (`backends/`) registers one DuckDB view named `raw`; the rest of the data stage
+Every source (`backends/`) registers one DuckDB relation named `raw` (a view, or a table of a
+small file read once); the rest of the data stage
 only ever queries `raw`, so a new source is one more backend and one more branch here.
 """
 
