@@ -17,6 +17,7 @@ from pydantic import Field, PrivateAttr, field_validator, model_validator
 from valueproof.config.account import ROI, Party, QuarterGoal, RoadmapEntry
 from valueproof.config.adoption import Adoption, Health
 from valueproof.config.base import Strict
+from valueproof.config.comparison import Comparison
 from valueproof.config.connections import definition_database
 from valueproof.config.inputs import DataSource, Groups, Rollout, Waves, Window
 from valueproof.config.kpis import KPI, Analysis, Criterion
@@ -43,6 +44,9 @@ class Experiment(Strict):
     rollout: Rollout = Field(
         description="Date (or integer period) of a common rollout, or {column: NAME} / "
                     "{file: PATH} for a rollout in waves.")
+    comparison: Comparison | None = Field(
+        None, description="No control group in the account: the vendor's other accounts as "
+                          "donors of a synthetic difference-in-differences.")
     pre: Window | None = None
     post: Window | None = None
     window: Window | None = Field(
@@ -101,7 +105,9 @@ class Experiment(Strict):
                                "(usage, training, nps or tickets), or remove 'health'")
         if self.staggered:
             return self._consistent_waves()
-        if self.groups.labels_only:
+        if self.comparison is not None:
+            self._consistent_comparison()
+        elif self.groups.labels_only:
             raise LocatedError(
                 ("groups",), "a common rollout needs 'groups' with 'column' or 'file' and "
                 "'treatment' (and usually 'control'); for a rollout in waves write rollout: "
@@ -130,7 +136,27 @@ class Experiment(Strict):
             )
         return self
 
+    def _consistent_comparison(self) -> None:
+        if self.groups.control:
+            raise LocatedError(("groups", "control"), "with 'comparison' the donor accounts are "
+                               "the comparison: remove groups.control, or remove 'comparison' "
+                               "to compare with the control group")
+        for i, kpi in enumerate(self.kpis):
+            if kpi.model == "poisson":
+                raise LocatedError(("kpis", i, "model"), "with 'comparison' each KPI is compared "
+                                   "as the account's series against the donors' (model: linear); "
+                                   "remove model: poisson")
+        columns = {c for kpi in self.kpis for c in kpi.columns}
+        for name in self.comparison.columns:
+            if name not in columns:
+                raise LocatedError(("comparison", "columns", name), f"'{name}' is not a column "
+                                   f"a KPI reads; KPI columns: {', '.join(sorted(columns))}")
+
     def _consistent_waves(self) -> Experiment:
+        if self.comparison is not None:
+            raise LocatedError(("comparison",), "'comparison' (other accounts as donors) goes "
+                               "with one rollout date for the whole account, not a rollout in "
+                               "waves; write rollout: YYYY-MM-DD, or remove 'comparison'")
         for i, kpi in enumerate(self.kpis):
             if kpi.model == "poisson":
                 raise LocatedError(("kpis", i, "model"), "model 'poisson' needs one rollout date; "

@@ -117,6 +117,8 @@ def _arms(con, experiment: Experiment, columns: dict[str, str], time_kind: str, 
         arm_expr = ("CASE WHEN grp IS NULL THEN NULL WHEN ro IS NOT NULL THEN 'treatment' "
                     "ELSE 'control' END")
         return group_expr, f", {ro_expr} AS ro", join, arm_expr, ["never"], findings
+    if groups.labels_only:  # `comparison` without groups: every row is the account's
+        return "'account'", "", "", "'treatment'", [], []
     treatment, control = groups.treatment or [], groups.control or []
     findings = []
     if groups.column:

@@ -274,7 +274,7 @@ def _register_units(con, experiment, arm_sql: str, time_kind: str, pre, post) ->
     con.execute(f"CREATE TEMP TABLE panel_units AS SELECT unit, any_value(arm) AS arm, {ro} AS ro "
                 "FROM tagged WHERE arm IS NOT NULL GROUP BY unit")
     listed = None
-    if not staggered and not experiment.groups.column:
+    if not staggered and not experiment.groups.column and not experiment.groups.labels_only:
         listed = f"SELECT unit, {arm_sql} AS arm, NULL AS ro FROM assignment"
     elif staggered and not experiment.rollout.column:
         period = experiment.analysis.period

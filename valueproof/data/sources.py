@@ -65,6 +65,16 @@ def source_for(experiment, plan=None) -> Source:
                        (data.unit, experiment.groups.column, rollout_column))
 
 
+def donor_source(experiment, needed: dict[str, str] | None = None) -> Source:
+    """The donor accounts' rows of `comparison.donors` (a file, or a database's rows with
+    the `needed` columns: column -> key)."""
+    donors = experiment.comparison.donors
+    if donors.from_database:
+        return table_source(experiment, donors, "comparison.donors", needed)
+    return file_source(experiment.resolve(donors.path, "comparison.donors.path"), donors,
+                       (donors.unit, donors.rollout))
+
+
 def table_source(experiment, spec, key: str, needed: dict[str, str] | None = None,
                  view: str = "raw", plan=None) -> Source:
     """The database table of `spec` (the data, groups, rollout or an adoption source with
@@ -123,6 +133,8 @@ def data_fingerprint(experiment) -> str:
             digest.update(file_digest(path).encode() if path.is_file() else b"missing")
     for key, spec, view in database_tables(experiment):
         digest.update(table_source(experiment, spec, key, view=view).fingerprint().encode())
+    if experiment.comparison is not None:
+        digest.update(donor_source(experiment).fingerprint().encode())
     return digest.hexdigest()
 
 
