@@ -118,7 +118,7 @@ class KPIResult:
     aggregate: str
     transform: str
     estimand: str  # what the effect is per: per_observation | per_unit_period | pooled_ratio
-    method: str  # did | pre_post
+    method: str  # did | pre_post | synthetic_did
     inference: str  # model | permutation (1-3 treated units or a group under 5)
     n_units: dict[str, int]
     n_obs: int
@@ -176,6 +176,10 @@ class KPIResult:
     rate_ratio_ci_low: float | None = None
     rate_ratio_ci_high: float | None = None
     units_without_events: int = 0
+    # `comparison` (donor accounts, method "synthetic_did"): donors, largest and effective weight,
+    # pre-period fit, dip, placebo SE, the SDID / synthetic control / DiD rows, and the donors'
+    # weights (vendor JSON only, never rendered)
+    synthetic: dict | None = None
 
     @property
     def log_scale(self) -> bool:
@@ -204,7 +208,7 @@ class Results:
     valueproof_version: str
     experiment: str
     design: str  # panel | cross_section | staggered (a rollout in waves)
-    method: str  # did | pre_post
+    method: str  # did | pre_post | synthetic_did
     alpha: float
     se: str
     correction: str
@@ -235,6 +239,8 @@ class Results:
     highlights: list[str] = field(default_factory=list)
     roadmap: list[dict] = field(default_factory=list)
     asks: list[str] = field(default_factory=list)
+    # `comparison`: the donor accounts kept and left out with the reasons (vendor JSON only)
+    donors: dict | None = None
 
     def kpi(self, kpi_id: str) -> KPIResult:
         return next(k for k in self.kpis if k.id == kpi_id)
