@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from valueproof.adoption.results import FIRST_QUARTER
-from valueproof.commands.validate import Validation, grid_text
+from valueproof.commands.validate import Validation, donor_lines, grid_text
 from valueproof.language.formatting import Formatter
 from valueproof.language.words import Words, kpi_scale
 from valueproof.report.roi_words import conservative_differs, payback_text, range_text
@@ -96,6 +96,8 @@ def print_validation(result: Validation) -> None:
     grid = grid_text(experiment, data)
     if grid:
         out.print(tt(grid))
+    for line in donor_lines(result.donors):
+        out.print(tt(line))
     if result.adoption is not None:
         print_adoption(out, result.adoption)
     print_findings(out, data.findings)

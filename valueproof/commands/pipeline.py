@@ -60,10 +60,21 @@ def run_stages(experiment) -> Results:
     from valueproof.stats import analyze_dataset
     from valueproof.value import as_of_date, assess_value
 
-    results = analyze_dataset(experiment, load_dataset(experiment))
+    dataset = load_dataset(experiment)
+    results = analyze_dataset(experiment, dataset, read_donors(experiment, dataset))
     adoption = assess_adoption(experiment, as_of_date(experiment, results),
                                product_start(experiment, results.rollout))
     return assess_value(experiment, results, adoption)
+
+
+def read_donors(experiment, dataset):
+    """data: the donor accounts of `comparison` beside the account's series (None without
+    `comparison`); `dataset` needs its panel."""
+    if experiment.comparison is None:
+        return None
+    from valueproof.data.donors import load_donors
+
+    return load_donors(experiment, dataset)
 
 
 def pipeline(path: str | Path, check_assets: bool = False, allowed_roots: tuple[Path, ...] = (),
@@ -97,9 +108,9 @@ def read_inputs(path: str | Path, allowed_roots: tuple[Path, ...] = (),
                 connections: Path | None = None):
     """config -> data -> adoption, without any statistics: every input read and checked, as
     `valueproof validate` shows them. Returns the experiment, its dataset (without the panel),
-    the logo warnings and the adoption numbers at the date the scorecard is judged at (None
+    the logo warnings, the adoption numbers at the date the scorecard is judged at (None
     without adoption; reading the adoption files checks them: errors stop here, findings come
-    back as warnings)."""
+    back as warnings) and the donor accounts of `comparison` (None without it)."""
     import datetime as dt
 
     from valueproof.adoption import assess_adoption
@@ -108,11 +119,13 @@ def read_inputs(path: str | Path, allowed_roots: tuple[Path, ...] = (),
 
     experiment = load_definition(path, allowed_roots, connections)
     warnings = asset_warnings(experiment)
-    dataset = load_dataset(experiment, build_panel=False)
+    # the donors are read beside the account's series, which needs the panel
+    dataset = load_dataset(experiment, build_panel=experiment.comparison is not None)
+    donors = read_donors(experiment, dataset)
     if any(kpi.model == "poisson" for kpi in experiment.kpis):  # no negative counts
         from valueproof.stats.poisson_kpi import check_counts
 
         check_counts(experiment.kpis, dataset.findings)
     post_end = dataset.post.end if isinstance(dataset.post.end, dt.date) else None
     adoption = assess_adoption(experiment, judged_at(experiment, post_end))
-    return experiment, dataset, warnings, adoption
+    return experiment, dataset, warnings, adoption, donors

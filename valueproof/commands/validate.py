@@ -19,6 +19,7 @@ class Validation:
     wave_warnings: list[str] = field(default_factory=list)  # rollout in waves: waves too small
     adoption: object | None = None  # `valueproof.adoption.results.AdoptionOutcome`
     step_warnings: list[str] = field(default_factory=list)  # next steps without owner or date
+    donors: object | None = None  # `comparison`: `valueproof.data.donors.Donors`
 
 
 def wave_warnings(dataset: Dataset) -> list[str]:
@@ -26,6 +27,28 @@ def wave_warnings(dataset: Dataset) -> list[str]:
     return [f"wave {number} (from {wave.first_rollout}) has only {wave.units} unit(s): too small "
             "to say anything on its own; it counts in the average across waves by its size"
             for number, wave in enumerate(dataset.waves, start=1) if wave.units < SMALL_WAVE]
+
+
+#: Left-out donors listed one by one by `validate`; the rest are counted.
+LISTED_DONORS = 20
+
+
+def donor_lines(donors) -> list[str]:
+    """`comparison`: how many donor accounts are kept and left out, by reason, then the left out
+    ones with their reasons (the first `LISTED_DONORS`)."""
+    if donors is None:
+        return []
+    kinds = {"rolled_out": "rolled out", "listed": "listed in comparison.exclude",
+             "missing": "without a value in some period"}
+    counts = [f"{n} {text}" for kind, text in kinds.items()
+              if (n := sum(e["kind"] == kind for e in donors.excluded))]
+    lines = [f"Donors: {len(donors.kept):,} kept, {len(donors.excluded):,} left out"
+             + (f" ({', '.join(counts)})" if counts else "")]
+    lines += [f"  left out {e['donor']}: {e['reason']}" for e in donors.excluded[:LISTED_DONORS]]
+    if len(donors.excluded) > LISTED_DONORS:
+        lines.append(f"  … and {len(donors.excluded) - LISTED_DONORS:,} more (all in the "
+                     "results JSON, 'donors')")
+    return lines
 
 
 def grid_text(experiment: Experiment, dataset: Dataset) -> str | None:
@@ -57,6 +80,8 @@ def validate(path: str | Path, allowed_roots: tuple[Path, ...] = (),
     through the operator's `connections` file)."""
     from valueproof.commands.pipeline import read_inputs
 
-    experiment, dataset, warnings, adoption = read_inputs(path, allowed_roots, connections)
+    experiment, dataset, warnings, adoption, donors = read_inputs(path, allowed_roots,
+                                                                   connections)
     steps = list(filter(None, [steps_without_owner(written_steps(experiment))]))
-    return Validation(experiment, dataset, warnings, wave_warnings(dataset), adoption, steps)
+    return Validation(experiment, dataset, warnings, wave_warnings(dataset), adoption, steps,
+                      donors)

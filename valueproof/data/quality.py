@@ -169,7 +169,7 @@ def unit_design(con, experiment: Experiment, arms: list[str], label: str
                 f"fewer than {FEW_UNITS} units per group are fragile",
                 params={"group": arm, "units": unit_counts.get(arm, 0)},
             ))
-    if not has_control:
+    if not has_control and experiment.comparison is None:  # donor accounts compare
         findings.append(Finding(
             "no_control_group",
             "no control group: results are a before/after comparison of the treated units, "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from scipy import stats
 
@@ -61,13 +63,20 @@ def _sensitivity(data, se: str, alpha: float) -> dict | None:
             "ci_high": effect + t * error, "units": int(both.sum())}
 
 
-def analyze_dataset(experiment: Experiment, dataset: Dataset) -> Results:
-    """Estimate every KPI's effect; pure function of the definition and the loaded data."""
+def analyze_dataset(experiment: Experiment, dataset: Dataset, donors=None) -> Results:
+    """Estimate every KPI's effect; pure function of the definition and the loaded data
+    (`donors`: the donor accounts of `comparison`, `data.donors.Donors`)."""
     from threadpoolctl import threadpool_limits
 
     # The products here are tall and thin (units x a dozen periods): OpenBLAS's threads make
     # them up to ten times slower, so the statistics run on one BLAS thread.
     with threadpool_limits(limits=1, user_api="blas"):
+        if donors is not None:  # no control group: a synthetic twin of donor accounts
+            from valueproof.stats import synthetic
+
+            fields = synthetic.kpi_fields(experiment, dataset, donors)
+            results = _finish(experiment, dataset, fields)
+            return dataclasses.replace(results, method="synthetic_did", donors=donors.to_dict())
         return _analyze(experiment, dataset)
 
 
