@@ -29,12 +29,18 @@ def support():
     return pipeline(SUPPORT)
 
 
-@pytest.fixture(scope="module")
-def decks(support):
+def _deck(support, locale: str) -> bytes:
+    """The deck in `locale`, from the report's context as `valueproof report` builds it."""
+    from valueproof.report.context import report_context
     from valueproof.report.deck.render import render_deck
 
     experiment, results = support
-    return {locale: render_deck(experiment, results, locale) for locale in ("en", "pl", "ar")}
+    return render_deck(experiment, results, report_context(experiment, results, locale))
+
+
+@pytest.fixture(scope="module")
+def decks(support):
+    return {locale: _deck(support, locale) for locale in ("en", "pl", "ar")}
 
 
 @pytest.fixture(scope="module")
@@ -147,9 +153,7 @@ def test_charts_are_native_editable_charts_with_ranges_as_error_bars(decks):
 
 
 def test_deck_is_byte_identical_and_its_workbooks_carry_the_report_date(support, decks):
-    from valueproof.report.deck.render import render_deck
-
-    again = render_deck(*support, "en")
+    again = _deck(support, "en")
     assert again == decks["en"]
     package = zipfile.ZipFile(io.BytesIO(again))
     assert {info.date_time for info in package.infolist()} == {(2026, 10, 8, 0, 0, 0)}
@@ -312,9 +316,7 @@ def test_a_bad_template_is_one_clear_message(tmp_path, runner, template, message
 
 @pytest.mark.parametrize("locale", ["de", "es", "fr", "sk", "tr"])
 def test_every_language_of_the_report_has_its_deck(support, locale):
-    from valueproof.report.deck.render import render_deck
-
-    deck = _open(render_deck(*support, locale))
+    deck = _open(_deck(support, locale))
     assert 8 <= len(deck.slides) <= 12
     titles = [slide.shapes.title.text for slide in deck.slides]
     assert not any(t.startswith(("Return on investment", "Goals for next quarter")) for t in titles)
@@ -325,21 +327,16 @@ def test_every_language_of_the_report_has_its_deck(support, locale):
 
 
 def test_a_long_portfolio_of_kpis_folds_into_one_table_and_never_runs_past_12(support):
-    from valueproof.config.brand import load_brand
     from valueproof.language.formatting import Formatter
-    from valueproof.language.i18n import translations
     from valueproof.language.words import Words
-    from valueproof.report.context import build_context
+    from valueproof.report.context import report_context
     from valueproof.report.deck.pptx_writer import DeckWriter
     from valueproof.report.deck.slides import deck_slides
     from valueproof.report.deck.template import open_template
-    from valueproof.report.render import templates_dir
 
     experiment, results = support
-    folder = templates_dir()
-    catalogue = translations(folder / "locales", "en")
-    context = build_context(experiment, results, load_brand(None), catalogue, "en",
-                            folder / "fonts")
+    shared = report_context(experiment, results, "en")
+    catalogue, context = shared.catalogue, dict(shared.values)
     context["kpis"] = context["kpis"] * 5  # twenty KPIs
     colours = {"primary": "#1B5E9E", "neutral": "#8A939B", "positive": "#1E7F4F",
                "negative": "#B3261E"}

@@ -48,11 +48,12 @@ def deck_inputs(experiment) -> dict[str, Path]:
     return {"brand template": path} if path is not None else {}
 
 
-def deck_bytes(experiment, results, locale: str | None, deck: Path) -> bytes:
-    """The deck as the file `deck` names it: .pptx, or .pdf of the same slides."""
+def deck_bytes(experiment, results, context, deck: Path) -> bytes:
+    """The deck as the file `deck` names it: .pptx, or .pdf of the same slides; `context` is
+    the report's (`report_context`), shared with the PDF."""
     from valueproof.report.deck.render import deck_pdf, render_deck
 
-    pptx = render_deck(experiment, results, locale)
+    pptx = render_deck(experiment, results, context)
     return deck_pdf(pptx) if deck.suffix.lower() == ".pdf" else pptx
 
 
@@ -67,6 +68,7 @@ def make_report(experiment_path: Path, output: Path, html_path: Path | None = No
     from valueproof.commands.outputs import (check_outputs, experiment_inputs, results_json,
                                              write_all)
     from valueproof.commands.pipeline import asset_warnings, load_definition, run_stages
+    from valueproof.report.context import report_context
     from valueproof.report.render import render_report
 
     if locale is not None:
@@ -80,7 +82,8 @@ def make_report(experiment_path: Path, output: Path, html_path: Path | None = No
     check_outputs(outputs, inputs)
     asset_warnings(experiment)  # a missing logo should not wait for the statistics
     results = run_stages(experiment)
-    rendered = render_report(experiment, results, locale, with_html=html_path is not None)
+    context = report_context(experiment, results, locale)  # once, for the PDF and the deck
+    rendered = render_report(experiment, results, context, with_html=html_path is not None)
     results = dataclasses.replace(results, warnings=[*results.warnings, *rendered.warnings])
     files = [(output, rendered.pdf)]
     if html_path is not None:
@@ -88,6 +91,6 @@ def make_report(experiment_path: Path, output: Path, html_path: Path | None = No
     if json_path is not None:
         files.append((json_path, results_json(results)))
     if deck is not None:
-        files.append((deck, deck_bytes(experiment, results, locale, deck)))
+        files.append((deck, deck_bytes(experiment, results, context, deck)))
     write_all(files)
     return results

@@ -4,18 +4,22 @@ Input: the experiment definition, its results (stats + value stages) and the bra
 plain dict for the Jinja2 template, assembled from the KPI pages (`kpi_page`), the scorecard and
 plan (`scorecard`), the ROI page (`roi_words`), the findings (`findings`), and for a rollout in
 waves and for adoption their own parts. Numbers go through `Formatter`, words through gettext.
+`report_context` builds it once per report, for every renderer of that report (the PDF, its HTML
+copy and the slide deck).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from gettext import NullTranslations
 from pathlib import Path
 
 from valueproof._version import __version__
 from valueproof.config import Experiment
-from valueproof.config.brand import Brand
+from valueproof.config.brand import Brand, load_brand
 from valueproof.language.formatting import Formatter, unisolated
+from valueproof.language.i18n import translations
 from valueproof.language.words import Words
 from valueproof.report import adoption as adoption_report
 from valueproof.report import charts, waves, wording
@@ -26,6 +30,13 @@ from valueproof.report.scorecard import criteria_rows, decisions, next_steps, pl
 from valueproof.report.sentences import headline_sentence
 from valueproof.report.terms import correction_name
 from valueproof.stats.results import Results
+
+
+def templates_dir() -> Path:
+    """report_templates/, shipped inside the wheel as a package of data files."""
+    from importlib import resources
+
+    return Path(str(resources.files("report_templates")))
 
 
 def time_kind_of(experiment: Experiment, results: Results) -> str:
@@ -152,3 +163,28 @@ def build_context(experiment: Experiment, results: Results, brand: Brand,
     context["decisions"] = decisions(words, context.get("asks") or [], steps)
     context["next_steps"] = [s for s in steps if not (s["owner_missing"] or s["by_missing"])]
     return context
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """One QBR's context, built once and shared by every renderer of the report (the PDF, its
+    HTML copy, the slide deck): the same words and numbers, and the charts drawn once."""
+
+    locale: str
+    catalogue: NullTranslations  # the words of `locale`
+    brand: Brand
+    values: dict  # `build_context`: what the template shows
+
+
+def report_context(experiment: Experiment, results: Results,
+                   locale: str | None = None) -> ReportContext:
+    """The context of the QBR in `locale` (default: the definition's), with the brand file's
+    colours and the templates' catalogue and fonts."""
+    locale = locale or experiment.locale
+    folder = templates_dir()
+    catalogue = translations(folder / "locales", locale)
+    brand = load_brand(experiment.resolve(experiment.brand, "brand") if experiment.brand
+                       else None)
+    return ReportContext(locale, catalogue, brand,
+                         build_context(experiment, results, brand, catalogue, locale,
+                                       folder / "fonts"))

@@ -14,22 +14,13 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from valueproof.config import Experiment
-from valueproof.config.brand import load_brand
 from valueproof.errors import ReportError
 from valueproof.redaction import redact
 from valueproof.sandbox import Sandbox
 from valueproof.report.svg import printable
-from valueproof.report.context import build_context, report_date
+from valueproof.report.context import ReportContext, report_context, report_date, templates_dir
 from valueproof.language.formatting import Formatter, isolated_text
-from valueproof.language.i18n import translations
 from valueproof.stats.results import Results
-
-
-def templates_dir() -> Path:
-    """report_templates/, shipped inside the wheel as a package of data files."""
-    from importlib import resources
-
-    return Path(str(resources.files("report_templates")))
 
 
 def safe_fetcher(*roots: Path):
@@ -123,23 +114,21 @@ def logo_sources(experiment: Experiment) -> tuple[dict[str, str | None], list[st
 
 
 def render_html(experiment: Experiment, results: Results, locale: str | None = None,
-                logos: dict[str, str | None] | None = None) -> tuple[str, Path]:
+                logos: dict[str, str | None] | None = None,
+                context: ReportContext | None = None) -> tuple[str, Path]:
     """The report as HTML and the folder its relative URLs (style.css, fonts) resolve against.
 
-    Logos (from `logo_sources`, computed here when not given) and charts are data URIs, so
-    nothing outside the templates is fetched while rendering; `inline_stylesheet` makes the HTML
-    travel alone.
+    `context`: the report's context when the caller built it already (`report_context`, shared
+    with the slide deck); built here in `locale` otherwise. Logos (from `logo_sources`, computed
+    here when not given) and charts are data URIs, so nothing outside the templates is fetched
+    while rendering; `inline_stylesheet` makes the HTML travel alone.
     """
-    locale = locale or experiment.locale
-    folder = templates_dir()
-    gettext = translations(folder / "locales", locale)
-    brand_path = experiment.resolve(experiment.brand, "brand") if experiment.brand else None
-    brand = load_brand(brand_path)
-    context = build_context(experiment, results, brand, gettext, locale, folder / "fonts")
-    context.update(logos if logos is not None else logo_sources(experiment)[0])
+    report = context or report_context(experiment, results, locale)
+    locale, gettext, folder = report.locale, report.catalogue, templates_dir()
+    values = {**report.values, **(logos if logos is not None else logo_sources(experiment)[0])}
     env = _environment(folder, Formatter(locale).rtl)
     env.install_gettext_translations(gettext, newstyle=True)
-    html = env.get_template("qbr.html").render(**context)
+    html = env.get_template("qbr.html").render(**values)
     return redact(tie_one_letter_words(html, Formatter(locale)), markup=True), folder
 
 
@@ -249,11 +238,12 @@ class RenderedReport:
     warnings: list[str]  # what was left out, and why (a logo that cannot be drawn)
 
 
-def render_report(experiment: Experiment, results: Results, locale: str | None = None,
+def render_report(experiment: Experiment, results: Results, context: ReportContext,
                   with_html: bool = False) -> RenderedReport:
-    """The PDF (and optionally the standalone HTML) as bytes and text."""
+    """The PDF (and optionally the standalone HTML) as bytes and text, from the report's
+    `context` (`report_context`)."""
     logos, warnings = logo_sources(experiment)
-    html, base = render_html(experiment, results, locale, logos=logos)
+    html, base = render_html(experiment, results, logos=logos, context=context)
     pdf = pdf_bytes(html, base, experiment, results)
     return RenderedReport(pdf, screen_html(html, base, logos) if with_html else None, warnings)
 

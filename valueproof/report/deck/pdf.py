@@ -27,7 +27,7 @@ def soffice() -> str | None:
 
 def _font_config(folder: Path) -> Path:
     """A fontconfig file that adds the report's fonts to the system's."""
-    from valueproof.report.render import templates_dir
+    from valueproof.report.context import templates_dir
 
     config = folder / "fonts.conf"
     config.write_text(

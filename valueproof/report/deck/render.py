@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from valueproof.config import Experiment
 from valueproof.errors import ReportError
 from valueproof.stats.results import Results
+
+if TYPE_CHECKING:  # planning a batch reads `template_path` without the report's modules
+    from valueproof.report.context import ReportContext
 
 MISSING = ("the slide deck needs python-pptx, which is not installed; install it with "
            "pip install 'valueproof[deck]'")
@@ -41,37 +45,30 @@ def template_path(experiment: Experiment, brand) -> Path | None:
     return path
 
 
-def render_deck(experiment: Experiment, results: Results, locale: str | None = None) -> bytes:
-    """The deck (.pptx bytes) of the QBR in `locale` (default: the definition's), byte-identical
-    from run to run."""
+def render_deck(experiment: Experiment, results: Results, context: ReportContext) -> bytes:
+    """The deck (.pptx bytes) of the QBR whose context (`report_context`, the PDF's own) is
+    `context`, byte-identical from run to run."""
     require_pptx()
-    from valueproof.config.brand import load_brand
     from valueproof.language.formatting import Formatter
-    from valueproof.language.i18n import translations
     from valueproof.language.words import Words
-    from valueproof.report.context import build_context, report_date
+    from valueproof.report.context import report_date
     from valueproof.report.deck.pptx_writer import DeckWriter
     from valueproof.report.deck.reproducible import normalised_zip, stamp_of
     from valueproof.report.deck.slides import deck_slides, precision_note
     from valueproof.report.deck.story import typeset
     from valueproof.report.deck.template import open_template
-    from valueproof.report.render import templates_dir
 
-    locale = locale or experiment.locale
-    folder = templates_dir()
-    catalogue = translations(folder / "locales", locale)
-    brand = load_brand(experiment.resolve(experiment.brand, "brand") if experiment.brand
-                       else None)
+    brand = context.brand
     template = template_path(experiment, brand)
-    context = build_context(experiment, results, brand, catalogue, locale, folder / "fonts")
-    fmt = Formatter(locale)
-    words = Words(catalogue, fmt)
+    fmt = Formatter(context.locale)
+    words = Words(context.catalogue, fmt)
+    values = context.values
     # with a template, its theme's first accent colour takes the brand's place
     colours = {"primary": "theme:accent1" if template else brand.primary,
                "neutral": brand.neutral, "accent": brand.accent,
                "positive": "#1E7F4F", "negative": "#B3261E"}
     slides = [typeset(slide, fmt.locale.language)
-              for slide in deck_slides(words, context, results, colours)]
+              for slide in deck_slides(words, values, results, colours)]
     for slide in slides:  # wherever a figure is shown, the CSM knows how it was rounded
         if slide.kind == "title" or slide.figures or slide.table or slide.chart:
             slide.notes.append(precision_note(words))
@@ -82,8 +79,8 @@ def render_deck(experiment: Experiment, results: Results, locale: str | None = N
         writer.add(slide, number, len(slides))
     stamp, zip_time = stamp_of(report_date(experiment, results))
     properties = deck.core_properties
-    properties.title = f"{context['title']} — {context['customer']}".strip(" —")
-    properties.author = context["prepared_by"] or context["vendor"]
+    properties.title = f"{values['title']} — {values['customer']}".strip(" —")
+    properties.author = values["prepared_by"] or values["vendor"]
     properties.last_modified_by = properties.author
     properties.language = fmt.language
     properties.revision = 1
