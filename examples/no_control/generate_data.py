@@ -2,7 +2,7 @@
 group, and the vendor's other accounts as donors.
 
 Nordhavn Logistics switched invoice automation on for every accounts-payable team on 2026-03-02,
-so no team inside the account kept the old way. Ledgerline, the vendor, sees the same KPIs in 40
+so no team inside the account kept the old way. Ledgerline, the vendor, sees the same KPIs in 75
 other accounts: they are the donors of a synthetic difference-in-differences.
 
 Every account's weekly KPIs follow a factor model: its own level, its own loadings on two
@@ -41,19 +41,20 @@ def factors(rng) -> np.ndarray:
     return np.vstack([season, drift])
 
 
-def account_paths(rng, common: np.ndarray) -> dict[str, np.ndarray]:
-    """One account's expected weekly path per KPI (before any effect)."""
+def account_paths(rng, common: np.ndarray, spread: float = 0.3) -> dict[str, np.ndarray]:
+    """One account's expected weekly path per KPI (before any effect); `spread`: how far its
+    loadings on the factors stray from the portfolio's typical ones."""
     t = np.arange(len(WEEKS)) / len(WEEKS)
     paths = {}
     for kpi, base in BASE.items():
         level = base + rng.normal(0, SPREAD[kpi])
-        loadings = rng.normal([0.6, 0.4], 0.3) * SPREAD[kpi]
+        loadings = rng.normal([0.6, 0.4], spread) * SPREAD[kpi]
         trend = rng.normal(0, 0.5) * SPREAD[kpi] * t
         paths[kpi] = level + loadings @ common + trend
     return paths
 
 
-def generate(seed: int = SEED, n_donors: int = 40, n_teams: int = 12):
+def generate(seed: int = SEED, n_donors: int = 75, n_teams: int = 12):
     rng = np.random.default_rng(seed)
     common = factors(rng)
     post = np.asarray(WEEKS >= ROLLOUT)
@@ -75,7 +76,7 @@ def generate(seed: int = SEED, n_donors: int = 40, n_teams: int = 12):
         "account_id", "week", "invoices", "late_invoices", "minutes_per_invoice",
         "invoices_per_fte", "first_used"])
 
-    paths = account_paths(rng, common)
+    paths = account_paths(rng, common, spread=0.1)  # a typical account of the portfolio
     team_rows = []
     for team in range(1, n_teams + 1):
         share = rng.uniform(0.5, 1.5)
@@ -83,7 +84,7 @@ def generate(seed: int = SEED, n_donors: int = 40, n_teams: int = 12):
             volume = max(20, int(180 * share + rng.normal(0, 15)))
             late = paths["late_rate"][w] + post[w] * EFFECTS["late_rate"] + rng.normal(0, 0.01)
             minutes = (paths["handle_minutes"][w] + post[w] * EFFECTS["handle_minutes"]
-                       + rng.normal(0, 1.0))
+                       + rng.normal(0, 0.6))
             per_fte = (paths["invoices_per_fte"][w] + post[w] * EFFECTS["invoices_per_fte"]
                        + rng.normal(0, 4.0))
             team_rows.append((f"AP-{team:02d}", week.date(), volume,

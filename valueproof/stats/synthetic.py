@@ -16,11 +16,12 @@ from valueproof.config import Experiment
 from valueproof.data import Dataset
 from valueproof.data.donors import Donors, DonorSeries
 from valueproof.stats import did, synthdid
+from valueproof.stats.placebo import placebo_inference, pre_period_dip
 from valueproof.stats.results import EventPoint, PreTrend, Robustness, TrendPoint
 
-#: The twin fits poorly when its pre-period RMSPE exceeds this share of the spread (sd) of the
-#: account's own pre-period path: the blend then explains little of what the account did.
-POOR_FIT = 0.5
+#: The twin fits poorly when its pre-period RMSPE exceeds this multiple of the spread (sd) of the
+#: account's own pre-period path: the blend then tracks the account no better than a flat line.
+POOR_FIT = 1.0
 
 
 def kpi_fields(experiment: Experiment, dataset: Dataset, donors: Donors) -> list[dict]:
@@ -44,8 +45,8 @@ def _fields(kpi, series: DonorSeries, alphas: tuple[float, float], max_weight: f
     alpha, verdict_alpha = alphas
     Y, n_pre = series.values, series.n_pre
     fit = synthdid.synthetic_did(Y, n_pre, max_weight=max_weight)
-    placebo = synthdid.placebo_inference(Y, n_pre, fit, alpha=alpha, max_weight=max_weight)
-    dip = bool(synthdid.pre_period_dip(Y, n_pre, fit))
+    placebo = placebo_inference(Y, n_pre, fit, alpha=alpha, max_weight=max_weight)
+    dip = bool(pre_period_dip(Y, n_pre, fit, placebo))
     n_donors = Y.shape[0] - 1
     account, twin = Y[-1], np.asarray(fit.synthetic, dtype=float)
     effect, se = float(fit.estimate), float(placebo.se)
