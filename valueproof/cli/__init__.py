@@ -188,6 +188,57 @@ def batch(paths: tuple[Path, ...], out_dir: Path, jobs: int | None, locale: str 
 
 
 @main.command()
+@click.argument("batch_folder", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the vendor-internal portfolio PDF (it names customers).")
+@click.option("--html", "html_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Also write the review as one self-contained HTML file.")
+@click.option("--json", "json_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the pooled results JSON.")
+@click.option("--locale", default="en", show_default=True, help="Language of the review.")
+@click.option("--method", type=click.Choice(["REML", "PM"]), default="REML", show_default=True,
+              help="Between-account variance: REML or Paule–Mandel.")
+def portfolio(batch_folder: Path, output: Path | None, html_path: Path | None,
+              json_path: Path | None, locale: str, method: str) -> None:
+    """Pool every KPI across the accounts of a batch run with --json (BATCH_FOLDER: its output
+    folder, or its summary.json): what the product delivers on average, and how much it varies
+    from account to account."""
+    from rich.table import Table
+
+    from valueproof.cli.terminal import console
+    from valueproof.commands.portfolio import make_portfolio
+    from valueproof.commands.report import check_locale_option
+    from valueproof.report.portfolio.render import portfolio_words
+    from valueproof.report.portfolio.story import reasons as reason_words
+    from valueproof.report.portfolio.story import summary_rows
+    from valueproof.safe_text import terminal_text as tt
+
+    check_locale_option(locale)
+    result = make_portfolio(batch_folder, output, html_path, json_path, locale, method)
+    table = Table(title_justify="left")
+    for name in ("KPI", "Accounts", "Average", "Likely range", "New account", "I²"):
+        table.add_column(name, justify="left" if name == "KPI" else "right")
+    english = portfolio_words("en")
+    why = reason_words(english)
+    for row in summary_rows(english, result):
+        table.add_row(*(tt(cell) for cell in row))
+    out = console()
+    out.print(table)
+    for item in result.failed:  # no results: left out of every KPI
+        out.print(f"  ! {tt(item.account)} left out: {tt(item.detail)}", soft_wrap=True)
+    for kpi in result.kpis:
+        reasons: dict[str, list[str]] = {}
+        for item in kpi.left_out:
+            if item.reason != "failed":
+                reasons.setdefault(why[item.reason], []).append(item.account)
+        for reason, accounts in reasons.items():
+            out.print(f"  {tt(kpi.label)}: {reason}: {tt(', '.join(accounts))}", soft_wrap=True)
+    written = [str(p) for p in (output, html_path, json_path) if p is not None]
+    if written:
+        click.echo("Portfolio written to " + " and ".join(written))
+
+
+@main.command()
 def schema() -> None:
     """Print the JSON Schema of experiment definitions (for editor autocompletion)."""
     from valueproof.config.schema import Experiment

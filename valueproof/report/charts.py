@@ -82,6 +82,12 @@ def _matplotlib(font_dir: Path):
     return Figure
 
 
+def figure_class(font_dir: Path):
+    """matplotlib's Figure, configured with the report's fonts and SVG settings: for charts
+    drawn in their own module in the report's style (the portfolio's forest plots)."""
+    return _matplotlib(font_dir)
+
+
 def _figure(figure_class, height: float):
     fig = figure_class(figsize=(WIDTH_IN, height))
     # fixed layout: room for direct labels at right and for the value axis' title on top

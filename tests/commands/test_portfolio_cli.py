@@ -1,0 +1,123 @@
+"""`valueproof portfolio` on a real batch: the support example copied to four accounts whose data
+come from its generator with other seeds, plus one account whose definition is broken."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from tests.conftest import EXAMPLES, invoke
+
+SEEDS = {"Alpha Logistics": 3, "Beta Retail": 4, "Gamma Energy": 5, "Delta Telecom": 6}
+TRUE_HANDLE_TIME = -2.4  # minutes per ticket, as examples/support_copilot/generate_data.py writes
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location(
+        "support_generator", EXAMPLES / "support_copilot" / "generate_data.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def batch_dir(tmp_path_factory):
+    root = tmp_path_factory.mktemp("accounts")
+    generator = _generator()
+    for name, seed in SEEDS.items():
+        folder = root / name.split()[0].lower()
+        shutil.copytree(EXAMPLES / "support_copilot", folder)
+        generator.generate(seed=seed, n_pilot=16, n_standard=24).to_csv(
+            folder / "data" / "tickets.csv", index=False)
+        path = folder / "experiment.yaml"
+        definition = yaml.safe_load(path.read_text())
+        definition["customer"]["name"] = name
+        path.write_text(yaml.safe_dump(definition, allow_unicode=True))
+    broken = root / "broken"
+    shutil.copytree(EXAMPLES / "support_copilot", broken)
+    (broken / "experiment.yaml").write_text("name: Broken\nkpis: not a list\n")
+    out = root / "out"
+    result = invoke(CliRunner(), "batch", root, "-o", out, "--jobs", "2", "--json", "--quiet")
+    assert result.exit_code == 1, result.output  # the broken account failed, the rest rendered
+    return out
+
+
+def test_portfolio_pools_the_accounts_and_writes_every_output(batch_dir, tmp_path):
+    pdf, html, data = tmp_path / "p.pdf", tmp_path / "p.html", tmp_path / "p.json"
+    result = invoke(CliRunner(), "portfolio", batch_dir, "-o", pdf, "--html", html,
+                    "--json", data)
+    assert result.exit_code == 0, result.output
+    assert "Average handle time" in result.output and "4/5" in result.output
+    pooled = json.loads(data.read_text())
+    handle = next(k for k in pooled["kpis"] if k["id"] == "handle_time")
+    assert handle["scale"] == "units" and handle["measurable"] == 4 and handle["total"] == 5
+    assert {a["account"] for a in handle["accounts"]} == set(SEEDS)
+    [failed] = handle["left_out"]
+    assert failed["reason"] == "failed" and "kpis" in failed["detail"]
+    estimate = handle["pooled"]
+    assert estimate["hksj_low"] <= TRUE_HANDLE_TIME <= estimate["hksj_high"]
+    assert estimate["pi_low"] < estimate["estimate"] < estimate["pi_high"]
+    assert estimate["tau2"] >= 0
+    assert all(a["weight"] > 0 for a in handle["accounts"])
+    assert [r["currency"] for r in pooled["roi"]] == ["EUR"] and pooled["roi"][0]["accounts"] == 4
+    assert sum(pooled["health"].values()) == 5
+    assert pdf.read_bytes().startswith(b"%PDF")
+    page = html.read_text()
+    assert "Internal — names customers" in page and "Gamma Energy" in page
+    assert "For a new account the effect could be between" in page
+
+
+def test_portfolio_in_another_language_and_pdf_is_deterministic(batch_dir, tmp_path):
+    first, second = tmp_path / "a.pdf", tmp_path / "b.pdf"
+    for path in (first, second):
+        assert invoke(CliRunner(), "portfolio", batch_dir, "-o", path, "--locale", "de",
+                      "--html", path.with_suffix(".html")).exit_code == 0
+    assert first.read_bytes() == second.read_bytes()
+    assert "Intern" in first.with_suffix(".html").read_text()
+
+
+def test_a_damaged_account_file_is_left_out_with_its_reason(batch_dir, tmp_path):
+    copy = tmp_path / "batch"
+    shutil.copytree(batch_dir, copy)
+    victim = next(p for p in copy.glob("*.json") if p.name.startswith("alpha"))
+    victim.write_text('{"kpis": [{"id": 1}]}')
+    out = tmp_path / "p.json"
+    result = invoke(CliRunner(), "portfolio", copy, "--json", out)
+    assert result.exit_code == 0, result.output
+    handle = next(k for k in json.loads(out.read_text())["kpis"] if k["id"] == "handle_time")
+    reasons = {x["account"]: x for x in handle["left_out"]}
+    assert "Alpha Logistics" in reasons and "kpis" in reasons["Alpha Logistics"]["detail"]
+    victim.write_text("{not json")
+    result = invoke(CliRunner(), "portfolio", copy, "--json", out)
+    assert result.exit_code == 0
+    assert "! Alpha Logistics left out:" in result.output and "cannot be read as JSON" in result.output
+
+
+@pytest.mark.parametrize("summary, message", [
+    (None, "summary.json: no such file"),
+    ("{}", "not a batch summary"),
+    ("[NaN]", "cannot be read as JSON"),
+    ("[]", "the batch has no accounts"),
+])
+def test_bad_batch_folder_is_one_message_and_no_output(tmp_path, summary, message):
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    if summary is not None:
+        (folder / "summary.json").write_text(summary)
+    out = tmp_path / "p.pdf"
+    result = CliRunner().invoke(__import__("valueproof.cli", fromlist=["main"]).main,
+                                ["portfolio", str(folder), "-o", str(out)])
+    assert result.exit_code == 2
+    assert message in result.output and "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_outputs_never_go_into_the_batch_folder(batch_dir):
+    result = invoke(CliRunner(), "portfolio", batch_dir, "--json", batch_dir / "pooled.json")
+    assert result.exit_code == 2 and "the batch's folder" in result.output
+    assert not (batch_dir / "pooled.json").exists()

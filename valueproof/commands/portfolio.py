@@ -1,0 +1,123 @@
+"""`valueproof portfolio OUTDIR`: the vendor's pooled view of a batch's accounts.
+
+Reads a batch's output folder (its summary.json, or a merged summary, and each account's
+results JSON beside it, as `valueproof batch … --json` writes them) and nothing else, pools
+every KPI across the accounts and writes the vendor-internal PDF (and HTML, JSON) all together
+or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from valueproof.errors import ValueproofError
+from valueproof.report.portfolio.model import AccountResults, Portfolio, build_portfolio
+
+SUMMARY = "summary.json"
+MAX_JSON_BYTES = 64 * 1024 * 1024  # an account's results are a few hundred kB
+WITH_RESULTS = ("rendered", "skipped")  # skipped: up to date, its files from an earlier run
+
+
+def read_batch(path: Path) -> list[AccountResults]:
+    """Every account of a batch: `path` is its output folder or a summary file in it (a merged
+    summary too: the same rows). Each row's results file is the one its PDF names, `<name>.json`,
+    and must be in the summary's folder. A bad or missing summary is a ValueproofError; a bad
+    or missing account file leaves that account out with the reason."""
+    summary = path / SUMMARY if os.path.isdir(path) else path
+    rows = _load_json(summary, f"run 'valueproof batch … -o {path} --json' first")
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise ValueproofError(f"{summary}: not a batch summary (a list of accounts); give the "
+                              "folder of a 'valueproof batch' run")
+    folder = summary.parent
+    accounts = [_account(row, folder) for row in rows]
+    if not accounts:
+        raise ValueproofError(f"{summary}: the batch has no accounts; run 'valueproof batch' "
+                              "on your definitions first")
+    return accounts
+
+
+def _load_json(path: Path, fix: str):
+    try:
+        if os.path.getsize(path) > MAX_JSON_BYTES:
+            raise ValueproofError(f"{path}: larger than {MAX_JSON_BYTES // 2**20} MB; not a "
+                                  "valueproof file")
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle, parse_constant=_no_constant)
+    except FileNotFoundError:
+        raise ValueproofError(f"{path}: no such file; {fix}") from None
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ValueproofError(f"{path}: cannot be read as JSON ({_short(exc)}); {fix}") from None
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _short(exc: Exception) -> str:
+    return getattr(exc, "strerror", None) or str(exc).split("\n")[0][:200]
+
+
+def _account(row: dict, folder: Path) -> AccountResults:
+    name = str(row.get("account") or row.get("definition") or "?")
+    status = str(row.get("status", ""))
+    if status not in WITH_RESULTS:
+        return AccountResults(name, status, None, str(row.get("error") or status))
+    stem = Path(str(row.get("pdf") or "")).name.removesuffix(".pdf")
+    if not stem or stem != str(row.get("pdf")).removesuffix(".pdf"):
+        return AccountResults(name, status, None, "its summary row names no results file here")
+    try:
+        results = _load_json(folder / f"{stem}.json", "run the batch with --json")
+    except ValueproofError as exc:
+        return AccountResults(name, status, None, exc.message)
+    problem = results_problem(results)
+    if problem:
+        return AccountResults(name, status, None, f"{folder / stem}.json: {problem}")
+    return AccountResults(name, status, results)
+
+
+def results_problem(results) -> str | None:
+    """What makes a parsed results file unusable here (None when it is usable): the shape the
+    portfolio reads, checked before any of it is trusted."""
+    if not isinstance(results, dict):
+        return "not a valueproof results file"
+    kpis = results.get("kpis")
+    if not isinstance(kpis, list) or not all(
+            isinstance(k, dict) and isinstance(k.get("id"), str) for k in kpis):
+        return "its 'kpis' is not a list of KPIs with an id"
+    for key in ("roi", "health"):
+        if results.get(key) is not None and not isinstance(results[key], dict):
+            return f"its '{key}' is not an object"
+    text_fields = ("label", "unit", "better", "method", "transform", "model", "inference")
+    if any(k.get(f) is not None and not isinstance(k[f], str) for k in kpis for f in text_fields):
+        return "a KPI's label, unit or method is not text"
+    return None
+
+
+def make_portfolio(path: Path, output: Path | None = None, html_path: Path | None = None,
+                   json_path: Path | None = None, locale: str = "en",
+                   method: str = "REML") -> Portfolio:
+    """Read the batch at `path`, pool it, and write the asked-for outputs together."""
+    from valueproof.commands.outputs import check_outputs, write_all
+
+    outputs = {"-o": output, "--html": html_path, "--json": json_path}
+    summary = path / SUMMARY if os.path.isdir(path) else path
+    check_outputs(outputs, {"the batch summary": summary})
+    for given in outputs.values():
+        if given is not None and given.resolve().parent == summary.resolve().parent:
+            raise ValueproofError(f"{given}: the batch's folder holds the accounts' own files; "
+                                  "write the portfolio elsewhere")
+    portfolio = build_portfolio(read_batch(path), method=method)
+    files: list[tuple[Path, str | bytes]] = []
+    if json_path is not None:
+        files.append((json_path, json.dumps(portfolio.to_dict(), indent=2, ensure_ascii=False,
+                                            allow_nan=False) + "\n"))
+    if output is not None or html_path is not None:
+        from valueproof.report.portfolio.render import render_portfolio
+
+        pdf, html = render_portfolio(portfolio, locale, with_pdf=output is not None,
+                                     with_html=html_path is not None)
+        files += [(p, c) for p, c in ((output, pdf), (html_path, html)) if p is not None]
+    write_all(files)
+    return portfolio
