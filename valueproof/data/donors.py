@@ -1,9 +1,10 @@
 """The donor accounts of `comparison`: their rows read through the same sources as the main data,
 aggregated per donor and analysis period like the account's own rows, beside the account's series.
 
-Each KPI gets a (donors + 1) x periods matrix, the account in the last row, over the periods that
-lie whole inside the pre or the post window (a period cut by a window edge is left out, so no
-count or sum is read on part of a week). Donors that got the product themselves (the `rollout`
+Each KPI gets a (donors + 1) x periods matrix, the account in the last row, over the periods of
+the pre and the post window; a period the rollout cuts is left out, and for a count or a sum a
+period any window edge cuts (the account's panel scales such a total to the whole period, the
+donors' cells do not). Donors that got the product themselves (the `rollout`
 column), that the definition lists in `exclude`, or that miss a period of a KPI are left out,
 each with the reason `validate` and the vendor's JSON show.
 """
@@ -140,17 +141,24 @@ def _aggregate(kpi, alias: dict[str, str], comparison) -> str:
 
 
 def account_series(experiment: Experiment, dataset: Dataset) -> dict[str, dict[str, float]]:
-    """The account's value per KPI and whole period ({kpi: {period label: value}}): its panel's
-    cells of every unit added up as the KPI aggregates (pooled means and ratios, totals)."""
+    """The account's value per KPI and period ({kpi: {period label: value}}): its panel's
+    cells of every unit added up as the KPI aggregates (pooled means and ratios, totals). A
+    period the rollout cuts is left out, and for counts and sums a period a window edge cuts."""
     panel = dataset.panel
-    whole = [_whole(p, dataset, experiment.analysis.period) for p in panel.period]
     labels = np.array([str(p) for p in panel.period])
+    straddling = set(labels[panel.post]) & set(labels[~panel.post])  # cut by the rollout
+    whole = {str(p) for p in panel.period if _whole(p, dataset, experiment.analysis.period)}
     series = {}
     for kpi in experiment.kpis:
         value, count = panel.values[kpi.id], panel.counts[kpi.id]
         weight = panel.weights[kpi.id]
+        # a count or sum of a period cut by a window edge is scaled to the whole period in the
+        # panel, not in the donors' cells: such a period is left out of a total's series
+        usable = set(labels) - straddling
+        if kpi.aggregate in ("count", "sum"):
+            usable &= whole
         out = {}
-        for label in sorted(set(labels[np.array(whole, dtype=bool)])):
+        for label in sorted(usable):
             rows = (labels == label) & np.isfinite(value)
             if kpi.aggregate in ("mean", "rate"):
                 rows &= count > 0
