@@ -64,11 +64,14 @@ def definition(**comparison) -> dict:
 
 
 def write_portfolio(folder: Path, *, donors: pd.DataFrame | None = None,
-                    teams: pd.DataFrame | None = None, **comparison) -> Path:
-    """The account's teams.csv, the donors' donors.csv and experiment.yaml in `folder`."""
+                    teams: pd.DataFrame | None = None, n_kpis: int = 2, **comparison) -> Path:
+    """The account's teams.csv, the donors' donors.csv and experiment.yaml (its first `n_kpis`
+    KPIs) in `folder`."""
     simulated = portfolio()
     (teams if teams is not None else simulated[0]).to_csv(folder / "teams.csv", index=False)
     (donors if donors is not None else simulated[1]).to_csv(folder / "donors.csv", index=False)
     path = folder / "experiment.yaml"
-    path.write_text(yaml.safe_dump(definition(**comparison), sort_keys=False))
+    spec = definition(**comparison)
+    spec["kpis"] = spec["kpis"][:n_kpis]
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
     return path

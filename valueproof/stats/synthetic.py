@@ -20,8 +20,9 @@ from valueproof.stats.placebo import placebo_inference, pre_period_dip
 from valueproof.stats.results import EventPoint, PreTrend, Robustness, TrendPoint
 
 #: The twin fits poorly when its pre-period RMSPE exceeds this multiple of the spread (sd) of the
-#: account's own pre-period path: the blend then tracks the account no better than a flat line.
-POOR_FIT = 1.0
+#: account's own pre-period path: it then explains less than about a third (1 - 0.8**2) of how
+#: the account moved before the rollout (a flat line at the mean misses by about the sd itself).
+POOR_FIT = 0.8
 
 
 def kpi_fields(experiment: Experiment, dataset: Dataset, donors: Donors) -> list[dict]:
