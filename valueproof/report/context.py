@@ -22,7 +22,7 @@ from valueproof.language.formatting import Formatter, unisolated
 from valueproof.language.i18n import translations
 from valueproof.language.words import Words
 from valueproof.report import adoption as adoption_report
-from valueproof.report import charts, waves, wording
+from valueproof.report import charts, synthetic, waves, wording
 from valueproof.report.findings import finding_text, kpi_warnings
 from valueproof.report.kpi_page import kpi_page
 from valueproof.report.roi_words import roi_section
@@ -97,6 +97,8 @@ def build_context(experiment: Experiment, results: Results, brand: Brand,
         "treatment": experiment.groups.treatment_label or words("Units with the product"),
         "control": experiment.groups.control_label or words("comparison units"),
     }
+    if results.method == synthetic.METHOD:  # one account against a blend of other accounts
+        groups = synthetic.group_names(words, experiment)
     labels = {k.id: k.label for k in results.kpis}
     names = {"observation": experiment.data.observation_name, "unit": experiment.data.unit_name}
     kpis = [kpi_page(words, results, k, groups, style, font_dir, time_kind, names)
@@ -152,6 +154,8 @@ def build_context(experiment: Experiment, results: Results, brand: Brand,
         "pre_trend_labels": {"not_detected": words("none detected"),
                              "detected": words("detected"), "not_testable": words("not testable")},
     }
+    if results.method == synthetic.METHOD:
+        context.update(synthetic.synthetic_context(words, results, kpis, time_kind))
     if results.design == "staggered":
         context.update(waves.waves_context(words, results, groups, time_kind,
                                            experiment.analysis.bootstrap))

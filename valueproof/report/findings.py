@@ -1,11 +1,12 @@
 """What weakens the evidence, in the reader's language: the data-quality findings and each KPI's
-cautions (few units, the permutation test, the Poisson fit, small waves)."""
+cautions (few units, the permutation test, the Poisson fit, small waves, a dip before the
+rollout against the comparable accounts)."""
 
 from __future__ import annotations
 
 from valueproof.data.thresholds import FEW_UNITS
 from valueproof.language.words import Words
-from valueproof.report import grid_words, waves, words_rate_ratio
+from valueproof.report import grid_words, synthetic, waves, words_rate_ratio
 from valueproof.stats.results import KPIResult, Results
 
 
@@ -100,6 +101,8 @@ def kpi_warnings(words: Words, results: Results, kpi: KPIResult, labels: dict[st
                          "test."))
     if results.design == "staggered":
         out += waves.small_wave_warnings(words, results, time_kind)
+    if kpi.synthetic is not None:  # one account against many: its own cautions
+        return out + synthetic.warnings(words, kpi)
     for arm, count in kpi.n_units.items():
         if 1 < count < FEW_UNITS or (count == 1 and arm == "control"):
             group = _group(words, arm)

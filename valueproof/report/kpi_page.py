@@ -10,7 +10,7 @@ from pathlib import Path
 
 from valueproof.language.formatting import Formatter, unisolated
 from valueproof.language.words import Words, kpi_scale
-from valueproof.report import charts, waves, words_rate_ratio
+from valueproof.report import charts, synthetic, waves, words_rate_ratio
 from valueproof.report.means_note import difference_note
 from valueproof.report.sentences import (adjusted_note, effect_sentence, estimand_sentence,
                                          figure_decimals, mde_text, pre_trend_sentence,
@@ -92,13 +92,13 @@ def kpi_page(words: Words, results: Results, kpi: KPIResult, groups: dict[str, s
         trend_svg = charts.trend_chart(
             font_dir, style, periods, post,
             [(p.treatment, p.treatment_low, p.treatment_high) for p in kpi.trend],
-            None if results.method != "did" else
+            None if results.method == "pre_post" else
             [(p.control, p.control_low, p.control_high) for p in kpi.trend],
             {name: label[:1].upper() + label[1:] for name, label in groups.items()}, scale,
             y_label, words("Rollout"), [p.partial for p in kpi.trend], edges)
     gap_unit = words("log points") if kpi.log_scale else change_unit
     event_svg = None
-    if kpi.event_study and not staggered:
+    if kpi.event_study and not staggered and kpi.synthetic is None:  # its gap: the trend chart
         event_svg = charts.event_study_chart(
             font_dir, style, [_period_label(fmt, p.period, time_kind) for p in kpi.event_study],
             [p.post for p in kpi.event_study],
@@ -113,7 +113,7 @@ def kpi_page(words: Words, results: Results, kpi: KPIResult, groups: dict[str, s
     level = lambda v: fmt.fixed(v * scale, digits) if v is not None else "–"  # noqa: E731
     relative = lambda v: fmt.percent_fixed(v, rel_digits, signed=True)  # noqa: E731
     robust = kpi.robustness
-    return {
+    page = {
         "id": kpi.id, "label": kpi.label, "verdict": kpi.verdict,
         "verdict_label": verdict_labels(words)[kpi.verdict],
         "verdict_symbol": VERDICT_SYMBOL[kpi.verdict],
@@ -156,3 +156,6 @@ def kpi_page(words: Words, results: Results, kpi: KPIResult, groups: dict[str, s
         "units": {arm: fmt.fixed(n, 0) for arm, n in kpi.n_units.items()},
         "n_obs": fmt.fixed(kpi.n_obs, 0),
     }
+    if kpi.synthetic is not None:  # compared with other accounts: their words replace the groups'
+        page.update(synthetic.page_fields(words, results, kpi, groups, time_kind))
+    return page

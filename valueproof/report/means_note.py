@@ -16,12 +16,13 @@ def simple_difference(kpi: KPIResult) -> float | None:
     """(after − before) with the product, minus the same without it (KPI units); without a
     comparison group, after − before; None when an average is missing."""
     means = kpi.means
+    compared = kpi.method != "pre_post"  # a comparison group, or the comparable accounts' blend
     keys = ["treatment_pre", "treatment_post"] + (
-        ["control_pre", "control_post"] if kpi.method == "did" else [])
+        ["control_pre", "control_post"] if compared else [])
     if any(means.get(key) is None for key in keys):
         return None
     change = means["treatment_post"] - means["treatment_pre"]
-    if kpi.method == "did":
+    if compared:
         change -= means["control_post"] - means["control_pre"]
     return change
 
@@ -42,6 +43,11 @@ def difference_note(words: Words, results: Results, kpi: KPIResult, scale: float
     simple_text, effect_text = shown(simple), shown(kpi.effect_units)
     if simple_text == effect_text:
         return None
+    if kpi.method == "synthetic_did":
+        return words("The effect (%(effect)s) differs from the simple difference of these "
+                     "averages (%(simple)s) because the periods before the rollout are weighted "
+                     "to resemble those after it rather than counted equally.",
+                     effect=effect_text, simple=simple_text)
     if kpi.method != "did":
         return words("The effect (%(effect)s) differs from the simple difference of these "
                      "averages (%(simple)s) because it compares each unit with itself (unit "

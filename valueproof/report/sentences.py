@@ -57,19 +57,31 @@ def in_sentence(fmt, label: str) -> str:
     return head + label[1:]
 
 
+def change_parts(words: Words, kpi: KPIResult) -> dict[str, str]:
+    """The parts of an effect sentence: the change's size ('2.5 min'), relative ('−21%'),
+    direction ('fell') and likely range ('likely range −2.7 min to −2.2 min')."""
+    fmt = words.fmt
+    scale, _, change_unit = kpi_scale(kpi, words)
+    low = fmt.number(kpi.effect_units_low * scale, signed=True)  # the unit once, after high
+    high = with_unit(fmt.number(kpi.effect_units_high * scale, signed=True), change_unit)
+    bounded = math.isfinite(kpi.effect_units_low) and math.isfinite(kpi.effect_units_high)
+    return {
+        "amount": with_unit(prose_number(fmt, abs(kpi.effect_units) * scale), change_unit),
+        "relative": (fmt.percent(kpi.relative_effect, signed=True)
+                     if kpi.relative_effect is not None else "–"),
+        "direction": words("fell") if kpi.effect_units < 0 else words("rose"),
+        "interval": (words("likely range %(low)s to %(high)s", low=low, high=high) if bounded
+                     else words("no likely range: too few units to bound it")),
+    }
+
+
 def effect_sentence(words: Words, results: Results, kpi: KPIResult, groups: dict[str, str]) -> str:
     """'Pilot agents: Average handle time fell by 2.5 min (−21%) compared with … (likely range
     −2.7 min to −2.2 min).' Plain words: the p-values are in the KPI's detail box."""
     fmt = words.fmt
-    scale, _, change_unit = kpi_scale(kpi, words)
-    amount = with_unit(prose_number(fmt, abs(kpi.effect_units) * scale), change_unit)
-    low = fmt.number(kpi.effect_units_low * scale, signed=True)  # the unit once, after high
-    high = with_unit(fmt.number(kpi.effect_units_high * scale, signed=True), change_unit)
-    relative = fmt.percent(kpi.relative_effect, signed=True) if kpi.relative_effect is not None else "–"
-    direction = words("fell") if kpi.effect_units < 0 else words("rose")
-    bounded = math.isfinite(kpi.effect_units_low) and math.isfinite(kpi.effect_units_high)
-    interval = (words("likely range %(low)s to %(high)s", low=low, high=high) if bounded
-                else words("no likely range: too few units to bound it"))
+    parts = change_parts(words, kpi)
+    amount, relative = parts["amount"], parts["relative"]
+    direction, interval = parts["direction"], parts["interval"]
     if results.design == "staggered":
         return words.plural(
             "%(treatment)s: %(kpi)s %(direction)s by %(amount)s (%(relative)s) compared with "
@@ -138,6 +150,8 @@ def _change_words(words: Words, kpi: KPIResult, first: bool) -> str:
 def inconclusive_text(words: Words, kpi: KPIResult) -> str:
     """What 'inconclusive' means for this KPI, the same words everywhere: not 'no change', but
     a change too small for this data, with the smallest it could have detected."""
+    if not kpi.detectable and kpi.method == "synthetic_did":
+        return words("not detectable with this design: too few comparable accounts")
     if not kpi.detectable:
         return words("not detectable with this design: too few units with the product")
     return words("too small to detect with this data: we could detect changes larger than "

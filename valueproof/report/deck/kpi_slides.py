@@ -1,5 +1,5 @@
-"""The deck's slides with charts: one KPI (its trend against the comparison group, the likely
-ranges as error bars, one sentence), the KPIs as one table when they do not all fit, the ROI with
+"""The deck's slides with charts: one KPI (its trend against the comparison group or the
+comparable accounts' weighted blend, the likely ranges as error bars, one sentence), the KPIs as one table when they do not all fit, the ROI with
 its assumptions, and the weekly active users. Words and numbers come from the report's context;
 the charts' data from the results, at the scale the report shows them."""
 
@@ -55,7 +55,7 @@ def trend_chart(words: Words, context: dict, results: Results, page: dict,
 
     groups = context["groups"]
     shown = [series(_capital(groups["treatment"]), style["primary"], "treatment", 2.5)]
-    if results.method == "did":
+    if results.method != "pre_post":  # a comparison group, or the comparable accounts' blend
         shown.append(series(_capital(groups["control"]), style["neutral"], "control", 1.75))
     post = [p.post for p in kpi.trend]
     marker = post.index(True) if any(post) and not all(post) else None
@@ -120,16 +120,22 @@ def kpi_slide(words: Words, context: dict, results: Results, page: dict, style: 
     effect = Figure(_with_unit(words.fmt, page["effect"], unit), words("Effect"),
                     f"{words('Likely range')}: {_with_unit(words.fmt, page['ci'], unit)}")
     relative = Figure(page["relative"], words("Relative effect"), page["relative_ci"])
-    robust = (f"{words('Robustness checks')}: {words('Welch p')} {page['welch_p']}, "
-              f"{words('Rank test p')} {page['rank_p']}, {words('Permutation p')} "
-              f"{page['permutation_p']}.")
+    robust = page.get("robustness_sentence") or (
+        f"{words('Robustness checks')}: {words('Welch p')} {page['welch_p']}, "
+        f"{words('Rank test p')} {page['rank_p']}, {words('Permutation p')} "
+        f"{page['permutation_p']}.")
+    method = page.get("comparison") and words(
+        "If asked what the account was compared with: %(comparison)s, weighted so that before "
+        "the rollout the blend moved like this account. Never name those accounts: they are "
+        "other customers.", comparison=page["comparison"])
     notes = [words("Say the sentence on the slide, then the likely range; the checks below back "
                    "the verdict if you are asked."),
-             page["sentence"], page["verdict_sentence"], page["estimand_sentence"],
+             page["sentence"], method or "", page["verdict_sentence"], page["estimand_sentence"],
              page["pre_trend_sentence"], words("Significance: %(p)s.", p=page["p_text"]),
              robust, f"{words('Smallest detectable effect')}: {page['mde']}",
              page.get("adjusted_note") or "", page.get("sensitivity_sentence") or "",
-             page.get("waves_sentence") or "", *page["warnings"]]
+             page.get("waves_sentence") or "", page.get("placebo_note") or "",
+             *page["warnings"]]
     return Slide("content", _kpi_title(words.fmt, page), notes=[n for n in notes if n],
                  figures=[effect, relative], lines=[page["sentence"]],
                  chart=trend_chart(words, context, results, page, style),
