@@ -71,8 +71,11 @@ def donor_source(experiment, needed: dict[str, str] | None = None) -> Source:
     donors = experiment.comparison.donors
     if donors.from_database:
         return table_source(experiment, donors, "comparison.donors", needed)
-    return file_source(experiment.resolve(donors.path, "comparison.donors.path"), donors,
-                       (donors.unit, donors.rollout))
+    path = experiment.resolve(donors.path, "comparison.donors.path")
+    if not path.is_file():
+        raise DataError(f"{path}: donor data file not found; check comparison.donors.path in "
+                        "the definition")
+    return file_source(path, donors, (donors.unit, donors.rollout))
 
 
 def table_source(experiment, spec, key: str, needed: dict[str, str] | None = None,
@@ -123,17 +126,19 @@ def register_unit_table(con, experiment, key: str, what: str, view: str):
 
 def data_fingerprint(experiment) -> str:
     """SHA-256 over everything the data and adoption stages read: the observations, the group
-    or rollout file (or table), the roster, and the adoption files (or tables)."""
+    or rollout file (or table), the roster, the adoption files (or tables) and the donors'."""
     digest = hashlib.sha256(source_for(experiment).fingerprint().encode())
+    donors = experiment.comparison.donors if experiment.comparison else None
     for key, name in (("groups.file", experiment.groups.file),
                       ("rollout.file", getattr(experiment.rollout, "file", None)),
-                      *roster_file(experiment), *adoption_files(experiment)):
+                      *roster_file(experiment), *adoption_files(experiment),
+                      ("comparison.donors.path", donors.path if donors else None)):
         if name is not None:
             path = experiment.resolve(name, key)
             digest.update(file_digest(path).encode() if path.is_file() else b"missing")
     for key, spec, view in database_tables(experiment):
         digest.update(table_source(experiment, spec, key, view=view).fingerprint().encode())
-    if experiment.comparison is not None:
+    if donors is not None and donors.from_database:
         digest.update(donor_source(experiment).fingerprint().encode())
     return digest.hexdigest()
 

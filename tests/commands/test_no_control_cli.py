@@ -1,0 +1,136 @@
+"""No control group, the vendor's other accounts as donors, through the CLI: analyze and report
+on real files, bad donor inputs (exit 2, one message, no output), donors from PostgreSQL, and
+the published Proposition 99 case (Arkhangelsky et al. 2021, Table 1: synthetic DiD -15.6)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pandas as pd
+import pytest
+import yaml
+
+from tests import pg
+from tests.conftest import invoke, write_connections
+from tests.simulate_donors import portfolio, write_portfolio
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def _analyze(runner, path: Path) -> dict:
+    out = path.with_name("results.json")
+    result = invoke(runner, "analyze", path, "--json", out)
+    assert result.exit_code == 0, result.output
+    return json.loads(out.read_text())
+
+
+def test_analyze_and_report_without_naming_a_donor(runner, tmp_path):
+    teams, donors = portfolio()
+    donors.loc[donors.account == "donor-11", "first_used"] = "2026-02-16"
+    path = write_portfolio(tmp_path, teams=teams, donors=donors, exclude=["donor-12"])
+    results = _analyze(runner, path)
+    assert results["method"] == "synthetic_did"
+    assert results["donors"]["excluded"] == [
+        {"donor": "donor-11", "reason": "rolled out on 2026-02-16"},
+        {"donor": "donor-12", "reason": "listed in comparison.exclude"}]
+    kpi = results["kpis"][0]
+    assert kpi["method"] == "synthetic_did" and kpi["n_units"] == {"treatment": 1, "control": 10}
+    assert kpi["smallest_p"] == pytest.approx(1 / 11)
+    assert {w["donor"] for w in kpi["synthetic"]["weights"]} <= set(results["donors"]["kept"])
+    html = tmp_path / "report.html"
+    result = invoke(runner, "report", path, "--html", html, "-o", tmp_path / "report.pdf")
+    assert result.exit_code == 0, result.output
+    text = html.read_text()
+    assert "Fjord Freight" in text
+    for donor in sorted(set(donors.account)):
+        assert donor not in text, donor  # the customer's report never names another customer
+
+
+@pytest.mark.parametrize("change, words", [
+    (lambda d: d["comparison"]["donors"].update(path="missing.csv"), ["missing.csv"]),
+    (lambda d: d["comparison"]["donors"].update(unit="acount"),
+     ["donors.csv", "'acount'", "comparison.donors.unit", "account"]),
+    (lambda d: d["comparison"]["donors"].update(path="../outside.csv"), ["outside"]),
+    (lambda d: d["comparison"].update(min_donors=20),
+     ["only 12 donor account(s)", "comparison.min_donors (20)"]),
+])
+def test_bad_donor_inputs_are_one_message(runner, tmp_path, change, words):
+    path = write_portfolio(tmp_path)
+    definition = yaml.safe_load(path.read_text())
+    change(definition)
+    path.write_text(yaml.safe_dump(definition))
+    out = tmp_path / "results.json"
+    result = invoke(runner, "analyze", path, "--json", out)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and not out.exists()
+    output = " ".join(result.output.split())
+    for word in words:
+        assert word in output, output
+
+
+def test_donor_values_that_are_not_numbers_name_the_column(runner, tmp_path):
+    teams, donors = portfolio()
+    donors["avg_minutes"] = donors["avg_minutes"].astype(object)
+    donors.loc[3, "avg_minutes"] = "n/a?"
+    result = invoke(runner, "validate", write_portfolio(tmp_path, donors=donors))
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "avg_minutes" in result.output and "non-numeric" in result.output
+
+
+def test_donors_from_a_postgresql_table_match_the_file(runner, tmp_path, pg_url, monkeypatch):
+    import psycopg
+
+    path = write_portfolio(tmp_path)
+    from_file = _analyze(runner, path)
+    admin = pg_url.rsplit("/", 1)[0] + "/vp_donors"
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute("DROP DATABASE IF EXISTS vp_donors")
+        con.execute("CREATE DATABASE vp_donors")
+        con.execute("DROP ROLE IF EXISTS donor_reader")
+        con.execute("CREATE ROLE donor_reader LOGIN PASSWORD 'reader-pw'")
+    pg.copy_csv(admin, "donor_weeks", tmp_path / "donors.csv",
+                {"account": "text", "week": "date", "avg_minutes": "double precision",
+                 "tickets": "integer", "first_used": "date"})
+    with psycopg.connect(admin, autocommit=True) as con:
+        con.execute("GRANT SELECT ON donor_weeks TO donor_reader")
+    parts = urlsplit(pg_url)
+    reader = f"postgresql://donor_reader:reader-pw@{parts.hostname}:{parts.port}/vp_donors"
+    write_connections(tmp_path, monkeypatch, warehouse=reader)
+    definition = yaml.safe_load(path.read_text())
+    definition["comparison"]["donors"] = {"connection": "warehouse", "table": "donor_weeks",
+                                          "unit": "account", "time": "week",
+                                          "rollout": "first_used"}
+    db_path = tmp_path / "from_db.yaml"
+    db_path.write_text(yaml.safe_dump(definition))
+    from_db = _analyze(runner, db_path)
+    for a, b in zip(from_file["kpis"], from_db["kpis"]):
+        assert a["effect"] == pytest.approx(b["effect"], abs=1e-9)
+        assert a["synthetic"]["weights"] == b["synthetic"]["weights"]
+    assert from_file["donors"] == from_db["donors"]
+    result = invoke(runner, "validate", db_path)
+    assert result.exit_code == 0 and "Donors: 12 kept, 0 left out" in result.output
+
+
+def test_proposition_99_through_the_cli(runner, tmp_path):
+    """California's cigarette sales (packs per capita) against 38 states, 1970-2000, Prop 99
+    from 1989: the paper's synthetic DiD estimate is -15.6 (Table 1)."""
+    states = pd.read_csv(FIXTURES / "california_prop99.csv")
+    states[states.State == "California"].to_csv(tmp_path / "california.csv", index=False)
+    states[states.State != "California"].to_csv(tmp_path / "states.csv", index=False)
+    definition = {
+        "name": "Proposition 99", "data": {"path": "california.csv", "unit": "State",
+                                           "time": "Year"},
+        "rollout": 1989, "pre": {"start": 1970, "end": 1988},
+        "post": {"start": 1989, "end": 2000},
+        "comparison": {"donors": {"path": "states.csv", "unit": "State", "time": "Year"}},
+        "kpis": [{"id": "packs", "label": "Packs per capita", "column": "PacksPerCapita",
+                  "better": "lower"}],
+    }
+    path = tmp_path / "experiment.yaml"
+    path.write_text(yaml.safe_dump(definition))
+    kpi = _analyze(runner, path)["kpis"][0]
+    assert kpi["n_units"] == {"treatment": 1, "control": 38}
+    assert round(kpi["effect"], 1) == -15.6
+    assert kpi["smallest_p"] == pytest.approx(1 / 39)
