@@ -161,7 +161,7 @@ def unit_design(con, experiment: Experiment, arms: list[str], label: str
             "estimate on the units seen on both sides)",
             params={"units": one_side},
         ))
-    for arm in arms:
+    for arm in arms if experiment.comparison is None else []:  # with donors: one account
         if unit_counts.get(arm, 0) < FEW_UNITS:
             findings.append(Finding(
                 "few_units",
