@@ -121,3 +121,57 @@ def test_outputs_never_go_into_the_batch_folder(batch_dir):
     result = invoke(CliRunner(), "portfolio", batch_dir, "--json", batch_dir / "pooled.json")
     assert result.exit_code == 2 and "the batch's folder" in result.output
     assert not (batch_dir / "pooled.json").exists()
+
+
+def _account(name: str, effect: float, se: float, **kpi) -> "AccountResults":
+    from valueproof.report.portfolio.model import AccountResults
+
+    base = {"id": "handle_time", "label": "Handle time", "unit": "min", "better": "lower",
+            "method": "did", "inference": "model", "df": 1e9, "effect": effect,
+            "ci_low": effect - 1.959964 * se, "ci_high": effect + 1.959964 * se,
+            "relative_effect": effect / 12, "relative_ci_low": (effect - 1.959964 * se) / 12,
+            "relative_ci_high": (effect + 1.959964 * se) / 12}
+    return AccountResults(name, "rendered", {"alpha": 0.05, "kpis": [{**base, **kpi}]})
+
+
+def test_forty_simulated_accounts_through_the_portfolio_model():
+    import numpy as np
+
+    from valueproof.report.portfolio.model import build_portfolio
+
+    rng = np.random.default_rng(28)
+    truth = rng.normal(-2.4, 0.5, 40)  # minutes per ticket; accounts truly differ
+    se = rng.uniform(0.1, 0.3, 40)
+    accounts = [_account(f"Account {i}", t + rng.normal(0, s), s)
+                for i, (t, s) in enumerate(zip(truth, se))]
+    [kpi] = build_portfolio(accounts).kpis
+    pooled = kpi.pooled
+    assert kpi.scale == "units" and len(kpi.accounts) == 40
+    assert pooled.hksj_low <= -2.4 <= pooled.hksj_high
+    assert [a.se for a in kpi.accounts] == pytest.approx(list(se), rel=1e-5)
+    assert np.mean((pooled.pi_low <= truth) & (truth <= pooled.pi_high)) >= 0.9
+    assert pooled.tau == pytest.approx(0.5, abs=0.15)
+
+
+def test_reasons_and_the_relative_scale_when_units_differ():
+    from valueproof.report.portfolio.model import AccountResults, build_portfolio
+
+    accounts = [
+        _account("A", -2.0, 0.2), _account("B", -2.5, 0.3),
+        _account("Seconds", -150.0, 20.0, unit="s", relative_effect=-0.2,  # another unit:
+                 relative_ci_low=-0.25, relative_ci_high=-0.15),  # the relative scale
+        _account("No control", -2.0, 0.2, method="pre_post"),
+        _account("Undetectable", -2.0, 0.2, ci_low=None, ci_high=None),
+        _account("Zero base", -2.0, 0.2, relative_effect=None),
+        AccountResults("Other KPIs", "rendered", {"kpis": [{"id": "csat"}]}),
+        AccountResults("Broken", "failed", None, "bad YAML"),
+    ]
+    portfolio = build_portfolio(accounts)
+    kpi = next(k for k in portfolio.kpis if k.id == "handle_time")
+    assert kpi.scale == "relative" and kpi.total == 8
+    assert {a.account for a in kpi.accounts} == {"A", "B", "Seconds"}
+    assert {x.account: x.reason for x in kpi.left_out} == {
+        "No control": "no_comparison", "Undetectable": "not_measurable",
+        "Zero base": "no_relative", "Other KPIs": "no_kpi", "Broken": "failed"}
+    assert kpi.pooled.k == 3 and kpi.pooled.pi_low is not None
+    assert portfolio.health == {"green": 0, "amber": 0, "red": 0, "none": 8}
