@@ -8,14 +8,16 @@ from __future__ import annotations
 import base64
 import dataclasses
 import io
+import json
 import re
 import subprocess
 import zipfile
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, invoke
 from valueproof.commands.pipeline import pipeline
 from valueproof.report.context import report_context
 from valueproof.report.render import render_html, render_report
@@ -203,3 +205,39 @@ def test_deck_shows_the_twin_and_names_no_donor(case, locale):
         assert ("gegenüber einer gewichteten Kombination aus 23 vergleichbaren Kunden (größtes "
                 "Gewicht 18\u00a0%)") in xml
         assert "Nennen Sie diese Kunden nie" in xml
+
+
+@pytest.fixture(scope="module")
+def no_control(tmp_path_factory):
+    """The example without a control group through the CLI: results JSON, PDF, HTML, deck."""
+    pytest.importorskip("pptx")
+    out = tmp_path_factory.mktemp("no_control")
+    result = invoke(CliRunner(), "report", EXAMPLES / "no_control" / "experiment.yaml",
+                    "-o", out / "qbr.pdf", "--html", out / "qbr.html", "--json",
+                    out / "results.json", "--deck", out / "deck.pptx")
+    assert result.exit_code == 0, result.output
+    return out, json.loads((out / "results.json").read_text())
+
+
+def test_example_names_its_donors_only_in_the_vendor_json(no_control):
+    out, results = no_control
+    donors = {d["donor"] for k in results["kpis"] for d in k["synthetic"]["weights"]}
+    donors |= set(results["donors"]["kept"]) | {d["donor"] for d in results["donors"]["excluded"]}
+    assert len(donors) > 20 and results["donors"]["excluded"]
+    pages = _pdf_pages((out / "qbr.pdf").read_bytes(), out)
+    shown = {"PDF": " ".join(pages), "HTML": (out / "qbr.html").read_text(),
+             "deck": _deck_xml((out / "deck.pptx").read_bytes())}
+    for where, text in shown.items():
+        leaked = sorted(d for d in donors if re.search(rf"(?<![\w-]){re.escape(d)}(?![\w-])", text))
+        assert not leaked, f"{where} names donor accounts {leaked}"
+    first = results["kpis"][0]
+    blend = (f"compared with a weighted blend of {first['synthetic']['donors']} comparable "
+             f"accounts (largest weight ")
+    assert blend in shown["PDF"] and blend in shown["deck"]
+
+
+def test_analyze_names_the_method_and_the_fit(runner):
+    result = invoke(runner, "analyze", EXAMPLES / "no_control" / "experiment.yaml")
+    assert result.exit_code == 0, result.output
+    assert "synthetic difference-in-differences against donor accounts" in result.output
+    assert re.search(r"fit (good|poor), \d+ donors", result.output)

@@ -224,8 +224,10 @@ VERDICT_STYLE = {"improved": "green", "worsened": "red", "inconclusive": "yellow
 
 def print_results(results) -> None:
     out = console()
-    method = ("difference-in-differences" if results.method == "did"
-              else "before/after comparison (no control group)")
+    method = {"did": "difference-in-differences",
+              "synthetic_did": "synthetic difference-in-differences against donor accounts "
+                               "(placebo test)"}.get(results.method,
+                                                     "before/after comparison (no control group)")
     out.print(f"[bold]{tt(results.experiment)}[/bold] — {method}, {results.design.replace('_', ' ')}, "
               f"SE {results.se}, alpha {results.alpha}, correction {results.correction}")
     if results.design == "staggered":
@@ -246,13 +248,21 @@ def print_results(results) -> None:
         elif kpi.verdict == "inconclusive" and math.isfinite(kpi.mde):
             verdict += f" (MDE {effect_text_mde(kpi)})"
         table.add_row(tt(kpi.label), tt(effect_text(kpi)), relative, p_text(kpi.p_value),
-                      p_text(kpi.p_adjusted), kpi.pre_trend.status.replace("_", " "),
-                      f"[{style}]{verdict}[/{style}]")
+                      p_text(kpi.p_adjusted), pre_period_text(kpi), f"[{style}]{verdict}[/{style}]")
     out.print(table)
     if results.warnings:
         out.print(f"[yellow]{len(results.warnings)} warning(s):[/yellow]")
         for warning in results.warnings:
             out.print(f"  [yellow]![/yellow] {tt(warning)}")
+
+
+def pre_period_text(kpi) -> str:
+    """The pre-trend check's status; against donor accounts, the twin's pre-rollout fit, the
+    donors and a dip before the rollout."""
+    if kpi.synthetic is None:
+        return kpi.pre_trend.status.replace("_", " ")
+    fit = kpi.synthetic
+    return f"fit {fit['pre_fit']}, {fit['donors']} donors" + (", dip" if fit["dip"] else "")
 
 
 def effect_text_mde(kpi) -> str:
