@@ -201,6 +201,8 @@ def test_deck_shows_the_twin_and_names_no_donor(case, locale):
         assert "weighted blend of 23 comparable accounts (largest weight 18%)" in xml
         assert "Never name those accounts" in xml  # the speaker notes
         assert "Robustness: synthetic control" in xml
+        assert "placebo test: each comparable account in turn" in xml  # the appendix's notes
+        assert "CR2" not in xml
     else:
         assert ("gegenüber einer gewichteten Kombination aus 23 vergleichbaren Kunden (größtes "
                 "Gewicht 18\u00a0%)") in xml

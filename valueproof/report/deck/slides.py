@@ -193,7 +193,9 @@ def _asks_slide(words: Words, context: dict) -> Slide | None:
 def _appendix_slide(words: Words, context: dict) -> Slide:
     lines = [context["windows"] + ".",
              f"{words('Units')}: {_units(context)}"]
-    notes = [context["se"], f"{context['correction']}, α = {unisolated(context['alpha'])}",
+    # against donor accounts: how they were weighted and tested, in place of the standard errors
+    method = context.get("synthetic_method") or [context["se"]]
+    notes = [*method, f"{context['correction']}, α = {unisolated(context['alpha'])}",
              words("The 95%% confidence interval: the range in which the true effect lies with "
                    "95%% confidence."),
              f"{words('Reproducibility')}: valueproof {context['stamp']['version']}, "
