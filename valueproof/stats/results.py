@@ -247,13 +247,18 @@ class Results:
 
     def to_dict(self) -> dict:
         """The results JSON of DESIGN.md (plus extra fields); the units' influences and the
-        randomization draws stay out."""
+        randomization draws stay out, and the synthetic DiD's `synthetic` and `donors` without
+        `comparison`."""
         bare = dataclasses.replace(self, kpis=[
             dataclasses.replace(k, **dict.fromkeys(INTERNAL_FIELDS)) for k in self.kpis])
         out = dataclasses.asdict(bare)
         for kpi in out["kpis"]:
             for name in INTERNAL_FIELDS:
                 kpi.pop(name, None)
+            if kpi["synthetic"] is None:  # the synthetic DiD's fields only where it ran
+                kpi.pop("synthetic")
+        if out["donors"] is None:
+            out.pop("donors")
         return _plain(out)
 
     def to_frame(self):
