@@ -1,11 +1,13 @@
 """The text in a chart and the SVG it becomes: customer text made printable and fitted to a
 width in the chart's font, and matplotlib's SVG turned into the data URI the report embeds, with
 fewer nodes for WeasyPrint to draw, presentation attributes instead of CSS, and right-to-left
-text shaped and in display order."""
+text shaped and in display order. Text is measured once per process: every chart of every
+report shares the measurements (matplotlib keeps them only for one drawing)."""
 
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import re
 import textwrap
@@ -41,18 +43,63 @@ def fit(text: str, width_pt: float, lines: int = 1, chars: int | None = None,
 def text_width(text: str, weight: str, size: float) -> float:
     """Width in points of one line of plain text (no mathtext) in the chart font."""
     from matplotlib.font_manager import FontProperties
+
+    return _measure(text, FontProperties(size=size, weight=weight), False)[0]
+
+
+_MEASURED: dict = {}
+
+
+def _measure(text: str, properties, ismath) -> tuple[float, float, float]:
+    """Width, height and descent in points of `text` in `properties`, measured once per
+    process (as matplotlib keys its own cache: the text, a copy of the font properties, and
+    whether it is mathtext)."""
     from matplotlib.textpath import text_to_path
 
-    properties = FontProperties(size=size, weight=weight)
-    return text_to_path.get_text_width_height_descent(text, properties, ismath=False)[0]
+    key = (text, properties.copy(), ismath)
+    if key not in _MEASURED:
+        if len(_MEASURED) >= 8192:  # customer text of many reports: keep the memory bounded
+            _MEASURED.clear()
+        _MEASURED[key] = text_to_path.get_text_width_height_descent(text, properties, ismath)
+    return _MEASURED[key]
 
 
 def data_uri(fig) -> str:
     """The figure as an SVG data URI (an <img> source: parsed apart from the page's CSS)."""
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    _canvas()(fig).print_figure(buffer, format="svg", metadata={"Date": None, "Creator": None})
     text = flatten(re.sub(r"<metadata>.*?</metadata>", "", buffer.getvalue(), flags=re.S))
     return "data:image/svg+xml;base64," + base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+@functools.cache
+def _canvas():
+    """matplotlib's SVG canvas, drawing with a renderer that takes its text measurements from
+    `_measure`: the same SVG, without measuring a tick label again in every chart. (A class
+    made on first use: matplotlib is imported only by the commands that draw.)"""
+    from matplotlib.backends.backend_mixed import MixedModeRenderer
+    from matplotlib.backends.backend_svg import FigureCanvasSVG, RendererSVG
+
+    class MeasuringRenderer(RendererSVG):
+        def get_text_width_height_descent(self, s, prop, ismath):
+            return _measure(s, prop, ismath)
+
+    class Canvas(FigureCanvasSVG):
+        def print_svg(self, filename, *, bbox_inches_restore=None, metadata=None, **_):
+            # FigureCanvasSVG.print_svg with the renderer above (`filename`: a text buffer;
+            # `print_figure` has already applied the dpi and colours it passes on as `_`)
+            dpi = self.figure.dpi
+            self.figure.dpi = 72
+            width, height = self.figure.get_size_inches()
+            renderer = MixedModeRenderer(
+                self.figure, width, height, dpi,
+                MeasuringRenderer(width * 72, height * 72, filename, image_dpi=dpi,
+                                  metadata=metadata),
+                bbox_inches_restore=bbox_inches_restore)
+            self.figure.draw(renderer)
+            renderer.finalize()
+
+    return Canvas
 
 
 SVG_NS = "http://www.w3.org/2000/svg"
