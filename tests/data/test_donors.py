@@ -100,3 +100,15 @@ def test_validate_counts_kept_and_left_out(runner, tmp_path):
             in result.output)
     assert "left out donor-03: rolled out on 2026-01-05" in result.output
     assert "no control group" not in result.output  # the donors are the comparison
+
+
+def test_with_groups_only_the_treatment_rows_are_the_account(tmp_path):
+    teams, donors = portfolio()
+    teams["site"] = teams.team.map({"T1": "north", "T2": "north", "T3": "south", "T4": "south"})
+    path = write_portfolio(tmp_path, teams=teams, donors=donors)
+    spec = yaml.safe_load(path.read_text())
+    spec["groups"] = {"column": "site", "treatment": "north"}
+    path.write_text(yaml.safe_dump(spec))
+    minutes = _donors(path).kpis["minutes"]
+    north = teams[teams.site == "north"].groupby("week").minutes.mean().to_numpy()
+    np.testing.assert_allclose(minutes.values[-1], north, rtol=1e-12)
