@@ -145,7 +145,7 @@ def unit_design(con, experiment: Experiment, arms: list[str], label: str
     con.execute("CREATE TEMP TABLE units AS SELECT unit, any_value(arm) AS arm, "
                 "count(DISTINCT win) = 2 AS both_sides FROM used GROUP BY unit")
     unit_counts = dict(con.execute("SELECT arm, count(*) FROM units GROUP BY arm").fetchall())
-    has_control = "control" in arms
+    has_control = "control" in arms or experiment.comparison is not None  # donor accounts
     findings = checks.single_unit_groups(unit_counts, has_control)
     one_side = con.execute("SELECT count_if(NOT both_sides) FROM units").fetchone()[0]
     both = sum(unit_counts.values()) - one_side
@@ -169,7 +169,7 @@ def unit_design(con, experiment: Experiment, arms: list[str], label: str
                 f"fewer than {FEW_UNITS} units per group are fragile",
                 params={"group": arm, "units": unit_counts.get(arm, 0)},
             ))
-    if not has_control and experiment.comparison is None:  # donor accounts compare
+    if not has_control:
         findings.append(Finding(
             "no_control_group",
             "no control group: results are a before/after comparison of the treated units, "
