@@ -70,6 +70,25 @@ def test_bad_donor_inputs_are_one_message(runner, tmp_path, change, words):
         assert word in output, output
 
 
+def test_no_output_over_the_donors_file(runner, tmp_path):
+    path = write_portfolio(tmp_path)
+    before = (tmp_path / "donors.csv").read_bytes()
+    result = invoke(runner, "analyze", path, "--json", tmp_path / "donors.csv")
+    assert result.exit_code == 2 and "comparison.donors.path" in result.output
+    assert (tmp_path / "donors.csv").read_bytes() == before
+
+
+def test_the_fingerprint_covers_the_donors(tmp_path):
+    from valueproof.commands.pipeline import load_definition
+    from valueproof.data.sources import data_fingerprint
+
+    path = write_portfolio(tmp_path)
+    before = data_fingerprint(load_definition(path))
+    with (tmp_path / "donors.csv").open("a") as donors:
+        donors.write("donor-99,2026-03-02,20.0,60,\n")
+    assert data_fingerprint(load_definition(path)) != before
+
+
 def test_donor_values_that_are_not_numbers_name_the_column(runner, tmp_path):
     teams, donors = portfolio()
     donors["avg_minutes"] = donors["avg_minutes"].astype(object)

@@ -125,15 +125,15 @@ def _same_file(a: Path, b: Path) -> bool:
 def experiment_inputs(experiment, definition: Path) -> dict[str, Path]:
     """Every file the definition at `definition` (already read: `experiment`) makes a command
     read: the definition itself, its data (file or DuckDB database), group file, adoption files,
-    brand file and logos, keyed by what each one is."""
+    donors' file, brand file and logos, keyed by what each one is."""
     inputs = {"experiment definition": definition / "experiment.yaml" if definition.is_dir()
               else definition}
     named = [("data.path", experiment.data.path), ("groups.file", experiment.groups.file),
              ("rollout.file", getattr(experiment.rollout, "file", None)),
              ("brand", experiment.brand)]
-    from valueproof.data.sources import adoption_files, roster_file
+    from valueproof.data.sources import adoption_files, donor_file, roster_file
 
-    named += roster_file(experiment) + adoption_files(experiment)
+    named += roster_file(experiment) + adoption_files(experiment) + donor_file(experiment)
     from valueproof.config.connections import definition_database
     from valueproof.data.sources import database_tables
 

@@ -128,18 +128,15 @@ def data_fingerprint(experiment) -> str:
     """SHA-256 over everything the data and adoption stages read: the observations, the group
     or rollout file (or table), the roster, the adoption files (or tables) and the donors'."""
     digest = hashlib.sha256(source_for(experiment).fingerprint().encode())
-    donors = experiment.comparison.donors if experiment.comparison else None
     for key, name in (("groups.file", experiment.groups.file),
                       ("rollout.file", getattr(experiment.rollout, "file", None)),
                       *roster_file(experiment), *adoption_files(experiment),
-                      ("comparison.donors.path", donors.path if donors else None)):
+                      *donor_file(experiment)):
         if name is not None:
             path = experiment.resolve(name, key)
             digest.update(file_digest(path).encode() if path.is_file() else b"missing")
     for key, spec, view in database_tables(experiment):
         digest.update(table_source(experiment, spec, key, view=view).fingerprint().encode())
-    if donors is not None and donors.from_database:
-        digest.update(donor_source(experiment).fingerprint().encode())
     return digest.hexdigest()
 
 
@@ -149,12 +146,20 @@ def roster_file(experiment) -> list[tuple[str, Path]]:
     return [("data.roster.path", roster.path)] if roster is not None and roster.path else []
 
 
+def donor_file(experiment) -> list[tuple[str, Path]]:
+    """("comparison.donors.path", path as written) of the donors' file, if the definition
+    gives one."""
+    donors = experiment.comparison.donors if experiment.comparison else None
+    return [("comparison.donors.path", donors.path)] if donors and donors.path else []
+
+
 def database_tables(experiment) -> list[tuple[str, object, str]]:
-    """(key, spec, DuckDB view) of every groups, rollout, roster or adoption table read from a
-    database."""
+    """(key, spec, DuckDB view) of every groups, rollout, roster, adoption or donor table read
+    from a database."""
     specs = [("groups", experiment.groups, "assignment_raw"),
              ("rollout", experiment.rollout, "rollouts_raw"),
-             ("data.roster", experiment.data.roster, "roster_raw")]
+             ("data.roster", experiment.data.roster, "roster_raw"),
+             ("comparison.donors", experiment.comparison and experiment.comparison.donors, "raw")]
     specs += [(f"adoption.{name}", spec, "raw") for name, spec in _adoption_specs(experiment)]
     return [(key, spec, view) for key, spec, view in specs
             if getattr(spec, "from_database", False)]
