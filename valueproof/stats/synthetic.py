@@ -59,7 +59,7 @@ def _fields(kpi, series: DonorSeries, alphas: tuple[float, float], max_weight: f
     spread = float(np.std(account[:n_pre], ddof=1))
     poor = bool(fit.pre_rmspe > POOR_FIT * spread)
     units, relative = _in_kpi_terms(kpi.transform, effect, placebo.ci_low, placebo.ci_high,
-                                    level, counterfactual)
+                                    counterfactual)
     if kpi.transform == "log":
         level = float(np.exp(level))
     means = {f"{arm}_{side}": float(path[cut].mean())
@@ -86,7 +86,7 @@ def _fields(kpi, series: DonorSeries, alphas: tuple[float, float], max_weight: f
     )
 
 
-def _in_kpi_terms(transform: str, effect: float, low: float, high: float, level: float,
+def _in_kpi_terms(transform: str, effect: float, low: float, high: float,
                   counterfactual: float):
     """(effect, low, high) in KPI units and (relative, low, high) to the counterfactual level."""
     if transform == "log":
