@@ -92,3 +92,16 @@ def test_a_twin_that_misses_the_account_is_a_warning(tmp_path):
     assert any("follows the account's path before the rollout poorly" in w
                for w in kpi.warnings)
     assert results.kpi("tickets").synthetic["pre_fit"] in ("good", "poor")
+
+
+def test_a_dip_just_before_the_rollout_is_a_warning(tmp_path):
+    teams, donors = portfolio()
+    last_pre = sorted(teams.week.unique())[7]
+    teams.loc[teams.week == last_pre, "minutes"] += 5  # a bad week just before the rollout
+    results, _ = _run(tmp_path, teams=teams, donors=donors, n_kpis=1)
+    kpi = results.kpi("minutes")
+    assert kpi.synthetic["dip"] is True
+    assert any("just before the rollout" in w for w in kpi.warnings)
+    (tmp_path / "quiet").mkdir()
+    quiet, _ = _run(tmp_path / "quiet", n_kpis=1)  # the same portfolio without the bad week
+    assert quiet.kpi("minutes").synthetic["dip"] is False
