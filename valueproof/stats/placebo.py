@@ -73,10 +73,8 @@ def placebo_inference(Y: np.ndarray, n_pre: int, fit: SyntheticFit, *, alpha: fl
         max_weight = max(max_weight, 1.0 / (J - 1))
     pen = penalties(donors[:, :n_pre], Y.shape[1] - n_pre)
     controls = placebo_problems(J)
-    start = np.where(controls, fit.unit_weights[None, :], 0.0)
-    sums = start.sum(axis=1, keepdims=True)
-    start = np.where(sums > 0, start / np.where(sums > 0, sums, 1.0), controls / (J - 1))
-    omegas, lambdas = sdid_weights(donors, donors, n_pre, controls, pen, cap=max_weight, omega_start=start,
+    omegas, lambdas = sdid_weights(donors, donors, n_pre, controls, pen, cap=max_weight,
+                                   omega_start=np.tile(fit.unit_weights, (J, 1)),
                                    lambda_start=np.tile(fit.time_weights, (J, 1)))
     taus = sdid_effects(donors, donors, n_pre, omegas, lambdas)
     se = float(np.sqrt(np.mean((taus - taus.mean()) ** 2)))
@@ -85,7 +83,7 @@ def placebo_inference(Y: np.ndarray, n_pre: int, fit: SyntheticFit, *, alpha: fl
     return Placebo(
         p_value=rank_p_value(fit.estimate, taus), smallest_p=1.0 / (J + 1), se=se,
         ci_low=fit.estimate - half, ci_high=fit.estimate + half, placebo_estimates=taus,
-        sc_p_value=rank_p_value(fit.sc_estimate, sc_effects(donors, donors, n_pre, controls, pen)),
+        sc_p_value=rank_p_value(fit.sc_estimate, sc_effects(donors, donors, n_pre, controls)),
         did_p_value=rank_p_value(fit.did_estimate, did_effects(donors, donors, n_pre, controls)),
         placebo_dips=dip_statistic(gaps[:, :n_pre]),
     )
