@@ -47,7 +47,7 @@ def test_paule_mandel_and_intervals_agree_with_statsmodels():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # about the single trials' intervals, not used here
         theirs = combine_effects(y, v, method_re="iterated", use_t=True)  # iterated = PM
-    frame = theirs.summary_frame()
+        frame = theirs.summary_frame()
     assert ours.tau2 == pytest.approx(theirs.tau2, rel=1e-8)
     assert ours.estimate == pytest.approx(frame.loc["random effect", "eff"], rel=1e-8)
     assert ours.se == pytest.approx(frame.loc["random effect", "sd_eff"], rel=1e-8)

@@ -40,11 +40,14 @@ class Shown:
         """A pooling-scale number on the shown scale (a % change in percent: -20 is -20%)."""
         return 100 * math.expm1(x) if self.relative else x * self.factor
 
-    def text(self, x: float, signed: bool = True) -> str:
+    def text(self, x: float, signed: bool = True, short: bool = False) -> str:
+        """A pooling-scale number as the page shows it, or (`short`) as the terminal does
+        ('+6.2 pp')."""
         fmt = self.words.fmt
         if self.relative:
             return fmt.percent(math.expm1(x), signed=signed)
-        return with_unit(fmt.number(self.value(x), signed=signed), self.unit)
+        shown = fmt.number(self.value(x), signed=signed)
+        return self.unit.short(shown) if short else with_unit(shown, self.unit)
 
     def spread(self, tau: float) -> str:
         """tau, the typical difference between accounts' true effects, as a size (no sign)."""
@@ -182,10 +185,12 @@ def summary_rows(words: Words, portfolio: Portfolio) -> list[tuple[str, ...]]:
         if pooled is None:
             rows.append((kpi.label, counted, "–", "–", "–", "–"))
             continue
-        new = ("–" if pooled.pi_low is None
-               else f"{shown.text(pooled.pi_low)} … {shown.text(pooled.pi_high)}")
-        rows.append((kpi.label, counted, shown.text(pooled.estimate),
-                     f"{shown.text(pooled.hksj_low)} … {shown.text(pooled.hksj_high)}", new,
+        def text(x: float) -> str:
+            return shown.text(x, short=True)
+
+        new = "–" if pooled.pi_low is None else f"{text(pooled.pi_low)} … {text(pooled.pi_high)}"
+        rows.append((kpi.label, counted, text(pooled.estimate),
+                     f"{text(pooled.hksj_low)} … {text(pooled.hksj_high)}", new,
                      words.fmt.percent(pooled.i2)))
     return rows
 
