@@ -22,6 +22,11 @@ from valueproof.data.sqltext import in_list, quote
 from valueproof.errors import DataError
 
 
+#: The column of locally made cells counting their rows with a value `checks.value_checks`
+#: reports (infinite or absurd, or negative where summed).
+FLAGGED = "n_flagged"
+
+
 @dataclass(frozen=True)
 class Cells:
     """What the rest of the data stage needs to know of how `obs` was made."""
@@ -65,6 +70,8 @@ def make_cells(con, experiment: Experiment, source: Source, plan: pushdown.Plan,
                                  data.date_format)
     kpi_columns = sorted({c for k in experiment.kpis for c in k.columns})
     aliases = {c: f"k{i}" for i, c in enumerate(kpi_columns)}
+    summed = {c: aliases[c] for k in experiment.kpis if k.aggregate in ("sum", "rate")
+              for c in k.columns}
     if pushed:
         values = _pushed_columns(experiment, columns, time_expr, aliases)
     else:
@@ -77,16 +84,18 @@ def make_cells(con, experiment: Experiment, source: Source, plan: pushdown.Plan,
             f"{group_expr} AS grp{rollout_sql}")
     if pushed:
         cells_sql = f"SELECT {keys}, {values} FROM raw {join}"
-    else:  # the rows, checked here (the values' extremes), then aggregated to cells
+    else:  # the rows, aggregated to cells that count the rows the value checks would report
         con.execute(f"CREATE TEMP VIEW obs_rows AS SELECT {keys}"
                     f"{', ' + values if values else ''} FROM raw {join}")
         aggregates, by = pushdown.local_cells(plan, list(aliases.values()), time_kind,
                                               staggered)
+        flagged = checks.flagged_rows(list(aliases.values()), list(summed.values()))
+        aggregates += [f"{flagged} AS {FLAGGED}"] if flagged else []
         cells_sql = (f"SELECT unit, grp{', ro' if staggered else ''}, {', '.join(aggregates)} "
                      f"FROM (SELECT * RENAME (t AS rt) FROM obs_rows) GROUP BY {', '.join(by)}")
     # The one materialised table of cells; everything after reads it (or views over it).
     con.execute(f"CREATE TEMP TABLE obs AS SELECT *, {arm_expr} AS arm FROM ({cells_sql})")
-    findings = findings + _value_findings(con, experiment, aliases, label, pushed)
+    findings = findings + _value_findings(con, aliases, summed, label, pushed)
     if staggered:
         rollout_waves.check_constant(con, experiment, label)
     return Cells(arm_expr, control, kpi_columns, findings)
@@ -148,12 +157,13 @@ def _register_assignment(con, experiment: Experiment) -> list[Finding]:
     return checks.repeated_units(con, "assignment", "grp", "group", path)
 
 
-def _value_findings(con, experiment: Experiment, aliases: dict[str, str], label: str,
+def _value_findings(con, aliases: dict[str, str], summed: dict[str, str], label: str,
                     cells: bool) -> list[Finding]:
     """Infinite or absurd KPI values (an error), and negative values where values are summed
-    (sum KPIs, rate parts): legal (refunds, corrections) but worth a look."""
-    summed = {c: aliases[c] for k in experiment.kpis if k.aggregate in ("sum", "rate")
-              for c in k.columns}
+    (sum KPIs, rate parts): legal (refunds, corrections) but worth a look. Rows read here are
+    scanned again (for the counts and an example row) only when their cells flagged some."""
+    if not cells and aliases and not con.execute(f"SELECT sum({FLAGGED}) FROM obs").fetchone()[0]:
+        return []
     findings = []
     negatives = checks.value_checks(con, aliases, summed, label,
                                     "obs" if cells else "obs_rows", cells)

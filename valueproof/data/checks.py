@@ -144,12 +144,12 @@ def value_checks(con, columns: dict[str, str], summed: dict[str, str], label: st
             count, cond = f"sum({alias}_bad)", f"{alias}_bad > 0"
             value = f"CASE WHEN {high} THEN {alias}_hi ELSE {alias}_lo END"
         else:
-            cond = f"(isinf({alias}) OR abs({alias}) > {ABSURD})"
+            cond = _absurd(alias)
             count, value = f"count_if({cond})", alias
         parts.append(f"{count}, {_example(cells, value)} FILTER (WHERE {cond})")
     for alias in summed.values():
         count, cond, value = ((f"sum({alias}_neg)", f"{alias}_neg > 0", f"{alias}_lo") if cells
-                              else (f"count_if({alias} < 0)", f"{alias} < 0", alias))
+                              else (f"count_if({_negative(alias)})", _negative(alias), alias))
         parts.append(f"{count}, {_example(cells, value)} FILTER (WHERE {cond})")
     if not parts:
         return {}
@@ -165,6 +165,23 @@ def value_checks(con, columns: dict[str, str], summed: dict[str, str], label: st
     offset = 2 * len(columns)
     return {name: (int(row[offset + 2 * i]), row[offset + 2 * i + 1])
             for i, name in enumerate(summed) if row[offset + 2 * i]}
+
+
+def flagged_rows(columns: list[str], summed: list[str]) -> str | None:
+    """SQL counting the rows `value_checks` would report (an infinite or absurd value in a KPI
+    column of `columns`, a negative one in `summed`): an aggregate the cells count as they are
+    made, so that the rows are scanned for the checks' counts and examples only when some are
+    flagged. None without KPI columns."""
+    conditions = [_absurd(alias) for alias in columns] + [_negative(alias) for alias in summed]
+    return f"count_if({' OR '.join(conditions)})" if conditions else None
+
+
+def _absurd(alias: str) -> str:
+    return f"(isinf({alias}) OR abs({alias}) > {ABSURD})"
+
+
+def _negative(alias: str) -> str:
+    return f"{alias} < 0"
 
 
 def conflicting_rows(con, key_columns: list[str], kpi_columns: list[str], rows: int,

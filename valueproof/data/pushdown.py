@@ -210,7 +210,8 @@ def local_cells(plan: Plan, aliases: list[str], time_kind: str, rollout: bool
     the row path): the aggregates and the GROUP BY keys over a relation of rows with `unit`,
     `rt` (the time, parsed), `grp`, `ro` (with `rollout`) and the KPI columns as numbers
     `k{j}` (`aliases`). Its cells have the layout the data stage reads (`n`, `s{i}`, `d{i}`,
-    `c{i}`); the value checks ran on the rows before (`checks.extreme_values`)."""
+    `c{i}`); `cells` adds the count of rows the value checks would report
+    (`checks.flagged_rows`)."""
     from valueproof.data.panel import period_expression
 
     aggregates = ["min(rt) AS t", "max(rt) AS t_end", "count(*) AS n"]

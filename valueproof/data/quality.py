@@ -55,18 +55,28 @@ def duplicate_findings(con, experiment: Experiment, source: Source, rows_read: i
 
 def _duplicate_rows(con, rows_read: int, key_columns: list[str]) -> tuple[int, int]:
     """Rows identical to an earlier row, and rows whose non-KPI columns repeat an earlier row's
-    (screened by hash; an upper bound for `checks.conflicting_rows`). A 64-bit hash of each
-    whole row screens cheaply; only when it finds candidates does the exact (and slower)
-    DISTINCT count run. (A GROUP BY of the keys' hash alone was tried: faster on data with a
-    row ID, much slower on data without one.)"""
+    (screened by hash; an upper bound for `checks.conflicting_rows`). One scan gives each row a
+    64-bit hash of the whole row and one of its non-KPI columns; sorting the two arrays counts
+    the distinct values (at 10M rows numpy sorts each in about 0.1 s, where DuckDB's two
+    `count(DISTINCT ...)` took about 4.7 s of CPU and twice the memory). Only when the row
+    hashes repeat does the exact (and slower) DISTINCT count run. (A GROUP BY of the keys' hash
+    alone was tried: faster on data with a row ID, much slower on data without one.)"""
     keys = ", ".join(quote(c) for c in key_columns)
-    candidates, repeated_keys = con.execute(
-        f"SELECT count(*) - count(DISTINCT hash(r)), count(*) - count(DISTINCT hash({keys})) "
-        "FROM raw r").fetchone()
+    hashes = con.execute(f"SELECT hash(r) AS whole, hash({keys}) AS keys FROM raw r").fetchnumpy()
+    candidates = rows_read - _distinct_count(hashes["whole"])
+    repeated_keys = rows_read - _distinct_count(hashes["keys"])
     if candidates == 0:
         return 0, repeated_keys
     exact = rows_read - con.execute("SELECT count(*) FROM (SELECT DISTINCT * FROM raw)").fetchone()[0]
     return exact, repeated_keys
+
+
+def _distinct_count(values) -> int:
+    """The number of distinct values of a numpy array, which it sorts in place."""
+    import numpy as np
+
+    values.sort()
+    return int(np.count_nonzero(values[1:] != values[:-1])) + (len(values) > 0)
 
 
 def missing_key_findings(con, experiment: Experiment) -> list[Finding]:
