@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 import yaml
@@ -175,3 +176,25 @@ def test_reasons_and_the_relative_scale_when_units_differ():
         "Zero base": "no_relative", "Other KPIs": "no_kpi", "Broken": "failed"}
     assert kpi.pooled.k == 3 and kpi.pooled.pi_low is not None
     assert portfolio.health == {"green": 0, "amber": 0, "red": 0, "none": 8}
+
+
+def test_a_summary_row_never_reads_outside_the_batch_folder(batch_dir, tmp_path):
+    copy = tmp_path / "batch"
+    shutil.copytree(batch_dir, copy)
+    (tmp_path / "outside.json").write_text(next(copy.glob("alpha*.json")).read_text())
+    rows = [r for r in json.loads((copy / "summary.json").read_text())
+            if r["status"] == "rendered"]
+    rows[0]["pdf"] = "../outside.pdf"
+    rows[1]["pdf"] = str(tmp_path / "outside.pdf")
+    (copy / "sub").mkdir()
+    moved = copy / "sub" / Path(rows[2]["pdf"]).with_suffix(".json").name
+    (copy / Path(rows[2]["pdf"]).with_suffix(".json")).rename(moved)
+    rows[2]["pdf"] = f"sub/{moved.stem}.pdf"  # a merged summary's subfolder: read
+    (copy / "summary.json").write_text(json.dumps(rows))
+    out = tmp_path / "p.json"
+    result = invoke(CliRunner(), "portfolio", copy / "summary.json", "--json", out)
+    assert result.exit_code == 0, result.output
+    accounts = {a["name"]: a for a in json.loads(out.read_text())["accounts"]}
+    assert "names no results file inside" in accounts[rows[0]["account"]]["reason"]
+    assert "names no results file inside" in accounts[rows[1]["account"]]["reason"]
+    assert accounts[rows[2]["account"]]["reason"] == ""

@@ -64,17 +64,30 @@ def _account(row: dict, folder: Path) -> AccountResults:
     status = str(row.get("status", ""))
     if status not in WITH_RESULTS:
         return AccountResults(name, status, None, str(row.get("error") or status))
-    stem = Path(str(row.get("pdf") or "")).name.removesuffix(".pdf")
-    if not stem or stem != str(row.get("pdf")).removesuffix(".pdf"):
-        return AccountResults(name, status, None, "its summary row names no results file here")
+    results_file = _results_file(str(row.get("pdf") or ""), folder)
+    if results_file is None:
+        return AccountResults(name, status, None, "its summary row names no results file "
+                                                  f"inside {folder}")
     try:
-        results = _load_json(folder / f"{stem}.json", "run the batch with --json")
+        results = _load_json(results_file, "run the batch with --json")
     except ValueproofError as exc:
         return AccountResults(name, status, None, exc.message)
     problem = results_problem(results)
     if problem:
-        return AccountResults(name, status, None, f"{folder / stem}.json: {problem}")
+        return AccountResults(name, status, None, f"{results_file}: {problem}")
     return AccountResults(name, status, results)
+
+
+def _results_file(pdf: str, folder: Path) -> Path | None:
+    """The results JSON beside a summary row's PDF (`<name>.pdf` -> `<name>.json`; a merged
+    summary's row may name one in a subfolder), or None unless it stays inside `folder`."""
+    relative = Path(pdf)
+    if (relative.suffix != ".pdf" or relative.is_absolute() or ".." in relative.parts
+            or not relative.stem):
+        return None
+    path = folder / relative.with_suffix(".json")
+    real_folder = os.path.realpath(folder)
+    return path if os.path.realpath(path).startswith(real_folder + os.sep) else None
 
 
 def results_problem(results) -> str | None:
