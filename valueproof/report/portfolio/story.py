@@ -11,7 +11,7 @@ from pathlib import Path
 from valueproof.language.formatting import unisolated
 from valueproof.language.words import Words, kpi_scale, with_unit
 from valueproof.report import charts
-from valueproof.report.portfolio.forest import ForestRow, forest_chart
+from valueproof.report.portfolio.forest import MOST_ROWS, ForestRow, forest_chart
 from valueproof.report.portfolio.model import KPIPool, Portfolio, ROITotal
 
 AGREE_BELOW, DIFFER_A_LOT_FROM = 0.25, 0.75  # I² bands (Higgins et al. 2003: low, high)
@@ -77,7 +77,7 @@ def kpi_section(words: Words, kpi: KPIPool, style: charts.ChartStyle, font_dir: 
                                  high=shown.text(a.high)),
                   "weight": words.fmt.percent(a.weight) if pooled else "–"}
                  for a in kpi.accounts],
-        "sentences": [], "chart": None,
+        "sentences": [], "chart": None, "chart_note": None,
     }
     if pooled is None:
         section["sentences"] = [words("Too few accounts with a measurable design to pool them.")]
@@ -93,6 +93,11 @@ def kpi_section(words: Words, kpi: KPIPool, style: charts.ChartStyle, font_dir: 
         prediction, {"pooled": words("Average"), "prediction": words("New account")},
         shown.axis())
     section["chart_alt"] = " ".join(section["sentences"])
+    if len(rows) > MOST_ROWS:
+        section["chart_note"] = words(
+            "The plot shows the %(shown)s accounts with the largest weights of %(n)s; the table "
+            "lists every one.", shown=words.fmt.number(MOST_ROWS, sig=9),
+            n=words.fmt.number(len(rows), sig=9))
     return section
 
 
