@@ -28,6 +28,7 @@ class DeckWriter:
         self.width, self.height = Emu(deck.slide_width), Emu(deck.slide_height)
         self.margin = int(self.width * 0.045)
         self.latin = BUILT_IN_FONT if built_in else None  # a template's theme fonts stay
+        self.layouts: dict[str, object] = {}  # kind of slide -> its layout, looked up once
 
     # -- text -------------------------------------------------------------------------------
     def _text(self, slide, x, y, w, h, paragraphs: list[tuple[str, float, bool, str]],
@@ -66,7 +67,9 @@ class DeckWriter:
 
     # -- slides -----------------------------------------------------------------------------
     def add(self, story: Slide, number: int, total: int) -> None:
-        slide = self.deck.slides.add_slide(pick_layout(self.deck, story.kind))
+        if story.kind not in self.layouts:
+            self.layouts[story.kind] = pick_layout(self.deck, story.kind)
+        slide = self.deck.slides.add_slide(self.layouts[story.kind])
         title = title_placeholder(slide)
         keep = [title] if title is not None else []
         if story.kind == "title" and story.subtitle:
