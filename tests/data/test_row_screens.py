@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 import valueproof.data.load as load_module
-from tests.data.test_bad_data import definition, ok
 from tests.conftest import invoke, panel_frame
+from tests.data.test_bad_data import definition, ok
 from valueproof.config.loader import load_experiment
 from valueproof.data import load_dataset
 

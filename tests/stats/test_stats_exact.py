@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
+import yaml
+from click.testing import CliRunner
 from scipy import stats
 
+from tests.conftest import BASE_DEFINITION, invoke, panel_frame
 from tests.simulate import SIM_KPI, ar1_panel
 from valueproof.config.kpis import KPI
 from valueproof.data import Panel
-from valueproof.stats import adjust_pvalues, did, event_study
+from valueproof.stats import adjust_pvalues, did, event_study, permutation
+from valueproof.stats.permutation import CHUNK, assignments, permutation_pvalues
 
 pyfixest = pytest.importorskip("pyfixest")
 VCOV = {"cr1": {"CRV1": "unit"}, "hc1": "hetero", "iid": "iid"}
@@ -213,3 +219,65 @@ def test_counterfactual_precision_flags_an_uncertain_level():
                          cov_effect_level=0.0, n_cells=100)
     assert did.counterfactual_precision(sharp) == pytest.approx(np.sqrt(0.36 + 0.25 - 0.2) / 10)
     assert did.counterfactual_precision(vague) > 0.2
+
+
+# -- randomization inference: the draws and their number ----------------------------------------
+
+def test_random_assignments_are_the_seeded_draws_in_reused_buffers():
+    """Each batch is what a fresh uniform draw, its partition and the comparison give (the
+    buffers are reused, the draws and their order are not changed), with k units treated."""
+    n, k, draws, seed = 300, 40, 2 * CHUNK + 44, 7
+    got = [batch.copy() for batch in assignments(n, k, draws, seed)]
+    rng, expected, done = np.random.default_rng(seed), [], 0
+    while done < draws:
+        size = min(CHUNK, draws - done)
+        uniform = rng.random((size, n))
+        expected.append((uniform <= np.partition(uniform, k - 1, axis=1)[:, k - 1:k]).astype(float))
+        done += size
+    assert [g.shape for g in got] == [e.shape for e in expected] == [(128, n), (128, n), (44, n)]
+    for g, e in zip(got, expected):
+        np.testing.assert_array_equal(g, e)
+        assert (g.sum(axis=1) == k).all()
+
+
+def test_permutation_pvalues_count_the_draws_as_written_out():
+    rng = np.random.default_rng(3)
+    n, draws, seed = 40, 2000, 11
+    sums = [np.column_stack([rng.gamma(2, size=n) * w, w, rng.gamma(2, size=n) * w, w])
+            for w in (rng.integers(1, 9, n).astype(float), np.ones(n))]
+    treated = np.zeros(n, bool)
+    treated[:15] = True
+
+    def did_of(assign: np.ndarray, s: np.ndarray) -> float:
+        t, c = s[assign].sum(axis=0), s[~assign].sum(axis=0)
+        return (t[2] / t[3] - t[0] / t[1]) - (c[2] / c[3] - c[0] / c[1])
+
+    observed = [did_of(treated, s) for s in sums]
+    extreme = np.zeros(len(sums))
+    for batch in assignments(n, 15, draws, seed):
+        for row in batch.astype(bool):
+            extreme += [abs(did_of(row, s)) >= abs(o) - 1e-10 * max(1, abs(o))
+                        for s, o in zip(sums, observed)]
+    p_values, used, exact = permutation_pvalues(sums, treated, draws, seed)
+    assert (used, exact) == (draws, False)
+    np.testing.assert_allclose(p_values, (1 + extreme) / (1 + draws), rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("treated, budget, expected", [
+    (12, None, (2000, False)),      # the default: every draw asked for
+    (12, 24 * 300, (1000, False)),  # a robustness row in a large design: fewer, not under 1,000
+    (3, 24 * 300, (1771, True)),    # the test leads (3 treated units): every assignment, exactly
+])
+def test_the_permutation_test_draws_fewer_times_only_as_a_robustness_row(
+        tmp_path, monkeypatch, treated, budget, expected):
+    if budget is not None:  # the same rule with the budget of a design this size
+        monkeypatch.setattr(permutation, "ROBUSTNESS_BUDGET", budget)
+    panel_frame(n_treated=treated, n_control=23 - treated if treated == 3 else 12).to_csv(
+        tmp_path / "data.csv", index=False)
+    (tmp_path / "experiment.yaml").write_text(yaml.safe_dump(BASE_DEFINITION))
+    result = invoke(CliRunner(), "analyze", tmp_path / "experiment.yaml", "--json",
+                    tmp_path / "results.json")
+    assert result.exit_code == 0, result.output
+    for kpi in json.loads((tmp_path / "results.json").read_text())["kpis"]:
+        robustness = kpi["robustness"]
+        assert (robustness["permutations"], robustness["exact"]) == expected

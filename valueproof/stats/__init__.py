@@ -12,7 +12,8 @@ from valueproof.config import Experiment
 from valueproof.data import Dataset
 from valueproof.data.thresholds import SMALL_WAVE
 from valueproof.stats import did, event_study, poisson_kpi
-from valueproof.stats.permutation import invert, permutation_pvalues, randomization_draws
+from valueproof.stats.permutation import (invert, leads, permutation_pvalues,
+                                          randomization_draws, robustness_draws)
 from valueproof.stats.results import (KPIResult, RandomizationDraws, Results, Robustness,
                                       UnitInfluence)
 
@@ -106,8 +107,11 @@ def _analyze(experiment: Experiment, dataset: Dataset) -> Results:
         treated_units = np.zeros(n_units, bool)
         treated_units[panel.unit[panel.treated]] = True
         sums = [did.unit_sums(data, n_units) for _, data, _ in prepared]
+        requested = settings.permutations
+        if not any(leads(data.n_units()) for _, data, _ in prepared):  # a robustness row only
+            requested = robustness_draws(requested, n_units)
         permutation_p, draws, exact = permutation_pvalues(
-            sums, treated_units, settings.permutations, settings.seed)
+            sums, treated_units, requested, settings.seed)
 
     # The MDE at the alpha the verdict uses: with several KPIs the correction's worst case
     # (Holm's and Bonferroni's alpha / K; Benjamini-Hochberg's smallest step is the same).
@@ -125,7 +129,7 @@ def _analyze(experiment: Experiment, dataset: Dataset) -> Results:
         n_units = data.n_units()
         # Few units with the product (1-3, or a group under 5): the permutation test leads, with
         # its test-inversion interval and the smallest p-value the design can produce.
-        few = has_control and (n_units["treatment"] <= 3 or min(n_units.values()) < 5)
+        few = has_control and leads(n_units)
         inference = "permutation" if few and perm_p is not None else "model"
         welch_p, rank_p, with_change = did.change_tests(data)
         pre_trend, points, trend = event_study.event_study(data, se, alpha,

@@ -3,6 +3,8 @@ difference-in-differences, and see how often chance alone gives an effect as lar
 
 All KPIs share the same draws. Each draw's estimate comes from per-unit sums (weighted sum and weight
 of the unit's cells before and after the rollout), so a draw is a matrix product, not a refit.
+Where the model-based test leads and the design is large, the test is a robustness row and
+draws fewer times (`robustness_draws`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,13 @@ import math
 import numpy as np
 
 CHUNK = 128
+#: Units x draws the test may spend when it is only a robustness row (the model-based test
+#: leads): past it, fewer random draws, never under ROBUSTNESS_MIN_DRAWS. At the default 2,000
+#: draws, designs up to 12,500 units keep every draw; 50,000 units get 1,000 (about 0.5 s
+#: instead of 1.0 s; the Monte Carlo error of a p-value near 0.05 is then 0.007), their
+#: number recorded with the p-value (`robustness.permutations`).
+ROBUSTNESS_BUDGET = 25_000_000
+ROBUSTNESS_MIN_DRAWS = 1_000
 
 
 def _estimates(assign: np.ndarray, sums: np.ndarray, totals: np.ndarray) -> np.ndarray:
@@ -23,6 +32,18 @@ def _estimates(assign: np.ndarray, sums: np.ndarray, totals: np.ndarray) -> np.n
     c = control.reshape(len(assign), -1, 4)
     with np.errstate(divide="ignore", invalid="ignore"):
         return (t[..., 2] / t[..., 3] - t[..., 0] / t[..., 1]) - (c[..., 2] / c[..., 3] - c[..., 0] / c[..., 1])
+
+
+def leads(n_units: dict[str, int]) -> bool:
+    """Whether the permutation test leads a KPI's inference: few units got the product (1-3),
+    or a group has fewer than 5 units (`n_units`: units per group)."""
+    return n_units["treatment"] <= 3 or min(n_units.values()) < 5
+
+
+def robustness_draws(requested: int, n_units: int) -> int:
+    """The random draws of a permutation test that does not lead: `requested`, or fewer when
+    the design is large (ROBUSTNESS_BUDGET)."""
+    return min(requested, max(ROBUSTNESS_MIN_DRAWS, ROBUSTNESS_BUDGET // max(n_units, 1)))
 
 
 def permutation_pvalues(sums: list[np.ndarray], treated: np.ndarray, draws: int,
@@ -40,37 +61,37 @@ def permutation_pvalues(sums: list[np.ndarray], treated: np.ndarray, draws: int,
     observed = _estimates(treated[None, :].astype(float), stacked, totals)[0]
     tolerance = 1e-10 * np.maximum(1.0, np.abs(observed))
     extreme = np.zeros(len(sums))
-    exact = math.comb(n_units, n_treated) <= draws
-    if exact:
-        combos = itertools.combinations(range(n_units), n_treated)
-        used = 0
-        while batch := list(itertools.islice(combos, CHUNK)):
-            assign = np.zeros((len(batch), n_units))
-            assign[np.repeat(np.arange(len(batch)), n_treated), np.array(batch).ravel()] = 1.0
-            extreme += _count(_estimates(assign, stacked, totals), observed, tolerance)
-            used += len(batch)
-        return list(extreme / used), used, True
-    rng = np.random.default_rng(seed)
-    done = 0
-    while done < draws:
-        size = min(CHUNK, draws - done)
-        assign = _random_assignments(rng, size, n_units, n_treated)
+    used = 0
+    for assign in assignments(n_units, n_treated, draws, seed):
         extreme += _count(_estimates(assign, stacked, totals), observed, tolerance)
-        done += size
+        used += len(assign)
+    if math.comb(n_units, n_treated) <= draws:
+        return list(extreme / used), used, True
     return list((1 + extreme) / (1 + draws)), draws, False
 
 
-def _random_assignments(rng: np.random.Generator, size: int, n_units: int,
-                        n_treated: int) -> np.ndarray:
-    """`size` uniformly random assignments of `n_treated` of `n_units` units, as 0/1 rows.
+def _random_assignments(rng: np.random.Generator, draws: int, n_units: int, n_treated: int):
+    """`draws` uniformly random assignments of `n_treated` of `n_units` units, as 0/1 rows in
+    batches of at most CHUNK (each batch overwrites the previous one: use it before the next).
 
     Each row treats the units holding its `n_treated` smallest uniform draws: a uniform random
     subset, found with a linear-time partition (several times faster than shuffling each row).
-    Float64 draws make a tie at the threshold practically impossible.
+    Float64 draws make a tie at the threshold practically impossible. The draws, their
+    partitioned copy and the 0/1 rows live in two buffers made once (at 50,000 units, fresh
+    arrays for every batch cost more in page faults than the products they feed).
     """
-    draws = rng.random((size, n_units))
-    threshold = np.partition(draws, n_treated - 1, axis=1)[:, n_treated - 1 : n_treated]
-    return (draws <= threshold).astype(float)
+    uniform = np.empty((min(CHUNK, draws), n_units))
+    ordered = np.empty_like(uniform)
+    done = 0
+    while done < draws:
+        size = min(CHUNK, draws - done)
+        batch, work = uniform[:size], ordered[:size]
+        rng.random(out=batch)
+        np.copyto(work, batch)
+        work.partition(n_treated - 1, axis=1)
+        np.less_equal(batch, work[:, n_treated - 1 : n_treated], out=batch, casting="unsafe")
+        yield batch
+        done += size
 
 
 def _count(estimates: np.ndarray, observed: np.ndarray, tolerance: np.ndarray) -> np.ndarray:
@@ -80,7 +101,8 @@ def _count(estimates: np.ndarray, observed: np.ndarray, tolerance: np.ndarray) -
 
 def assignments(n_units: int, n_treated: int, draws: int, seed: int):
     """The assignments the permutation test uses, in batches: every one when there are no more
-    than `draws`, else `draws` uniform random ones (the same for every call with this seed)."""
+    than `draws`, else `draws` uniform random ones (the same for every call with this seed). A
+    random batch is overwritten by the next: use it before asking for the next."""
     if math.comb(n_units, n_treated) <= draws:
         combos = itertools.combinations(range(n_units), n_treated)
         while batch := list(itertools.islice(combos, CHUNK)):
@@ -88,12 +110,7 @@ def assignments(n_units: int, n_treated: int, draws: int, seed: int):
             assign[np.repeat(np.arange(len(batch)), n_treated), np.array(batch).ravel()] = 1.0
             yield assign
         return
-    rng = np.random.default_rng(seed)
-    done = 0
-    while done < draws:
-        size = min(CHUNK, draws - done)
-        yield _random_assignments(rng, size, n_units, n_treated)
-        done += size
+    yield from _random_assignments(np.random.default_rng(seed), draws, n_units, n_treated)
 
 
 def inversion_interval(sums: np.ndarray, treated: np.ndarray, draws: int, seed: int,
