@@ -13,6 +13,7 @@ import yaml
 from click.testing import CliRunner
 
 from tests.conftest import EXAMPLES, invoke
+from valueproof.cli import main
 
 SEEDS = {"Alpha Logistics": 3, "Beta Retail": 4, "Gamma Energy": 5, "Delta Telecom": 6}
 TRUE_HANDLE_TIME = -2.4  # minutes per ticket, as examples/support_copilot/generate_data.py writes
@@ -111,11 +112,17 @@ def test_bad_batch_folder_is_one_message_and_no_output(tmp_path, summary, messag
     if summary is not None:
         (folder / "summary.json").write_text(summary)
     out = tmp_path / "p.pdf"
-    result = CliRunner().invoke(__import__("valueproof.cli", fromlist=["main"]).main,
-                                ["portfolio", str(folder), "-o", str(out)])
+    result = CliRunner().invoke(main, ["portfolio", str(folder), "-o", str(out)])
     assert result.exit_code == 2
     assert message in result.output and "Traceback" not in result.output
     assert not out.exists()
+
+
+def test_a_missing_batch_folder_is_named(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["portfolio", "nothere", "--json", "p.json"])
+    assert result.exit_code == 2 and "nothere: no such folder or file" in result.output
+    assert not (tmp_path / "p.json").exists()
 
 
 def test_outputs_never_go_into_the_batch_folder(batch_dir):

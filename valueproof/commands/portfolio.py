@@ -25,7 +25,7 @@ def read_batch(path: Path) -> list[AccountResults]:
     summary too: the same rows). Each row's results file is the one its PDF names, `<name>.json`,
     and must be in the summary's folder. A bad or missing summary is a ValueproofError; a bad
     or missing account file leaves that account out with the reason."""
-    summary = path / SUMMARY if os.path.isdir(path) else path
+    summary = summary_file(path)
     rows = _load_json(summary, f"run 'valueproof batch … -o {path} --json' first")
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
         raise ValueproofError(f"{summary}: not a batch summary (a list of accounts); give the "
@@ -36,6 +36,14 @@ def read_batch(path: Path) -> list[AccountResults]:
         raise ValueproofError(f"{summary}: the batch has no accounts; run 'valueproof batch' "
                               "on your definitions first")
     return accounts
+
+
+def summary_file(path: Path) -> Path:
+    """The batch's summary: `path` itself, or summary.json in the folder `path`."""
+    if not os.path.exists(path):
+        raise ValueproofError(f"{path}: no such folder or file; give the output folder of "
+                              "'valueproof batch … --json'")
+    return path / SUMMARY if os.path.isdir(path) else path
 
 
 def _load_json(path: Path, fix: str):
@@ -115,7 +123,7 @@ def make_portfolio(path: Path, output: Path | None = None, html_path: Path | Non
     from valueproof.commands.outputs import check_outputs, write_all
 
     outputs = {"-o": output, "--html": html_path, "--json": json_path}
-    summary = path / SUMMARY if os.path.isdir(path) else path
+    summary = summary_file(path)
     check_outputs(outputs, {"the batch summary": summary})
     for given in outputs.values():
         if given is not None and given.resolve().parent == summary.resolve().parent:
