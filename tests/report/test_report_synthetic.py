@@ -174,6 +174,14 @@ def test_polish_report_says_the_blend_in_polish(case, tmp_path):
     assert "Testy odporności" in text and "Test trendów przed wdrożeniem" not in text
 
 
+def test_arabic_counts_the_accounts_in_its_own_plural_forms(case):
+    experiment, results = case
+    pages = report_context(experiment, results, "ar").values["kpis"]
+    bare = [re.sub("[\u2066-\u2069]", "", page["sentence"]) for page in pages]
+    assert "مزيج مرجّح من 23 حسابًا مماثلًا" in bare[0]  # 11–99: the accusative singular
+    assert "مزيج مرجّح من 12 حسابًا مماثلًا" in bare[2]
+
+
 def _deck_xml(pptx: bytes) -> str:
     """Every XML part of the deck, and of the workbooks embedded in its charts."""
     parts = []
