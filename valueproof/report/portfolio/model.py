@@ -104,9 +104,12 @@ class Portfolio:
     failed: list[LeftOut] = field(default_factory=list)  # accounts without results
 
     def to_dict(self) -> dict:
-        """The --json file: the pooled numbers, with every account's effect and reason."""
+        """The --json file: the pooled numbers, with every account's effect (and weight) and
+        every reason an account was left out."""
         def pooled(p: Pooled | None) -> dict | None:
-            return None if p is None else {**asdict(p), "tau": p.tau, "weights": None}
+            if p is None:
+                return None
+            return {**{k: v for k, v in asdict(p).items() if k != "weights"}, "tau": p.tau}
 
         return {
             "method": self.method, "level": self.level,
