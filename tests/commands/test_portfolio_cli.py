@@ -205,3 +205,15 @@ def test_a_summary_row_never_reads_outside_the_batch_folder(batch_dir, tmp_path)
     assert "names no results file inside" in accounts[rows[0]["account"]]["reason"]
     assert "names no results file inside" in accounts[rows[1]["account"]]["reason"]
     assert accounts[rows[2]["account"]]["reason"] == ""
+
+
+def test_hostile_account_names_stay_text(tmp_path):
+    from valueproof.report.portfolio.model import build_portfolio
+    from valueproof.report.portfolio.render import render_portfolio
+
+    names = ["<script>alert(1)</script>", "Bell\x07 & \x1b[31mRed", "Plain Co"]
+    accounts = [_account(name, -2.0 - i / 10, 0.2) for i, name in enumerate(names)]
+    pdf, html = render_portfolio(build_portfolio(accounts), "en", with_html=True)
+    assert pdf.startswith(b"%PDF")
+    assert "<script>alert" not in html and "&lt;script&gt;" in html
+    assert "\x07" not in html and "\x1b" not in html

@@ -15,6 +15,7 @@ from valueproof.report.portfolio.model import Portfolio
 from valueproof.report.portfolio.story import chart_style, portfolio_context
 from valueproof.report.render import (breakable, safe_fetcher, screen_html, templates_dir,
                                       tie_one_letter_words)
+from valueproof.report.svg import printable
 
 TEMPLATE = "portfolio.html"
 
@@ -31,8 +32,10 @@ def portfolio_html(portfolio: Portfolio, locale: str) -> str:
     folder, words, brand = templates_dir(), portfolio_words(locale), Brand()
     context = portfolio_context(words, portfolio, chart_style(brand.primary, brand.neutral, words),
                                 folder / "fonts")
+    # customer text (account names, KPI labels) without control characters, as in the QBR
     env = Environment(loader=FileSystemLoader(folder), autoescape=select_autoescape(["html"]),
-                      extensions=["jinja2.ext.i18n"])
+                      extensions=["jinja2.ext.i18n"],
+                      finalize=lambda value: printable(value) if isinstance(value, str) else value)
     env.filters["breakable"] = breakable
     env.install_gettext_translations(words.catalogue, newstyle=True)
     html = env.get_template(TEMPLATE).render(brand=brand, **context)
