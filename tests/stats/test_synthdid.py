@@ -4,7 +4,6 @@ solver against a general-purpose QP solver, and the placebo inference's definiti
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +12,7 @@ import pytest
 from scipy.optimize import minimize
 from scipy.stats import norm
 
+from tests import synthdid_reference
 from valueproof.stats import synthdid
 from valueproof.stats.placebo import Placebo, placebo_inference, placebo_problems, pre_period_dip
 
@@ -45,24 +45,8 @@ def omega_objective(Y: np.ndarray, n_pre: int, omega: np.ndarray) -> float:
 
 
 def reference_fit(Y: np.ndarray, n_pre: int):
-    """The Python port of R's synthdid (d2cml-ai), fed its own panel frame (its pandas front end
-    predates pandas 3)."""
-    sd = pytest.importorskip("synthdid.synthdid")
-    rows, periods = Y.shape
-    unit = np.repeat([f"u{i:04d}" for i in range(rows)], periods)
-    time = np.tile(np.arange(1, periods + 1), rows)
-    treated = (np.repeat(np.arange(rows), periods) == rows - 1).astype(int)
-    on = treated * (time > n_pre)
-    frame = pd.DataFrame(dict(unit=unit, time=time, outcome=Y.ravel(), treatment=on, treated=treated,
-                              ty=np.where(on == 1, time, 0.0), tyear=np.where(treated == 1, n_pre + 1.0, 0.0)))
-    model = sd.Synthdid.__new__(sd.Synthdid)
-    model.data_ref = frame.sort_values(["treated", "time", "unit"])
-    model.ttime, model.covariates = np.array([n_pre + 1.0]), None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model.fit()
-    return float(model.att_info.att_time[0]), np.asarray(model.weights["omega"][0]), \
-        np.asarray(model.weights["lambda"][0])
+    pytest.importorskip("synthdid.synthdid")
+    return synthdid_reference.reference_fit(Y, n_pre)
 
 
 def test_prop99_reproduces_table_1_of_the_paper():

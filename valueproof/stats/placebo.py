@@ -69,12 +69,9 @@ def placebo_inference(Y: np.ndarray, n_pre: int, fit: SyntheticFit, *, alpha: fl
     check_panel(Y, n_pre, max_weight)
     donors = Y[:-1]
     J = len(donors)
-    if max_weight is not None:
-        max_weight = max(max_weight, 1.0 / (J - 1))
     pen = penalties(donors[:, :n_pre], Y.shape[1] - n_pre)
     controls = placebo_problems(J)
     omegas, lambdas = sdid_weights(donors, donors, n_pre, controls, pen, cap=max_weight,
-                                   omega_start=np.tile(fit.unit_weights, (J, 1)),
                                    lambda_start=np.tile(fit.time_weights, (J, 1)))
     taus = sdid_effects(donors, donors, n_pre, omegas, lambdas)
     se = float(np.sqrt(np.mean((taus - taus.mean()) ** 2)))

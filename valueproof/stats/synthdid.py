@@ -149,17 +149,6 @@ def simplex_weights(system, allowed: np.ndarray, start: np.ndarray, zeta: float,
     return X
 
 
-def feasible_start(weights: np.ndarray, allowed: np.ndarray, cap: float | None) -> np.ndarray:
-    """Warm starts (P, m) restricted to the allowed coordinates and rescaled to sum to one;
-    uniform on the allowed coordinates where that is impossible or would break the cap."""
-    start = np.where(allowed, weights, 0.0)
-    total = start.sum(axis=1, keepdims=True)
-    start = start / np.where(total > 0, total, 1.0)
-    uniform = allowed / allowed.sum(axis=1, keepdims=True)
-    broken = (total[:, 0] <= 0) | (start.max(axis=1) > (1.0 if cap is None else cap) + 1e-12)
-    return np.where(broken[:, None], uniform, start)
-
-
 def sc_weights(donors_pre: np.ndarray, targets_pre: np.ndarray, controls: np.ndarray) -> np.ndarray:
     """Synthetic-control weights (P, J): the convex combination of the allowed donors closest to
     each target's pre-rollout levels, solved exactly as non-negative least squares with the
@@ -178,13 +167,13 @@ def sc_weights(donors_pre: np.ndarray, targets_pre: np.ndarray, controls: np.nda
 
 
 def sdid_weights(donors: np.ndarray, targets: np.ndarray, n_pre: int, controls: np.ndarray,
-                 pen: Penalties, *, cap: float | None = None, omega_start: np.ndarray | None = None,
+                 pen: Penalties, *, cap: float | None = None,
                  lambda_start: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Unit and time weights for P problems at once.
 
     donors: (J, T) the pool; targets: (P, T) each problem's treated path; controls: (P, J) bool,
-    the donors each problem may use; starts: warm starts (the placebos start from the account's
-    weights). Returns omega (P, J) and lambda (P, T0).
+    the donors each problem may use; lambda_start: a warm start for the time weights (the
+    placebos share the account's donors but one). Returns omega (P, J) and lambda (P, T0).
     """
     P, J = controls.shape
     pre, post_mean = donors[:, :n_pre], donors[:, n_pre:].mean(axis=1)
@@ -193,9 +182,9 @@ def sdid_weights(donors: np.ndarray, targets: np.ndarray, n_pre: int, controls: 
     time_system = least_squares(pre, np.broadcast_to(post_mean, (P, J)), controls)
     lambdas = simplex_weights(time_system, np.ones((P, n_pre), bool), lambda_start, pen.zeta_lambda,
                               pen.tolerance)
-    start = feasible_start(np.ones((P, J)) if omega_start is None else omega_start, controls, cap)
-    omegas = simplex_weights(least_squares(pre.T, targets[:, :n_pre]), controls, start,
-                             pen.zeta_omega, pen.tolerance, cap=cap)
+    unit_system = least_squares(pre.T, targets[:, :n_pre])
+    uniform = controls / controls.sum(axis=1, keepdims=True)  # within any cap check_panel allows
+    omegas = simplex_weights(unit_system, controls, uniform, pen.zeta_omega, pen.tolerance, cap=cap)
     return omegas, lambdas
 
 
