@@ -161,6 +161,14 @@ def test_forty_simulated_accounts_through_the_portfolio_model():
     assert pooled.tau == pytest.approx(0.5, abs=0.15)
 
 
+def test_accounts_of_the_same_customer_each_count():
+    from valueproof.report.portfolio.model import build_portfolio
+
+    [kpi] = build_portfolio([_account("Acme", -2.0, 0.2), _account("Acme", -2.6, 0.2),
+                             _account("Acme", -2.3, 0.3)]).kpis
+    assert len(kpi.accounts) == 3 and kpi.pooled.k == 3
+
+
 def test_reasons_and_the_relative_scale_when_units_differ():
     from valueproof.report.portfolio.model import AccountResults, build_portfolio
 
@@ -217,3 +225,18 @@ def test_hostile_account_names_stay_text(tmp_path):
     assert pdf.startswith(b"%PDF")
     assert "<script>alert" not in html and "&lt;script&gt;" in html
     assert "\x07" not in html and "\x1b" not in html
+
+
+@pytest.mark.parametrize("results, problem", [
+    ([], "not a valueproof results file"),
+    ({"kpis": {"id": "x"}}, "'kpis' is not a list"),
+    ({"kpis": [], "roi": []}, "'roi' is not an object"),
+    ({"kpis": [], "roi": {"currency": "<b>"}}, "three-letter code"),
+    ({"kpis": [{"id": "x", "label": ["a"]}]}, "is not text"),
+    ({"kpis": [{"id": "x"}], "roi": {"currency": "EUR"}, "health": None}, None),
+])
+def test_the_shape_of_an_account_file_is_checked_before_use(results, problem):
+    from valueproof.commands.portfolio import results_problem
+
+    found = results_problem(results)
+    assert (found is None) if problem is None else (problem in found)

@@ -110,6 +110,10 @@ def results_problem(results) -> str | None:
     for key in ("roi", "health"):
         if results.get(key) is not None and not isinstance(results[key], dict):
             return f"its '{key}' is not an object"
+    currency = (results.get("roi") or {}).get("currency")
+    if currency is not None and not (isinstance(currency, str) and len(currency) == 3
+                                     and currency.isascii() and currency.isupper()):
+        return "its ROI's currency is not a three-letter code"
     text_fields = ("label", "unit", "better", "method", "transform", "model", "inference")
     if any(k.get(f) is not None and not isinstance(k[f], str) for k in kpis for f in text_fields):
         return "a KPI's label, unit or method is not text"

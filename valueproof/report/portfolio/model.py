@@ -142,14 +142,13 @@ def build_portfolio(accounts: list[AccountResults], method: str = "REML",
 
 def _kpi_pool(first: dict, accounts: list[AccountResults], failed: list[LeftOut], method: str,
               level: float) -> KPIPool:
-    found = {a.name: _kpi_of(a.results, first["id"]) for a in accounts}
-    alphas = {a.name: a.results.get("alpha", 0.05) for a in accounts}
-    present = [k for k in found.values() if k is not None]
+    found = [(a, _kpi_of(a.results, first["id"])) for a in accounts]  # names may repeat
+    present = [k for _, k in found if k is not None]
     scale = ("units" if all(_linear(k) and k.get("unit") == first.get("unit") for k in present)
              else "relative")
     effects, left_out = [], list(failed)
-    for name, kpi in found.items():
-        measured = _effect(name, kpi, scale, alphas[name])
+    for account, kpi in found:
+        measured = _effect(account.name, kpi, scale, account.results.get("alpha", 0.05))
         if isinstance(measured, LeftOut):
             left_out.append(measured)
         else:
