@@ -240,3 +240,17 @@ def test_the_shape_of_an_account_file_is_checked_before_use(results, problem):
 
     found = results_problem(results)
     assert (found is None) if problem is None else (problem in found)
+
+
+def test_a_customer_on_several_rows_is_told_apart(batch_dir, tmp_path):
+    copy = tmp_path / "batch"
+    shutil.copytree(batch_dir, copy)
+    rows = json.loads((copy / "summary.json").read_text())
+    rendered = [r for r in rows if r["status"] == "rendered"]
+    rendered[1]["account"] = rendered[0]["account"]
+    (copy / "summary.json").write_text(json.dumps(rows))
+    out = tmp_path / "p.json"
+    assert invoke(CliRunner(), "portfolio", copy, "--json", out).exit_code == 0
+    names = [a["name"] for a in json.loads(out.read_text())["accounts"]]
+    assert len(set(names)) == len(names)
+    assert f"{rendered[0]['account']} ({Path(rendered[0]['pdf']).stem})" in names

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 from valueproof.errors import ValueproofError
@@ -22,7 +24,8 @@ WITH_RESULTS = ("rendered", "skipped")  # skipped: up to date, its files from an
 
 def read_batch(path: Path) -> list[AccountResults]:
     """Every account of a batch: `path` is its output folder or a summary file in it (a merged
-    summary too: the same rows). Each row's results file is the one its PDF names, `<name>.json`,
+    summary too: the same rows). A customer named on several rows (other quarters) is told
+    apart by its file name. Each row's results file is the one its PDF names, `<name>.json`,
     and must be in the summary's folder. A bad or missing summary is a ValueproofError; a bad
     or missing account file leaves that account out with the reason."""
     summary = summary_file(path)
@@ -32,6 +35,9 @@ def read_batch(path: Path) -> list[AccountResults]:
                               "folder of a 'valueproof batch' run")
     folder = summary.parent
     accounts = [_account(row, folder) for row in rows]
+    counts = Counter(a.name for a in accounts)
+    accounts = [replace(a, name=f"{a.name} ({Path(str(row.get('pdf') or '')).stem or i + 1})")
+                if counts[a.name] > 1 else a for i, (a, row) in enumerate(zip(accounts, rows))]
     if not accounts:
         raise ValueproofError(f"{summary}: the batch has no accounts; run 'valueproof batch' "
                               "on your definitions first")
