@@ -2,7 +2,7 @@
 `valueproof analyze` end to end (a subprocess; wall time and peak memory).
 
 The data are generated with DuckDB into a temporary folder (about 200 MB, not committed).
-Goal from the issue: under 15 s wall and under 3 GB peak memory on the 2-core machine.
+Goal (issue 26): under 8 s wall and under 1.5 GB peak memory on the 2-core machine.
 
 Run:  python benchmarks/big_analyze.py [--rows 10000000] [--units 50000]
 """
