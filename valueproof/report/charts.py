@@ -3,6 +3,7 @@ colours, each returned as an SVG data URI (`svg`: text kept as text, determinist
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -75,6 +76,9 @@ def _matplotlib(font_dir: Path):
             "axes.labelcolor": "#3E4C59",
             "axes.grid": True,
             "axes.grid.axis": "y",
+            # the value axis' title sits on the axes' top (nothing is drawn above the axes): a
+            # fixed place, so drawing a chart does not lay its ticks out again to find one
+            "axes.titley": 1.0,
             "grid.color": "#E4E7EB",
             "grid.linewidth": 0.6,
         })
@@ -103,7 +107,10 @@ def _value_axis(ax, style: ChartStyle, title: str, width: float = WIDTH_IN,
     was)."""
     from matplotlib.ticker import FuncFormatter
 
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: style.number(value)))
+    # matplotlib formats each tick several times while it draws; the locale's formatting is not
+    # free, so each value is formatted once
+    number = functools.lru_cache(maxsize=None)(style.number)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: number(value)))
     ax.set_title(svg.fit(title, 0.9 * width * 72, size=8), loc="left", fontsize=8,
                  color="#3E4C59", pad=4, x=x)
 
