@@ -81,7 +81,8 @@ def least_squares(A: np.ndarray, B: np.ndarray, rows: np.ndarray | None = None, 
         return Ac.T @ Ac, Bc @ Ac, (Bc**2).sum(axis=1), np.full(len(B), float(A.shape[0]))
     W = rows.astype(float)
     n = W.sum(axis=1)
-    gram = np.swapaxes(W[:, :, None] * A, 1, 2) @ A
+    m = A.shape[1]
+    gram = (W @ (A[:, :, None] * A[:, None, :]).reshape(len(A), m * m)).reshape(len(W), m, m)
     linear, norm_b = (W * B) @ A, (W * B**2).sum(axis=1)
     if intercept:
         mean_a, mean_b = W @ A / n[:, None], (W * B).sum(axis=1) / n
