@@ -87,8 +87,8 @@ def rate(hits: list[bool]) -> str:
 def table(runs: int, donor_counts: list[int]) -> list[str]:
     from threadpoolctl import threadpool_limits
 
-    lines = ["| Donors | Account | Runs | Rejects at 0.05 | 95% interval covers 0 | Dip flagged | Poor pre-fit |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [("| Donors | Account | Runs | Rejects at 0.05 | 95% interval covers 0 | Dip flagged "
+              "| Poor pre-fit |"), "|---|---|---|---|---|---|---|"]
     with threadpool_limits(limits=1, user_api="blas"):
         for donors in donor_counts:
             rng = np.random.default_rng(SEED + donors)

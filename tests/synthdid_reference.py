@@ -21,7 +21,8 @@ def reference_fit(Y: np.ndarray, n_pre: int) -> tuple[float, np.ndarray, np.ndar
     treated = (np.repeat(np.arange(rows), periods) == rows - 1).astype(int)
     on = treated * (time > n_pre)
     frame = pd.DataFrame(dict(unit=unit, time=time, outcome=Y.ravel(), treatment=on, treated=treated,
-                              ty=np.where(on == 1, time, 0.0), tyear=np.where(treated == 1, n_pre + 1.0, 0.0)))
+                              ty=np.where(on == 1, time, 0.0),
+                              tyear=np.where(treated == 1, n_pre + 1.0, 0.0)))
     model = Synthdid.__new__(Synthdid)
     model.data_ref = frame.sort_values(["treated", "time", "unit"])
     model.ttime, model.covariates = np.array([n_pre + 1.0]), None

@@ -118,6 +118,7 @@ def test_simulated_panels_agree_with_the_r_port(seed):
     sigma = synthdid.noise_level(Y[:-1, :12])
     assert fit.estimate == pytest.approx(estimate, abs=0.01 * sigma)
     assert np.abs(fit.unit_weights - omega).max() < 0.01
+    assert np.abs(fit.time_weights - lam).max() < 0.01
     assert omega_objective(Y, 12, fit.unit_weights) <= omega_objective(Y, 12, omega) + 1e-9
 
 

@@ -60,36 +60,31 @@ def noise_level(donors_pre: np.ndarray) -> float:
     return float(np.std(np.diff(donors_pre, axis=1), ddof=1))
 
 
-def penalties(donors_pre: np.ndarray, n_post: int, n_treated: int = 1) -> Penalties:
-    """The paper's regularisation for this panel."""
+def penalties(donors_pre: np.ndarray, n_post: int) -> Penalties:
+    """The paper's regularisation for this panel (one treated unit: N_tr = 1)."""
     sigma = noise_level(donors_pre)
-    return Penalties(zeta_omega=(n_treated * n_post) ** 0.25 * sigma, zeta_lambda=TIME_PENALTY * sigma,
+    return Penalties(zeta_omega=n_post**0.25 * sigma, zeta_lambda=TIME_PENALTY * sigma,
                      tolerance=(MIN_DECREASE * sigma) ** 2)
 
 
-def least_squares(A: np.ndarray, B: np.ndarray, rows: np.ndarray | None = None, *,
-                  intercept: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Each problem p's least squares |A_p x - b_p|^2 in its sufficient statistics.
+def least_squares(A: np.ndarray, B: np.ndarray,
+                  rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each problem p's least squares with a free level shift, |A_p x - b_p|^2 with A_p and b_p the
+    rows of A and B[p] that p uses, centred over them, in its sufficient statistics.
 
-    A: (n, m); B: (P, n) the targets; rows: (P, n) bool, the rows of A problem p uses (None: all);
-    with `intercept` A_p and b_p are centred over those rows (a free level shift). Returns the Gram
-    matrix A_p'A_p ((m, m) shared, or (P, m, m)), A_p'b_p (P, m), |b_p|^2 (P,) and n_p (P,).
+    A: (n, m); B: (P, n) the targets; rows: (P, n) bool, the rows problem p uses (None: all).
+    Returns the Gram matrix A_p'A_p ((m, m) shared, or (P, m, m)), A_p'b_p (P, m) and n_p (P,).
     """
     if rows is None:
-        Ac = A - A.mean(axis=0) if intercept else A
-        Bc = B - B.mean(axis=1, keepdims=True) if intercept else B
-        return Ac.T @ Ac, Bc @ Ac, (Bc**2).sum(axis=1), np.full(len(B), float(A.shape[0]))
+        Ac = A - A.mean(axis=0)
+        return Ac.T @ Ac, (B - B.mean(axis=1, keepdims=True)) @ Ac, np.full(len(B), float(A.shape[0]))
     W = rows.astype(float)
-    n = W.sum(axis=1)
-    m = A.shape[1]
+    n, m = W.sum(axis=1), A.shape[1]
+    mean_a, mean_b = W @ A / n[:, None], (W * B).sum(axis=1) / n
     gram = (W @ (A[:, :, None] * A[:, None, :]).reshape(len(A), m * m)).reshape(len(W), m, m)
-    linear, norm_b = (W * B) @ A, (W * B**2).sum(axis=1)
-    if intercept:
-        mean_a, mean_b = W @ A / n[:, None], (W * B).sum(axis=1) / n
-        gram -= n[:, None, None] * mean_a[:, :, None] * mean_a[:, None, :]
-        linear -= n[:, None] * mean_a * mean_b[:, None]
-        norm_b -= n * mean_b**2
-    return gram, linear, norm_b, n
+    gram -= n[:, None, None] * mean_a[:, :, None] * mean_a[:, None, :]
+    linear = (W * B) @ A - n[:, None] * mean_a * mean_b[:, None]
+    return gram, linear, n
 
 
 def simplex_weights(system, allowed: np.ndarray, start: np.ndarray, zeta: float, tolerance: float, *,
@@ -103,7 +98,7 @@ def simplex_weights(system, allowed: np.ndarray, start: np.ndarray, zeta: float,
     A problem stops when its pairwise gap proves its objective within `tolerance` of the optimum
     (F - F* <= 2 gap for F = n_p * objective), or after max_iter steps. Returns X (P, m).
     """
-    gram, linear, _, n = system
+    gram, linear, n = system
     shared = gram.ndim == 2
     eta = n * zeta**2
     X = start.astype(float).copy()
@@ -162,7 +157,8 @@ def sc_weights(donors_pre: np.ndarray, targets_pre: np.ndarray, controls: np.nda
         columns = np.flatnonzero(controls[p])
         A = donors_pre[columns].T
         heavy = ADDING_UP * (1.0 + np.abs(A).max() + np.abs(target).max())
-        w, _ = nnls(np.vstack([A, np.full(len(columns), heavy)]), np.append(target, heavy), maxiter=50 * len(columns))
+        w, _ = nnls(np.vstack([A, np.full(len(columns), heavy)]), np.append(target, heavy),
+                    maxiter=50 * len(columns))
         weights[p, columns] = w / w.sum()
     return weights
 
