@@ -4,8 +4,8 @@ donors its pool, and the account's effect is compared with theirs.
 The exact placebo p-value is the account's rank among the J + 1 absolute effects (its smallest
 value is 1 / (J + 1)); the standard error is the paper's placebo variance (Arkhangelsky et al. 2021,
 Algorithm 4) taken over all J placebos instead of B random draws, so it is exact and needs no seed.
-All placebos are fitted at once by the batched solver of `synthdid`, warm-started from the
-account's weights (as the R package does), with the account's penalties.
+All placebos are fitted at once by the batched solver of `synthdid`, with the account's penalties
+(as the R package keeps them) and its time weights as their warm start.
 """
 
 from __future__ import annotations
