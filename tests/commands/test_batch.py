@@ -92,7 +92,8 @@ def test_workers_start_only_when_an_account_needs_rendering(portfolio, tmp_path,
 
     started = []
     real = run._forkserver_context
-    monkeypatch.setattr(run, "_forkserver_context", lambda: started.append(1) or real())
+    monkeypatch.setattr(run, "_forkserver_context",
+                        lambda options: started.append(1) or real(options))
     out = tmp_path / "out"
     assert invoke(runner, "batch", portfolio / "a", "-o", out, "-j", "2", "--dry-run").exit_code == 0
     assert started == []
@@ -185,3 +186,18 @@ def test_killed_worker_leaves_no_partial_pdf(portfolio, tmp_path):
         assert pdf.read_bytes().rstrip().endswith(b"%%EOF")
     rows = json.loads((out / "summary.json").read_text())
     assert {r["account"] for r in rows} == {"Alpha GmbH", "Beta & Söhne", "Gamma SA"}
+
+
+def test_planning_loads_no_statistics(tmp_path):
+    """Planning reads the definitions and fingerprints their data, nothing more: the statistics'
+    modules (about 1 s of imports) are not loaded, so the workers start without waiting for
+    them."""
+    code = ("import sys\nfrom pathlib import Path\n"
+            "from valueproof.commands.batch.plan import BatchOptions, plan_batch\n"
+            f"tasks = plan_batch([Path({str(EXAMPLES / 'team_waves')!r})], "
+            f"BatchOptions(Path({str(tmp_path / 'out')!r}), 2), dry_run=True)\n"
+            "assert [task.reason for task in tasks] == ['new'], tasks\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('scipy', 'valueproof.stats'))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -162,7 +162,6 @@ def batch(paths: tuple[Path, ...], out_dir: Path, jobs: int | None, locale: str 
     """
     import os
 
-    from valueproof.cli.terminal import run_batch
     from valueproof.commands.batch.plan import BatchOptions, plan_batch
     from valueproof.commands.batch.run import start_workers
     from valueproof.commands.batch.stop import Stopper
@@ -184,6 +183,10 @@ def batch(paths: tuple[Path, ...], out_dir: Path, jobs: int | None, locale: str 
         sys.exit(stopper.exit_code)
     finally:
         stopper.restore()
+    # the terminal's modules (statistics, report words: about 1 s) only now, while the workers
+    # start: the planning, and with it the workers, begins without waiting for them
+    from valueproof.cli.terminal import run_batch
+
     sys.exit(run_batch(tasks, options, dry_run=dry_run, quiet=quiet))
 
 

@@ -7,8 +7,10 @@ any statistics (`read_inputs`), and batch planning reads the definition alone (`
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from valueproof.stats.results import Results
+if TYPE_CHECKING:  # the statistics' modules (about 1 s) load with the stages, not before:
+    from valueproof.stats.results import Results  # batch planning reads definitions only
 
 
 def load_definition(path: str | Path, allowed_roots: tuple[Path, ...] = (),

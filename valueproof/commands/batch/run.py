@@ -32,6 +32,8 @@ from valueproof.safe_text import csv_row
 
 TASKS_PER_WORKER = 25  # a worker is replaced after this many reports: memory stays bounded
 POLL_SECONDS = 0.1  # how often the main process looks for Ctrl-C while workers render
+PRELOAD = ["valueproof.commands.batch.forkserver"]  # what every worker starts with
+DECK_PRELOAD = ["pptx", "pptx.chart.data"]  # python-pptx and the charts' workbooks, for decks
 
 
 @dataclass
@@ -74,13 +76,14 @@ def _start_forkserver() -> None:
         forkserver.ensure_running()
 
 
-def _forkserver_context():
+def _forkserver_context(options: BatchOptions):
     """The forkserver context, its server started (once: later calls find it running) with the
-    heavy libraries as its preload."""
+    heavy libraries as its preload, and python-pptx when the batch makes decks: imported once
+    in the server, not in every worker."""
     import multiprocessing
 
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["valueproof.commands.batch.forkserver"])
+    context.set_forkserver_preload(PRELOAD + (DECK_PRELOAD if options.deck else []))
     _start_forkserver()
     return context
 
@@ -91,7 +94,7 @@ def start_workers(options: BatchOptions) -> None:
     by the planning once an account is sure to need rendering (not for a dry run, nor when
     every account is up to date); the server stops on its own when the batch exits."""
     if options.jobs > 1:
-        _forkserver_context()
+        _forkserver_context(options)
 
 
 def render_task(task: Task, options: BatchOptions, folder: Path) -> Outcome:
@@ -255,7 +258,7 @@ class BatchRun:
         from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
         from concurrent.futures.process import BrokenProcessPool
 
-        context = _forkserver_context()  # usually started before planning (start_workers)
+        context = _forkserver_context(self.options)  # usually started while planning
         pending, attempts = list(todo), {}
         while pending and not self.interrupted:
             pool = ProcessPoolExecutor(self.options.jobs, mp_context=context,

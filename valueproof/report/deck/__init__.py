@@ -1,6 +1,6 @@
-"""The slide deck: another renderer of the report's context (`report.context.build_context`),
-as an editable PowerPoint file (native charts, speaker notes, the customer's template) and, through
-LibreOffice, as a 16:9 PDF of the same slides.
+"""The slide deck: another renderer of the report's context (`report.context.report_context`,
+built once for the PDF and the deck), as an editable PowerPoint file (native charts, speaker
+notes, the customer's template) and, through LibreOffice, as a 16:9 PDF of the same slides.
 
     slides.py, kpi_slides.py   the story: which slides, with which words, figures, charts, tables
     story.py                   what a slide holds (renderer-free)
