@@ -198,11 +198,14 @@ def batch(paths: tuple[Path, ...], out_dir: Path, jobs: int | None, locale: str 
               help="Also write the review as one self-contained HTML file.")
 @click.option("--json", "json_path", type=click.Path(path_type=Path, dir_okay=False),
               help="Write the pooled results JSON.")
+@click.option("--deck", "deck_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Also write the review as slides: FILE.pptx (editable, native charts, "
+                   "speaker notes) or FILE.pdf (its slides as PDF, needs LibreOffice).")
 @click.option("--locale", default="en", show_default=True, help="Language of the review.")
 @click.option("--method", type=click.Choice(["REML", "PM"]), default="REML", show_default=True,
               help="Between-account variance: REML or Paule–Mandel.")
 def portfolio(batch_folder: Path, output: Path | None, html_path: Path | None,
-              json_path: Path | None, locale: str, method: str) -> None:
+              json_path: Path | None, deck_path: Path | None, locale: str, method: str) -> None:
     """Pool every KPI across the accounts of a batch run with --json (BATCH_FOLDER: its output
     folder, or its summary.json): what the product delivers on average, and how much it varies
     from account to account."""
@@ -217,7 +220,8 @@ def portfolio(batch_folder: Path, output: Path | None, html_path: Path | None,
     from valueproof.safe_text import terminal_text as tt
 
     check_locale_option(locale)
-    result = make_portfolio(batch_folder, output, html_path, json_path, locale, method)
+    result = make_portfolio(batch_folder, output, html_path, json_path, locale, method,
+                            deck_path)
     table = Table(title_justify="left")
     for name in ("KPI", "Accounts", "Average", "Likely range", "New account", "I²"):
         table.add_column(name, justify="left" if name == "KPI" else "right")
@@ -236,7 +240,7 @@ def portfolio(batch_folder: Path, output: Path | None, html_path: Path | None,
                 reasons.setdefault(why[item.reason], []).append(item.account)
         for reason, accounts in reasons.items():
             out.print(f"  {tt(kpi.label)}: {reason}: {tt(', '.join(accounts))}", soft_wrap=True)
-    written = [str(p) for p in (output, html_path, json_path) if p is not None]
+    written = [str(p) for p in (output, html_path, json_path, deck_path) if p is not None]
     if written:
         click.echo("Portfolio written to " + " and ".join(written))
 

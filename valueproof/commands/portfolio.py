@@ -2,8 +2,8 @@
 
 Reads a batch's output folder (its summary.json, or a merged summary, and each account's
 results JSON beside it, as `valueproof batch … --json` writes them) and nothing else, pools
-every KPI across the accounts and writes the vendor-internal PDF (and HTML, JSON) all together
-or not at all.
+every KPI across the accounts and writes the vendor-internal PDF (and HTML, JSON, slide deck)
+all together or not at all.
 """
 
 from __future__ import annotations
@@ -128,11 +128,14 @@ def results_problem(results) -> str | None:
 
 def make_portfolio(path: Path, output: Path | None = None, html_path: Path | None = None,
                    json_path: Path | None = None, locale: str = "en",
-                   method: str = "REML") -> Portfolio:
-    """Read the batch at `path`, pool it, and write the asked-for outputs together."""
+                   method: str = "REML", deck: Path | None = None) -> Portfolio:
+    """Read the batch at `path`, pool it, and write the asked-for outputs together (`deck`: a
+    .pptx, or a .pdf of its slides)."""
     from valueproof.commands.outputs import check_outputs, write_all
+    from valueproof.commands.report import check_deck_option
 
-    outputs = {"-o": output, "--html": html_path, "--json": json_path}
+    check_deck_option(deck)
+    outputs = {"-o": output, "--html": html_path, "--json": json_path, "--deck": deck}
     summary = summary_file(path)
     check_outputs(outputs, {"the batch summary": summary})
     for given in outputs.values():
@@ -144,11 +147,20 @@ def make_portfolio(path: Path, output: Path | None = None, html_path: Path | Non
     if json_path is not None:
         files.append((json_path, json.dumps(portfolio.to_dict(), indent=2, ensure_ascii=False,
                                             allow_nan=False) + "\n"))
-    if output is not None or html_path is not None:
-        from valueproof.report.portfolio.render import render_portfolio
+    pages = output is not None or html_path is not None
+    if pages or deck is not None:
+        from valueproof.report.portfolio.render import portfolio_pages, render_portfolio
 
+        shared = portfolio_pages(portfolio, locale, drawn=pages)  # once, for the PDF and deck
+    if pages:
         pdf, html = render_portfolio(portfolio, locale, with_pdf=output is not None,
-                                     with_html=html_path is not None)
+                                     with_html=html_path is not None, pages=shared)
         files += [(p, c) for p, c in ((output, pdf), (html_path, html)) if p is not None]
+    if deck is not None:
+        from valueproof.report.deck.pdf import convert
+        from valueproof.report.deck.portfolio import render_portfolio_deck
+
+        pptx = render_portfolio_deck(portfolio, *shared)
+        files.append((deck, convert(pptx) if deck.suffix.lower() == ".pdf" else pptx))
     write_all(files)
     return portfolio

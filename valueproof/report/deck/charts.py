@@ -123,7 +123,9 @@ def add_chart(slide, spec: ChartSpec, x, y, width, height, font: str, rtl: bool)
     value_axis.tick_labels.number_format_is_linked = False
     value_axis.format.line.fill.background()
     value_axis.tick_labels.font.size = _pt(11)
-    if spec.kind == "line":  # the lines' own range, not from zero: the change is the story
+    # a line: its own range, not from zero (the change is the story); bars with likely ranges:
+    # from zero to the ends of every range (the viewers' own scale leaves error bars out)
+    if spec.kind == "line" or any(series.ranges for series in spec.series):
         low, high, step = _value_range(spec)
         value_axis.minimum_scale, value_axis.maximum_scale = low, high
         value_axis.major_unit = step
@@ -145,10 +147,12 @@ def add_chart(slide, spec: ChartSpec, x, y, width, height, font: str, rtl: bool)
 
 
 def _value_range(spec: ChartSpec) -> tuple[float, float, float]:
-    """(low, high, step) of a value axis: round numbers around every value and range."""
+    """(low, high, step) of a value axis: round numbers around every value and range (and
+    zero, where bars start)."""
     import math
 
     ends = [v for series in spec.series for i, v in enumerate(series.values) if v is not None]
+    ends += [0.0] if spec.kind != "line" else []
     for series in spec.series:
         ends += [end for r in series.ranges or [] if r is not None for end in r]
     low, high = min(ends), max(ends)

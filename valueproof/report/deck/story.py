@@ -52,10 +52,13 @@ def typeset(slide: Slide, language: str) -> Slide:
     catalogue's sentences already have it."""
     if language != "fr":
         return slide
+    return map_text(slide, lambda text: _BEFORE_HIGH_PUNCTUATION.sub(
+        lambda m: "\u00a0" + m.group(), text))
 
-    def fix(text: str) -> str:
-        return _BEFORE_HIGH_PUNCTUATION.sub(lambda m: "\u00a0" + m.group(), text)
 
+def map_text(slide: Slide, fix) -> Slide:
+    """The slide with `fix` (text -> text) applied to every text it shows or says (not its
+    chart's data)."""
     return replace(
         slide, title=fix(slide.title), subtitle=fix(slide.subtitle),
         notes=[fix(n) for n in slide.notes], lines=[fix(line) for line in slide.lines],

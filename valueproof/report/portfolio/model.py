@@ -237,3 +237,18 @@ def health_counts(accounts: list[AccountResults]) -> dict[str, int]:
     counts = {status: statuses.get(status, 0) for status in ("green", "amber", "red")}
     counts["none"] = len(accounts) - sum(counts.values())
     return counts
+
+
+def portfolio_date(portfolio: Portfolio) -> str:
+    """The latest end of the accounts' compared periods ('2026-09-30'; '' without one): the
+    date of the review's files, never the clock's."""
+    import datetime as dt
+
+    ends = []
+    for account in portfolio.accounts:
+        try:
+            ends.append(dt.date.fromisoformat(str(((account.results or {}).get("post") or {})
+                                                  .get("end"))[:10]))
+        except ValueError:
+            continue
+    return max(ends).isoformat() if ends else ""

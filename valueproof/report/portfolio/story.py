@@ -59,7 +59,10 @@ class Shown:
         return self.words("Change (%(unit)s)", unit=str(self.unit))
 
 
-def kpi_section(words: Words, kpi: KPIPool, style: charts.ChartStyle, font_dir: Path) -> dict:
+def kpi_section(words: Words, kpi: KPIPool, style: charts.ChartStyle,
+                font_dir: Path | None) -> dict:
+    """One KPI's page: its words, its figures (`average`, `average_range`, `new_range`, worded
+    once for the PDF and the deck) and, unless `font_dir` is None, its drawn forest plot."""
     shown, pooled = Shown(words, kpi), kpi.pooled
     why = reasons(words)
     left_out: dict[str, list[str]] = {}
@@ -70,7 +73,10 @@ def kpi_section(words: Words, kpi: KPIPool, style: charts.ChartStyle, font_dir: 
         "measurable": words("Accounts with a measurable design: %(k)s of %(n)s.",
                             k=words.fmt.number(len(kpi.accounts), sig=9),
                             n=words.fmt.number(kpi.total, sig=9)),
-        "left_out": [{"reason": reason, "accounts": words.fmt.names(names)}
+        "counted": words("%(k)s of %(n)s", k=words.fmt.number(len(kpi.accounts), sig=9),
+                         n=words.fmt.number(kpi.total, sig=9)),
+        "left_out": [{"reason": reason, "accounts": words.fmt.names(names),
+                      "count": words.fmt.number(len(names), sig=9)}
                      for reason, names in left_out.items()],
         "rows": [{"account": a.account, "effect": shown.text(a.effect),
                   "range": words("%(low)s to %(high)s", low=shown.text(a.low),
@@ -78,11 +84,25 @@ def kpi_section(words: Words, kpi: KPIPool, style: charts.ChartStyle, font_dir: 
                   "weight": words.fmt.percent(a.weight) if pooled else "–"}
                  for a in kpi.accounts],
         "sentences": [], "chart": None, "chart_note": None,
+        "average": None, "average_range": None, "new_range": None,
     }
     if pooled is None:
         section["sentences"] = [words("Too few accounts with a measurable design to pool them.")]
         return section
     section["sentences"] = pooled_sentences(words, kpi, shown)
+    section["average"] = shown.text(pooled.estimate)
+    section["average_range"] = words("%(low)s to %(high)s", low=shown.text(pooled.hksj_low),
+                                     high=shown.text(pooled.hksj_high))
+    if pooled.pi_low is not None:
+        section["new_range"] = words("%(low)s to %(high)s", low=shown.text(pooled.pi_low),
+                                     high=shown.text(pooled.pi_high))
+    if len(kpi.accounts) > MOST_ROWS:
+        section["chart_note"] = words(
+            "The plot shows the %(shown)s accounts with the largest weights of %(n)s; the table "
+            "lists every one.", shown=words.fmt.number(MOST_ROWS, sig=9),
+            n=words.fmt.number(len(kpi.accounts), sig=9))
+    if font_dir is None:
+        return section
     rows = [ForestRow(a.account, shown.value(a.effect), shown.value(a.low), shown.value(a.high),
                       a.weight) for a in kpi.accounts]
     prediction = (None if pooled.pi_low is None
@@ -93,11 +113,6 @@ def kpi_section(words: Words, kpi: KPIPool, style: charts.ChartStyle, font_dir: 
         prediction, {"pooled": words("Average"), "prediction": words("New account")},
         shown.axis())
     section["chart_alt"] = " ".join(section["sentences"])
-    if len(rows) > MOST_ROWS:
-        section["chart_note"] = words(
-            "The plot shows the %(shown)s accounts with the largest weights of %(n)s; the table "
-            "lists every one.", shown=words.fmt.number(MOST_ROWS, sig=9),
-            n=words.fmt.number(len(rows), sig=9))
     return section
 
 
@@ -135,17 +150,24 @@ def pooled_sentences(words: Words, kpi: KPIPool, shown: Shown) -> list[str]:
     return [average, new, spread]
 
 
-def roi_lines(words: Words, totals: list[ROITotal]) -> list[str]:
+def roi_figures(words: Words, totals: list[ROITotal]) -> list[dict[str, str]]:
+    """Each currency's pooled ROI as shown: its accounts (`n`), net value with its range
+    (`net`, `low`, `high`), pooled ROI with its range, total benefit and cost."""
     fmt = words.fmt
-    if not totals:
+    return [{"currency": t.currency, "n": fmt.number(t.accounts, sig=9),
+             "net": fmt.money(t.net, t.currency), "low": fmt.money(t.net_low, t.currency),
+             "high": fmt.money(t.net_high, t.currency), "roi": fmt.percent(t.roi),
+             "roi_low": fmt.percent(t.roi_low), "roi_high": fmt.percent(t.roi_high),
+             "benefit": fmt.money(t.benefit, t.currency), "cost": fmt.money(t.cost, t.currency)}
+            for t in totals]
+
+
+def roi_lines(words: Words, figures: list[dict[str, str]]) -> list[str]:
+    if not figures:
         return [words("No account has an ROI.")]
     return [words("Accounts with an ROI in %(currency)s: %(n)s. Net value %(net)s (%(low)s to "
-                  "%(high)s); pooled ROI %(roi)s (%(roi_low)s to %(roi_high)s).",
-                  currency=t.currency, n=fmt.number(t.accounts, sig=9),
-                  net=fmt.money(t.net, t.currency), low=fmt.money(t.net_low, t.currency),
-                  high=fmt.money(t.net_high, t.currency), roi=fmt.percent(t.roi),
-                  roi_low=fmt.percent(t.roi_low), roi_high=fmt.percent(t.roi_high))
-            for t in totals]
+                  "%(high)s); pooled ROI %(roi)s (%(roi_low)s to %(roi_high)s).", **shown)
+            for shown in figures]
 
 
 def health_rows(words: Words, health: dict[str, int]) -> list[dict]:
@@ -156,9 +178,11 @@ def health_rows(words: Words, health: dict[str, int]) -> list[dict]:
 
 
 def portfolio_context(words: Words, portfolio: Portfolio, style: charts.ChartStyle,
-                      font_dir: Path) -> dict:
-    """Everything the portfolio's pages show, already worded."""
+                      font_dir: Path | None) -> dict:
+    """Everything the portfolio's pages and slides show, already worded; the forest plots
+    drawn with the fonts in `font_dir` (None: not drawn; the deck has its own charts)."""
     fmt = words.fmt
+    roi = roi_figures(words, portfolio.roi)
     return {
         "lang": fmt.language, "dir": "rtl" if fmt.rtl else "ltr",
         "title": words("Portfolio review"),
@@ -172,7 +196,7 @@ def portfolio_context(words: Words, portfolio: Portfolio, style: charts.ChartSty
             "interval; the range for a new account is the prediction interval.",
             method=portfolio.method),
         "kpis": [kpi_section(words, k, style, font_dir) for k in portfolio.kpis],
-        "roi": roi_lines(words, portfolio.roi),
+        "roi": roi_lines(words, roi), "roi_figures": roi,
         "roi_note": words("Pooled ROI is the accounts' total net value over their total cost. "
                           "Its range adds up every account's low and high ends, so it is wider "
                           "than the likely range of the total."),
