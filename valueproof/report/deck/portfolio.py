@@ -102,7 +102,7 @@ def measurable_slide(words: Words, context: dict) -> Slide:
                  lines=[context["accounts"]], section=context["title"],
                  table=Table([words("KPI"), words("Accounts"), words("Average"),
                               words("Likely range"), words("New account"), words("Left out")],
-                             rows, [2.4, 1.0, 2.0, 2.6, 2.6, 2.4]))
+                             rows, [2.3, 1.3, 1.9, 2.6, 2.6, 2.3]))
 
 
 def roi_slide(words: Words, context: dict, portfolio: Portfolio, colours: dict) -> Slide:
