@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from tests.commands import test_portfolio_cli
 from tests.commands.test_portfolio_cli import SEEDS, _account
 from tests.conftest import invoke
+from tests.report.test_deck import _texts  # a slide's texts, its tables' cells too
 from valueproof.cli import main
 
 pptx = pytest.importorskip("pptx")
@@ -32,16 +33,6 @@ def deck_and_json(batch, tmp_path_factory):
     assert result.exit_code == 0, result.output
     assert f"written to {data} and {deck}" in result.output
     return pptx.Presentation(str(deck)), json.loads(data.read_text()), deck
-
-
-def _texts(slide) -> list[str]:
-    texts = []
-    for shape in slide.shapes:
-        if shape.has_text_frame:
-            texts.append(shape.text_frame.text)
-        if shape.has_table:
-            texts += [cell.text for row in shape.table.rows for cell in row.cells]
-    return texts
 
 
 def _chart(slide):
