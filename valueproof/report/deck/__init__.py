@@ -11,4 +11,5 @@ notes, the customer's template) and, through LibreOffice, as a 16:9 PDF of the s
     reproducible.py            byte-identical files
     pdf.py                     the deck as PDF (LibreOffice headless)
     render.py                  the one entry: `render_deck`, `deck_pdf`
+    portfolio.py               the vendor's portfolio review as slides (its context, the PDF's)
 """
