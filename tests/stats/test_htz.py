@@ -362,3 +362,19 @@ def test_one_pilot_unit_is_not_tested_even_with_one_restriction():
     panel = ar1_panel(rng, n_units=20, n_periods=4, n_pre=2, treated_share=0.05)
     check = event_study.event_study(did.KPIData(panel, SIM_KPI, True), "cluster", 0.05)[0]
     assert check.status == "not_testable"
+
+
+def test_large_groups_take_hotelling_on_cr1_which_agrees_with_htz(monkeypatch):
+    """With HTZ_LARGE_GROUP units a group or more the joint test is Hotelling's on the CR1
+    covariance (HTZ costs seconds a KPI at 50,000 units); there the two agree closely."""
+    rng = np.random.default_rng(5)
+    panel = ar1_panel(rng, n_units=1200, n_periods=10, n_pre=5, treated_share=0.5)
+    data = did.KPIData(panel, SIM_KPI, True)
+    monkeypatch.setattr(event_study, "HTZ_LARGE_GROUP", 600)
+    large = event_study.event_study(data, "cluster", 0.05)[0]
+    monkeypatch.setattr(event_study, "HTZ_LARGE_GROUP", 601)
+    small = event_study.event_study(data, "cluster", 0.05)[0]
+    assert (large.method, small.method) == ("Hotelling", "HTZ")
+    assert large.df == (4, 1196) and large.test == "joint"
+    assert large.p_value == pytest.approx(small.p_value, abs=2e-3)
+    assert large.trend == pytest.approx(small.trend, rel=1e-9)
