@@ -47,6 +47,7 @@ class UnitDesign:
         self.sets, self.P, self.J = sets, P, sets.shape[1]
         self.bread = bread  # M = (X~'X~)^-1 of the slopes and period dummies
         self.m = np.hstack([self.tr[:, None] * (period_means @ sets), period_means[:, 1:P + 1]])
+        self._roots: dict[bytes, np.ndarray] = {}  # exact adjustments, by the units they are of
 
     def rows(self, treated: bool) -> np.ndarray:
         """(T, K): the raw regressor row of each period for a treated (or control) unit."""
@@ -103,6 +104,14 @@ class UnitDesign:
         return out
 
     def _adjust_exactly(self, units: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """A_g y_g for the given units, from each one's eigen-decomposition (computed once per
+        design: a joint test adjusts one vector per restriction for the same units)."""
+        key = units.tobytes()
+        if key not in self._roots:
+            self._roots[key] = self._exact_roots(units)
+        return np.einsum("gts,gs->gt", self._roots[key], y)
+
+    def _exact_roots(self, units: np.ndarray) -> np.ndarray:
         sw, S = self.sw[units], self.S[units]
         T = sw.shape[1]
         rows = np.where(self.tr[units, None, None] == 1, self.rows(True), self.rows(False))
@@ -112,8 +121,7 @@ class UnitDesign:
         values, vectors = np.linalg.eigh(B)
         keep = values > 1e-10
         root = np.where(keep, 1.0 / np.sqrt(np.where(keep, values, 1.0)), 0.0)
-        A = (vectors * root[:, None, :]) @ np.transpose(vectors, (0, 2, 1))
-        return np.einsum("gts,gs->gt", A, y)
+        return (vectors * root[:, None, :]) @ np.transpose(vectors, (0, 2, 1))
 
 
 def cr2(design: UnitDesign, WR: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
