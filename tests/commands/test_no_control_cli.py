@@ -90,7 +90,7 @@ def test_the_fingerprint_covers_the_donors(tmp_path):
 
 
 def test_donor_values_that_are_not_numbers_name_the_column(runner, tmp_path):
-    teams, donors = portfolio()
+    _, donors = portfolio()
     donors["avg_minutes"] = donors["avg_minutes"].astype(object)
     donors.loc[3, "avg_minutes"] = "n/a?"
     result = invoke(runner, "validate", write_portfolio(tmp_path, donors=donors))
@@ -156,3 +156,76 @@ def test_proposition_99_through_the_cli(runner, tmp_path):
     assert round(kpi["synthetic"]["estimators"]["did"]["effect"], 1) == -27.3
     assert kpi["warnings"] == []  # one account against donors: no 'single unit' finding
     assert kpi["smallest_p"] == pytest.approx(1 / 39)
+
+
+def _own_rows(teams: pd.DataFrame) -> pd.DataFrame:
+    """The account's one team as a donor account (the vendor's table holding this account)."""
+    return teams.rename(columns={"team": "account", "minutes": "avg_minutes"}).assign(
+        account="fjord-freight", first_used=None)
+
+
+@pytest.mark.parametrize("case, words", [
+    ("repeated", ["3 row(s) repeat another row exactly", "account 'donor-02'",
+                  "comparison.donors.time"]),
+    ("own", ["donor account 'fjord-freight'", "this account itself", "comparison.exclude"]),
+    ("numbers", ["column 'week' (comparison.donors.time) holds numbers", "use dates"]),
+    ("cap", ["comparison.max_weight: 0.05", "KPI 'minutes'", "at least 0.091"]),
+    ("rollout", ["'soon'", "comparison.donors.date_format", "comparison.donors.rollout"]),
+])
+def test_wrong_donor_data_is_one_message(runner, tmp_path, case, words):
+    teams, donors = portfolio()
+    settings = {}
+    if case == "repeated":  # a double export of part of a one-row-per-week table
+        donors = pd.concat([donors, donors[donors.account == "donor-02"].head(3)])
+    elif case == "own":
+        teams = teams[teams.team == "T1"]
+        donors = pd.concat([donors, _own_rows(teams)[donors.columns]])
+    elif case == "numbers":
+        donors["week"] = range(len(donors))
+    elif case == "cap":  # 12 donors: the placebo fits blend 11, so no cap below 1/11
+        settings["max_weight"] = 0.05
+    else:
+        donors["first_used"] = donors["first_used"].astype(object)
+        donors.loc[0, "first_used"] = "soon"
+    path = write_portfolio(tmp_path, teams=teams, donors=donors, **settings)
+    for command in ("validate", "analyze"):
+        out = tmp_path / "results.json"
+        result = invoke(runner, command, path, *(["--json", out] if command == "analyze" else []))
+        assert result.exit_code == 2, result.output
+        assert "Traceback" not in result.output and not out.exists()
+        output = " ".join(result.output.split())
+        assert output.startswith("Error:") and output.count("Error:") == 1, output
+        for word in words:
+            assert word in output, output
+
+
+def test_raw_donor_rows_many_per_week_are_aggregated(runner, tmp_path):
+    """Raw rows (several per donor and week, some identical) are the data's shape, not a double
+    export: each donor's week is their mean, the same as one row per week."""
+    teams, donors = portfolio()
+    weekly = _analyze(runner, write_portfolio(tmp_path, teams=teams, donors=donors, n_kpis=1))
+    raw = pd.concat([donors.assign(avg_minutes=donors.avg_minutes + shift)
+                     for shift in (-1.0, 0.0, 0.0, 1.0)])
+    (tmp_path / "raw").mkdir()
+    from_raw = _analyze(runner, write_portfolio(tmp_path / "raw", teams=teams, donors=raw,
+                                                n_kpis=1))
+    assert from_raw["kpis"][0]["effect"] == pytest.approx(weekly["kpis"][0]["effect"], abs=1e-9)
+
+
+def test_a_donor_id_with_control_characters_is_printed_clean(runner, tmp_path):
+    _, donors = portfolio()
+    hostile = "evil\x1b[31m\x07\u202e=HYPERLINK(\"x\")<b>"
+    donors.loc[donors.account == "donor-03", "account"] = hostile
+    path = write_portfolio(tmp_path, donors=donors, exclude=[hostile])
+    result = invoke(runner, "validate", path)
+    assert result.exit_code == 0, result.output
+    assert "Donors: 11 kept, 1 left out" in result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "\u202e" not in result.output
+    html = tmp_path / "report.html"
+    result = invoke(runner, "report", path, "--html", html, "-o", tmp_path / "report.pdf",
+                    "--json", tmp_path / "results.json")
+    assert result.exit_code == 0, result.output
+    assert "HYPERLINK" not in html.read_text() and "evil" not in html.read_text()
+    assert json.loads((tmp_path / "results.json").read_text())["donors"]["excluded"] == [
+        {"donor": hostile, "reason": "listed in comparison.exclude"}]

@@ -6,18 +6,27 @@ the pre and the post window; a period the rollout cuts is left out, and for a co
 period any window edge cuts (the account's panel scales such a total to the whole period, the
 donors' cells do not). Donors that got the product themselves (the `rollout`
 column), that the definition lists in `exclude`, or that miss a period of a KPI are left out,
-each with the reason `validate` and the vendor's JSON show.
+each with the reason `validate` and the vendor's JSON show. Refused, each in one message naming
+the key: donor rows exported twice, a donor whose values are the account's own (the account in
+its own donor pool), a weight cap the kept donors cannot meet, periods written unlike the
+account's (dates against integers).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from valueproof.config.schema import Experiment
-from valueproof.data.columns import numeric_expression, time_expression
+from valueproof.data.checks import CONFLICT_SHARE
+from valueproof.data.columns import (
+    NUMERIC_PREFIXES,
+    numeric_expression,
+    time_expression,
+)
 from valueproof.data.dataset import Dataset
 from valueproof.data.panel import period_end, period_expression
 from valueproof.data.session import open_session
@@ -99,20 +108,21 @@ def _donor_cells(con, experiment: Experiment, dataset: Dataset, source):
     columns = {row[0]: row[1] for row in con.execute("DESCRIBE raw").fetchall()}
     source.require_columns(columns, _needed(experiment))
     kind = dataset.rollout
-    time = time_expression(con, donors.time, columns[donors.time], kind, label,
-                           donors.date_format)
+    time = _donor_time(con, donors.time, columns[donors.time], kind, label, donors.date_format,
+                       "comparison.donors.time")
     names = sorted({comparison.donor_column(c) for k in experiment.kpis for c in k.columns})
     alias = {name: f"k{i}" for i, name in enumerate(names)}
     values = "".join(f", {numeric_expression(con, n, columns[n], label, donors.decimal)} AS "
                      f"{alias[n]}" for n in names)
     rollout = ", NULL AS ro"
     if donors.rollout:
-        first_used = time_expression(con, donors.rollout, columns[donors.rollout], kind, label,
-                                     donors.date_format)
+        first_used = _donor_time(con, donors.rollout, columns[donors.rollout], kind, label,
+                                 donors.date_format, "comparison.donors.rollout")
         rollout = f", {first_used} AS ro"
     con.execute(f"CREATE TEMP VIEW donor_rows AS SELECT CAST({quote(donors.unit)} AS VARCHAR) "
                 f"AS unit, {time} AS t{rollout}{values} FROM raw WHERE {quote(donors.unit)} "
                 "IS NOT NULL")
+    _no_double_rows(con, label, donors.time)
     rolled = dict(con.execute("SELECT unit, min(ro) FROM donor_rows GROUP BY unit").fetchall())
     pre, post = dataset.pre, dataset.post
     aggregates = [_aggregate(kpi, alias, comparison) for kpi in experiment.kpis]
@@ -123,6 +133,47 @@ def _donor_cells(con, experiment: Experiment, dataset: Dataset, source):
         f"t BETWEEN {_sql_point(post.start)} AND {_sql_point(post.end)} GROUP BY ALL"
     ).fetchall()
     return rolled, {(unit, str(p)): list(vals) for unit, p, *vals in rows}
+
+
+def _donor_time(con, column: str, sql_type: str, rollout, label: str, date_format: str | None,
+                key: str) -> str:
+    """`time_expression` for a donor column, its error naming the donor key (and the donor
+    source's date_format) and how the account's own periods are written."""
+    dates = isinstance(rollout, dt.date)
+    written = "dates" if dates else "integer periods"
+    numbers = sql_type.startswith(NUMERIC_PREFIXES) and not date_format
+    if numbers if dates else (sql_type == "DATE" or sql_type.startswith("TIMESTAMP")):
+        raise DataError(
+            f"{label}: column '{column}' ({key}) holds "
+            f"{'numbers' if dates else 'dates'}, but the account's data and rollout use "
+            f"{written}: write the donors' {written} like the account's")
+    try:
+        return time_expression(con, column, sql_type, rollout, label, date_format)
+    except DataError as exc:
+        message = exc.message.replace("data.date_format", "comparison.donors.date_format")
+        raise DataError(f"{message} ({key}: the account's data and rollout use {written}, so "
+                        "the donors' must too)") from None
+
+
+def _no_double_rows(con, label: str, time: str) -> None:
+    """DataError when donor rows of one account and period repeat exactly in data that is
+    otherwise one row per account and period (a double export: it would count twice in a total
+    and weigh twice in a mean). Raw rows, many per account and period, repeat keys by nature."""
+    rows, keys = con.execute("SELECT count(*), count(DISTINCT (unit, t)) FROM donor_rows"
+                             ).fetchone()
+    if rows == keys or rows - keys > CONFLICT_SHARE * rows:
+        return
+    exact = rows - con.execute("SELECT count(*) FROM (SELECT DISTINCT * FROM donor_rows)"
+                               ).fetchone()[0]
+    if not exact:
+        return
+    unit, when = con.execute("SELECT unit, t FROM donor_rows GROUP BY ALL HAVING count(*) > 1 "
+                             "ORDER BY unit, t LIMIT 1").fetchone()
+    raise DataError(
+        f"{label}: {exact} row(s) repeat another row exactly (e.g. account '{unit}' at {time} "
+        f"{when}), in data that otherwise has one row per account and period: a repeated row "
+        "would count twice in a total and weigh twice in a mean. Remove the repeated rows at "
+        "the source (comparison.donors.unit and comparison.donors.time name the key)")
 
 
 def _aggregate(kpi, alias: dict[str, str], comparison) -> str:
@@ -214,7 +265,9 @@ def _assemble(experiment: Experiment, dataset: Dataset, label: str, rolled: dict
             else:
                 missing.setdefault(donor, f"no value in {gap} for {kpi.id}")
         _enough(kpi.id, kept, excluded, missing, comparison.min_donors, label)
+        _cap_feasible(kpi.id, len(kept), comparison.max_weight)
         values = np.array(rows + [[account[p] for p in periods]], dtype=float)
+        _not_the_account(kpi.id, values, kept, label)
         if kpi.transform == "log":
             values = _logged(values, kpi.id, label)
         series[kpi.id] = DonorSeries(values, tuple(kept), tuple(periods), n_pre)
@@ -232,6 +285,33 @@ def _logged(values: np.ndarray, kpi_id: str, label: str) -> np.ndarray:
         raise DataError(f"{label}: KPI '{kpi_id}' has transform: log but a donor's or the "
                         "account's period value is zero or negative; use transform: none")
     return np.log(values)
+
+
+def _cap_feasible(kpi_id: str, kept: int, cap: float | None) -> None:
+    """DataError when comparison.max_weight is below what the kept donors allow: weights summing
+    to 1 over J donors need a cap of 1/J, and the placebo test fits each donor against the
+    other J - 1, so 1/(J - 1)."""
+    if cap is None or cap * (kept - 1) >= 1:
+        return
+    least = 1 / (kept - 1)
+    raise DataError(
+        f"comparison.max_weight: {cap:g} is too small for KPI '{kpi_id}': with {kept} donor "
+        f"accounts kept, the placebo test blends {kept - 1} of them, and weights that add up to "
+        f"1 cannot all stay below {least:.3g}. Raise comparison.max_weight to at least "
+        f"{math.ceil(least * 1000) / 1000:g}, or add donor accounts")
+
+
+def _not_the_account(kpi_id: str, values: np.ndarray, kept: list[str], label: str) -> None:
+    """DataError when a donor's series is the account's own (within a millionth of its scale in
+    every period): the account itself in the vendor's donor table would be its own twin."""
+    account = values[-1]
+    scale = max(float(np.abs(account).max()), 1e-12)
+    same = np.flatnonzero(np.abs(values[:-1] - account).max(axis=1) <= 1e-6 * scale)
+    if same.size:
+        raise DataError(
+            f"{label}: donor account '{kept[same[0]]}' has the same {kpi_id} as this account in "
+            "every period: it is likely this account itself. Leave it out with "
+            "comparison.exclude")
 
 
 def _enough(kpi_id: str, kept: list[str], excluded: list[dict], missing: dict, least: int,
