@@ -228,8 +228,9 @@ def print_results(results) -> None:
               "synthetic_did": "synthetic difference-in-differences against donor accounts "
                                "(placebo test)"}.get(results.method,
                                                      "before/after comparison (no control group)")
+    se = "" if results.method == "synthetic_did" else f"SE {results.se}, "  # placebo: in method
     out.print(f"[bold]{tt(results.experiment)}[/bold] — {method}, {results.design.replace('_', ' ')}, "
-              f"SE {results.se}, alpha {results.alpha}, correction {results.correction}")
+              f"{se}alpha {results.alpha}, correction {results.correction}")
     if results.design == "staggered":
         from valueproof.report.waves import comparison_units
 
@@ -403,7 +404,7 @@ def run_batch(tasks, options, dry_run: bool, quiet: bool) -> int:
     elapsed = time.perf_counter() - started
     message = (f"{counts['rendered']} rendered, {counts['skipped']} up to date, "
                f"{counts['failed']} failed in {elapsed:.1f} s; summary in "
-               f"{options.out_dir / 'summary.csv'}")
+               f"{options.out_dir / (options.shard.stem if options.shard else 'summary')}.csv")
     if runner.interrupted:
         from valueproof.commands.batch.stop import signal_name
 
