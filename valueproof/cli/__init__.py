@@ -148,12 +148,19 @@ def report(experiment: Path, output: Path, html_path: Path | None, locale: str |
 @click.option("--fail-fast", is_flag=True, help="Stop at the first account that fails.")
 @click.option("--dry-run", is_flag=True, help="List what would be rendered, and why; render nothing.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary table.")
+@click.option("--shard", envvar="VALUEPROOF_SHARD", metavar="I/N",
+              help="Render only shard I of N (from 1; auto/N: the index a Kubernetes indexed Job "
+                   "or CI matrix sets); its summary is summary-shard-I-of-N.json/.csv. "
+                   "Put the shards together with batch-merge.")
+@click.option("--executor", metavar="dask://HOST:PORT",
+              help="Render on an existing Dask cluster (its workers reach the definitions and "
+                   "OUTDIR at the same paths) instead of local processes.")
 @allow_path
 @connections_file
 def batch(paths: tuple[Path, ...], out_dir: Path, jobs: int | None, locale: str | None,
           force: bool, html: bool, write_json: bool, deck: str | None, fail_fast: bool,
-          dry_run: bool, quiet: bool, allowed_roots: tuple[Path, ...],
-          connections: Path | None) -> None:
+          dry_run: bool, quiet: bool, shard: str | None, executor: str | None,
+          allowed_roots: tuple[Path, ...], connections: Path | None) -> None:
     """Render the QBR of every account: PATHS are experiment files, folders searched for
     experiment.yaml, or portfolio files listing them.
 
@@ -166,11 +173,20 @@ def batch(paths: tuple[Path, ...], out_dir: Path, jobs: int | None, locale: str 
     from valueproof.commands.batch.run import start_workers
     from valueproof.commands.batch.stop import Stopper
 
+    if executor is not None:
+        from valueproof.commands.batch.cluster import dask_address
+
+        executor = dask_address(executor)
+    if shard is not None:
+        from valueproof.commands.batch.shard import parse_shard
+
+        shard = parse_shard(shard)
     options = BatchOptions(out_dir=out_dir, jobs=jobs or os.cpu_count() or 1, locale=locale,
                            force=force, html=html, json=write_json, deck=deck,
                            fail_fast=fail_fast,
                            allowed_roots=tuple(allowed_roots),
-                           connections=connections.absolute() if connections else None)
+                           connections=connections.absolute() if connections else None,
+                           shard=shard, executor=executor)
     stopper = Stopper()  # SIGTERM while planning ends it as Ctrl-C does
     try:  # planning hashes every account's data: Ctrl-C may come before any rendering
         stopper.install()
@@ -188,6 +204,25 @@ def batch(paths: tuple[Path, ...], out_dir: Path, jobs: int | None, locale: str 
     from valueproof.cli.terminal import run_batch
 
     sys.exit(run_batch(tasks, options, dry_run=dry_run, quiet=quiet))
+
+
+@main.command("batch-merge")
+@click.argument("out_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("shard_dirs", nargs=-1, required=True,
+                type=click.Path(path_type=Path, file_okay=False))
+def batch_merge(out_dir: Path, shard_dirs: tuple[Path, ...]) -> None:
+    """Put the shards of a batch together: SHARD_DIRS are the output folders of
+    `valueproof batch --shard I/N` (every shard once); OUT_DIR gets every account's files and
+    the summary an unsplit run writes. Exit status 1 when some account failed."""
+    from valueproof.commands.batch.merge import merge_shards
+
+    rows = merge_shards(out_dir, list(shard_dirs))
+    counts = {s: sum(row["status"] == s for row in rows)
+              for s in ("rendered", "skipped", "failed", "interrupted")}
+    click.echo(f"{len(rows)} accounts merged: {counts['rendered']} rendered, {counts['skipped']} "
+               f"up to date, {counts['failed']} failed, {counts['interrupted']} interrupted; "
+               f"summary in {out_dir / 'summary.csv'}")
+    sys.exit(1 if counts["failed"] or counts["interrupted"] else 0)
 
 
 @main.command()

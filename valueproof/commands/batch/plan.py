@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from valueproof._version import __version__
+from valueproof.commands.batch.shard import SHARD_FILE, Shard, identities, plan_hash, shard_number
 from valueproof.errors import ConfigError, ValueproofError
 
 STATE_FILE = ".valueproof-batch.json"
@@ -33,6 +34,7 @@ class Task:
     key: str  # what the outputs depend on; unchanged key and present PDF = up to date
     reason: str  # new | changed | forced | up to date | invalid
     error: str | None = None  # set when the definition cannot even be read
+    position: int = 0  # its place in the whole batch's plan: the summary's order
 
 
 @dataclass
@@ -47,6 +49,21 @@ class BatchOptions:
     allowed_roots: tuple[Path, ...] = ()  # --allow-path: folders definitions may read besides their own
     connections: Path | None = None  # --connections: the operator's named databases
     deck: str | None = None  # --deck: pptx | pdf, each account's slide deck too
+    shard: Shard | None = None  # --shard: render only this shard's accounts
+    executor: str | None = None  # --executor dask://…: the Dask scheduler's address
+
+
+def is_reserved(name: str) -> bool:
+    """Whether `name` is an output stem of the batch's own files (its summaries)."""
+    return name in RESERVED_NAMES or SHARD_FILE.fullmatch(f"{name}.json") is not None
+
+
+def own_files(options: BatchOptions) -> list[str]:
+    """The batch's own files in the output folder: its summaries and its state file."""
+    if options.shard is None:
+        return ["summary.csv", "summary.json", STATE_FILE]
+    stem = options.shard.stem
+    return [f"{stem}.csv", f"{stem}.json", options.shard.state_file]
 
 
 def deck_file(name: str, deck: str | None) -> str | None:
@@ -199,14 +216,14 @@ def output_names(stems: dict[Path, str], state: dict) -> dict[Path, str]:
     names: dict[Path, str] = {}
     for definition, stem in stems.items():
         holder = owner(stem)
-        if stem not in RESERVED_NAMES and (holder == definition or
+        if not is_reserved(stem) and (holder == definition or
                                            (holder is None and sharing[stem] == 1)):
             names[definition] = stem
     qualified = {definition: f"{stem}-{safe_name(definition.parent.name)}"
                  for definition, stem in stems.items() if definition not in names}
     clashes, taken = Counter(qualified.values()), set(names.values())
     for definition, name in qualified.items():
-        if (clashes[name] > 1 or name in taken or name in RESERVED_NAMES
+        if (clashes[name] > 1 or name in taken or is_reserved(name)
                 or owner(name) not in (None, definition)):
             name += "-" + hashlib.sha256(str(definition).encode()).hexdigest()[:8]
         names[definition] = name
@@ -238,7 +255,7 @@ def plan(definitions: list[Path], options: BatchOptions, state: dict,
     tasks = []
     for definition, account, _, key, inputs, error in planned:
         try:  # the batch's own files: no account can run, so the command is refused
-            _check_not_inputs(["summary.csv", "summary.json", STATE_FILE], options, inputs)
+            _check_not_inputs(own_files(options), options, inputs)
         except ValueproofError as exc:
             raise ValueproofError(_planning_error(definition, exc)) from None
         name = names.get(definition, "")
@@ -256,7 +273,7 @@ def plan(definitions: list[Path], options: BatchOptions, state: dict,
             reason = "up to date"
         else:
             reason = "changed" if previous.get("key") else "new"
-        tasks.append(Task(definition, name, account, key, reason, error))
+        tasks.append(Task(definition, name, account, key, reason, error, len(tasks)))
     return tasks
 
 
@@ -267,21 +284,24 @@ def output_files(name: str, options: BatchOptions) -> list[str]:
         + ([deck] if deck else []) + [f"{name}.pdf"]
 
 
-def load_state(out_dir: Path) -> dict:
-    """What earlier runs rendered into `out_dir`: output name -> {key, summary, definition}."""
+def load_state(out_dir: Path, shard: Shard | None = None, file: str = STATE_FILE) -> dict:
+    """What earlier runs rendered into `out_dir`: output name -> {key, summary, definition};
+    for a shard, what the whole batch rendered there with what the shard rendered on top."""
     try:
-        state = json.loads((out_dir / STATE_FILE).read_text())
+        state = json.loads((out_dir / file).read_text())
     except (OSError, ValueError):
-        return {}
+        state = {}
     if not isinstance(state, dict):
-        return {}
-    return {name: entry for name, entry in state.items() if isinstance(entry, dict)}
+        state = {}
+    state = {name: entry for name, entry in state.items() if isinstance(entry, dict)}
+    return state | load_state(out_dir, file=shard.state_file) if shard else state
 
 
-def save_state(out_dir: Path, state: dict) -> None:
+def save_state(out_dir: Path, state: dict, shard: Shard | None = None) -> None:
     from valueproof.commands.outputs import write_atomic
 
-    write_atomic(out_dir / STATE_FILE, json.dumps(state, indent=1, sort_keys=True))
+    write_atomic(out_dir / (shard.state_file if shard else STATE_FILE),
+                 json.dumps(state, indent=1, sort_keys=True))
 
 
 def check_out_dir(out_dir: Path) -> None:
@@ -311,5 +331,14 @@ def plan_batch(paths: list[Path], options: BatchOptions, dry_run: bool = False,
     if not dry_run:
         check_out_dir(options.out_dir)
     out_dir = options.out_dir
-    return plan(definitions, options, load_state(out_dir) if out_dir.is_dir() else {}, origins,
-                None if dry_run else on_work)
+    state = load_state(out_dir, options.shard) if out_dir.is_dir() else {}
+    tasks = plan(definitions, options, state, origins, None if dry_run else on_work)
+    return tasks if options.shard is None else _shard_tasks(tasks, options.shard)
+
+
+def _shard_tasks(tasks: list[Task], shard: Shard) -> list[Task]:
+    """The accounts of `shard` (the whole plan's size and hash recorded in it for the merge)."""
+    names = identities([task.definition for task in tasks])
+    shard.accounts, shard.plan = len(tasks), plan_hash(names)
+    return [task for task, name in zip(tasks, names)
+            if shard_number(name, shard.count) == shard.index]

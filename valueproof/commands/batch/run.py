@@ -2,7 +2,9 @@
 
 The accounts planned by `valueproof.commands.batch.plan` are rendered in worker processes that
 import the heavy libraries once (a forkserver that preloads them) and are replaced after a
-number of reports, which bounds their memory; then the summary files are written.
+number of reports, which bounds their memory, or on a Dask cluster (`Workers`: the one place
+that chooses); then the summary files are written, in the plan's order (a shard's summary
+with what `valueproof batch-merge` needs to put the shards together).
 
 Workers write into a staging folder inside the output folder; the main process moves an account's
 files into place when it records the account as rendered. So whatever stops the batch (Ctrl-C,
@@ -34,6 +36,7 @@ TASKS_PER_WORKER = 25  # a worker is replaced after this many reports: memory st
 POLL_SECONDS = 0.1  # how often the main process looks for Ctrl-C while workers render
 PRELOAD = ["valueproof.commands.batch.forkserver"]  # what every worker starts with
 DECK_PRELOAD = ["pptx", "pptx.chart.data"]  # python-pptx and the charts' workbooks, for decks
+DASK_RETRIES = 1  # an account whose task raised on a Dask worker is tried once more
 
 
 @dataclass
@@ -92,8 +95,9 @@ def start_workers(options: BatchOptions) -> None:
     """With more than one job, start the forkserver now, while the accounts are being planned:
     its preload (about 2 s of imports) then runs alongside the planning, not after it. Called
     by the planning once an account is sure to need rendering (not for a dry run, nor when
-    every account is up to date); the server stops on its own when the batch exits."""
-    if options.jobs > 1:
+    every account is up to date); the server stops on its own when the batch exits. Not for a
+    Dask cluster, whose workers are started by whoever runs it."""
+    if options.jobs > 1 and not options.executor:
         _forkserver_context(options)
 
 
@@ -102,6 +106,7 @@ def render_task(task: Task, options: BatchOptions, folder: Path) -> Outcome:
     folder). Never raises for a user's mistake."""
     from valueproof.commands.report import make_report
 
+    _warm()  # on a Dask worker: the thread limits of a local worker, so the same numbers
     start = time.perf_counter()
     outcome = Outcome(task.account, str(task.definition), "failed")
     deck = deck_file(task.name, options.deck)
@@ -132,17 +137,35 @@ def render_task(task: Task, options: BatchOptions, folder: Path) -> Outcome:
 
 
 def write_summary(out_dir: Path, outcomes: list[Outcome]) -> None:
+    """summary.json and summary.csv."""
+    write_rows(out_dir, "summary", [asdict(o) for o in outcomes])
+
+
+def write_shard_summary(options: BatchOptions, outcomes: list[Outcome],
+                        positions: list[int]) -> None:
+    """A shard's summary-shard-I-of-N.json and .csv: its rows, and for the merge the shard, the
+    whole plan's size and hash, each row's place in the plan and the files each account has."""
+    shard = options.shard
+    write_rows(options.out_dir, shard.stem, [asdict(o) for o in outcomes], {
+        "shard": shard.index, "shards": shard.count, "accounts": shard.accounts,
+        "plan": shard.plan, "options": {"html": options.html, "json": options.json,
+                                        "deck": options.deck}, "positions": positions})
+
+
+def write_rows(out_dir: Path, stem: str, rows: list[dict], header: dict | None = None) -> None:
+    """`<stem>.json` (the rows, under `header`'s keys when given) and `<stem>.csv` (the rows)."""
     import io
 
     from valueproof.commands.outputs import write_atomic
 
-    rows = [asdict(o) for o in outcomes]  # the JSON keeps the text as it is; the CSV escapes it
-    write_atomic(out_dir / "summary.json", json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+    content = rows if header is None else header | {"rows": rows}
+    # the JSON keeps the text as it is; the CSV escapes it
+    write_atomic(out_dir / f"{stem}.json", json.dumps(content, indent=2, ensure_ascii=False) + "\n")
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(Outcome.__dataclass_fields__))
     writer.writeheader()
     writer.writerows(csv_row(row) for row in rows)
-    write_atomic(out_dir / "summary.csv", buffer.getvalue())
+    write_atomic(out_dir / f"{stem}.csv", buffer.getvalue())
 
 
 @dataclass
@@ -166,8 +189,8 @@ class BatchRun:
     _lock: object = field(default=None, init=False)  # held open: the staging folder is in use
 
     def run(self, on_done=lambda outcome: None) -> list[Outcome]:
-        out = self.options.out_dir
-        state = load_state(out)
+        out, shard = self.options.out_dir, self.options.shard
+        state = load_state(out, shard)
         with signal_handler(self._on_interrupt, STOP_SIGNALS):
             todo = self._settle_known(state, on_done)
             stop = self.options.fail_fast and any(o.status == "failed" for o in self.outcomes)
@@ -182,7 +205,7 @@ class BatchRun:
                 self._interruptible = False
                 remove_staging(self._staging, self._lock)
                 remove_leftovers(out)
-                save_state(out, state)
+                save_state(out, state, shard)
             if self.interrupted:
                 finished = {o.definition for o in self.outcomes}
                 why = ("interrupted" if self.stopped_by == signal.SIGINT
@@ -190,7 +213,13 @@ class BatchRun:
                 self.outcomes += [Outcome(t.account, str(t.definition), "interrupted",
                                           error=f"not rendered: the batch was {why}")
                                   for t in todo if str(t.definition) not in finished]
-            write_summary(out, self.outcomes)
+            place = {str(task.definition): task.position for task in self.tasks}
+            self.outcomes.sort(key=lambda outcome: place[outcome.definition])
+            if shard is None:
+                write_summary(out, self.outcomes)
+            else:
+                write_shard_summary(self.options, self.outcomes,
+                                    [place[o.definition] for o in self.outcomes])
         return self.outcomes
 
     def _on_interrupt(self, signum, frame) -> None:
@@ -237,7 +266,7 @@ class BatchRun:
         self._finish(outcome, on_done)
 
     def _render(self, todo: list[Task], state: dict, on_done) -> None:
-        if self.options.jobs > 1:
+        if self.options.jobs > 1 or self.options.executor:
             self._render_pool(todo, state, on_done)
             return
         self._interruptible = True
@@ -255,18 +284,14 @@ class BatchRun:
                 return
 
     def _render_pool(self, todo: list[Task], state: dict, on_done) -> None:
-        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-        from concurrent.futures.process import BrokenProcessPool
+        from concurrent.futures import FIRST_COMPLETED, wait
 
-        context = _forkserver_context(self.options)  # usually started while planning
         pending, attempts = list(todo), {}
         while pending and not self.interrupted:
-            pool = ProcessPoolExecutor(self.options.jobs, mp_context=context,
-                                       initializer=_worker_start,
-                                       max_tasks_per_child=TASKS_PER_WORKER)
+            pool = Workers(self.options)
             finished = False
             try:
-                futures = {pool.submit(render_task, task, self.options, self._staging): task
+                futures = {pool.submit(task, self.options, self._staging): task
                            for task in pending}
                 pending, remaining = [], set(futures)
                 while remaining and not self.interrupted:
@@ -274,11 +299,11 @@ class BatchRun:
                                            return_when=FIRST_COMPLETED)
                     for future in done:
                         task = futures[future]
-                        try:
-                            outcome = future.result()
-                        except BrokenProcessPool:
-                            # A worker died (killed, out of memory): every unfinished account
-                            # of this pool lands here. Each gets one more try in a fresh pool.
+                        outcome = pool.outcome(future, task)
+                        if outcome is None:
+                            # A local worker died (killed, out of memory): every unfinished
+                            # account of this pool lands here. Each gets one more try in a
+                            # fresh pool.
                             attempts[task.name] = attempts.get(task.name, 0) + 1
                             if attempts[task.name] < 2:
                                 pending.append(task)
@@ -290,7 +315,54 @@ class BatchRun:
                             return
                 finished = not remaining
             finally:
-                stop_pool(pool, terminate=not finished)
+                pool.close(terminate=not finished)
+
+
+class Workers:
+    """Where the accounts render, chosen here and nowhere else: a local pool of processes
+    forked from the forkserver (`--jobs`), or the workers of a Dask cluster (`--executor`),
+    which read the definitions and write into the staging folder at the same paths (shared
+    storage). A Dask worker that dies has its account rescheduled by Dask itself."""
+
+    def __init__(self, options: BatchOptions) -> None:
+        if options.executor:
+            from valueproof.commands.batch.cluster import connect
+
+            self.client = connect(options.executor)
+            self.executor = self.client.get_executor(pure=False, retries=DASK_RETRIES)
+        else:
+            from concurrent.futures import ProcessPoolExecutor
+
+            self.client = None
+            self.executor = ProcessPoolExecutor(
+                options.jobs, mp_context=_forkserver_context(options),  # usually running by now
+                initializer=_worker_start, max_tasks_per_child=TASKS_PER_WORKER)
+
+    def submit(self, task: Task, options: BatchOptions, staging: Path):
+        return self.executor.submit(render_task, task, options, staging)
+
+    def outcome(self, future, task: Task) -> Outcome | None:
+        """The account's outcome; None when a local worker died (the pool is broken)."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            return None
+        except Exception as exc:  # lost on the cluster: that account fails, the others go on
+            if self.client is None:
+                raise
+            from valueproof.commands.batch.cluster import failure
+
+            return Outcome(task.account, str(task.definition), "failed", error=failure(exc))
+
+    def close(self, terminate: bool) -> None:
+        """Stop the workers (`terminate`: now, dropping what they were rendering)."""
+        if self.client is None:
+            stop_pool(self.executor, terminate)
+            return
+        self.executor.shutdown(wait=not terminate)
+        self.client.close()
 
 
 def batch_exit_code(outcomes: list[Outcome], interrupted: bool,
