@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -72,6 +73,12 @@ def test_portfolio_pools_the_accounts_and_writes_every_output(batch_dir, tmp_pat
     page = html.read_text()
     assert "Internal — names customers" in page and "Gamma Energy" in page
     assert "For a new account the effect could be between" in page
+    summary = page.split('<section class="summary">')[1].split("</section>")[0]
+    assert "Results by KPI" in summary and "4 of 5" in summary  # the overview, on page 2
+    row = summary.split("Average handle time")[1].split("</tr>")[0]
+    shown = [float(x.replace("−", "-")) for x in re.findall(r"[−+]?\d+(?:\.\d+)?(?= min)", row)]
+    assert shown == pytest.approx([estimate[k] for k in ("estimate", "hksj_low", "hksj_high",
+                                                         "pi_low", "pi_high")], abs=0.05)
 
 
 def test_portfolio_in_another_language_and_pdf_is_deterministic(batch_dir, tmp_path):

@@ -85,6 +85,7 @@ def kpi_section(words: Words, kpi: KPIPool, style: charts.ChartStyle,
                  for a in kpi.accounts],
         "sentences": [], "chart": None, "chart_note": None,
         "average": None, "average_range": None, "new_range": None,
+        "overview": {"average": "–", "average_range": "–", "new_range": "–"},
     }
     if pooled is None:
         section["sentences"] = [words("Too few accounts with a measurable design to pool them.")]
@@ -96,6 +97,7 @@ def kpi_section(words: Words, kpi: KPIPool, style: charts.ChartStyle,
     if pooled.pi_low is not None:
         section["new_range"] = words("%(low)s to %(high)s", low=shown.text(pooled.pi_low),
                                      high=shown.text(pooled.pi_high))
+    section["overview"] = overview(shown, pooled)
     if len(kpi.accounts) > MOST_ROWS:
         section["chart_note"] = words(
             "The plot shows the %(shown)s accounts with the largest weights of %(n)s; the table "
@@ -114,6 +116,18 @@ def kpi_section(words: Words, kpi: KPIPool, style: charts.ChartStyle,
         shown.axis())
     section["chart_alt"] = " ".join(section["sentences"])
     return section
+
+
+def overview(shown: Shown, pooled) -> dict[str, str]:
+    """A pooled KPI's cells in the summary tables (page 2, the terminal), in short units
+    ("+6.5 pp"): the average, its likely range, the range for a new account."""
+    def text(x: float) -> str:
+        return shown.text(x, short=True)
+
+    return {"average": text(pooled.estimate),
+            "average_range": f"{text(pooled.hksj_low)} … {text(pooled.hksj_high)}",
+            "new_range": ("–" if pooled.pi_low is None
+                          else f"{text(pooled.pi_low)} … {text(pooled.pi_high)}")}
 
 
 def pooled_sentences(words: Words, kpi: KPIPool, shown: Shown) -> list[str]:
@@ -214,13 +228,9 @@ def summary_rows(words: Words, portfolio: Portfolio) -> list[tuple[str, ...]]:
         if pooled is None:
             rows.append((kpi.label, counted, "–", "–", "–", "–"))
             continue
-        def text(x: float) -> str:
-            return shown.text(x, short=True)
-
-        new = "–" if pooled.pi_low is None else f"{text(pooled.pi_low)} … {text(pooled.pi_high)}"
-        rows.append((kpi.label, counted, text(pooled.estimate),
-                     f"{text(pooled.hksj_low)} … {text(pooled.hksj_high)}", new,
-                     words.fmt.percent(pooled.i2)))
+        cells = overview(shown, pooled)
+        rows.append((kpi.label, counted, cells["average"], cells["average_range"],
+                     cells["new_range"], words.fmt.percent(pooled.i2)))
     return rows
 
 
