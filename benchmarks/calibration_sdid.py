@@ -10,7 +10,9 @@ and no effect anywhere (a true null). Three ways the account comes to be treated
 - `random`: any of the J + 1 accounts, at random (the placebo test's own assumption);
 - `dip`: the account whose KPI fell most in the last 4 pre-rollout weeks against its own earlier
   level (vendors roll out where a KPI dipped; the dip then recovers by itself — Ashenfelter);
-- `dip, flagged` / `dip, not flagged`: the dip-selected runs split by `pre_period_dip`.
+- `dip, flagged` / `dip, not flagged`: the dip-selected runs split by `pre_period_dip`;
+- `random, poor fit` / `random, good fit`: the random runs split by `poor_pre_fit` (a poor fit
+  should be where the placebo test fails, a good one where it holds).
 
 Per row: how often the placebo test rejects at alpha 0.05 (false positives, with their Monte Carlo
 SE), how often the 95% interval (estimate ± 1.96 placebo SE) covers the true 0, how often
@@ -32,7 +34,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from valueproof.stats.placebo import placebo_inference, pre_period_dip  # noqa: E402
+from valueproof.stats.placebo import placebo_inference, poor_pre_fit, pre_period_dip  # noqa: E402
 from valueproof.stats.synthdid import synthetic_did  # noqa: E402
 
 PERIODS, N_PRE = 52, 26
@@ -68,13 +70,10 @@ def dip_selected(Y: np.ndarray, n_pre: int = N_PRE) -> int:
 
 def one_run(Y: np.ndarray, alpha: float = 0.05) -> tuple[bool, bool, bool, bool]:
     """(rejected, covered, dip flagged, poor pre-fit) for the account in the last row."""
-    from valueproof.stats.synthetic import POOR_FIT
-
     fit = synthetic_did(Y, N_PRE)
     placebo = placebo_inference(Y, N_PRE, fit, alpha=alpha)
-    spread = float(np.std(Y[-1, :N_PRE], ddof=1))
     return (placebo.p_value <= alpha, placebo.ci_low <= 0 <= placebo.ci_high,
-            pre_period_dip(Y, N_PRE, fit, placebo), fit.pre_rmspe > POOR_FIT * spread)
+            pre_period_dip(Y, N_PRE, fit, placebo), poor_pre_fit(fit, placebo))
 
 
 def rate(hits: list[bool]) -> str:
@@ -100,6 +99,8 @@ def table(runs: int, donor_counts: list[int]) -> list[str]:
             rows = dict(results)
             rows["dip, flagged"] = [r for r in results["dip"] if r[2]]
             rows["dip, not flagged"] = [r for r in results["dip"] if not r[2]]
+            rows["random, poor fit"] = [r for r in results["random"] if r[3]]
+            rows["random, good fit"] = [r for r in results["random"] if not r[3]]
             for label, got in rows.items():
                 columns = [rate([r[k] for r in got]) for k in range(4)]
                 lines.append(f"| {donors} | {label} | {len(got)} | " + " | ".join(columns) + " |")

@@ -8,13 +8,20 @@ on the same panel: one fit of the Python port of R's synthdid (`tests/synthdid_r
 pip install --no-deps synthdid), our one fit beside it; the ratio is what to compare. The port's
 placebo standard error refits once per draw, so the full placebo would cost it about 200 fits.
 
+End to end, as a user runs it: `valueproof analyze --json` in a subprocess on files of the same
+size (the account's 10 teams and the 200 donors' weekly rows as CSV, 5 KPIs), beside
+`valueproof --version` (the import floor) in the same run.
+
 Run:  python benchmarks/speed_sdid.py [--donors 200] [--kpis 5]
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -22,10 +29,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.calibration_sdid import N_PRE, PERIODS, simulate_portfolio  # noqa: E402
-from benchmarks.speed_panel import best_of  # noqa: E402
-from valueproof.stats.placebo import placebo_inference, pre_period_dip  # noqa: E402
-from valueproof.stats.synthdid import synthetic_did  # noqa: E402
+from benchmarks.calibration_sdid import N_PRE, PERIODS, simulate_portfolio
+from benchmarks.speed_panel import best_of
+from valueproof.stats.placebo import placebo_inference, pre_period_dip
+from valueproof.stats.synthdid import synthetic_did
 
 
 def analyse(panels: list[np.ndarray]) -> list[float]:
@@ -47,6 +54,47 @@ def one_fit(Y: np.ndarray) -> float:
 
     with threadpool_limits(limits=1, user_api="blas"):
         return synthetic_did(Y, N_PRE).estimate
+
+
+def write_account(folder: Path, panels: list[np.ndarray], rng: np.random.Generator) -> Path:
+    """The panels as files: the last row the account (10 teams around it), the others donors."""
+    import pandas as pd
+    import yaml
+
+    rollout = dt.date(2026, 3, 2)
+    weeks = [rollout + dt.timedelta(weeks=k - N_PRE) for k in range(PERIODS)]
+    kpis = [f"kpi_{k}" for k in range(len(panels))]
+    values = np.stack(panels)  # (KPIs, accounts, weeks)
+    donors = pd.DataFrame({"account": np.repeat([f"acct-{j:03d}" for j in range(values.shape[1] - 1)],
+                                                PERIODS),
+                           "week": weeks * (values.shape[1] - 1)})
+    teams = pd.DataFrame({"team": np.repeat([f"T{t}" for t in range(10)], PERIODS),
+                          "week": weeks * 10})
+    for k, kpi in enumerate(kpis):
+        donors[kpi] = values[k, :-1].ravel()
+        teams[kpi] = np.tile(values[k, -1], 10) + rng.normal(0, 1, len(teams))
+    donors.to_csv(folder / "donors.csv", index=False)
+    teams.to_csv(folder / "teams.csv", index=False)
+    definition = {
+        "name": "Speed", "data": {"path": "teams.csv", "unit": "team", "time": "week"},
+        "rollout": rollout.isoformat(),
+        "pre": {"start": weeks[0].isoformat(), "end": (rollout - dt.timedelta(days=1)).isoformat()},
+        "post": {"start": rollout.isoformat(), "end": (weeks[-1] + dt.timedelta(days=6)).isoformat()},
+        "comparison": {"donors": {"path": "donors.csv", "unit": "account", "time": "week"}},
+        "analysis": {"period": "week"},
+        "kpis": [{"id": kpi, "label": kpi, "column": kpi, "better": "higher"} for kpi in kpis],
+    }
+    path = folder / "experiment.yaml"
+    path.write_text(yaml.safe_dump(definition, sort_keys=False))
+    return path
+
+
+def command_seconds(*args: str) -> float:
+    """Best of 3 wall seconds of `valueproof ARGS` in a subprocess (it must succeed)."""
+    def run() -> None:
+        subprocess.run([sys.executable, "-m", "valueproof", *args], check=True,
+                       stdout=subprocess.DEVNULL)
+    return best_of(run)
 
 
 def main() -> None:
@@ -71,6 +119,12 @@ def main() -> None:
           f"ratio {theirs / ours:.1f}x; estimates {ours_estimate:.4f} and {theirs_estimate:.4f}")
     print(f"the port's full placebo would refit {args.donors} times: about {args.donors * theirs:.0f} s "
           f"per KPI")
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_account(Path(folder), panels, rng)
+        analyze = command_seconds("analyze", str(path), "--json", str(Path(folder) / "r.json"))
+        floor = command_seconds("--version")
+    print(f"end to end: valueproof analyze --json {analyze:.2f} s wall, best of 3 (import floor "
+          f"valueproof --version {floor:.2f} s; target 5 s)")
 
 
 if __name__ == "__main__":

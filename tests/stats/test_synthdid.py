@@ -14,7 +14,8 @@ from scipy.stats import norm
 
 from tests import synthdid_reference
 from valueproof.stats import synthdid
-from valueproof.stats.placebo import Placebo, placebo_inference, placebo_problems, pre_period_dip
+from valueproof.stats.placebo import (Placebo, placebo_inference, placebo_problems, poor_pre_fit,
+                                      pre_period_dip)
 
 PROP99 = Path(__file__).resolve().parents[1] / "fixtures" / "california_prop99.csv"
 
@@ -205,6 +206,27 @@ def test_a_dip_just_before_the_rollout_is_flagged():
     placebo = placebo_inference(dipped, 20, fit, alpha=0.05)
     assert pre_period_dip(dipped, 20, fit, placebo)
     assert pre_period_dip(dipped, 20, fit) == pre_period_dip(dipped, 20, fit, placebo)
+
+
+def test_the_pre_fit_is_poor_when_it_is_worse_than_the_donors_own_twins():
+    Y = factor_panel(2, donors=40, periods=30, n_pre=20)
+    fit = synthdid.synthetic_did(Y, 20)
+    placebo = placebo_inference(Y, 20, fit, alpha=0.05)
+    # each placebo's RMSPE is its donor's own fit: refit donor 0 against the others to check
+    alone = synthdid.synthetic_did(np.vstack([Y[1:-1], Y[:1]]), 20)
+    assert placebo.placebo_rmspes[0] == pytest.approx(alone.pre_rmspe, rel=1e-2)  # own penalties
+    assert not poor_pre_fit(fit, placebo)
+    wild = Y.copy()
+    wild[-1, :20] += np.random.default_rng(1).normal(0, 4, 20)  # swings no donor shares
+    fit = synthdid.synthetic_did(wild, 20)
+    placebo = placebo_inference(wild, 20, fit, alpha=0.05)
+    assert fit.pre_rmspe > np.quantile(placebo.placebo_rmspes, 0.9)
+    assert poor_pre_fit(fit, placebo)
+    # fewer than 9 donors: poor only when worse than every donor's twin
+    few = wild[-7:]
+    fit = synthdid.synthetic_did(few, 20)
+    placebo = placebo_inference(few, 20, fit, alpha=0.05)
+    assert poor_pre_fit(fit, placebo) == (fit.pre_rmspe > placebo.placebo_rmspes.max())
 
 
 @pytest.mark.parametrize("change, message", [

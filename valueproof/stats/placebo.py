@@ -5,7 +5,9 @@ The exact placebo p-value is the account's rank among the J + 1 absolute effects
 value is 1 / (J + 1)); the standard error is the paper's placebo variance (Arkhangelsky et al. 2021,
 Algorithm 4) taken over all J placebos instead of B random draws, so it is exact and needs no seed.
 All placebos are fitted at once by the batched solver of `synthdid`, with the account's penalties
-(as the R package keeps them) and its time weights as their warm start.
+(as the R package keeps them) and its time weights as their warm start. The placebos' own
+pre-period fits are the yardstick of the account's: a twin that misses the account by more than
+nearly all donors' twins miss them (`poor_pre_fit`) leaves the placebo test blind to its error.
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ from valueproof.stats.synthdid import (SyntheticFit, check_panel, did_effects, p
                                        sdid_effects, sdid_weights)
 
 DIP_SHARE = 0.10  # a dip is flagged when fewer than this share of the placebo paths swing as far
+#: The pre-period fit is poor when fewer than this share of the placebo twins miss their donor by
+#: as much as the account's twin misses it (with fewer than 9 donors: when none does). Measured in
+#: docs/methods/synthetic.md: such accounts' intervals cover the truth 60-78% of the time.
+POOR_SHARE = 0.10
 TIES = 1e-10  # relative tolerance: a placebo effect equal to the account's counts as extreme
 
 
@@ -35,6 +41,7 @@ class Placebo:
     sc_p_value: float  # the same placebo test for the synthetic-control estimate (robustness)
     did_p_value: float  # ... and for plain DiD (robustness)
     placebo_dips: np.ndarray  # (J,) each placebo's late pre-period swing (`dip_statistic`)
+    placebo_rmspes: np.ndarray  # (J,) each placebo's pre-period RMSPE against its own twin
 
 
 def rank_p_value(observed: float, placebos: np.ndarray) -> float:
@@ -77,13 +84,25 @@ def placebo_inference(Y: np.ndarray, n_pre: int, fit: SyntheticFit, *, alpha: fl
     se = float(np.sqrt(np.mean((taus - taus.mean()) ** 2)))
     half = norm.ppf(1 - alpha / 2) * se
     gaps = donors - omegas @ donors
+    pre = gaps[:, :n_pre]
+    level = (lambdas * pre).sum(axis=1, keepdims=True)  # each twin's intercept, as in the fit
     return Placebo(
         p_value=rank_p_value(fit.estimate, taus), smallest_p=1.0 / (J + 1), se=se,
         ci_low=fit.estimate - half, ci_high=fit.estimate + half, placebo_estimates=taus,
         sc_p_value=rank_p_value(fit.sc_estimate, sc_effects(donors, donors, n_pre, controls)),
         did_p_value=rank_p_value(fit.did_estimate, did_effects(donors, donors, n_pre, controls)),
-        placebo_dips=dip_statistic(gaps[:, :n_pre]),
+        placebo_dips=dip_statistic(pre),
+        placebo_rmspes=np.sqrt(np.mean((pre - level) ** 2, axis=1)),
     )
+
+
+def poor_pre_fit(fit: SyntheticFit, placebo: Placebo) -> bool:
+    """Does the twin miss the account before the rollout by more than all but POOR_SHARE of the
+    placebo twins miss their donors (with fewer than 9 donors: more than every one)? The placebo
+    test learns the estimate's noise from the donors' fits, so a fit worse than theirs has errors
+    the test does not see."""
+    share = rank_p_value(fit.pre_rmspe, placebo.placebo_rmspes)
+    return share <= max(POOR_SHARE, placebo.smallest_p)
 
 
 def pre_period_dip(Y: np.ndarray, n_pre: int, fit: SyntheticFit, placebo: Placebo | None = None) -> bool:

@@ -4,7 +4,8 @@ donor accounts (`stats.synthdid`), turned into the result fields every other KPI
 The account is the one treated unit; its synthetic twin (a weighted blend of donors plus a level
 shift) stands where a control group would. Inference is the placebo test over donors (each donor
 treated in turn): its smallest attainable p-value is 1/(J+1), so with few donors no effect can be
-called significant and the KPI says so. The pre-period fit replaces the parallel-trends check.
+called significant and the KPI says so. The pre-period fit replaces the parallel-trends check:
+poor when the twin misses the account by more than nearly all donors' placebo twins miss theirs.
 """
 
 from __future__ import annotations
@@ -16,13 +17,8 @@ from valueproof.config import Experiment
 from valueproof.data import Dataset
 from valueproof.data.donors import Donors, DonorSeries
 from valueproof.stats import did, synthdid
-from valueproof.stats.placebo import placebo_inference, pre_period_dip
+from valueproof.stats.placebo import placebo_inference, poor_pre_fit, pre_period_dip
 from valueproof.stats.results import EventPoint, PreTrend, Robustness, TrendPoint
-
-#: The twin fits poorly when its pre-period RMSPE exceeds this multiple of the spread (sd) of the
-#: account's own pre-period path: it then explains less than about a third (1 - 0.8**2) of how
-#: the account moved before the rollout (a flat line at the mean misses by about the sd itself).
-POOR_FIT = 0.8
 
 
 def kpi_fields(experiment: Experiment, dataset: Dataset, donors: Donors) -> list[dict]:
@@ -57,7 +53,7 @@ def _fields(kpi, series: DonorSeries, alphas: tuple[float, float], max_weight: f
     z = stats.norm.ppf(1 - verdict_alpha / 2)
     mde = float((z + stats.norm.ppf(did.POWER)) * se) if detectable else float("nan")
     spread = float(np.std(account[:n_pre], ddof=1))
-    poor = bool(fit.pre_rmspe > POOR_FIT * spread)
+    poor = poor_pre_fit(fit, placebo)
     units, relative = _in_kpi_terms(kpi.transform, effect, placebo.ci_low, placebo.ci_high,
                                     counterfactual)
     if kpi.transform == "log":
@@ -82,7 +78,7 @@ def _fields(kpi, series: DonorSeries, alphas: tuple[float, float], max_weight: f
         robustness=Robustness(None, None, float(placebo.p_value), n_donors, True, {}),
         event_study=_event_study(series, fit), trend=_trend(series, twin, kpi.transform),
         synthetic=_synthetic(series, fit, placebo, spread, poor, dip),
-        warnings=_warnings(fit, placebo, n_donors, spread, poor, dip, verdict_alpha) + findings,
+        warnings=_warnings(fit, placebo, n_donors, poor, dip, verdict_alpha) + findings,
     )
 
 
@@ -126,6 +122,7 @@ def _synthetic(series: DonorSeries, fit, placebo, spread: float, poor: bool, dip
         "donors": len(series.donors), "largest_weight": float(weights.max()),
         "effective_donors": float(1 / (weights @ weights)),
         "pre_rmspe": float(fit.pre_rmspe), "pre_sd": spread,
+        "placebo_rmspe": float(np.median(placebo.placebo_rmspes)),
         "pre_fit": "poor" if poor else "good", "dip": dip, "placebo_se": float(placebo.se),
         "estimators": {
             "sdid": {"effect": float(fit.estimate), "ci_low": float(placebo.ci_low),
@@ -139,14 +136,15 @@ def _synthetic(series: DonorSeries, fit, placebo, spread: float, poor: bool, dip
     }
 
 
-def _warnings(fit, placebo, donors: int, spread: float, poor: bool, dip: bool,
+def _warnings(fit, placebo, donors: int, poor: bool, dip: bool,
               verdict_alpha: float) -> list[str]:
     warnings = []
     if poor:
         warnings.append(
             f"the synthetic twin follows the account's path before the rollout poorly (typical "
-            f"miss {fit.pre_rmspe:.3g} against the path's own spread {spread:.3g}), so the "
-            "comparison with the donor accounts is weak")
+            f"miss {fit.pre_rmspe:.3g}, where the donor accounts' own twins miss them by "
+            f"{float(np.median(placebo.placebo_rmspes)):.3g}), so the placebo test may understate "
+            "the uncertainty and the comparison with the donor accounts is weak")
     if dip:
         warnings.append(
             "the KPI moved against its twin just before the rollout, more than the donor "
