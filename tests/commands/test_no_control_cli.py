@@ -229,3 +229,31 @@ def test_a_donor_id_with_control_characters_is_printed_clean(runner, tmp_path):
     assert "HYPERLINK" not in html.read_text() and "evil" not in html.read_text()
     assert json.loads((tmp_path / "results.json").read_text())["donors"]["excluded"] == [
         {"donor": hostile, "reason": "listed in comparison.exclude"}]
+
+
+def test_donors_from_a_duckdb_file_match_the_file(runner, tmp_path):
+    import duckdb
+
+    path = write_portfolio(tmp_path)
+    from_file = _analyze(runner, path)
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    con.execute("CREATE TABLE donor_weeks AS SELECT * FROM read_csv_auto(?)",
+                [str(tmp_path / "donors.csv")])
+    con.close()
+    definition = yaml.safe_load(path.read_text())
+    definition["comparison"]["donors"] = {"url": "duckdb:///warehouse.duckdb",
+                                          "query": "SELECT * FROM donor_weeks WHERE account "
+                                                   "<> 'donor-01'",
+                                          "unit": "account", "time": "week",
+                                          "rollout": "first_used"}
+    db_path = tmp_path / "from_db.yaml"
+    db_path.write_text(yaml.safe_dump(definition))
+    result = invoke(runner, "validate", db_path)
+    assert result.exit_code == 0 and "Donors: 11 kept, 0 left out" in result.output
+    definition["comparison"]["donors"].pop("query")
+    definition["comparison"]["donors"]["table"] = "donor_weeks"
+    db_path.write_text(yaml.safe_dump(definition))
+    from_db = _analyze(runner, db_path)
+    assert [k["effect"] for k in from_db["kpis"]] == pytest.approx(
+        [k["effect"] for k in from_file["kpis"]], abs=1e-9)
+    assert from_file["donors"] == from_db["donors"]
