@@ -59,7 +59,7 @@ def panel_frame(n_treated=12, n_control=12, weeks=8, rollout_week=4, effect=-1.0
 SERVER_FIXTURES = frozenset({"pg_url", "spark", "connect_url", "browser"})
 SERVER_FILES = frozenset({"test_grid_roster.py", "test_html_browser.py", "test_security_db.py",
                           "test_sources_db.py", "test_sources_spark.py",
-                          "test_no_control_cli.py"})
+                          "test_no_control_cli.py", "test_batch_dask.py"})
 
 
 def pytest_collection_modifyitems(items):

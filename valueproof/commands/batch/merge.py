@@ -130,8 +130,8 @@ def _complete(shards: list[ShardSummary]) -> list[ShardSummary]:
     missing = [str(i) for i in range(1, first.shards + 1) if i not in by_index]
     if missing:
         raise ValueproofError(f"shard {', '.join(missing)} of {first.shards} missing; run "
-                              f"'valueproof batch … --shard {missing[0]}/{first.shards}' and give "
-                              "its folder too")
+                              f"'valueproof batch … --shard {missing[0]}/{first.shards}' and "
+                              "give its folder too")
     return [by_index[i] for i in sorted(by_index)]
 
 
