@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pandas as pd
@@ -221,6 +222,30 @@ def test_counterfactual_precision_flags_an_uncertain_level():
     assert did.counterfactual_precision(vague) > 0.2
 
 
+def test_kpis_with_the_same_usable_cells_share_their_layout_and_get_what_each_alone_gets():
+    """The stats stage hands every KPI one `shared` dict: KPIs with the same usable cells reuse
+    one layout (codes, events), a KPI with other cells (here some missing) gets its own, and
+    every matrix is what the KPI computed alone gives."""
+    import dataclasses
+
+    base = ar1_panel(np.random.default_rng(5), n_units=30, n_periods=10, n_pre=5)
+    gappy = base.values["y"].copy()
+    gappy[[3, 17, 40]] = np.nan
+    panel = dataclasses.replace(
+        base, values={"y": base.values["y"], "z": base.values["y"] * 2, "g": gappy},
+        counts={k: base.counts["y"] for k in ("y", "z", "g")})
+    kpis = [KPI(id=k, column=k, better="higher") for k in ("y", "z", "g")]
+    shared = {}
+    together = [did.KPIData(panel, kpi, True, shared=shared) for kpi in kpis]
+    assert len([key for key in shared if key != "straddling"]) == 2
+    assert together[0].units is together[1].units and together[2].units is not together[0].units
+    for kpi, data in zip(kpis, together):
+        alone = did.KPIData(panel, kpi, True)
+        for name in ("W", "WY", "units", "event_period", "event_post", "unit_treated"):
+            np.testing.assert_array_equal(getattr(data, name), getattr(alone, name))
+    assert together[2].W.sum() == together[0].W.sum() - 3
+
+
 # -- randomization inference: the draws and their number ----------------------------------------
 
 def test_random_assignments_are_the_seeded_draws_in_reused_buffers():
@@ -238,6 +263,15 @@ def test_random_assignments_are_the_seeded_draws_in_reused_buffers():
     for g, e in zip(got, expected):
         np.testing.assert_array_equal(g, e)
         assert (g.sum(axis=1) == k).all()
+
+
+def test_enumerable_says_whether_every_assignment_fits_in_the_draws_as_comb_does():
+    for n in range(0, 25):
+        for k in range(0, n + 1):
+            for draws in (0, 1, 2, 20, 924, 925, 2000):
+                assert permutation.enumerable(n, k, draws) == (math.comb(n, k) <= draws)
+    assert not permutation.enumerable(50_000, 25_000, 2000)
+    assert permutation.enumerable(12, 6, 924) and not permutation.enumerable(12, 6, 923)
 
 
 def test_permutation_pvalues_count_the_draws_as_written_out():

@@ -91,8 +91,10 @@ def _analyze(experiment: Experiment, dataset: Dataset) -> Results:
     alpha, se = settings.alpha, settings.se
     prepared, partial = [], []
     poisson_kpi.check_counts(experiment.kpis, dataset.findings)
+    shared = {}  # the cells' layout, computed once for the KPIs with the same usable cells
     for kpi in experiment.kpis:
-        data = did.KPIData(panel, kpi, has_control, unit_effects=dataset.design == "panel")
+        data = did.KPIData(panel, kpi, has_control, unit_effects=dataset.design == "panel",
+                           shared=shared)
         if kpi.model == "poisson":  # counts as a rate ratio (`stats.poisson_kpi`)
             estimate = poisson_kpi.main_estimate(data, se)
         else:

@@ -60,7 +60,9 @@ class UnitDesign:
 
     def xt(self, z: np.ndarray) -> np.ndarray:
         """X_g' z_g for every unit (z already scaled by sqrt(w)): (G, K)."""
-        out = np.hstack([self.tr[:, None] * (z @ self.sets), z[:, 1:self.P + 1]])
+        out = np.empty((z.shape[0], self.J + self.P))  # filled in place: no stacked copies
+        np.multiply(self.tr[:, None], z @ self.sets, out=out[:, :self.J])
+        out[:, self.J:] = z[:, 1:self.P + 1]
         out -= self.m * (z @ np.ones(z.shape[1]))[:, None]
         return out
 
@@ -76,16 +78,18 @@ class UnitDesign:
         return self.sw * self.x(self.xt(self.sw * y) @ self.bread)
 
     def leverage(self) -> np.ndarray:
-        """tr(E_g) per unit: sum_t w_t (x_t - m_g) M (x_t - m_g)'."""
+        """tr(E_g) per unit: sum_t w_t (x_t - m_g) M (x_t - m_g)'; each group's units with
+        their own regressor rows."""
         out = np.zeros(len(self.tr))
-        quad_m = ((self.m @ self.bread) * self.m).sum(axis=1)
-        W = self.sw ** 2
+        m_bread = self.m @ self.bread
         for flag in (True, False):
+            units = self.tr == flag
             rows = self.rows(flag)
             diag = ((rows @ self.bread) * rows).sum(axis=1)
-            cross = self.m @ self.bread @ rows.T  # (G, T)
-            value = W @ diag - 2 * (W * cross).sum(axis=1) + quad_m * self.S
-            out = np.where(self.tr == flag, value, out)
+            m, W = self.m[units], self.sw[units] ** 2
+            cross = m_bread[units] @ rows.T  # (units, T)
+            out[units] = (W @ diag - 2 * np.einsum("gt,gt->g", W, cross)
+                          + np.einsum("gk,gk->g", m_bread[units], m) * self.S[units])
         return out
 
     def adjust(self, y: np.ndarray, exact: np.ndarray) -> np.ndarray:

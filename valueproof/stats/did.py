@@ -49,6 +49,45 @@ def model_scale(kpi: KPI, values: np.ndarray) -> np.ndarray:
     return np.log(values)
 
 
+@dataclass(frozen=True)
+class _CellIndex:
+    """Where a KPI's usable cells go in the dense units x events matrices: the same for every
+    KPI with the same usable cells (`_cell_index`)."""
+
+    units: np.ndarray  # panel unit code of each row
+    flat: np.ndarray  # each cell's place in the flattened (units, events) matrix
+    event_period: np.ndarray
+    event_post: np.ndarray
+    event_partial: np.ndarray
+    unit_treated: np.ndarray
+
+
+def _cell_index(panel: Panel, keep, shared: dict) -> _CellIndex:
+    """The `_CellIndex` of the panel's cells `keep` (a bool mask, or every cell), found in
+    `shared` when another KPI of this panel had the same usable cells (the KPIs of one data set
+    mostly do: the same units, periods and grid), else computed and kept there."""
+    key = b"all" if isinstance(keep, slice) else keep.tobytes()
+    if key in shared:
+        return shared[key]
+    units, cluster = dense_codes(panel.unit[keep])
+    period_values, period = dense_codes(panel.period[keep])
+    post = panel.post[keep]
+    event_keys, event = dense_codes(period * 2 + post.view(np.int8))
+    if "straddling" not in shared:
+        shared["straddling"] = straddling_period(panel)
+    event_period = period_values[event_keys // 2]
+    treated = panel.treated[keep]
+    unit_treated = np.zeros(len(units), bool)
+    unit_treated[cluster] = treated
+    if np.any(unit_treated[cluster] != treated):
+        raise ValueError("a unit is both treated and control; the data stage drops such units")
+    shared[key] = _CellIndex(
+        units, cluster * len(event_keys) + event, event_period, (event_keys % 2).astype(bool),
+        event_period == shared["straddling"] if len(event_keys) else np.zeros(0, bool),
+        unit_treated)
+    return shared[key]
+
+
 class KPIData:
     """One KPI's usable cells as dense units x events matrices, ready for the estimators.
 
@@ -57,7 +96,8 @@ class KPIData:
     the rollout stays in the trend chart (`event_partial`) and out of every estimate.
     """
 
-    def __init__(self, panel: Panel, kpi: KPI, has_control: bool, unit_effects: bool = True):
+    def __init__(self, panel: Panel, kpi: KPI, has_control: bool, unit_effects: bool = True,
+                 shared: dict | None = None):
         values = panel.values[kpi.id]
         counts = panel.counts[kpi.id]
         if kpi.per_observation:
@@ -74,25 +114,15 @@ class KPIData:
         self.has_control = has_control
         self.unit_effects = unit_effects
         self.n_obs = int(counts[keep].sum())
-        self.units, cluster = dense_codes(panel.unit[keep])
-        period_values, period = dense_codes(panel.period[keep])
-        post = panel.post[keep]
-        event_keys, event = dense_codes(period * 2 + post.view(np.int8))
-        G, E = len(self.units), len(event_keys)
-        flat = cluster * E + event
+        index = _cell_index(panel, keep, {} if shared is None else shared)
+        self.units, flat, G, E = index.units, index.flat, len(index.units), len(index.event_post)
         w = weights[keep]
         self.W = np.bincount(flat, w, G * E).reshape(G, E)
         self.WY = np.bincount(flat, w * y, G * E).reshape(G, E)
-        self.event_period = period_values[event_keys // 2]
-        self.event_post = (event_keys % 2).astype(bool)
-        self.event_partial = self.event_period == straddling_period(panel) if len(event_keys) else \
-            np.zeros(0, bool)
+        self.event_period, self.event_post = index.event_period, index.event_post
+        self.event_partial = index.event_partial
         self.estimation = ~self.event_partial
-        treated = panel.treated[keep]
-        self.unit_treated = np.zeros(G, bool)
-        self.unit_treated[cluster] = treated
-        if np.any(self.unit_treated[cluster] != treated):
-            raise ValueError("a unit is both treated and control; the data stage drops such units")
+        self.unit_treated = index.unit_treated
         self._n_units = {"treatment": int(np.count_nonzero(self.unit_treated))}
         if has_control:
             self._n_units["control"] = int(G - self._n_units["treatment"])
