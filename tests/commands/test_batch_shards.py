@@ -94,6 +94,11 @@ def test_merge_refuses_missing_doubled_and_foreign_shards(runs, tmp_path, runner
     content = json.loads(file.read_text())
     file.write_text(json.dumps(content | {"plan": "0" * 64}))
     assert "other accounts" in refused(copy, *shards[1:])
+    # an account claimed by two shards (a summary changed by hand)
+    second = json.loads((shards[1] / "summary-shard-2-of-4.json").read_text())
+    content["positions"][0] = second["positions"][0]
+    file.write_text(json.dumps(content))
+    assert "is also in another shard" in refused(copy, *shards[1:])
     file.write_text("{not json")
     assert "not a shard summary" in refused(copy, *shards[1:])
     # an account's PDF gone from its shard's folder

@@ -17,7 +17,8 @@ import tempfile
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from valueproof.commands.batch.plan import BatchOptions, load_state, output_files, save_state
+from valueproof.commands.batch.plan import (BatchOptions, check_out_dir, load_state,
+                                            output_files, save_state)
 from valueproof.commands.batch.run import Outcome, write_rows
 from valueproof.commands.batch.shard import SHARD_FILE, Shard
 from valueproof.errors import ValueproofError
@@ -51,11 +52,12 @@ def merge_shards(out_dir: Path, folders: list[Path]) -> list[dict]:
                                       "another shard; the summaries were changed, run the "
                                       "shards again")
             by_position[position] = (summary, row)
-    if sorted(by_position) != list(range(shards[0].accounts)):
+    total = shards[0].accounts
+    if len(by_position) != total or not all(0 <= position < total for position in by_position):
         raise ValueproofError(f"{shards[0].file}: the shards hold {len(by_position)} of the "
                               f"batch's {shards[0].accounts} accounts; run the shards again")
     copies, state = _account_files(out_dir, [by_position[p] for p in sorted(by_position)])
-    out_dir.mkdir(parents=True, exist_ok=True)
+    check_out_dir(out_dir)
     for source, target in copies:
         _copy(source, target)
     save_state(out_dir, load_state(out_dir) | state)
