@@ -105,7 +105,9 @@ def aggregate_panel(con, experiment: Experiment, kpi_sql: list[tuple[str, str, s
     weight) of each KPI in a panel cell (`pushdown.kpi_sql`); `layout` (`grid.Layout`) the
     panel's units (table `unit_codes`) and the grid its count and sum KPIs are read on."""
     period = period_expression(time_kind, experiment.analysis.period)
-    parts = [f"{value} AS v{i}, {count} AS n{i}, {weight} AS w{i}"
+    # a weight that is the count (every KPI but a rate) is read once, as the count
+    parts = [f"{value} AS v{i}, {count} AS n{i}"
+             + (f", {weight} AS w{i}" if weight != count else "")
              for i, (value, count, weight) in enumerate(kpi_sql)]
     result = con.execute(
         f"SELECT code, arm = 'treatment' AS treated, win = 'post' AS post, {period} AS period, "
@@ -120,7 +122,7 @@ def aggregate_panel(con, experiment: Experiment, kpi_sql: list[tuple[str, str, s
     for i, kpi in enumerate(experiment.kpis):
         values[kpi.id] = np.asarray(result[f"v{i}"], dtype=float)
         counts[kpi.id] = np.asarray(result[f"n{i}"], dtype=np.int64)
-        weights[kpi.id] = np.asarray(result[f"w{i}"], dtype=float)
+        weights[kpi.id] = np.asarray(result.get(f"w{i}", counts[kpi.id]), dtype=float)
         if kpi.aggregate in ("mean", "rate"):
             values[kpi.id][counts[kpi.id] == 0] = np.nan
     panel = Panel(unit, layout.unit_names, treated, post, periods, values, counts, weights,

@@ -217,13 +217,15 @@ def local_cells(plan: Plan, aliases: list[str], time_kind: str, rollout: bool
     aggregates = ["min(rt) AS t", "max(rt) AS t_end", "count(*) AS n"]
     position = {name: alias for name, alias in zip(plan.columns, aliases)}
     for i, (aggregate, column, numerator, denominator) in enumerate(plan.kpis):
-        if aggregate == "rate":
+        if aggregate == "rate" and not denominator:  # a share of rows: sum and count skip NULL
             num = position[numerator]
-            den = position[denominator] if denominator else None
-            usable = f"{num} IS NOT NULL" + (f" AND {den} IS NOT NULL" if den else "")
+            aggregates += [f"sum({num}) AS s{i}", f"CAST(count({num}) AS DOUBLE) AS d{i}",
+                           f"count({num}) AS c{i}"]
+        elif aggregate == "rate":
+            num, den = position[numerator], position[denominator]
+            usable = f"{num} IS NOT NULL AND {den} IS NOT NULL"
             aggregates += [f"sum({num}) FILTER (WHERE {usable}) AS s{i}",
-                           (f"sum({den}) FILTER (WHERE {usable})" if den else
-                            f"CAST(count(*) FILTER (WHERE {usable}) AS DOUBLE)") + f" AS d{i}",
+                           f"sum({den}) FILTER (WHERE {usable}) AS d{i}",
                            f"count(*) FILTER (WHERE {usable}) AS c{i}"]
         elif aggregate == "count":
             aggregates.append(f"count({position[column]}) AS c{i}" if column
