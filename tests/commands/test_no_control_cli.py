@@ -168,6 +168,7 @@ def _own_rows(teams: pd.DataFrame) -> pd.DataFrame:
     ("repeated", ["3 row(s) repeat another row exactly", "account 'donor-02'",
                   "comparison.donors.time"]),
     ("own", ["donor account 'fjord-freight'", "this account itself", "comparison.exclude"]),
+    ("named", ["donor account 'Fjord Freight'", "the customer's name", "comparison.exclude"]),
     ("numbers", ["column 'week' (comparison.donors.time) holds numbers", "use dates"]),
     ("cap", ["comparison.max_weight: 0.05", "KPI 'minutes'", "at least 0.091"]),
     ("rollout", ["'soon'", "comparison.donors.date_format", "comparison.donors.rollout"]),
@@ -177,9 +178,11 @@ def test_wrong_donor_data_is_one_message(runner, tmp_path, case, words):
     settings = {}
     if case == "repeated":  # a double export of part of a one-row-per-week table
         donors = pd.concat([donors, donors[donors.account == "donor-02"].head(3)])
-    elif case == "own":
+    elif case == "own":  # exported rounded to two decimals: still the account
         teams = teams[teams.team == "T1"]
-        donors = pd.concat([donors, _own_rows(teams)[donors.columns]])
+        donors = pd.concat([donors, _own_rows(teams)[donors.columns].round(2)])
+    elif case == "named":
+        donors.loc[donors.account == "donor-02", "account"] = "Fjord Freight"
     elif case == "numbers":
         donors["week"] = range(len(donors))
     elif case == "cap":  # 12 donors: the placebo fits blend 11, so no cap below 1/11

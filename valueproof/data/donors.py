@@ -7,9 +7,9 @@ period any window edge cuts (the account's panel scales such a total to the whol
 donors' cells do not). Donors that got the product themselves (the `rollout`
 column), that the definition lists in `exclude`, or that miss a period of a KPI are left out,
 each with the reason `validate` and the vendor's JSON show. Refused, each in one message naming
-the key: donor rows exported twice, a donor whose values are the account's own (the account in
-its own donor pool), a weight cap the kept donors cannot meet, periods written unlike the
-account's (dates against integers).
+the key: donor rows exported twice, a donor with the customer's name or the account's own values
+(the account in its own donor pool), a weight cap the kept donors cannot meet, periods written
+unlike the account's (dates against integers).
 """
 
 from __future__ import annotations
@@ -237,7 +237,11 @@ def _assemble(experiment: Experiment, dataset: Dataset, label: str, rolled: dict
     comparison = experiment.comparison
     post_end, listed = dataset.post.end, set(comparison.exclude)
     excluded, candidates = [], []
+    customer = experiment.customer.name.strip().casefold() if experiment.customer else None
     for donor in sorted(rolled):
+        if donor not in listed and donor.strip().casefold() == customer:
+            raise DataError(f"{label}: donor account '{donor}' has the customer's name: it is "
+                            "likely this account itself. Leave it out with comparison.exclude")
         if donor in listed:
             excluded.append({"donor": donor, "reason": "listed in comparison.exclude",
                              "kind": "listed"})
@@ -302,11 +306,12 @@ def _cap_feasible(kpi_id: str, kept: int, cap: float | None) -> None:
 
 
 def _not_the_account(kpi_id: str, values: np.ndarray, kept: list[str], label: str) -> None:
-    """DataError when a donor's series is the account's own (within a millionth of its scale in
-    every period): the account itself in the vendor's donor table would be its own twin."""
+    """DataError when a donor's series is the account's own (within 0.1% of its largest value in
+    every period, so rounded exports count too): the account itself in the vendor's donor table
+    would be its own twin."""
     account = values[-1]
     scale = max(float(np.abs(account).max()), 1e-12)
-    same = np.flatnonzero(np.abs(values[:-1] - account).max(axis=1) <= 1e-6 * scale)
+    same = np.flatnonzero(np.abs(values[:-1] - account).max(axis=1) <= 1e-3 * scale)
     if same.size:
         raise DataError(
             f"{label}: donor account '{kept[same[0]]}' has the same {kpi_id} as this account in "
