@@ -236,6 +236,16 @@ def _assemble(experiment: Experiment, dataset: Dataset, label: str, rolled: dict
               cells: dict) -> Donors:
     comparison = experiment.comparison
     post_end, listed = dataset.post.end, set(comparison.exclude)
+    column = comparison.donors.unit
+    if not rolled:
+        raise DataError(f"{label}: no donor rows (none with an account in column '{column}', "
+                        "comparison.donors.unit); export the donor accounts' rows")
+    if not cells:
+        pre, post = dataset.pre, dataset.post
+        raise DataError(
+            f"{label}: no donor row falls in the compared windows ({pre.start} – {pre.end} and "
+            f"{post.start} – {post.end}); check that comparison.donors.time names the donors' "
+            "period column and that their data covers those periods")
     excluded, candidates = [], []
     customer = experiment.customer.name.strip().casefold() if experiment.customer else None
     for donor in sorted(rolled):
