@@ -177,6 +177,7 @@ def _own_rows(teams: pd.DataFrame) -> pd.DataFrame:
     ("cap", ["comparison.max_weight: 0.05", "KPI 'minutes'", "at least 0.091"]),
     ("rollout", ["'soon'", "comparison.donors.date_format", "comparison.donors.rollout"]),
     ("empty", ["no donor rows", "column 'account', comparison.donors.unit"]),
+    ("unknown", ["comparison.exclude: '5' not found in column 'account'", "did you mean '05'?"]),
     ("elsewhen", ["no donor row falls in the compared windows", "2026-01-05 – 2026-03-01",
                   "comparison.donors.time"]),
 ])
@@ -190,6 +191,9 @@ def test_wrong_donor_data_is_one_message(runner, tmp_path, case, words):
         donors = pd.concat([donors, _own_rows(teams)[donors.columns].round(2)])
     elif case == "named":
         donors.loc[donors.account == "donor-02", "account"] = "Fjord Freight"
+    elif case == "unknown":  # a typo would keep a donor the vendor meant to leave out
+        settings["exclude"] = ["5"]
+        donors["account"] = donors.account.str.replace("donor-", "")
     elif case == "empty":  # the header only
         donors = donors.head(0)
     elif case == "elsewhen":  # a year too early

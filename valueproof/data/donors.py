@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from valueproof.config.schema import Experiment
-from valueproof.data.checks import CONFLICT_SHARE
+from valueproof.data.checks import CONFLICT_SHARE, near_group_value
 from valueproof.data.columns import (
     NUMERIC_PREFIXES,
     numeric_expression,
@@ -240,6 +240,12 @@ def _assemble(experiment: Experiment, dataset: Dataset, label: str, rolled: dict
     if not rolled:
         raise DataError(f"{label}: no donor rows (none with an account in column '{column}', "
                         "comparison.donors.unit); export the donor accounts' rows")
+    unknown = [donor for donor in comparison.exclude if donor not in rolled]
+    if unknown:
+        raise DataError(
+            f"comparison.exclude: {', '.join(repr(d) for d in unknown[:5])} not found in column "
+            f"'{column}' of {label}; write the ids exactly as in the donor data"
+            + near_group_value(unknown[0], set(rolled)))
     if not cells:
         pre, post = dataset.pre, dataset.post
         raise DataError(
