@@ -177,6 +177,8 @@ def _own_rows(teams: pd.DataFrame) -> pd.DataFrame:
     ("cap", ["comparison.max_weight: 0.05", "KPI 'minutes'", "at least 0.091"]),
     ("rollout", ["'soon'", "comparison.donors.date_format", "comparison.donors.rollout"]),
     ("empty", ["no donor rows", "column 'account', comparison.donors.unit"]),
+    ("rolled", ["only 0 donor account(s) kept for KPI 'minutes'", "comparison.min_donors (5)",
+                "left out: 12 rolled out (e.g. donor-01: rolled out on 2026-02-01;"]),
     ("unknown", ["comparison.exclude: '5' not found in column 'account'", "did you mean '05'?"]),
     ("elsewhen", ["no donor row falls in the compared windows", "2026-01-05 – 2026-03-01",
                   "comparison.donors.time"]),
@@ -194,6 +196,8 @@ def test_wrong_donor_data_is_one_message(runner, tmp_path, case, words):
     elif case == "unknown":  # a typo would keep a donor the vendor meant to leave out
         settings["exclude"] = ["5"]
         donors["account"] = donors.account.str.replace("donor-", "")
+    elif case == "rolled":  # every donor got the product before the post window ended
+        donors["first_used"] = "2026-02-01"
     elif case == "empty":  # the header only
         donors = donors.head(0)
     elif case == "elsewhen":  # a year too early

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from valueproof.config import Experiment
 from valueproof.data import Dataset
+from valueproof.data.donors import left_out_counts
 from valueproof.data.thresholds import SMALL_WAVE
 from valueproof.value.plan import steps_without_owner, written_steps
 
@@ -38,12 +39,9 @@ def donor_lines(donors) -> list[str]:
     ones with their reasons (the first `LISTED_DONORS`)."""
     if donors is None:
         return []
-    kinds = {"rolled_out": "rolled out", "listed": "listed in comparison.exclude",
-             "missing": "without a value in some period"}
-    counts = [f"{n} {text}" for kind, text in kinds.items()
-              if (n := sum(e["kind"] == kind for e in donors.excluded))]
+    counts = left_out_counts(donors.excluded)
     lines = [f"Donors: {len(donors.kept):,} kept, {len(donors.excluded):,} left out"
-             + (f" ({', '.join(counts)})" if counts else "")]
+             + (f" ({counts})" if counts else "")]
     lines += [f"  left out {e['donor']}: {e['reason']}" for e in donors.excluded[:LISTED_DONORS]]
     if len(donors.excluded) > LISTED_DONORS:
         lines.append(f"  … and {len(donors.excluded) - LISTED_DONORS:,} more (all in the "

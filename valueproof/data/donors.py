@@ -34,6 +34,10 @@ from valueproof.data.sources import donor_source
 from valueproof.data.sqltext import quote
 from valueproof.errors import DataError
 
+#: Why a donor was left out, as `validate` counts them.
+KINDS = {"rolled_out": "rolled out", "listed": "listed in comparison.exclude",
+         "missing": "without a value in some period"}
+
 
 @dataclass(frozen=True)
 class DonorSeries:
@@ -335,14 +339,22 @@ def _not_the_account(kpi_id: str, values: np.ndarray, kept: list[str], label: st
             "comparison.exclude")
 
 
+def left_out_counts(excluded: list[dict]) -> str:
+    """The left-out donors counted by reason: '4 rolled out, 1 listed in comparison.exclude'."""
+    return ", ".join(f"{n} {text}" for kind, text in KINDS.items()
+                     if (n := sum(e["kind"] == kind for e in excluded)))
+
+
 def _enough(kpi_id: str, kept: list[str], excluded: list[dict], missing: dict, least: int,
             label: str) -> None:
     """DataError when fewer than `least` donors are kept for a KPI, saying why the others went."""
     if len(kept) >= least:
         return
-    reasons = [e["reason"] for e in excluded] + list(missing.values())
-    why = "; ".join(f"{d}: {r}" for d, r in zip(
-        [e["donor"] for e in excluded] + list(missing), reasons))[:600]
+    gone = excluded + [{"donor": donor, "reason": reason, "kind": "missing"}
+                       for donor, reason in missing.items()]
+    why = left_out_counts(gone)
+    if gone:
+        why += " (e.g. " + "; ".join(f"{e['donor']}: {e['reason']}" for e in gone[:3]) + ")"
     raise DataError(
         f"{label}: only {len(kept)} donor account(s) kept for KPI '{kpi_id}', fewer than "
         f"comparison.min_donors ({least})" + (f"; left out: {why}" if why else "")
