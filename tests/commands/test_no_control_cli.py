@@ -279,3 +279,14 @@ def test_donors_from_a_duckdb_file_match_the_file(runner, tmp_path):
     assert [k["effect"] for k in from_db["kpis"]] == pytest.approx(
         [k["effect"] for k in from_file["kpis"]], abs=1e-9)
     assert from_file["donors"] == from_db["donors"]
+
+
+def test_a_donor_matching_the_account_in_one_kpi_only_is_kept(runner, tmp_path):
+    """Only a copy of every KPI is taken for the account itself: a donor whose weekly totals
+    happen to equal the account's, but whose minutes differ, is an ordinary donor."""
+    teams, donors = portfolio()
+    totals = teams.groupby("week").tickets.sum()
+    donors.loc[donors.account == "donor-02", "tickets"] = donors.week.map(totals)
+    results = _analyze(runner, write_portfolio(tmp_path, teams=teams, donors=donors))
+    assert "donor-02" in results["donors"]["kept"]
+    assert results["kpis"][1]["n_units"]["control"] == 12

@@ -270,7 +270,7 @@ def _assemble(experiment: Experiment, dataset: Dataset, label: str, rolled: dict
                              "kind": "rolled_out"})
         else:
             candidates.append(donor)
-    series, missing = {}, {}
+    series, missing, copies = {}, {}, []
     for i, (kpi, account) in enumerate(zip(experiment.kpis,
                                            account_series(experiment, dataset).values())):
         periods = sorted(account, key=_period_key)
@@ -291,10 +291,16 @@ def _assemble(experiment: Experiment, dataset: Dataset, label: str, rolled: dict
         _enough(kpi.id, kept, excluded, missing, comparison.min_donors, label)
         _cap_feasible(kpi.id, len(kept), comparison.max_weight)
         values = np.array(rows + [[account[p] for p in periods]], dtype=float)
-        _not_the_account(kpi.id, values, kept, label)
+        copies += _copies(values, kept)
         if kpi.transform == "log":
             values = _logged(values, kpi.id, label)
         series[kpi.id] = DonorSeries(values, tuple(kept), tuple(periods), n_pre)
+    same = set.intersection(*copies) if copies else set()
+    if same:
+        raise DataError(
+            f"{label}: donor account '{min(same)}' has the same values as this account in every "
+            "period of every KPI: it is likely this account itself. Leave it out with "
+            "comparison.exclude")
     excluded += [{"donor": d, "reason": r, "kind": "missing"} for d, r in sorted(missing.items())]
     kept = [d for d in candidates if d not in missing]
     return Donors(label, series, kept, excluded)
@@ -325,18 +331,17 @@ def _cap_feasible(kpi_id: str, kept: int, cap: float | None) -> None:
         f"{math.ceil(least * 1000) / 1000:g}, or add donor accounts")
 
 
-def _not_the_account(kpi_id: str, values: np.ndarray, kept: list[str], label: str) -> None:
-    """DataError when a donor's series is the account's own (within 0.1% of its largest value in
-    every period, so rounded exports count too): the account itself in the vendor's donor table
-    would be its own twin."""
+def _copies(values: np.ndarray, kept: list[str]) -> list[set[str]]:
+    """[the donors whose series of this KPI is the account's own] (within 0.1% of its largest
+    value in every period, so rounded exports count too) — [] when the account's series takes
+    fewer than 3 values (a rare count's zeros and ones match other donors by chance). A donor
+    that copies every such KPI is the account itself in the vendor's donor table."""
     account = values[-1]
-    scale = max(float(np.abs(account).max()), 1e-12)
-    same = np.flatnonzero(np.abs(values[:-1] - account).max(axis=1) <= 1e-3 * scale)
-    if same.size:
-        raise DataError(
-            f"{label}: donor account '{kept[same[0]]}' has the same {kpi_id} as this account in "
-            "every period: it is likely this account itself. Leave it out with "
-            "comparison.exclude")
+    if len(np.unique(account)) < 3:
+        return []
+    scale = float(np.abs(account).max())
+    same = np.abs(values[:-1] - account).max(axis=1) <= 1e-3 * scale
+    return [{kept[j] for j in np.flatnonzero(same)}]
 
 
 def left_out_counts(excluded: list[dict]) -> str:
