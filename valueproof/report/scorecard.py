@@ -7,7 +7,7 @@ import math
 
 from valueproof.language.words import Words, kpi_scale, with_unit
 from valueproof.report import adoption as adoption_report
-from valueproof.report import wording
+from valueproof.report import synthetic, wording
 from valueproof.language.formatting import round_significant
 from valueproof.report.sentences import (in_sentence, inconclusive_text, magnitude,
                                          prose_decimals)
@@ -111,6 +111,7 @@ def _default_action(words: Words, code: str, label: str) -> str:
         "inconclusive": words("Together: extend the pilot or add units, so that smaller "
                               "changes can be detected."),
         **adoption_report.default_actions(words), **wording.default_actions(words),
+        **synthetic.default_actions(words),
     }[code]
 
 

@@ -129,6 +129,13 @@ def estimator_cells(words: Words, kpi: KPIResult) -> dict[str, str]:
     return cells
 
 
+def default_actions(words: Words) -> dict[str, str]:
+    """The plan's default step for a KPI too few comparable accounts leave undetectable."""
+    return {"more_donors": words("Together: compare again once more comparable accounts are "
+                                 "available; with so few, even a large change cannot be "
+                                 "detected.")}
+
+
 def warnings(words: Words, kpi: KPIResult) -> list[str]:
     """The KPI page's cautions: a dip just before the rollout (the poor fit has its own note)."""
     if not kpi.synthetic["dip"]:
