@@ -290,3 +290,20 @@ def test_a_donor_matching_the_account_in_one_kpi_only_is_kept(runner, tmp_path):
     results = _analyze(runner, write_portfolio(tmp_path, teams=teams, donors=donors))
     assert "donor-02" in results["donors"]["kept"]
     assert results["kpis"][1]["n_units"]["control"] == 12
+
+
+def test_too_few_donors_ask_for_more_of_them_in_the_plan(runner, tmp_path):
+    """12 donors: no effect can reach significance, and only more donors (not a longer pilot)
+    change that — the plan's default step says so, in the reader's language."""
+    path = write_portfolio(tmp_path, n_kpis=1)
+    result = invoke(runner, "analyze", path)
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())
+    assert "Together: compare again once more comparable accounts are available" in output
+    assert "extend the pilot" not in output
+    html = tmp_path / "report.html"
+    result = invoke(runner, "report", path, "--locale", "pl", "--html", html, "-o",
+                    tmp_path / "report.pdf")
+    assert result.exit_code == 0, result.output
+    assert "powtórzyć porównanie, gdy dostępnych będzie więcej porównywalnych kont" in " ".join(
+        html.read_text().split())
