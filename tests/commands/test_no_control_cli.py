@@ -175,6 +175,8 @@ def _own_rows(teams: pd.DataFrame) -> pd.DataFrame:
     ("named", ["donor account 'Fjord Freight'", "the customer's name", "comparison.exclude"]),
     ("numbers", ["column 'week' (comparison.donors.time) holds numbers", "use dates"]),
     ("cap", ["comparison.max_weight: 0.05", "KPI 'minutes'", "at least 0.091"]),
+    ("month", ["KPI 'minutes' has 3 whole period(s) before the rollout and 0 after",
+               "choose a shorter analysis.period"]),
     ("rollout", ["'soon'", "comparison.donors.date_format", "comparison.donors.rollout"]),
     ("empty", ["no donor rows", "column 'account', comparison.donors.unit"]),
     ("rolled", ["only 0 donor account(s) kept for KPI 'minutes'", "comparison.min_donors (5)",
@@ -185,7 +187,7 @@ def _own_rows(teams: pd.DataFrame) -> pd.DataFrame:
 ])
 def test_wrong_donor_data_is_one_message(runner, tmp_path, case, words):
     teams, donors = portfolio()
-    settings = {}
+    settings, period = {}, "week"
     if case == "repeated":  # a double export of part of a one-row-per-week table
         donors = pd.concat([donors, donors[donors.account == "donor-02"].head(3)])
     elif case == "own":  # exported rounded to two decimals: still the account
@@ -206,10 +208,13 @@ def test_wrong_donor_data_is_one_message(runner, tmp_path, case, words):
         donors["week"] = range(len(donors))
     elif case == "cap":  # 12 donors: the placebo fits blend 11, so no cap below 1/11
         settings["max_weight"] = 0.05
+    elif case == "month":  # four post weeks in a March the rollout cuts: no whole month after
+        period = "month"
     else:
         donors["first_used"] = donors["first_used"].astype(object)
         donors.loc[0, "first_used"] = "soon"
     path = write_portfolio(tmp_path, teams=teams, donors=donors, **settings)
+    path.write_text(path.read_text().replace("period: week", f"period: {period}"))
     for command in ("validate", "analyze"):
         out = tmp_path / "results.json"
         result = invoke(runner, command, path, *(["--json", out] if command == "analyze" else []))

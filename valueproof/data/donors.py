@@ -278,7 +278,10 @@ def _assemble(experiment: Experiment, dataset: Dataset, label: str, rolled: dict
         if n_pre < 2 or n_pre == len(periods):
             raise DataError(f"{dataset.source}: KPI '{kpi.id}' has {n_pre} whole period(s) "
                             f"before the rollout and {len(periods) - n_pre} after; the donor "
-                            "comparison needs at least 2 before and 1 after")
+                            "comparison needs at least 2 before and 1 after (a period the "
+                            "rollout cuts is left out, for counts and sums also one a window "
+                            "edge cuts): choose a shorter analysis.period or longer pre/post "
+                            "windows")
         rows, kept = [], []
         for donor in candidates:
             row = [cells.get((donor, p), [None] * len(experiment.kpis))[i] for p in periods]
