@@ -65,6 +65,7 @@ class Layout:
     window_days: np.ndarray  # days of each event's period inside its window
     scale: bool  # date data with periods longer than a day: scale partial cells
     summary: GridSummary | None = None
+    one_cell_each: bool = False  # each panel cell is one cell of `used` (seen with the grid)
 
     def present(self, unit: np.ndarray, period: np.ndarray, post: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -250,8 +251,9 @@ def prepare(con, experiment, design: str, time_kind: str, arm_sql: str, windows:
         layout.summary = GridSummary(rule, len(kept), 0, 0, 0, listed_units)
         return layout, findings
     cells = con.execute(f"SELECT code, {period_expression(time_kind, period)} AS period, "
-                        "win = 'post' AS post FROM used JOIN unit_codes USING (unit) GROUP BY ALL"
-                        ).fetchnumpy()
+                        "win = 'post' AS post, count(*) AS cells FROM used JOIN unit_codes "
+                        "USING (unit) GROUP BY ALL").fetchnumpy()
+    layout.one_cell_each = bool(np.all(np.asarray(cells["cells"]) == 1))
     periods = np.asarray(cells["period"])
     periods = periods.astype("datetime64[D]") if time_kind == "date" else periods.astype(np.int64)
     present = layout.present(np.asarray(cells["code"], np.int64), periods,

@@ -95,7 +95,12 @@ def _load(con, experiment: Experiment, build_panel: bool, source: Source,
     layout, grid_findings = grid.prepare(con, experiment, design, time_kind, cells.arm_expr,
                                          (pre, post), (first, last))
     findings += grid_findings
-    panel = aggregate_panel(con, experiment, kpi_sql, time_kind, layout) if build_panel else None
+    panel = None
+    if build_panel:  # cells already one per panel cell are not grouped again
+        each = layout.one_cell_each
+        panel = aggregate_panel(con, experiment, [pushdown.kpi_sql(i, kpi.aggregate, each) for
+                                                  i, kpi in enumerate(experiment.kpis)],
+                                time_kind, layout, grouped=not each)
     return Dataset(
         source=label, time_kind=time_kind,
         fingerprint=fingerprint.result() if fingerprint else data_fingerprint(experiment),

@@ -100,10 +100,11 @@ def period_end(start: dt.date, period: str) -> dt.date:
 
 
 def aggregate_panel(con, experiment: Experiment, kpi_sql: list[tuple[str, str, str]],
-                    time_kind: str, layout) -> Panel:
+                    time_kind: str, layout, grouped: bool = True) -> Panel:
     """Aggregate the cells of view `used` to the panel; `kpi_sql` is SQL for (value, count,
     weight) of each KPI in a panel cell (`pushdown.kpi_sql`); `layout` (`grid.Layout`) the
-    panel's units (table `unit_codes`) and the grid its count and sum KPIs are read on."""
+    panel's units (table `unit_codes`) and the grid its count and sum KPIs are read on. Not
+    `grouped`: the cells are one per panel cell already, and `kpi_sql` is of one cell."""
     period = period_expression(time_kind, experiment.analysis.period)
     # a weight that is the count (every KPI but a rate) is read once, as the count
     parts = [f"{value} AS v{i}, {count} AS n{i}"
@@ -111,7 +112,7 @@ def aggregate_panel(con, experiment: Experiment, kpi_sql: list[tuple[str, str, s
              for i, (value, count, weight) in enumerate(kpi_sql)]
     result = con.execute(
         f"SELECT code, arm = 'treatment' AS treated, win = 'post' AS post, {period} AS period, "
-        f"{', '.join(parts)} FROM used JOIN unit_codes USING (unit) GROUP BY ALL"
+        f"{', '.join(parts)} FROM used JOIN unit_codes USING (unit){' GROUP BY ALL' if grouped else ''}"
     ).fetchnumpy()
     unit = np.asarray(result["code"], dtype=np.int64)
     periods = np.asarray(result["period"])

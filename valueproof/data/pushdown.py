@@ -240,15 +240,18 @@ def local_cells(plan: Plan, aliases: list[str], time_kind: str, rollout: bool
     return aggregates, keys
 
 
-def kpi_sql(kpi_index: int, aggregate: str) -> tuple[str, str, str]:
+def kpi_sql(kpi_index: int, aggregate: str, each_cell: bool = False) -> tuple[str, str, str]:
     """SQL for (value, count, weight) of KPI `kpi_index` in a panel cell, summed over the
-    cells in it: a rate and a mean are ratios of sums, as over the rows themselves."""
+    cells in it: a rate and a mean are ratios of sums, as over the rows themselves. With
+    `each_cell`, of one cell (the cells are already one per panel cell: no GROUP BY)."""
     s, d, c = f"s{kpi_index}", f"d{kpi_index}", f"c{kpi_index}"
-    count = f"CAST(coalesce(sum({c}), 0) AS BIGINT)"
+    if not each_cell:
+        s, d, c = f"sum({s})", f"sum({d})", f"sum({c})"
+    count = f"CAST(coalesce({c}, 0) AS BIGINT)"
     if aggregate == "rate":
-        return f"sum({s}) / NULLIF(sum({d}), 0)", count, f"coalesce(sum({d}), 0)"
+        return f"{s} / NULLIF({d}, 0)", count, f"coalesce({d}, 0)"
     if aggregate == "count":
         return f"CAST({count} AS DOUBLE)", count, count
     if aggregate == "mean":
-        return f"sum({s}) / NULLIF(sum({c}), 0)", count, count
-    return f"sum({s})", count, count
+        return f"{s} / NULLIF({c}, 0)", count, count
+    return s, count, count
