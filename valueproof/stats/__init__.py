@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from scipy import stats
@@ -64,6 +66,12 @@ def _sensitivity(data, se: str, alpha: float) -> dict | None:
             "ci_high": effect + t * error, "units": int(both.sum())}
 
 
+def stats_threads() -> int:
+    """Threads for the KPIs' estimates: two (a 2-core machine), or the batch worker's budget."""
+    budget = os.environ.get("VALUEPROOF_THREADS", "")
+    return max(1, min(2, int(budget))) if budget.isdigit() else 2
+
+
 def analyze_dataset(experiment: Experiment, dataset: Dataset, donors=None) -> Results:
     """Estimate every KPI's effect; pure function of the definition and the loaded data
     (`donors`: the donor accounts of `comparison`, `data.donors.Donors`)."""
@@ -89,10 +97,11 @@ def _analyze(experiment: Experiment, dataset: Dataset) -> Results:
     panel = dataset.panel
     has_control = experiment.has_control
     alpha, se = settings.alpha, settings.se
-    prepared, partial = [], []
+    partial = []
     poisson_kpi.check_counts(experiment.kpis, dataset.findings)
     shared = {}  # the cells' layout, computed once for the KPIs with the same usable cells
-    for kpi in experiment.kpis:
+
+    def prepare(kpi):
         data = did.KPIData(panel, kpi, has_control, unit_effects=dataset.design == "panel",
                            shared=shared)
         if kpi.model == "poisson":  # counts as a rate ratio (`stats.poisson_kpi`)
@@ -100,7 +109,11 @@ def _analyze(experiment: Experiment, dataset: Dataset) -> Results:
         else:
             estimate = did.main_estimate(data, se)
         did.check_variance(kpi, estimate.se)
-        prepared.append((kpi, data, estimate))
+        return kpi, data, estimate
+
+    # numpy leaves the GIL in the KPIs' matrix work: two KPIs at a time (one in a batch worker)
+    with ThreadPoolExecutor(stats_threads()) as pool:
+        prepared = list(pool.map(prepare, experiment.kpis))
 
     permutation_p, draws, exact = [None] * len(prepared), 0, False
     sums = []
