@@ -18,7 +18,7 @@ import datetime as dt
 import numpy as np
 
 from valueproof.data.findings import Finding
-from valueproof.data.panel import period_end, period_expression, period_start
+from valueproof.data.panel import period_end, period_start
 
 ALPHA = 0.001
 EPOCH = dt.date(1970, 1, 1)
@@ -37,21 +37,19 @@ def _period_starts(first: int, last: int, period: str, time_kind: str) -> np.nda
     return np.array(starts, dtype=np.int64)
 
 
-def came_and_went(con, experiment, time_kind: str, names: list[str], candidates: np.ndarray,
-                  grid_first: int | None, grid_last: int | None, totals: list[str]) -> list:
+def came_and_went(experiment, time_kind: str, names: list[str], candidates: np.ndarray,
+                  grid_first: int | None, grid_last: int | None, totals: list[str],
+                  cells: dict) -> list:
     """A warning naming how many of the units `candidates` (a mask over `names`, the codes of
     `unit_codes`) look as if they came or went; `grid_first`, `grid_last`: the first and last
-    period start of the compared windows (day numbers, or periods)."""
+    period start of the compared windows (day numbers, or periods); `cells`: arrays of the
+    cells of every unit with a group, in and out of the windows, by unit code, period and
+    window (`code`, `treated`, `p` its period, `n` rows, `first` and `last` day: day numbers,
+    or periods)."""
     count = int(candidates.sum())
     if count == 0 or grid_first is None:
         return []
     period = experiment.analysis.period
-    number = "datediff('day', DATE '1970-01-01', {})" if time_kind == "date" else "{}"
-    cells = con.execute(
-        f"SELECT code, arm = 'treatment' AS treated, "
-        f"{number.format(period_expression(time_kind, period, 't'))} AS p, sum(n) AS n, "
-        f"{number.format('min(t)')} AS first, {number.format('max(t_end)')} AS last "
-        "FROM tagged JOIN unit_codes USING (unit) WHERE arm IS NOT NULL GROUP BY ALL").fetchnumpy()
     code = np.asarray(cells["code"], np.int64)
     if len(code) == 0:
         return []

@@ -250,14 +250,21 @@ def prepare(con, experiment, design: str, time_kind: str, arm_sql: str, windows:
     if not totals:
         layout.summary = GridSummary(rule, len(kept), 0, 0, 0, listed_units)
         return layout, findings
-    cells = con.execute(f"SELECT code, {period_expression(time_kind, period)} AS period, "
-                        "win = 'post' AS post, count(*) AS cells FROM used JOIN unit_codes "
-                        "USING (unit) GROUP BY ALL").fetchnumpy()
-    layout.one_cell_each = bool(np.all(np.asarray(cells["cells"]) == 1))
-    periods = np.asarray(cells["period"])
-    periods = periods.astype("datetime64[D]") if time_kind == "date" else periods.astype(np.int64)
-    present = layout.present(np.asarray(cells["code"], np.int64), periods,
-                             np.asarray(cells["post"], bool))[0]
+    # every unit's cells with a group, by period and window (one statement serves the grid,
+    # which reads those in the windows, and `came_and_went`, which reads them all)
+    number = "datediff('day', DATE '1970-01-01', {})" if time_kind == "date" else "{}"
+    cells = con.execute(
+        f"SELECT code, arm = 'treatment' AS treated, "
+        f"{number.format(period_expression(time_kind, period, 't'))} AS p, "
+        "win IS NOT NULL AS windowed, coalesce(win = 'post', false) AS post, count(*) AS cells, "
+        f"sum(n) AS n, {number.format('min(t)')} AS first, {number.format('max(t_end)')} AS last "
+        "FROM windowed JOIN unit_codes USING (unit) GROUP BY ALL").fetchnumpy()
+    windowed = np.asarray(cells["windowed"], bool)
+    layout.one_cell_each = bool(np.all(np.asarray(cells["cells"])[windowed] == 1))
+    periods = np.asarray(cells["p"], np.int64)[windowed]
+    periods = periods.astype("datetime64[D]") if time_kind == "date" else periods
+    present = layout.present(np.asarray(cells["code"], np.int64)[windowed], periods,
+                             np.asarray(cells["post"], bool)[windowed])[0]
     on = layout.on_grid(present)
     on_units = on.any(axis=1)
     empty = on_units & ~present.any(axis=1)
@@ -266,9 +273,9 @@ def prepare(con, experiment, design: str, time_kind: str, arm_sql: str, windows:
     if rule in ("full", "roster"):
         findings += _empty_units(experiment, [n for n, e in zip(kept, empty) if e], totals)
         listed = np.array([name in spans for name in kept], bool)
-        findings += came_and_went(con, experiment, time_kind, kept, on_units & ~listed & ~empty,
+        findings += came_and_went(experiment, time_kind, kept, on_units & ~listed & ~empty,
                                   int(first.min()) if len(keys) else None,
-                                  int(first.max()) if len(keys) else None, totals)
+                                  int(first.max()) if len(keys) else None, totals, cells)
     return layout, findings
 
 
