@@ -2,15 +2,19 @@
 `valueproof analyze` end to end (a subprocess; wall time and peak memory).
 
 The data are generated with DuckDB into a temporary folder (about 200 MB, not committed).
-Goal (issue 26): under 8 s wall and under 1.5 GB peak memory on the 2-core machine.
+Goal (issue 26): under 8 s wall and under 1.5 GB peak memory on the 2-core machine. Each run
+prints its wall time, its CPU time (user + system: steadier than wall on a shared machine) and
+its peak memory. `--reference DIR` runs an earlier package (e.g. `git archive <commit> valueproof
+| tar -x -C DIR`) put first on PYTHONPATH, alternating with this one on the same data.
 
-Run:  python benchmarks/big_analyze.py [--rows 10000000] [--units 50000]
+Run:  python benchmarks/big_analyze.py [--rows 10000000] [--units 50000] [--runs 1]
+                                       [--reference DIR]
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
+import os
 import subprocess
 import sys
 import tempfile
@@ -56,10 +60,33 @@ def generate(folder: Path, rows: int, units: int) -> None:
     (folder / "experiment.yaml").write_text(DEFINITION)
 
 
+def run(folder: Path, package: Path | None) -> str:
+    """One `valueproof analyze` in a fresh process (of `package`'s code, or this checkout's):
+    its wall time, CPU time and peak memory."""
+    env = dict(os.environ)
+    if package is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(package), env.get("PYTHONPATH", "")])
+    command = [sys.executable, "-m", "valueproof", "analyze", str(folder / "experiment.yaml"),
+               "--json", str(folder / "results.json")]
+    start = time.perf_counter()
+    # run from the data's folder: `-m` puts the working directory first on sys.path
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, env=env, cwd=folder)
+    _, status, usage = os.wait4(process.pid, 0)  # this child's own CPU time and peak memory
+    wall = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"valueproof analyze failed (exit {process.returncode})")
+    return (f"{wall:.1f} s wall, {usage.ru_utime + usage.ru_stime:.1f} s CPU, "
+            f"peak memory {usage.ru_maxrss / 1024 / 1024:.2f} GB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--units", type=int, default=50_000)
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--reference", type=Path, default=None,
+                        help="a folder holding an earlier valueproof package, run alternately")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
@@ -68,13 +95,10 @@ def main() -> None:
         size = (folder / "obs.parquet").stat().st_size / 1e6
         print(f"generated {args.rows:,} rows, {args.units:,} units, 5 KPIs "
               f"({size:.0f} MB Parquet) in {time.perf_counter() - start:.1f} s")
-        command = [sys.executable, "-m", "valueproof", "analyze", str(folder / "experiment.yaml"),
-                   "--json", str(folder / "results.json")]
-        start = time.perf_counter()
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-        wall = time.perf_counter() - start
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 / 1024
-        print(f"valueproof analyze: {wall:.1f} s wall, peak memory {peak:.2f} GB")
+        for _ in range(args.runs):
+            if args.reference is not None:
+                print(f"reference:          {run(folder, args.reference.resolve())}")
+            print(f"valueproof analyze: {run(folder, None)}")
 
 
 if __name__ == "__main__":
