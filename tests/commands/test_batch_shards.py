@@ -1,5 +1,5 @@
-"""`valueproof batch --shard I/N` and `valueproof batch-merge`: twelve accounts (the examples
-copied three times) in four shards, merged, equal the unsplit run byte for byte; the shard
+"""`valueproof batch --shard I/N` and `valueproof batch-merge`: forty accounts (the examples
+copied ten times) in four shards, merged, equal the unsplit run byte for byte; the shard
 option's and the merge's refusals."""
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ from valueproof.commands.batch.shard import identities, parse_shard, shard_numbe
 from valueproof.errors import ValueproofError
 
 SHARDS = 4
+ACCOUNTS = 40  # the issue's portfolio: the four examples ten times
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     """The unsplit run and its four shards, each in its own folder."""
     root = tmp_path_factory.mktemp("shards")
-    accounts = example_accounts(root / "accounts", copies=3)
+    accounts = example_accounts(root / "accounts", copies=ACCOUNTS // 4)
     runner = CliRunner()
     full = invoke(runner, "batch", accounts, "-o", root / "full", "-j", "2", "--json", "-q")
     assert full.exit_code == 0, full.output
@@ -40,11 +41,11 @@ def _shard_dirs(root: Path) -> list[Path]:
 
 def test_four_shards_merged_equal_the_unsplit_run(runs, tmp_path, runner):
     full = summary_rows(runs / "full")
-    assert len(full) == 12 and {row["status"] for row in full} == {"rendered"}
+    assert len(full) == ACCOUNTS and {row["status"] for row in full} == {"rendered"}
     per_shard = [summary_rows(folder, f"summary-shard-{i}-of-{SHARDS}.json")
                  for i, folder in enumerate(_shard_dirs(runs), 1)]
     # every account in exactly one shard, and a shard renders only its own accounts
-    assert sorted(len(rows) for rows in per_shard) != [0, 0, 0, 12]
+    assert sorted(len(rows) for rows in per_shard) != [0, 0, 0, ACCOUNTS]
     assert sorted(row["definition"] for rows in per_shard for row in rows) == \
         sorted(row["definition"] for row in full)
     for rows, folder in zip(per_shard, _shard_dirs(runs)):
@@ -54,9 +55,9 @@ def test_four_shards_merged_equal_the_unsplit_run(runs, tmp_path, runner):
     merged = tmp_path / "merged"
     result = invoke(runner, "batch-merge", merged, *_shard_dirs(runs))
     assert result.exit_code == 0, result.output
-    assert "12 accounts merged: 12 rendered" in result.output
+    assert f"{ACCOUNTS} accounts merged: {ACCOUNTS} rendered" in result.output
     assert_same_outputs(runs / "full", merged)
-    assert (merged / "summary.csv").read_text().count("\n") == 13
+    assert (merged / "summary.csv").read_text().count("\n") == ACCOUNTS + 1
 
     # the portfolio reads the merged folder as it reads the unsplit run's
     for folder, pooled in ((runs / "full", tmp_path / "full.json"), (merged, tmp_path / "m.json")):
