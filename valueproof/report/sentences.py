@@ -150,6 +150,9 @@ def _change_words(words: Words, kpi: KPIResult, first: bool) -> str:
 def inconclusive_text(words: Words, kpi: KPIResult) -> str:
     """What 'inconclusive' means for this KPI, the same words everywhere: not 'no change', but
     a change too small for this data, with the smallest it could have detected."""
+    if kpi.method == "synthetic_did" and kpi.synthetic and kpi.synthetic["pre_fit"] == "poor":
+        return words("not called: before the rollout the comparable accounts did not follow "
+                     "this account closely enough")
     if not kpi.detectable and kpi.method == "synthetic_did":
         return words("not detectable with this design: too few comparable accounts")
     if not kpi.detectable:
@@ -235,7 +238,8 @@ def verdict_sentence(words: Words, kpi: KPIResult) -> str:
 def adjusted_note(words: Words, kpi: KPIResult, results: Results) -> str | None:
     """For the detail box: why an interval that excludes zero is still not significant."""
     excludes_zero = kpi.ci_low > 0 or kpi.ci_high < 0
-    if kpi.verdict != "inconclusive" or not excludes_zero or len(results.kpis) < 2:
+    poor_fit = bool(kpi.synthetic) and kpi.synthetic["pre_fit"] == "poor"  # its own reason
+    if kpi.verdict != "inconclusive" or not excludes_zero or len(results.kpis) < 2 or poor_fit:
         return None
     return words.plural(
         "Its 95%% interval alone excludes zero, but with %(k)s KPI tested at once the "

@@ -130,10 +130,14 @@ def estimator_cells(words: Words, kpi: KPIResult) -> dict[str, str]:
 
 
 def default_actions(words: Words) -> dict[str, str]:
-    """The plan's default step for a KPI too few comparable accounts leave undetectable."""
+    """The plan's default steps for a KPI too few comparable accounts leave undetectable, and
+    for one whose blend did not follow the account before the rollout."""
     return {"more_donors": words("Together: compare again once more comparable accounts are "
                                  "available; with so few, even a large change cannot be "
-                                 "detected.")}
+                                 "detected."),
+            "closer_donors": words("Together: compare again with accounts that resemble this "
+                                   "one more closely before the rollout; the present blend "
+                                   "did not follow it well enough to call a change.")}
 
 
 def warnings(words: Words, kpi: KPIResult) -> list[str]:

@@ -144,7 +144,8 @@ def _warnings(fit, placebo, donors: int, poor: bool, dip: bool,
             f"the synthetic twin follows the account's path before the rollout poorly (typical "
             f"miss {fit.pre_rmspe:.3g}, where the donor accounts' own twins miss them by "
             f"{float(np.median(placebo.placebo_rmspes)):.3g}), so the placebo test may understate "
-            "the uncertainty and the comparison with the donor accounts is weak")
+            "the uncertainty and the comparison with the donor accounts is weak: its change is not "
+            "called either way (inconclusive)")
     if dip:
         warnings.append(
             "the KPI moved against its twin just before the rollout, more than the donor "

@@ -17,6 +17,9 @@ that fits the verdict, which the report words in the reader's language:
                      evidence to confirm it, not close a gap that the estimate says is closed
 - `more_donors`      inconclusive against too few comparable accounts (`comparison`) for any
                      effect to be detected: only more of them help, not a longer pilot
+- `closer_donors`    inconclusive because the comparable accounts' blend did not follow the
+                     account before the rollout (a poor pre-period fit): accounts that resemble
+                     it more closely help
 
 Low use is a reason of its own. With adoption data, when fewer than `LOW_SHARE` (60%) of the
 licences are in use (active users in the 28 days to the as-of date / licences) or fewer than 60%
@@ -66,8 +69,8 @@ class PlanItem:
     verdict: str  # improved | worsened | inconclusive
     goals: list[PlanGoal] = field(default_factory=list)
     actions: list[dict] = field(default_factory=list)  # {do, owner, by}; owner/by may be None
-    # worsened | short_of_target | inconclusive | confirm_goal | more_donors | drive_adoption |
-    # finish_training | adoption_and_training
+    # worsened | short_of_target | inconclusive | confirm_goal | more_donors | closer_donors |
+    # drive_adoption | finish_training | adoption_and_training
     default_action: str | None = None
     # low use behind a shortfall: {kind: low_adoption | low_training, share, count, base}
     reasons: list[dict] = field(default_factory=list)
@@ -120,6 +123,8 @@ def improvement_plan(experiment: Experiment, kpis: list[KPIResult],
                    and all(g.status == "reached_unconfirmed" for g in goals))
         reasons = [] if kpi.verdict == "worsened" or confirm else low
         default = ("confirm_goal" if confirm else
+                   "closer_donors" if kpi.verdict == "inconclusive" and kpi.method ==
+                   "synthetic_did" and kpi.synthetic["pre_fit"] == "poor" else
                    "more_donors" if kpi.verdict == "inconclusive" and not kpi.detectable
                    and kpi.method == "synthetic_did" else
                    ACTION_FOR_REASONS[tuple(r["kind"] for r in reasons)] if reasons
