@@ -164,7 +164,7 @@ def test_summary_csv_cells_are_never_formulas(tmp_path, runner):
 
 
 def test_every_summary_cell_goes_through_one_rule(tmp_path):
-    from valueproof.commands.batch.run import Outcome, write_summary
+    from valueproof.commands.batch.summary import Outcome, write_summary
 
     outcomes = [Outcome("@SUM(1)", "-def", "failed", experiment="\tTAB", roi=-3.5, seconds=-0.0,
                         error="=cmd|' /C calc'!A0"),

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from valueproof.commands.batch.plan import (BatchOptions, check_out_dir, load_state,
                                             output_files, save_state)
-from valueproof.commands.batch.run import Outcome, write_rows
+from valueproof.commands.batch.summary import Outcome, write_rows
 from valueproof.commands.batch.shard import SHARD_FILE, Shard
 from valueproof.errors import ValueproofError
 

@@ -14,13 +14,11 @@ and no partial file is left behind (valueproof.commands.batch.stop: signals, poo
 
 from __future__ import annotations
 
-import csv
 import errno
-import json
 import os
 import signal
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from valueproof.commands.batch.plan import (BatchOptions, Task, deck_file, load_state,
@@ -28,31 +26,15 @@ from valueproof.commands.batch.plan import (BatchOptions, Task, deck_file, load_
 from valueproof.commands.batch.stop import (STOP_SIGNALS, ignore_stop_signals, make_staging,
                                             remove_leftovers, remove_staging, signal_handler,
                                             signal_name, stop_pool)
+from valueproof.commands.batch.summary import Outcome, write_shard_summary, write_summary
 from valueproof.commands.outputs import oserror_hint
 from valueproof.errors import ValueproofError
-from valueproof.safe_text import csv_row
 
 TASKS_PER_WORKER = 25  # a worker is replaced after this many reports: memory stays bounded
 POLL_SECONDS = 0.1  # how often the main process looks for Ctrl-C while workers render
 PRELOAD = ["valueproof.commands.batch.forkserver"]  # what every worker starts with
 DECK_PRELOAD = ["pptx", "pptx.chart.data"]  # python-pptx and the charts' workbooks, for decks
 DASK_RETRIES = 1  # an account whose task raised on a Dask worker is tried once more
-
-
-@dataclass
-class Outcome:
-    account: str
-    definition: str
-    status: str  # rendered | skipped | failed | interrupted
-    experiment: str = ""
-    criteria_met: int | None = None  # goals achieved, of criteria_total (two columns: a
-    criteria_total: int | None = None  # spreadsheet would read "1/3" as a date)
-    roi: float | None = None  # (benefit - cost) / cost; 4.52 is 452%
-    seconds: float = 0.0
-    pdf: str = ""
-    error: str = ""
-
-
 SUMMARY_FIELDS = ("experiment", "criteria_met", "criteria_total", "roi")  # kept for skipped ones
 
 
@@ -134,38 +116,6 @@ def render_task(task: Task, options: BatchOptions, folder: Path) -> Outcome:
     outcome.error = outcome.error.replace(str(folder), str(options.out_dir))  # never the hidden one
     outcome.seconds = round(time.perf_counter() - start, 2)
     return outcome
-
-
-def write_summary(out_dir: Path, outcomes: list[Outcome]) -> None:
-    """summary.json and summary.csv."""
-    write_rows(out_dir, "summary", [asdict(o) for o in outcomes])
-
-
-def write_shard_summary(options: BatchOptions, outcomes: list[Outcome],
-                        positions: list[int]) -> None:
-    """A shard's summary-shard-I-of-N.json and .csv: its rows, and for the merge the shard, the
-    whole plan's size and hash, each row's place in the plan and the files each account has."""
-    shard = options.shard
-    write_rows(options.out_dir, shard.stem, [asdict(o) for o in outcomes], {
-        "shard": shard.index, "shards": shard.count, "accounts": shard.accounts,
-        "plan": shard.plan, "options": {"html": options.html, "json": options.json,
-                                        "deck": options.deck}, "positions": positions})
-
-
-def write_rows(out_dir: Path, stem: str, rows: list[dict], header: dict | None = None) -> None:
-    """`<stem>.json` (the rows, under `header`'s keys when given) and `<stem>.csv` (the rows)."""
-    import io
-
-    from valueproof.commands.outputs import write_atomic
-
-    content = rows if header is None else header | {"rows": rows}
-    # the JSON keeps the text as it is; the CSV escapes it
-    write_atomic(out_dir / f"{stem}.json", json.dumps(content, indent=2, ensure_ascii=False) + "\n")
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(Outcome.__dataclass_fields__))
-    writer.writeheader()
-    writer.writerows(csv_row(row) for row in rows)
-    write_atomic(out_dir / f"{stem}.csv", buffer.getvalue())
 
 
 @dataclass
