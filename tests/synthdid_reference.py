@@ -4,10 +4,22 @@ Used by tests/stats/test_synthdid.py and benchmarks/speed_sdid.py."""
 
 from __future__ import annotations
 
+import importlib
+import os
 import warnings
 
 import numpy as np
 import pandas as pd
+
+
+def reference(module: str):
+    """A reference package's module; the test is skipped where it is not installed, except in
+    CI (.ci/run installs both references), where its absence is a failure, not a skip."""
+    import pytest
+
+    if os.environ.get("CI"):
+        return importlib.import_module(module)
+    return pytest.importorskip(module)
 
 
 def reference_fit(Y: np.ndarray, n_pre: int) -> tuple[float, np.ndarray, np.ndarray]:

@@ -46,7 +46,7 @@ def omega_objective(Y: np.ndarray, n_pre: int, omega: np.ndarray) -> float:
 
 
 def reference_fit(Y: np.ndarray, n_pre: int):
-    pytest.importorskip("synthdid.synthdid")
+    synthdid_reference.reference("synthdid.synthdid")
     return synthdid_reference.reference_fit(Y, n_pre)
 
 
@@ -82,8 +82,8 @@ def test_prop99_matches_the_r_port_and_improves_on_its_stopping_point():
 def test_synthetic_control_reaches_the_optimum_the_r_solver_stops_short_of():
     Y, n_pre = prop99()
     fit = synthdid.synthetic_did(Y, n_pre)
-    solver = pytest.importorskip("synthdid.solver")
-    utils = pytest.importorskip("synthdid.utils")
+    solver = synthdid_reference.reference("synthdid.solver")
+    utils = synthdid_reference.reference("synthdid.utils")
     donors, california = Y[:-1, :n_pre].T, Y[-1, :n_pre]
     sigma = synthdid.noise_level(Y[:-1, :n_pre])
     options = dict(intercept=False, zeta=1e-6 * sigma, min_decrease=1e-5 * sigma)
@@ -99,7 +99,7 @@ def test_synthetic_control_reaches_the_optimum_the_r_solver_stops_short_of():
 
     assert misfit(ours) < misfit(r_weights) - 1e-6
 
-    pysyncon = pytest.importorskip("pysyncon")
+    pysyncon = synthdid_reference.reference("pysyncon")
     states = [f"s{j}" for j in range(38)]
     X0 = pd.DataFrame(donors, columns=states)
     X1 = pd.Series(california, name="California")
