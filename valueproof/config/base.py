@@ -43,6 +43,15 @@ class TableOfDatabase(Strict):
     def from_database(self) -> bool:
         return self.url is not None or self.connection is not None
 
+    def _file_or_database(self, file: str) -> None:
+        """Exactly one source: `path` (`file` says what kind) or a database, with one table or
+        query (for the models that also have a `path`)."""
+        if (self.path is None) == (not self.from_database):
+            raise ValueError(f"give exactly one of 'path' ({file}) or 'connection' (a database the "
+                             "operator named in connections.yaml; or 'url' for a DuckDB file), "
+                             "with 'table' or 'query'")
+        self._one_table()
+
     def _one_table(self) -> None:
         if self.url is not None and self.connection is not None:
             raise ValueError("give 'connection' (a named database) or 'url' (a DuckDB file), not "

@@ -30,11 +30,7 @@ class DonorSource(FileReading, TableOfDatabase):
 
     @model_validator(mode="after")
     def _one_source(self) -> DonorSource:
-        if (self.path is None) == (not self.from_database):
-            raise ValueError("give exactly one of 'path' (a donor data file) or 'connection' (a "
-                             "database the operator named in connections.yaml; or 'url' for a "
-                             "DuckDB file), with 'table' or 'query'")
-        self._one_table()
+        self._file_or_database("a donor data file")
         return self
 
 
